@@ -1,0 +1,14 @@
+//! Grid Atlas engine: the domain model of community grids and embedded services, validation,
+//! coordinate systems, the in-memory snapshot with its rstar indexes, and every analysis.
+//!
+//! Knows nothing of HTTP or SQL.
+
+pub mod crs;
+pub mod feature;
+pub mod model;
+pub mod schema;
+pub mod snapshot;
+
+pub use feature::{DomainFeature, Feature, Problem};
+pub use model::*;
+pub use snapshot::{Dataset, Snapshot};

@@ -1,0 +1,342 @@
+//! Domain types of a district's grid and service data.
+//!
+//! Every feature carries a store-assigned `id` and an optimistic-concurrency `version`
+//! (incremented by the store on every committed write). Administrative units are referenced
+//! by their codes (`street_code`, `community_code`, `grid_code`), compounds and stations by id.
+//! Coordinates are WGS84 longitude/latitude (CGCS2000 treated as equal).
+
+use geo_types::{Geometry, MultiPolygon, Point, Polygon};
+use serde::{Deserialize, Serialize};
+
+/// One of the atlas's feature layers, in drawing order (areas first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Streets,
+    Communities,
+    Grids,
+    Compounds,
+    Buildings,
+    Stations,
+    ServiceSpaces,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 7] = [
+        Layer::Streets,
+        Layer::Communities,
+        Layer::Grids,
+        Layer::Compounds,
+        Layer::Buildings,
+        Layer::Stations,
+        Layer::ServiceSpaces,
+    ];
+
+    /// The layer's name in URLs, tables and files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Streets => "streets",
+            Layer::Communities => "communities",
+            Layer::Grids => "grids",
+            Layer::Compounds => "compounds",
+            Layer::Buildings => "buildings",
+            Layer::Stations => "stations",
+            Layer::ServiceSpaces => "service_spaces",
+        }
+    }
+
+    /// The layer's Chinese title.
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            Layer::Streets => "街道",
+            Layer::Communities => "社区",
+            Layer::Grids => "网格",
+            Layer::Compounds => "小区/院落",
+            Layer::Buildings => "楼栋",
+            Layer::Stations => "站点",
+            Layer::ServiceSpaces => "嵌入式服务阵地",
+        }
+    }
+
+    /// The layer's English title.
+    pub fn title_en(self) -> &'static str {
+        match self {
+            Layer::Streets => "Streets",
+            Layer::Communities => "Communities",
+            Layer::Grids => "Grids",
+            Layer::Compounds => "Compounds",
+            Layer::Buildings => "Buildings",
+            Layer::Stations => "Stations",
+            Layer::ServiceSpaces => "Service spaces",
+        }
+    }
+
+    /// Looks a layer up by its name.
+    pub fn from_name(name: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.name() == name)
+    }
+}
+
+impl std::fmt::Display for Layer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Declares a string-valued domain enum with its wire names and Chinese labels.
+macro_rules! domain_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Wire names of every value, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($wire),+];
+            /// The wire name (used in files, tables and the API).
+            pub fn name(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
+            /// The Chinese label shown to users.
+            pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh),+ } }
+            /// Looks a value up by its wire name.
+            pub fn from_name(s: &str) -> Option<Self> { match s { $($wire => Some($name::$variant),)+ _ => None } }
+        }
+    };
+}
+
+domain_enum!(
+    /// Kind of community 社区类型.
+    CommunityKind {
+        Urban = "urban" / "城市社区",
+        NewBuild = "new_build" / "新建社区",
+        Old = "old" / "老旧社区",
+        VillageConverted = "village_converted" / "村改居社区",
+    }
+);
+
+domain_enum!(
+    /// Class of a residential compound 小区类别; decides its grid cap.
+    CompoundClass {
+        Old = "old" / "老旧小区",
+        New = "new" / "新建小区",
+        Commodity = "commodity" / "商品房小区",
+        Resettlement = "resettlement" / "安置小区",
+        UnitOwned = "unit_owned" / "单位宿舍",
+    }
+);
+
+domain_enum!(
+    /// Who manages a compound's property 物业管理.
+    PropertyManagement {
+        Professional = "professional" / "专业物业",
+        CommunityHosted = "community_hosted" / "社区托管",
+        Joint = "joint" / "连片物业",
+        None = "none" / "无物业",
+    }
+);
+
+domain_enum!(
+    /// Kind of station 站点类型.
+    StationKind {
+        PartyMassCentre = "party_mass_centre" / "党群服务中心",
+        SocialWorkStation = "social_work_station" / "社工站",
+        GridPost = "grid_post" / "网格驿站",
+        PartyPost = "party_post" / "党员服务点",
+        HealthStation = "health_station" / "社区卫生服务站",
+        ParcelStation = "parcel_station" / "快递驿站",
+        ConveniencePoint = "convenience_point" / "便民服务点",
+        CommunityServiceStation = "community_service_station" / "社区综合服务站",
+        Kindergarten = "kindergarten" / "幼儿园",
+    }
+);
+
+domain_enum!(
+    /// Embedded service type 嵌入式服务类型 (国办函〔2023〕121号).
+    ServiceType {
+        ElderlyCare = "elderly_care" / "养老服务",
+        Childcare = "childcare" / "托育服务",
+        AfterSchool = "after_school" / "儿童托管",
+        MealHelp = "meal_help" / "社区助餐",
+        Housekeeping = "housekeeping" / "家政便民",
+        Health = "health" / "健康服务",
+        Fitness = "fitness" / "体育健身",
+        Culture = "culture" / "文化服务",
+        Study = "study" / "学习服务",
+        ChildrenPlay = "children_play" / "儿童游憩",
+    }
+);
+
+domain_enum!(
+    /// Operating model of a service 运营模式.
+    OperatingModel {
+        PublicBenefit = "public_benefit" / "公益",
+        LowCost = "low_cost" / "低偿",
+        Market = "market" / "市场",
+    }
+);
+
+domain_enum!(
+    /// Tier of a facility in the life-circle system 生活圈层级; a higher tier never stands in
+    /// for a lower one.
+    FacilityLevel {
+        Street = "street" / "街道级(15分钟)",
+        Community = "community" / "社区级(10分钟)",
+        Compound = "compound" / "小区级(5分钟)",
+    }
+);
+
+/// A street or town 街道/镇, identified by its 9-digit statistical code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Street {
+    pub id: i64,
+    pub version: i64,
+    pub code: String,
+    pub name: String,
+    #[serde(skip, default = "empty_multi_polygon")]
+    pub geometry: MultiPolygon,
+}
+
+/// A community 社区 (residents' committee 居委会), identified by its 12-digit statistical code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Community {
+    pub id: i64,
+    pub version: i64,
+    pub code: String,
+    pub name: String,
+    pub street_code: String,
+    pub kind: CommunityKind,
+    /// Residents' groups 居民小组 (the middle level of the three-level grid).
+    pub residents_groups: i64,
+    #[serde(skip, default = "empty_multi_polygon")]
+    pub geometry: MultiPolygon,
+}
+
+/// A grid 网格 of a community, served by its grid workers 网格员.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grid {
+    pub id: i64,
+    pub version: i64,
+    pub code: String,
+    pub name: String,
+    pub community_code: String,
+    pub workers: i64,
+    /// A locked grid is kept as it is by automatic partitioning.
+    pub locked: bool,
+    #[serde(skip, default = "empty_polygon")]
+    pub geometry: Polygon,
+}
+
+/// A residential compound 小区/院落.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compound {
+    pub id: i64,
+    pub version: i64,
+    pub name: String,
+    pub community_code: String,
+    pub grid_code: Option<String>,
+    pub households: i64,
+    pub population: i64,
+    /// Residents aged 60 and over.
+    pub elderly: i64,
+    pub build_year: Option<i64>,
+    pub class: CompoundClass,
+    pub property_management: PropertyManagement,
+    /// Has an owners' committee 业委会.
+    pub owners_committee: bool,
+    /// Has a competent unit 主管单位.
+    pub competent_unit: bool,
+    #[serde(skip, default = "empty_polygon")]
+    pub geometry: Polygon,
+}
+
+impl Compound {
+    /// "Three-no" 三无: no property management, no owners' committee, no competent unit.
+    pub fn three_no(&self) -> bool {
+        self.property_management == PropertyManagement::None
+            && !self.owners_committee
+            && !self.competent_unit
+    }
+
+    /// How many of the three governance flags are missing (0–3).
+    pub fn missing_flags(&self) -> u8 {
+        u8::from(self.property_management == PropertyManagement::None)
+            + u8::from(!self.owners_committee)
+            + u8::from(!self.competent_unit)
+    }
+}
+
+/// A building 楼栋; without a compound it is a scattered building 散居楼栋.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Building {
+    pub id: i64,
+    pub version: i64,
+    pub name: Option<String>,
+    pub community_code: String,
+    pub compound_id: Option<i64>,
+    /// The grid of a scattered building (buildings in a compound follow their compound's grid).
+    pub grid_code: Option<String>,
+    pub households: i64,
+    pub floors: Option<i64>,
+    pub build_year: Option<i64>,
+    /// Point or footprint polygon.
+    #[serde(skip, default = "empty_geometry")]
+    pub geometry: Geometry,
+}
+
+impl Building {
+    /// A building outside any compound 散居楼栋.
+    pub fn scattered(&self) -> bool {
+        self.compound_id.is_none()
+    }
+}
+
+/// A station 站点: party-mass service centre, social-work station, grid post, ….
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Station {
+    pub id: i64,
+    pub version: i64,
+    pub name: String,
+    pub kind: StationKind,
+    pub community_code: String,
+    pub level: FacilityLevel,
+    pub floor_area: Option<f64>,
+    #[serde(skip, default = "empty_point")]
+    pub geometry: Point,
+}
+
+/// An embedded service space 嵌入式服务阵地 offering one or more service types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSpace {
+    pub id: i64,
+    pub version: i64,
+    pub name: String,
+    pub community_code: String,
+    pub services: Vec<ServiceType>,
+    /// Floor area in m².
+    pub floor_area: f64,
+    pub operating_model: OperatingModel,
+    pub level: FacilityLevel,
+    /// The station hosting this space, if any.
+    pub station_id: Option<i64>,
+    /// People served at once.
+    pub capacity: Option<i64>,
+    pub opening_hours: Option<String>,
+    /// Point or polygon.
+    #[serde(skip, default = "empty_geometry")]
+    pub geometry: Geometry,
+}
+
+fn empty_polygon() -> Polygon {
+    Polygon::new(geo_types::LineString(vec![]), vec![])
+}
+fn empty_multi_polygon() -> MultiPolygon {
+    MultiPolygon(vec![])
+}
+fn empty_geometry() -> Geometry {
+    Geometry::Point(empty_point())
+}
+fn empty_point() -> Point {
+    Point::new(0.0, 0.0)
+}

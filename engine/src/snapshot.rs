@@ -1,0 +1,210 @@
+//! The immutable in-memory snapshot of the store: every layer with an rstar index, a version
+//! number, and lookups by id and code. Readers share it through an `Arc`; an edit builds a new
+//! snapshot and swaps it in, so readers never block writers.
+
+use std::collections::HashMap;
+
+use geo::BoundingRect;
+use geo_types::{Geometry, Rect};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{RTree, AABB};
+
+use crate::feature::{DomainFeature, Feature};
+use crate::model::{Building, Community, Compound, Grid, Layer, ServiceSpace, Station, Street};
+
+/// Every feature of the atlas, by layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    pub streets: Vec<Street>,
+    pub communities: Vec<Community>,
+    pub grids: Vec<Grid>,
+    pub compounds: Vec<Compound>,
+    pub buildings: Vec<Building>,
+    pub stations: Vec<Station>,
+    pub service_spaces: Vec<ServiceSpace>,
+}
+
+impl Dataset {
+    /// Adds a feature to its layer.
+    pub fn push(&mut self, feature: Feature) {
+        match feature {
+            Feature::Street(f) => self.streets.push(f),
+            Feature::Community(f) => self.communities.push(f),
+            Feature::Grid(f) => self.grids.push(f),
+            Feature::Compound(f) => self.compounds.push(f),
+            Feature::Building(f) => self.buildings.push(f),
+            Feature::Station(f) => self.stations.push(f),
+            Feature::ServiceSpace(f) => self.service_spaces.push(f),
+        }
+    }
+
+    /// Number of features in a layer.
+    pub fn len(&self, layer: Layer) -> usize {
+        match layer {
+            Layer::Streets => self.streets.len(),
+            Layer::Communities => self.communities.len(),
+            Layer::Grids => self.grids.len(),
+            Layer::Compounds => self.compounds.len(),
+            Layer::Buildings => self.buildings.len(),
+            Layer::Stations => self.stations.len(),
+            Layer::ServiceSpaces => self.service_spaces.len(),
+        }
+    }
+
+    /// Total number of features.
+    pub fn total(&self) -> usize {
+        Layer::ALL.iter().map(|l| self.len(*l)).sum()
+    }
+
+    /// The `i`-th feature of a layer, as a [`Feature`] (cloned).
+    pub fn get(&self, layer: Layer, i: usize) -> Option<Feature> {
+        Some(match layer {
+            Layer::Streets => Feature::Street(self.streets.get(i)?.clone()),
+            Layer::Communities => Feature::Community(self.communities.get(i)?.clone()),
+            Layer::Grids => Feature::Grid(self.grids.get(i)?.clone()),
+            Layer::Compounds => Feature::Compound(self.compounds.get(i)?.clone()),
+            Layer::Buildings => Feature::Building(self.buildings.get(i)?.clone()),
+            Layer::Stations => Feature::Station(self.stations.get(i)?.clone()),
+            Layer::ServiceSpaces => Feature::ServiceSpace(self.service_spaces.get(i)?.clone()),
+        })
+    }
+
+    /// Every feature of every layer, in layer order.
+    pub fn features(&self) -> impl Iterator<Item = Feature> + '_ {
+        Layer::ALL
+            .into_iter()
+            .flat_map(move |l| (0..self.len(l)).filter_map(move |i| self.get(l, i)))
+    }
+}
+
+/// An rstar entry: a feature's bounding box and its position in its layer's vector.
+pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// One layer's indexes.
+#[derive(Debug, Default)]
+pub struct LayerIndex {
+    pub rtree: RTree<IndexEntry>,
+    pub by_id: HashMap<i64, usize>,
+}
+
+impl LayerIndex {
+    fn build<T: DomainFeature>(items: &[T]) -> Self {
+        let entries = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| bbox(&f.geometry()).map(|r| GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i)))
+            .collect();
+        LayerIndex {
+            rtree: RTree::bulk_load(entries),
+            by_id: items.iter().enumerate().map(|(i, f)| (f.id(), i)).collect(),
+        }
+    }
+}
+
+fn bbox(g: &Geometry) -> Option<Rect> {
+    g.bounding_rect()
+}
+
+/// The atlas at one version, with an rstar index and id lookup per layer.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The store's data version this snapshot reflects; grows with every committed write.
+    pub version: i64,
+    pub data: Dataset,
+    indexes: HashMap<Layer, LayerIndex>,
+    community_by_code: HashMap<String, usize>,
+    grid_by_code: HashMap<String, usize>,
+}
+
+impl Snapshot {
+    /// Indexes a dataset at a version.
+    pub fn new(version: i64, data: Dataset) -> Self {
+        let mut indexes = HashMap::new();
+        indexes.insert(Layer::Streets, LayerIndex::build(&data.streets));
+        indexes.insert(Layer::Communities, LayerIndex::build(&data.communities));
+        indexes.insert(Layer::Grids, LayerIndex::build(&data.grids));
+        indexes.insert(Layer::Compounds, LayerIndex::build(&data.compounds));
+        indexes.insert(Layer::Buildings, LayerIndex::build(&data.buildings));
+        indexes.insert(Layer::Stations, LayerIndex::build(&data.stations));
+        indexes.insert(Layer::ServiceSpaces, LayerIndex::build(&data.service_spaces));
+        let community_by_code = data.communities.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
+        let grid_by_code = data.grids.iter().enumerate().map(|(i, g)| (g.code.clone(), i)).collect();
+        Snapshot { version, data, indexes, community_by_code, grid_by_code }
+    }
+
+    /// The rstar index and id lookup of a layer.
+    pub fn index(&self, layer: Layer) -> &LayerIndex {
+        &self.indexes[&layer]
+    }
+
+    /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`.
+    pub fn in_rect(&self, layer: Layer, rect: Rect) -> Vec<usize> {
+        let env = AABB::from_corners(rect.min().into(), rect.max().into());
+        let mut hits: Vec<usize> = self.index(layer).rtree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        hits.sort_unstable();
+        hits
+    }
+
+    /// A feature by layer and id.
+    pub fn feature(&self, layer: Layer, id: i64) -> Option<Feature> {
+        let i = *self.index(layer).by_id.get(&id)?;
+        self.data.get(layer, i)
+    }
+
+    /// A community by its 12-digit code.
+    pub fn community(&self, code: &str) -> Option<&Community> {
+        self.community_by_code.get(code).map(|&i| &self.data.communities[i])
+    }
+
+    /// A grid by its code.
+    pub fn grid(&self, code: &str) -> Option<&Grid> {
+        self.grid_by_code.get(code).map(|&i| &self.data.grids[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FacilityLevel, StationKind};
+    use geo_types::{point, Point};
+    use rand::{Rng, SeedableRng};
+
+    fn station(id: i64, p: Point) -> Station {
+        Station {
+            id,
+            version: 1,
+            name: format!("站点{id}"),
+            kind: StationKind::GridPost,
+            community_code: "510504003004".into(),
+            level: FacilityLevel::Community,
+            floor_area: None,
+            geometry: p,
+        }
+    }
+
+    #[test]
+    fn rect_query_equals_brute_force_on_random_points() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut data = Dataset::default();
+        for id in 1..=2000 {
+            data.stations.push(station(id, point! { x: rng.random_range(105.3..105.6), y: rng.random_range(28.8..29.0) }));
+        }
+        let snap = Snapshot::new(3, data);
+        for _ in 0..50 {
+            let (x, y) = (rng.random_range(105.3..105.6), rng.random_range(28.8..29.0));
+            let rect = Rect::new((x, y), (x + 0.03, y + 0.02));
+            let fast = snap.in_rect(Layer::Stations, rect);
+            let brute: Vec<usize> = snap
+                .data
+                .stations
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| rect.min().x <= s.geometry.x() && s.geometry.x() <= rect.max().x && rect.min().y <= s.geometry.y() && s.geometry.y() <= rect.max().y)
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(fast, brute);
+        }
+        assert_eq!(snap.feature(Layer::Stations, 17).map(|f| f.id()), Some(17));
+        assert!(snap.feature(Layer::Stations, 99_999).is_none());
+    }
+}

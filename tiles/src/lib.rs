@@ -1,0 +1,1 @@
+//! Vector tiles from the engine's snapshot.

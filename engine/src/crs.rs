@@ -26,7 +26,9 @@ impl FromStr for Crs {
             "wgs84" | "cgcs2000" | "epsg:4326" => Ok(Crs::Wgs84),
             "gcj02" | "gcj-02" => Ok(Crs::Gcj02),
             "bd09" | "bd-09" => Ok(Crs::Bd09),
-            _ => Err(format!("unknown coordinate system \"{s}\" (use wgs84, gcj02 or bd09)")),
+            _ => Err(format!(
+                "unknown coordinate system \"{s}\" (use wgs84, gcj02 or bd09)"
+            )),
         }
     }
 }
@@ -79,14 +81,20 @@ pub fn wgs84_to_gcj02(c: Coord) -> Coord {
     let sqrt_magic = magic.sqrt();
     let d_lat = d_lat * 180.0 / ((KRASOVSKY_A * (1.0 - KRASOVSKY_EE)) / (magic * sqrt_magic) * PI);
     let d_lon = d_lon * 180.0 / (KRASOVSKY_A / sqrt_magic * rad_lat.cos() * PI);
-    Coord { x: c.x + d_lon, y: c.y + d_lat }
+    Coord {
+        x: c.x + d_lon,
+        y: c.y + d_lat,
+    }
 }
 
 /// GCJ-02 → BD-09 (the published forward transform).
 pub fn gcj02_to_bd09(c: Coord) -> Coord {
     let z = c.x.hypot(c.y) + 0.000_02 * (c.y * BD_X_PI).sin();
     let theta = c.y.atan2(c.x) + 0.000_003 * (c.x * BD_X_PI).cos();
-    Coord { x: z * theta.cos() + 0.0065, y: z * theta.sin() + 0.006 }
+    Coord {
+        x: z * theta.cos() + 0.0065,
+        y: z * theta.sin() + 0.006,
+    }
 }
 
 /// Inverts a forward transform by fixed-point iteration to 1e-12°.
@@ -95,7 +103,10 @@ fn invert(forward: impl Fn(Coord) -> Coord, target: Coord) -> Coord {
     for _ in 0..30 {
         let image = forward(guess);
         let (dx, dy) = (image.x - target.x, image.y - target.y);
-        guess = Coord { x: guess.x - dx, y: guess.y - dy };
+        guess = Coord {
+            x: guess.x - dx,
+            y: guess.y - dy,
+        };
         if dx.abs() < 1e-12 && dy.abs() < 1e-12 {
             break;
         }
@@ -142,17 +153,27 @@ impl LocalFrame {
     /// A frame centred on `origin` (lon/lat degrees).
     pub fn new(origin: Coord) -> Self {
         let m_per_deg_lat = EARTH_RADIUS_M * PI / 180.0;
-        LocalFrame { origin, m_per_deg_lon: m_per_deg_lat * origin.y.to_radians().cos(), m_per_deg_lat }
+        LocalFrame {
+            origin,
+            m_per_deg_lon: m_per_deg_lat * origin.y.to_radians().cos(),
+            m_per_deg_lat,
+        }
     }
 
     /// Lon/lat degrees → metres east/north of the origin.
     pub fn to_metres(&self, c: Coord) -> Coord {
-        Coord { x: (c.x - self.origin.x) * self.m_per_deg_lon, y: (c.y - self.origin.y) * self.m_per_deg_lat }
+        Coord {
+            x: (c.x - self.origin.x) * self.m_per_deg_lon,
+            y: (c.y - self.origin.y) * self.m_per_deg_lat,
+        }
     }
 
     /// Metres east/north of the origin → lon/lat degrees.
     pub fn to_lonlat(&self, c: Coord) -> Coord {
-        Coord { x: self.origin.x + c.x / self.m_per_deg_lon, y: self.origin.y + c.y / self.m_per_deg_lat }
+        Coord {
+            x: self.origin.x + c.x / self.m_per_deg_lon,
+            y: self.origin.y + c.y / self.m_per_deg_lat,
+        }
     }
 }
 
@@ -184,13 +205,25 @@ mod tests {
         for [wx, wy, gx, gy, bx, by] in vs {
             let w = coord! { x: wx, y: wy };
             let g = wgs84_to_gcj02(w);
-            assert!((g.x - gx).abs() < 1e-6 && (g.y - gy).abs() < 1e-6, "gcj of {w:?}: {g:?} vs {gx},{gy}");
+            assert!(
+                (g.x - gx).abs() < 1e-6 && (g.y - gy).abs() < 1e-6,
+                "gcj of {w:?}: {g:?} vs {gx},{gy}"
+            );
             let b = gcj02_to_bd09(g);
-            assert!((b.x - bx).abs() < 1e-6 && (b.y - by).abs() < 1e-6, "bd of {w:?}: {b:?} vs {bx},{by}");
+            assert!(
+                (b.x - bx).abs() < 1e-6 && (b.y - by).abs() < 1e-6,
+                "bd of {w:?}: {b:?} vs {bx},{by}"
+            );
             let back = Crs::Gcj02.to_wgs84(coord! { x: gx, y: gy });
-            assert!((back.x - wx).abs() < 1e-6 && (back.y - wy).abs() < 1e-6, "wgs from gcj {back:?} vs {w:?}");
+            assert!(
+                (back.x - wx).abs() < 1e-6 && (back.y - wy).abs() < 1e-6,
+                "wgs from gcj {back:?} vs {w:?}"
+            );
             let back = Crs::Bd09.to_wgs84(coord! { x: bx, y: by });
-            assert!((back.x - wx).abs() < 1e-6 && (back.y - wy).abs() < 1e-6, "wgs from bd {back:?} vs {w:?}");
+            assert!(
+                (back.x - wx).abs() < 1e-6 && (back.y - wy).abs() < 1e-6,
+                "wgs from bd {back:?} vs {w:?}"
+            );
         }
     }
 
@@ -212,7 +245,10 @@ mod tests {
         let (ma, mb) = (frame.to_metres(a), frame.to_metres(b));
         let local = (ma.x - mb.x).hypot(ma.y - mb.y);
         let reference = Haversine.distance(Point::from(a), Point::from(b));
-        assert!((local - reference).abs() / reference < 1e-3, "{local} vs {reference}");
+        assert!(
+            (local - reference).abs() / reference < 1e-3,
+            "{local} vs {reference}"
+        );
         let back = frame.to_lonlat(ma);
         assert!((back.x - a.x).abs() < 1e-12 && (back.y - a.y).abs() < 1e-12);
     }

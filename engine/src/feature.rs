@@ -11,9 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{
-    Building, Community, Compound, Grid, Layer, ServiceSpace, Station, Street,
-};
+use crate::model::{Building, Community, Compound, Grid, Layer, ServiceSpace, Station, Street};
 use crate::schema::{self, FieldDef, FieldKind, GeometryKind};
 
 /// One problem with one incoming feature.
@@ -30,7 +28,12 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Problem { index: None, id: None, field: field.into(), reason: reason.into() }
+        Problem {
+            index: None,
+            id: None,
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// The same problem, placed at a feature of a batch.
@@ -240,7 +243,9 @@ impl Feature {
         props.insert("version".into(), Value::from(self.version()));
         geojson::Feature {
             bbox: None,
-            geometry: Some(geojson::Geometry::new(geojson::Value::from(&self.geometry()))),
+            geometry: Some(geojson::Geometry::new(geojson::Value::from(
+                &self.geometry(),
+            ))),
             id: Some(geojson::feature::Id::Number(self.id().into())),
             properties: Some(props),
             foreign_members: None,
@@ -254,11 +259,16 @@ impl Feature {
         let props = feature.properties.as_ref().unwrap_or(&empty);
         let mut problems = Vec::new();
         let id = match (&feature.id, props.get("id")) {
-            (Some(geojson::feature::Id::Number(n)), _) => positive_id(&Value::Number(n.clone()), &mut problems),
+            (Some(geojson::feature::Id::Number(n)), _) => {
+                positive_id(&Value::Number(n.clone()), &mut problems)
+            }
             (Some(geojson::feature::Id::String(s)), _) => match s.parse::<i64>() {
                 Ok(n) if n > 0 => n,
                 _ => {
-                    problems.push(Problem::new("id", format!("must be a positive whole number, got \"{s}\"")));
+                    problems.push(Problem::new(
+                        "id",
+                        format!("must be a positive whole number, got \"{s}\""),
+                    ));
                     0
                 }
             },
@@ -277,20 +287,52 @@ impl Feature {
             Some(g) => check_geometry(schema::geometry_kind(layer), &g.value, &mut problems),
         };
         let attrs = check_properties(layer, props, &mut problems);
-        if !problems.is_empty() {
-            return Err(problems);
+        match geometry {
+            Some(geometry) if problems.is_empty() => finish(layer, attrs, id, version, geometry),
+            _ => Err(problems),
         }
-        let geometry = geometry.expect("geometry is present when there are no problems");
-        let mut built = build(layer, attrs, id, version, geometry).map_err(|p| vec![p])?;
-        check_rules(&built, &mut problems);
-        if problems.is_empty() {
-            if let Feature::Community(c) = &mut built {
-                c.geometry.0.retain(|p| !p.exterior().0.is_empty());
+    }
+
+    /// Rebuilds a feature read from a store, checking it as strictly as an incoming one (a
+    /// store file edited by hand in a GIS gets the same clear errors).
+    pub fn from_stored(
+        layer: Layer,
+        id: i64,
+        version: i64,
+        props: &Map<String, Value>,
+        geometry: Geometry,
+    ) -> Result<Feature, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let geometry = match geometry {
+            Geometry::Polygon(p) if schema::geometry_kind(layer) == GeometryKind::MultiPolygon => {
+                Geometry::MultiPolygon(MultiPolygon(vec![p]))
             }
-            Ok(built)
-        } else {
-            Err(problems)
+            g => g,
+        };
+        let value = geojson::Value::from(&geometry);
+        let geometry = check_geometry(schema::geometry_kind(layer), &value, &mut problems);
+        let attrs = check_properties(layer, props, &mut problems);
+        match geometry {
+            Some(geometry) if problems.is_empty() => finish(layer, attrs, id, version, geometry),
+            _ => Err(problems),
         }
+    }
+}
+
+fn finish(
+    layer: Layer,
+    attrs: Map<String, Value>,
+    id: i64,
+    version: i64,
+    geometry: Geometry,
+) -> Result<Feature, Vec<Problem>> {
+    let built = build(layer, attrs, id, version, geometry).map_err(|p| vec![p])?;
+    let mut problems = Vec::new();
+    check_rules(&built, &mut problems);
+    if problems.is_empty() {
+        Ok(built)
+    } else {
+        Err(problems)
     }
 }
 
@@ -313,16 +355,28 @@ fn positive_id(v: &Value, problems: &mut Vec<Problem>) -> i64 {
     match v.as_i64() {
         Some(n) if n > 0 => n,
         _ => {
-            problems.push(Problem::new("id", format!("must be a positive whole number, got {v}")));
+            problems.push(Problem::new(
+                "id",
+                format!("must be a positive whole number, got {v}"),
+            ));
             0
         }
     }
 }
 
-fn build(layer: Layer, mut attrs: Map<String, Value>, id: i64, version: i64, geometry: Geometry) -> Result<Feature, Problem> {
+fn build(
+    layer: Layer,
+    mut attrs: Map<String, Value>,
+    id: i64,
+    version: i64,
+    geometry: Geometry,
+) -> Result<Feature, Problem> {
     attrs.insert("id".into(), Value::from(id));
     attrs.insert("version".into(), Value::from(version));
-    fn typed<T: DomainFeature>(attrs: Map<String, Value>, geometry: Geometry) -> Result<T, Problem> {
+    fn typed<T: DomainFeature>(
+        attrs: Map<String, Value>,
+        geometry: Geometry,
+    ) -> Result<T, Problem> {
         let mut t: T = serde_json::from_value(Value::Object(attrs))
             .map_err(|e| Problem::new("properties", e.to_string()))?;
         t.set_geometry(geometry);
@@ -341,7 +395,11 @@ fn build(layer: Layer, mut attrs: Map<String, Value>, id: i64, version: i64, geo
 
 /// Checks every attribute against the layer's schema; returns the stored attributes with
 /// optional ones defaulted (null, or `false` for booleans).
-fn check_properties(layer: Layer, props: &Map<String, Value>, problems: &mut Vec<Problem>) -> Map<String, Value> {
+fn check_properties(
+    layer: Layer,
+    props: &Map<String, Value>,
+    problems: &mut Vec<Problem>,
+) -> Map<String, Value> {
     let defs = schema::fields(layer);
     let derived = schema::derived_fields(layer);
     for key in props.keys() {
@@ -351,7 +409,13 @@ fn check_properties(layer: Layer, props: &Map<String, Value>, problems: &mut Vec
             || derived.iter().any(|d| d.name == key);
         if !known {
             let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
-            problems.push(Problem::new(key.as_str(), format!("unknown field for layer {layer} (known: {})", names.join(", "))));
+            problems.push(Problem::new(
+                key.as_str(),
+                format!(
+                    "unknown field for layer {layer} (known: {})",
+                    names.join(", ")
+                ),
+            ));
         }
     }
     let mut out = Map::new();
@@ -360,7 +424,11 @@ fn check_properties(layer: Layer, props: &Map<String, Value>, problems: &mut Vec
         match value {
             None if def.required => problems.push(Problem::new(def.name, "required but missing")),
             None => {
-                let default = if def.kind == FieldKind::Boolean { Value::Bool(false) } else { Value::Null };
+                let default = if def.kind == FieldKind::Boolean {
+                    Value::Bool(false)
+                } else {
+                    Value::Null
+                };
                 out.insert(def.name.into(), default);
             }
             Some(v) => match check_value(def, v) {
@@ -379,7 +447,11 @@ pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
     match def.kind {
         FieldKind::Integer { min, max } => {
             let n = match v {
-                Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|x| x.fract() == 0.0 && x.abs() < 9e15).map(|x| x as i64)),
+                Value::Number(n) => n.as_i64().or_else(|| {
+                    n.as_f64()
+                        .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                        .map(|x| x as i64)
+                }),
                 _ => None,
             };
             match n {
@@ -398,8 +470,13 @@ pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
         },
         FieldKind::Text { max_chars } => match v {
             Value::String(s) if s.trim().is_empty() => Err("must not be empty".into()),
-            Value::String(s) if s.chars().count() > max_chars => Err(format!("must be at most {max_chars} characters, got {}", s.chars().count())),
-            Value::String(s) if s.chars().any(char::is_control) => Err("must not contain control characters".into()),
+            Value::String(s) if s.chars().count() > max_chars => Err(format!(
+                "must be at most {max_chars} characters, got {}",
+                s.chars().count()
+            )),
+            Value::String(s) if s.chars().any(char::is_control) => {
+                Err("must not contain control characters".into())
+            }
             Value::String(s) => Ok(Value::String(s.trim().to_owned())),
             _ => Err(format!("must be text, got {}", describe(v))),
         },
@@ -407,7 +484,12 @@ pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
             let s = match v {
                 Value::String(s) => s.clone(),
                 Value::Number(n) if n.is_u64() => n.to_string(),
-                _ => return Err(format!("must be a {digits}-digit code, got {}", describe(v))),
+                _ => {
+                    return Err(format!(
+                        "must be a {digits}-digit code, got {}",
+                        describe(v)
+                    ))
+                }
             };
             if s.len() == digits && s.bytes().all(|b| b.is_ascii_digit()) {
                 Ok(Value::String(s))
@@ -421,11 +503,19 @@ pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
         },
         FieldKind::Enum(names) => match v {
             Value::String(s) if names.contains(&s.as_str()) => Ok(v.clone()),
-            _ => Err(format!("must be one of {}, got {}", names.join(", "), describe(v))),
+            _ => Err(format!(
+                "must be one of {}, got {}",
+                names.join(", "),
+                describe(v)
+            )),
         },
         FieldKind::EnumList(names) => {
             let Value::Array(items) = v else {
-                return Err(format!("must be a list of {}, got {}", names.join(", "), describe(v)));
+                return Err(format!(
+                    "must be a list of {}, got {}",
+                    names.join(", "),
+                    describe(v)
+                ));
             };
             if items.is_empty() {
                 return Err("must name at least one value".into());
@@ -439,7 +529,13 @@ pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
                         }
                         seen.push(s.as_str());
                     }
-                    _ => return Err(format!("values must be among {}, got {}", names.join(", "), describe(item))),
+                    _ => {
+                        return Err(format!(
+                            "values must be among {}, got {}",
+                            names.join(", "),
+                            describe(item)
+                        ))
+                    }
                 }
             }
             Ok(v.clone())
@@ -457,13 +553,22 @@ fn describe(v: &Value) -> String {
 }
 
 /// Checks the raw GeoJSON geometry (before any ring is closed for us) and converts it.
-fn check_geometry(kind: GeometryKind, value: &geojson::Value, problems: &mut Vec<Problem>) -> Option<Geometry> {
+fn check_geometry(
+    kind: GeometryKind,
+    value: &geojson::Value,
+    problems: &mut Vec<Problem>,
+) -> Option<Geometry> {
     let type_name = geojson_type(value);
     let accepted = match kind {
         GeometryKind::Point => matches!(value, geojson::Value::Point(_)),
         GeometryKind::Polygon => matches!(value, geojson::Value::Polygon(_)),
-        GeometryKind::MultiPolygon => matches!(value, geojson::Value::Polygon(_) | geojson::Value::MultiPolygon(_)),
-        GeometryKind::PointOrPolygon => matches!(value, geojson::Value::Point(_) | geojson::Value::Polygon(_)),
+        GeometryKind::MultiPolygon => matches!(
+            value,
+            geojson::Value::Polygon(_) | geojson::Value::MultiPolygon(_)
+        ),
+        GeometryKind::PointOrPolygon => {
+            matches!(value, geojson::Value::Point(_) | geojson::Value::Polygon(_))
+        }
     };
     if !accepted {
         let want = match kind {
@@ -472,7 +577,10 @@ fn check_geometry(kind: GeometryKind, value: &geojson::Value, problems: &mut Vec
             GeometryKind::MultiPolygon => "Polygon or MultiPolygon",
             GeometryKind::PointOrPolygon => "Point or Polygon",
         };
-        problems.push(Problem::new("geometry", format!("expected {want}, got {type_name}")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("expected {want}, got {type_name}"),
+        ));
         return None;
     }
     let before = problems.len();
@@ -496,11 +604,16 @@ fn check_geometry(kind: GeometryKind, value: &geojson::Value, problems: &mut Vec
     }
     let geometry = Geometry::try_from(value.clone()).ok()?;
     let geometry = match (kind, geometry) {
-        (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => Geometry::MultiPolygon(MultiPolygon(vec![p])),
+        (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => {
+            Geometry::MultiPolygon(MultiPolygon(vec![p]))
+        }
         (_, g) => g,
     };
     if let Err(invalid) = validity(&geometry) {
-        problems.push(Problem::new("geometry", format!("invalid {type_name}: {invalid}")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("invalid {type_name}: {invalid}"),
+        ));
         return None;
     }
     Some(geometry)
@@ -508,7 +621,11 @@ fn check_geometry(kind: GeometryKind, value: &geojson::Value, problems: &mut Vec
 
 /// Every reason geo's validation finds the geometry invalid, joined; points are always valid.
 fn validity(geometry: &Geometry) -> Result<(), String> {
-    let reasons: Vec<String> = geometry.validation_errors().iter().map(ToString::to_string).collect();
+    let reasons: Vec<String> = geometry
+        .validation_errors()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     if reasons.is_empty() {
         Ok(())
     } else {
@@ -530,18 +647,30 @@ fn geojson_type(v: &geojson::Value) -> &'static str {
 
 fn check_position(p: &[f64], what: &str, problems: &mut Vec<Problem>) -> bool {
     if p.len() < 2 {
-        problems.push(Problem::new("geometry", format!("{what} has fewer than 2 coordinates")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("{what} has fewer than 2 coordinates"),
+        ));
         return false;
     }
     let (lon, lat) = (p[0], p[1]);
     if !lon.is_finite() || !lat.is_finite() {
-        problems.push(Problem::new("geometry", format!("{what} has a non-finite coordinate")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("{what} has a non-finite coordinate"),
+        ));
         false
     } else if !(-180.0..=180.0).contains(&lon) {
-        problems.push(Problem::new("geometry", format!("{what} longitude {lon} is outside −180…180")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("{what} longitude {lon} is outside −180…180"),
+        ));
         false
     } else if !(-90.0..=90.0).contains(&lat) {
-        problems.push(Problem::new("geometry", format!("{what} latitude {lat} is outside −90…90")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("{what} latitude {lat} is outside −90…90"),
+        ));
         false
     } else {
         true
@@ -550,19 +679,35 @@ fn check_position(p: &[f64], what: &str, problems: &mut Vec<Problem>) -> bool {
 
 fn check_rings(rings: &[Vec<Vec<f64>>], part: &str, problems: &mut Vec<Problem>) {
     if rings.is_empty() {
-        problems.push(Problem::new("geometry", format!("{part}polygon has no rings")));
+        problems.push(Problem::new(
+            "geometry",
+            format!("{part}polygon has no rings"),
+        ));
     }
     for (r, ring) in rings.iter().enumerate() {
-        let name = if r == 0 { format!("{part}exterior ring") } else { format!("{part}interior ring {r}") };
+        let name = if r == 0 {
+            format!("{part}exterior ring")
+        } else {
+            format!("{part}interior ring {r}")
+        };
         for (i, p) in ring.iter().enumerate() {
             if !check_position(p, &format!("{name} position {i}"), problems) {
                 return;
             }
         }
         if ring.len() < 4 {
-            problems.push(Problem::new("geometry", format!("{name} has {} positions; a ring needs at least 4", ring.len())));
+            problems.push(Problem::new(
+                "geometry",
+                format!(
+                    "{name} has {} positions; a ring needs at least 4",
+                    ring.len()
+                ),
+            ));
         } else if ring.first().map(|p| &p[..2]) != ring.last().map(|p| &p[..2]) {
-            problems.push(Problem::new("geometry", format!("{name} is not closed: its first and last positions differ")));
+            problems.push(Problem::new(
+                "geometry",
+                format!("{name} is not closed: its first and last positions differ"),
+            ));
         }
     }
 }
@@ -572,12 +717,24 @@ fn check_rules(feature: &Feature, problems: &mut Vec<Problem>) {
     match feature {
         Feature::Compound(c) => {
             if c.elderly > c.population {
-                problems.push(Problem::new("elderly", format!("residents aged 60+ ({}) exceed the population ({})", c.elderly, c.population)));
+                problems.push(Problem::new(
+                    "elderly",
+                    format!(
+                        "residents aged 60+ ({}) exceed the population ({})",
+                        c.elderly, c.population
+                    ),
+                ));
             }
         }
         Feature::Community(c) => {
             if !c.code.starts_with(&c.street_code) {
-                problems.push(Problem::new("code", format!("community code {} does not lie under street {}", c.code, c.street_code)));
+                problems.push(Problem::new(
+                    "code",
+                    format!(
+                        "community code {} does not lie under street {}",
+                        c.code, c.street_code
+                    ),
+                ));
             }
         }
         Feature::Building(b) => {
@@ -591,5 +748,8 @@ fn check_rules(feature: &Feature, problems: &mut Vec<Problem>) {
 
 /// Snaps a coordinate to the 1e-9° grid used by every store (≈ 0.1 mm), so round trips are exact.
 pub fn snap(c: Coord) -> Coord {
-    Coord { x: (c.x * 1e9).round() / 1e9, y: (c.y * 1e9).round() / 1e9 }
+    Coord {
+        x: (c.x * 1e9).round() / 1e9,
+        y: (c.y * 1e9).round() / 1e9,
+    }
 }

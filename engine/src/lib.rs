@@ -5,6 +5,7 @@
 
 pub mod crs;
 pub mod feature;
+pub mod integrity;
 pub mod model;
 pub mod schema;
 pub mod snapshot;

@@ -10,13 +10,23 @@ use crate::model::{
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FieldKind {
     /// Whole number within `[min, max]`.
-    Integer { min: i64, max: i64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// Real number within `[min, max]`.
-    Real { min: f64, max: f64 },
+    Real {
+        min: f64,
+        max: f64,
+    },
     /// Free text of at most `max_chars` characters.
-    Text { max_chars: usize },
+    Text {
+        max_chars: usize,
+    },
     /// A statistical division code of exactly `digits` digits.
-    Code { digits: usize },
+    Code {
+        digits: usize,
+    },
     Boolean,
     /// One of the listed wire names.
     Enum(&'static [&'static str]),
@@ -64,46 +74,118 @@ const fn f(
     label_zh: &'static str,
     label_en: &'static str,
 ) -> FieldDef {
-    FieldDef { name, kind, required, label_zh, label_en }
+    FieldDef {
+        name,
+        kind,
+        required,
+        label_zh,
+        label_en,
+    }
 }
 
 const NAME: FieldKind = FieldKind::Text { max_chars: 100 };
-const COUNT: FieldKind = FieldKind::Integer { min: 0, max: 1_000_000 };
-const YEAR: FieldKind = FieldKind::Integer { min: 1800, max: 2100 };
-const AREA: FieldKind = FieldKind::Real { min: 0.0, max: 1_000_000.0 };
-const FEATURE_ID: FieldKind = FieldKind::Integer { min: 1, max: i64::MAX };
+const COUNT: FieldKind = FieldKind::Integer {
+    min: 0,
+    max: 1_000_000,
+};
+const YEAR: FieldKind = FieldKind::Integer {
+    min: 1800,
+    max: 2100,
+};
+const AREA: FieldKind = FieldKind::Real {
+    min: 0.0,
+    max: 1_000_000.0,
+};
+const FEATURE_ID: FieldKind = FieldKind::Integer {
+    min: 1,
+    max: i64::MAX,
+};
 const GRID_CODE: FieldKind = FieldKind::Text { max_chars: 40 };
 
 const STREETS: &[FieldDef] = &[
-    f("code", FieldKind::Code { digits: 9 }, true, "街道代码", "Street code"),
+    f(
+        "code",
+        FieldKind::Code { digits: 9 },
+        true,
+        "街道代码",
+        "Street code",
+    ),
     f("name", NAME, true, "名称", "Name"),
 ];
 
 const COMMUNITIES: &[FieldDef] = &[
-    f("code", FieldKind::Code { digits: 12 }, true, "社区代码", "Community code"),
+    f(
+        "code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "社区代码",
+        "Community code",
+    ),
     f("name", NAME, true, "名称", "Name"),
-    f("street_code", FieldKind::Code { digits: 9 }, true, "所属街道", "Street"),
-    f("kind", FieldKind::Enum(CommunityKind::NAMES), true, "社区类型", "Kind"),
-    f("residents_groups", COUNT, true, "居民小组数", "Residents' groups"),
+    f(
+        "street_code",
+        FieldKind::Code { digits: 9 },
+        true,
+        "所属街道",
+        "Street",
+    ),
+    f(
+        "kind",
+        FieldKind::Enum(CommunityKind::NAMES),
+        true,
+        "社区类型",
+        "Kind",
+    ),
+    f(
+        "residents_groups",
+        COUNT,
+        true,
+        "居民小组数",
+        "Residents' groups",
+    ),
 ];
 
 const GRIDS: &[FieldDef] = &[
     f("code", GRID_CODE, true, "网格编码", "Grid code"),
     f("name", NAME, true, "名称", "Name"),
-    f("community_code", FieldKind::Code { digits: 12 }, true, "所属社区", "Community"),
-    f("workers", FieldKind::Integer { min: 0, max: 100 }, true, "网格员人数", "Grid workers"),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
+    f(
+        "workers",
+        FieldKind::Integer { min: 0, max: 100 },
+        true,
+        "网格员人数",
+        "Grid workers",
+    ),
     f("locked", FieldKind::Boolean, false, "锁定", "Locked"),
 ];
 
 const COMPOUNDS: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
-    f("community_code", FieldKind::Code { digits: 12 }, true, "所属社区", "Community"),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
     f("grid_code", GRID_CODE, false, "所属网格", "Grid"),
     f("households", COUNT, true, "户数", "Households"),
     f("population", COUNT, true, "常住人口", "Residents"),
     f("elderly", COUNT, true, "60岁以上人数", "Residents aged 60+"),
     f("build_year", YEAR, false, "建成年份", "Build year"),
-    f("class", FieldKind::Enum(CompoundClass::NAMES), true, "小区类别", "Class"),
+    f(
+        "class",
+        FieldKind::Enum(CompoundClass::NAMES),
+        true,
+        "小区类别",
+        "Class",
+    ),
     f(
         "property_management",
         FieldKind::Enum(PropertyManagement::NAMES),
@@ -111,32 +193,86 @@ const COMPOUNDS: &[FieldDef] = &[
         "物业管理",
         "Property management",
     ),
-    f("owners_committee", FieldKind::Boolean, true, "业委会", "Owners' committee"),
-    f("competent_unit", FieldKind::Boolean, true, "主管单位", "Competent unit"),
+    f(
+        "owners_committee",
+        FieldKind::Boolean,
+        true,
+        "业委会",
+        "Owners' committee",
+    ),
+    f(
+        "competent_unit",
+        FieldKind::Boolean,
+        true,
+        "主管单位",
+        "Competent unit",
+    ),
 ];
 
 const BUILDINGS: &[FieldDef] = &[
     f("name", NAME, false, "名称", "Name"),
-    f("community_code", FieldKind::Code { digits: 12 }, true, "所属社区", "Community"),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
     f("compound_id", FEATURE_ID, false, "所属小区", "Compound"),
     f("grid_code", GRID_CODE, false, "所属网格", "Grid"),
     f("households", COUNT, true, "户数", "Households"),
-    f("floors", FieldKind::Integer { min: 1, max: 200 }, false, "层数", "Floors"),
+    f(
+        "floors",
+        FieldKind::Integer { min: 1, max: 200 },
+        false,
+        "层数",
+        "Floors",
+    ),
     f("build_year", YEAR, false, "建成年份", "Build year"),
 ];
 
 const STATIONS: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
-    f("kind", FieldKind::Enum(StationKind::NAMES), true, "站点类型", "Kind"),
-    f("community_code", FieldKind::Code { digits: 12 }, true, "所属社区", "Community"),
-    f("level", FieldKind::Enum(FacilityLevel::NAMES), true, "层级", "Level"),
+    f(
+        "kind",
+        FieldKind::Enum(StationKind::NAMES),
+        true,
+        "站点类型",
+        "Kind",
+    ),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
+    f(
+        "level",
+        FieldKind::Enum(FacilityLevel::NAMES),
+        true,
+        "层级",
+        "Level",
+    ),
     f("floor_area", AREA, false, "面积(㎡)", "Floor area (m²)"),
 ];
 
 const SERVICE_SPACES: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
-    f("community_code", FieldKind::Code { digits: 12 }, true, "所属社区", "Community"),
-    f("services", FieldKind::EnumList(ServiceType::NAMES), true, "服务类型", "Services"),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
+    f(
+        "services",
+        FieldKind::EnumList(ServiceType::NAMES),
+        true,
+        "服务类型",
+        "Services",
+    ),
     f("floor_area", AREA, true, "面积(㎡)", "Floor area (m²)"),
     f(
         "operating_model",
@@ -145,10 +281,22 @@ const SERVICE_SPACES: &[FieldDef] = &[
         "运营模式",
         "Operating model",
     ),
-    f("level", FieldKind::Enum(FacilityLevel::NAMES), true, "层级", "Level"),
+    f(
+        "level",
+        FieldKind::Enum(FacilityLevel::NAMES),
+        true,
+        "层级",
+        "Level",
+    ),
     f("station_id", FEATURE_ID, false, "所属站点", "Host station"),
     f("capacity", COUNT, false, "服务容量", "Capacity"),
-    f("opening_hours", FieldKind::Text { max_chars: 200 }, false, "开放时间", "Opening hours"),
+    f(
+        "opening_hours",
+        FieldKind::Text { max_chars: 200 },
+        false,
+        "开放时间",
+        "Opening hours",
+    ),
 ];
 
 /// The stored attributes of a layer, in column order.
@@ -167,11 +315,28 @@ pub fn fields(layer: Layer) -> &'static [FieldDef] {
 /// Read-only attributes computed from the stored ones and included in every output.
 pub fn derived_fields(layer: Layer) -> &'static [FieldDef] {
     const COMPOUND_DERIVED: &[FieldDef] = &[
-        f("three_no", FieldKind::Boolean, false, "三无小区", "Three-no"),
-        f("missing_flags", FieldKind::Integer { min: 0, max: 3 }, false, "缺失项数", "Missing flags"),
+        f(
+            "three_no",
+            FieldKind::Boolean,
+            false,
+            "三无小区",
+            "Three-no",
+        ),
+        f(
+            "missing_flags",
+            FieldKind::Integer { min: 0, max: 3 },
+            false,
+            "缺失项数",
+            "Missing flags",
+        ),
     ];
-    const BUILDING_DERIVED: &[FieldDef] =
-        &[f("scattered", FieldKind::Boolean, false, "散居楼栋", "Scattered")];
+    const BUILDING_DERIVED: &[FieldDef] = &[f(
+        "scattered",
+        FieldKind::Boolean,
+        false,
+        "散居楼栋",
+        "Scattered",
+    )];
     match layer {
         Layer::Compounds => COMPOUND_DERIVED,
         Layer::Buildings => BUILDING_DERIVED,

@@ -38,6 +38,31 @@ impl Dataset {
         }
     }
 
+    /// Replaces the `i`-th feature of the feature's layer.
+    pub fn set(&mut self, i: usize, feature: Feature) {
+        match feature {
+            Feature::Street(f) => self.streets[i] = f,
+            Feature::Community(f) => self.communities[i] = f,
+            Feature::Grid(f) => self.grids[i] = f,
+            Feature::Compound(f) => self.compounds[i] = f,
+            Feature::Building(f) => self.buildings[i] = f,
+            Feature::Station(f) => self.stations[i] = f,
+            Feature::ServiceSpace(f) => self.service_spaces[i] = f,
+        }
+    }
+
+    /// Keeps the features for which `keep(layer, id)` holds.
+    pub fn retain(&mut self, keep: impl Fn(Layer, i64) -> bool) {
+        self.streets.retain(|f| keep(Layer::Streets, f.id));
+        self.communities.retain(|f| keep(Layer::Communities, f.id));
+        self.grids.retain(|f| keep(Layer::Grids, f.id));
+        self.compounds.retain(|f| keep(Layer::Compounds, f.id));
+        self.buildings.retain(|f| keep(Layer::Buildings, f.id));
+        self.stations.retain(|f| keep(Layer::Stations, f.id));
+        self.service_spaces
+            .retain(|f| keep(Layer::ServiceSpaces, f.id));
+    }
+
     /// Number of features in a layer.
     pub fn len(&self, layer: Layer) -> usize {
         match layer {
@@ -92,7 +117,11 @@ impl LayerIndex {
         let entries = items
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| bbox(&f.geometry()).map(|r| GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i)))
+            .filter_map(|(i, f)| {
+                bbox(&f.geometry()).map(|r| {
+                    GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i)
+                })
+            })
             .collect();
         LayerIndex {
             rtree: RTree::bulk_load(entries),
@@ -126,10 +155,29 @@ impl Snapshot {
         indexes.insert(Layer::Compounds, LayerIndex::build(&data.compounds));
         indexes.insert(Layer::Buildings, LayerIndex::build(&data.buildings));
         indexes.insert(Layer::Stations, LayerIndex::build(&data.stations));
-        indexes.insert(Layer::ServiceSpaces, LayerIndex::build(&data.service_spaces));
-        let community_by_code = data.communities.iter().enumerate().map(|(i, c)| (c.code.clone(), i)).collect();
-        let grid_by_code = data.grids.iter().enumerate().map(|(i, g)| (g.code.clone(), i)).collect();
-        Snapshot { version, data, indexes, community_by_code, grid_by_code }
+        indexes.insert(
+            Layer::ServiceSpaces,
+            LayerIndex::build(&data.service_spaces),
+        );
+        let community_by_code = data
+            .communities
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.code.clone(), i))
+            .collect();
+        let grid_by_code = data
+            .grids
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.code.clone(), i))
+            .collect();
+        Snapshot {
+            version,
+            data,
+            indexes,
+            community_by_code,
+            grid_by_code,
+        }
     }
 
     /// The rstar index and id lookup of a layer.
@@ -140,7 +188,12 @@ impl Snapshot {
     /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`.
     pub fn in_rect(&self, layer: Layer, rect: Rect) -> Vec<usize> {
         let env = AABB::from_corners(rect.min().into(), rect.max().into());
-        let mut hits: Vec<usize> = self.index(layer).rtree.locate_in_envelope_intersecting(&env).map(|e| e.data).collect();
+        let mut hits: Vec<usize> = self
+            .index(layer)
+            .rtree
+            .locate_in_envelope_intersecting(&env)
+            .map(|e| e.data)
+            .collect();
         hits.sort_unstable();
         hits
     }
@@ -153,7 +206,43 @@ impl Snapshot {
 
     /// A community by its 12-digit code.
     pub fn community(&self, code: &str) -> Option<&Community> {
-        self.community_by_code.get(code).map(|&i| &self.data.communities[i])
+        self.community_by_code
+            .get(code)
+            .map(|&i| &self.data.communities[i])
+    }
+
+    /// The snapshot after committed changes: features written replace those with the same id
+    /// (or are appended), deleted ones are removed, and the indexes are rebuilt.
+    #[must_use]
+    pub fn with_changes(
+        &self,
+        version: i64,
+        written: &[Feature],
+        deleted: &[(Layer, i64)],
+    ) -> Snapshot {
+        let mut data = self.data.clone();
+        let mut appended: HashMap<(Layer, i64), usize> = HashMap::new();
+        for f in written {
+            let layer = f.layer();
+            let slot = self
+                .index(layer)
+                .by_id
+                .get(&f.id())
+                .copied()
+                .or_else(|| appended.get(&(layer, f.id())).copied());
+            match slot {
+                Some(i) => data.set(i, f.clone()),
+                None => {
+                    appended.insert((layer, f.id()), data.len(layer));
+                    data.push(f.clone());
+                }
+            }
+        }
+        if !deleted.is_empty() {
+            let gone: std::collections::HashSet<(Layer, i64)> = deleted.iter().copied().collect();
+            data.retain(|layer, id| !gone.contains(&(layer, id)));
+        }
+        Snapshot::new(version, data)
     }
 
     /// A grid by its code.
@@ -187,7 +276,10 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         let mut data = Dataset::default();
         for id in 1..=2000 {
-            data.stations.push(station(id, point! { x: rng.random_range(105.3..105.6), y: rng.random_range(28.8..29.0) }));
+            data.stations.push(station(
+                id,
+                point! { x: rng.random_range(105.3..105.6), y: rng.random_range(28.8..29.0) },
+            ));
         }
         let snap = Snapshot::new(3, data);
         for _ in 0..50 {
@@ -199,7 +291,12 @@ mod tests {
                 .stations
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| rect.min().x <= s.geometry.x() && s.geometry.x() <= rect.max().x && rect.min().y <= s.geometry.y() && s.geometry.y() <= rect.max().y)
+                .filter(|(_, s)| {
+                    rect.min().x <= s.geometry.x()
+                        && s.geometry.x() <= rect.max().x
+                        && rect.min().y <= s.geometry.y()
+                        && s.geometry.y() <= rect.max().y
+                })
                 .map(|(i, _)| i)
                 .collect();
             assert_eq!(fast, brute);

@@ -1,1 +1,260 @@
-fn main() {}
+//! `gridatlas`: serve the atlas, load the demo district, import, export, migrate, benchmark.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use engine::crs::Crs;
+use engine::Layer;
+use gridatlas_server::api::{self, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::{self, CommandError};
+
+/// Grid Atlas 社区网格与服务设施一张图: community grids and embedded services on one map.
+#[derive(Parser)]
+#[command(name = "gridatlas", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives.
+#[derive(Args, Clone)]
+struct StoreArgs {
+    /// GeoPackage file of the embedded store (used when no database URL is given).
+    #[arg(long, env = "GRIDATLAS_STORE", default_value = "gridatlas.gpkg")]
+    store: String,
+    /// PostgreSQL/PostGIS URL; when set, the atlas lives in PostGIS.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    fn location(&self) -> &str {
+        self.database_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .unwrap_or(&self.store)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the map, vector tiles and the API.
+    Serve {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Address to listen on.
+        #[arg(long, env = "GRIDATLAS_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Folder of the built web map.
+        #[arg(long, env = "GRIDATLAS_WEB_DIR", default_value = "web/dist")]
+        web_dir: PathBuf,
+        /// Public base URL for links (default: from the Host header).
+        #[arg(long, env = "GRIDATLAS_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Load the demo district (龙马潭区) — or, with --scale, a synthetic city — into an empty store.
+    Demo {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Generate a synthetic city with this many buildings instead of the demo district.
+        #[arg(long)]
+        scale: Option<usize>,
+    },
+    /// Import GeoJSON or CSV files, all or nothing.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Files to import; the layer comes from --layer or the file name (compounds.geojson).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Layer of the files.
+        #[arg(long, value_parser = parse_layer)]
+        layer: Option<Layer>,
+        /// Coordinate system of the files: wgs84, gcj02 (AMap/Tencent) or bd09 (Baidu).
+        #[arg(long, default_value = "wgs84")]
+        crs: Crs,
+        /// Check everything, report every problem, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export a layer to GeoJSON or CSV, or every layer to a GeoPackage.
+    Export {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Output file (.geojson, .csv or .gpkg).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// Layer to export (all layers for .gpkg when omitted).
+        #[arg(long, value_parser = parse_layer)]
+        layer: Option<Layer>,
+        /// Only features of this community (12-digit code).
+        #[arg(long)]
+        community: Option<String>,
+    },
+    /// Create or update the store's schema (PostGIS migrations; GeoPackage tables).
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Benchmarks that print figures (never assert them).
+    Bench {
+        #[command(subcommand)]
+        which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Import a synthetic city into one store; prints time and peak memory.
+    Import {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Buildings in the synthetic city.
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+    },
+}
+
+fn parse_layer(s: &str) -> Result<Layer, String> {
+    Layer::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown layer \"{s}\" (one of {})",
+            Layer::ALL
+                .iter()
+                .map(|l| l.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), CommandError> {
+    match cli.command {
+        Command::Serve {
+            store,
+            listen,
+            web_dir,
+            public_url,
+        } => {
+            let location = store.location().to_owned();
+            let store = commands::open_store(&location).await?;
+            let atlas = Atlas::open(store).await?;
+            let snap = atlas.snapshot();
+            tracing::info!(store = %location, data_version = snap.version, features = snap.data.total(), "atlas loaded");
+            let admin_token = std::env::var("GRIDATLAS_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| t.len() >= 16);
+            if admin_token.is_none() {
+                tracing::warn!(
+                    "no GRIDATLAS_ADMIN_TOKEN (16+ characters) set: the atlas is read-only"
+                );
+            }
+            let state = AppState {
+                atlas: Arc::new(atlas),
+                config: Arc::new(Config {
+                    admin_token,
+                    public_url,
+                    web_dir: Some(web_dir),
+                }),
+            };
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| CommandError::Io(format!("cannot listen on {listen}: {e}")))?;
+            tracing::info!(
+                "serving on http://{listen}/ (map), http://{listen}/ogc (OGC API – Features)"
+            );
+            axum::serve(listener, api::app(state))
+                .with_graceful_shutdown(async {
+                    tokio::signal::ctrl_c().await.ok();
+                })
+                .await
+                .map_err(|e| CommandError::Io(e.to_string()))
+        }
+        Command::Demo { store, scale } => {
+            let location = store.location().to_owned();
+            let data = tokio::task::spawn_blocking(move || match scale {
+                Some(n) => data::synthetic_city(n, 1),
+                None => data::demo_district(),
+            })
+            .await
+            .map_err(|e| CommandError::Io(e.to_string()))?;
+            let total = data.total();
+            let store = commands::open_store(&location).await?;
+            let version = commands::load_dataset(store.as_ref(), data).await?;
+            println!(
+                "loaded {total} features into {} ({}), data version {version}",
+                store.location(),
+                store.kind()
+            );
+            Ok(())
+        }
+        Command::Import {
+            store,
+            files,
+            layer,
+            crs,
+            dry_run,
+        } => {
+            let files: Vec<_> = files.into_iter().map(|f| (f, layer)).collect();
+            let store = commands::open_store(store.location()).await?;
+            let report = commands::import(store, &files, crs, dry_run).await?;
+            if report.dry_run {
+                println!(
+                    "dry run: {} features are valid; nothing was written",
+                    report.features
+                );
+            } else {
+                println!(
+                    "imported {} features, data version {}",
+                    report.features, report.data_version
+                );
+            }
+            Ok(())
+        }
+        Command::Export {
+            store,
+            out,
+            layer,
+            community,
+        } => {
+            let store = commands::open_store(store.location()).await?;
+            let n = commands::export(store, layer, community.as_deref(), &out).await?;
+            println!("exported {n} features to {}", out.display());
+            Ok(())
+        }
+        Command::Migrate { store } => {
+            let store = commands::open_store(store.location()).await?;
+            println!(
+                "{} schema is up to date at {}",
+                store.kind(),
+                store.location()
+            );
+            Ok(())
+        }
+        Command::Bench {
+            which: Bench::Import { store, scale },
+        } => commands::bench_import(store.location(), scale).await,
+    }
+}

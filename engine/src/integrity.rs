@@ -1,0 +1,336 @@
+//! Referential integrity of a change set against a snapshot: every code and id a feature names
+//! exists (in the snapshot or the same change set) and agrees on the community; codes stay
+//! unique; nothing deleted is still referred to.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::feature::{Feature, Problem};
+use crate::model::Layer;
+use crate::snapshot::Snapshot;
+
+/// What a change set does: features written (inserted or replaced; id 0 means new) and features
+/// deleted.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangeView<'a> {
+    pub written: &'a [&'a Feature],
+    pub deleted: &'a [(Layer, i64)],
+}
+
+/// The owner of a code: (layer, id) and, for grids and compounds, their community.
+struct Registry {
+    streets: HashMap<String, i64>,
+    communities: HashMap<String, (i64, String)>,
+    grids: HashMap<String, (i64, String)>,
+    compounds: HashMap<i64, String>,
+    stations: HashSet<i64>,
+}
+
+impl Registry {
+    fn after(snapshot: &Snapshot, change: &ChangeView) -> Registry {
+        let gone: HashSet<(Layer, i64)> = change.deleted.iter().copied().collect();
+        let replaced: HashSet<(Layer, i64)> = change
+            .written
+            .iter()
+            .filter(|f| f.id() > 0)
+            .map(|f| (f.layer(), f.id()))
+            .collect();
+        let keep = |l: Layer, id: i64| !gone.contains(&(l, id)) && !replaced.contains(&(l, id));
+        let d = &snapshot.data;
+        let mut r = Registry {
+            streets: d
+                .streets
+                .iter()
+                .filter(|s| keep(Layer::Streets, s.id))
+                .map(|s| (s.code.clone(), s.id))
+                .collect(),
+            communities: d
+                .communities
+                .iter()
+                .filter(|c| keep(Layer::Communities, c.id))
+                .map(|c| (c.code.clone(), (c.id, c.street_code.clone())))
+                .collect(),
+            grids: d
+                .grids
+                .iter()
+                .filter(|g| keep(Layer::Grids, g.id))
+                .map(|g| (g.code.clone(), (g.id, g.community_code.clone())))
+                .collect(),
+            compounds: d
+                .compounds
+                .iter()
+                .filter(|c| keep(Layer::Compounds, c.id))
+                .map(|c| (c.id, c.community_code.clone()))
+                .collect(),
+            stations: d
+                .stations
+                .iter()
+                .filter(|s| keep(Layer::Stations, s.id))
+                .map(|s| s.id)
+                .collect(),
+        };
+        for f in change.written {
+            match f {
+                Feature::Street(s) => {
+                    r.streets.insert(s.code.clone(), s.id);
+                }
+                Feature::Community(c) => {
+                    r.communities
+                        .insert(c.code.clone(), (c.id, c.street_code.clone()));
+                }
+                Feature::Grid(g) => {
+                    r.grids
+                        .insert(g.code.clone(), (g.id, g.community_code.clone()));
+                }
+                Feature::Compound(c) if c.id > 0 => {
+                    r.compounds.insert(c.id, c.community_code.clone());
+                }
+                Feature::Station(s) if s.id > 0 => {
+                    r.stations.insert(s.id);
+                }
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
+/// Checks a change set; each problem carries the position of the feature in `written` (or of
+/// the deletion in `deleted`, after all written ones) and its id.
+pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
+    let reg = Registry::after(snapshot, change);
+    let mut problems = Vec::new();
+    let mut codes_seen: HashMap<(Layer, &str), usize> = HashMap::new();
+    for (i, f) in change.written.iter().enumerate() {
+        let id = (f.id() > 0).then(|| f.id().to_string());
+        let mut push = |field: &str, reason: String| {
+            problems.push(Problem::new(field, reason).at(Some(i), id.clone()))
+        };
+        let community = |code: &str, push: &mut dyn FnMut(&str, String)| {
+            if !reg.communities.contains_key(code) {
+                push("community_code", format!("no community has code {code}"));
+            }
+        };
+        let code = match f {
+            Feature::Street(s) => Some(s.code.as_str()),
+            Feature::Community(c) => Some(c.code.as_str()),
+            Feature::Grid(g) => Some(g.code.as_str()),
+            _ => None,
+        };
+        if let Some(code) = code {
+            if let Some(first) = codes_seen.insert((f.layer(), code), i) {
+                push(
+                    "code",
+                    format!("code {code} is given twice in this change (also feature {first})"),
+                );
+            }
+            let owner = match f {
+                Feature::Street(_) => snapshot
+                    .data
+                    .streets
+                    .iter()
+                    .find(|s| s.code == code)
+                    .map(|s| s.id),
+                Feature::Community(_) => snapshot.community(code).map(|c| c.id),
+                _ => snapshot.grid(code).map(|g| g.id),
+            };
+            if let Some(owner) = owner {
+                let owner_kept = !change.deleted.contains(&(f.layer(), owner));
+                if owner != f.id()
+                    && owner_kept
+                    && !change
+                        .written
+                        .iter()
+                        .any(|w| w.layer() == f.layer() && w.id() == owner)
+                {
+                    push(
+                        "code",
+                        format!("code {code} already belongs to {} {owner}", f.layer()),
+                    );
+                }
+            }
+        }
+        match f {
+            Feature::Street(_) => {}
+            Feature::Community(c) => {
+                if !reg.streets.contains_key(&c.street_code) {
+                    push(
+                        "street_code",
+                        format!("no street has code {}", c.street_code),
+                    );
+                }
+            }
+            Feature::Grid(g) => community(&g.community_code, &mut push),
+            Feature::Compound(c) => {
+                community(&c.community_code, &mut push);
+                if let Some(grid) = &c.grid_code {
+                    match reg.grids.get(grid) {
+                        None => push("grid_code", format!("no grid has code {grid}")),
+                        Some((_, gc)) if *gc != c.community_code => {
+                            push(
+                                "grid_code",
+                                format!(
+                                    "grid {grid} belongs to community {gc}, not {}",
+                                    c.community_code
+                                ),
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            Feature::Building(b) => {
+                community(&b.community_code, &mut push);
+                if let Some(cid) = b.compound_id {
+                    match reg.compounds.get(&cid) {
+                        None => push("compound_id", format!("no compound has id {cid}")),
+                        Some(cc) if *cc != b.community_code => {
+                            push(
+                                "compound_id",
+                                format!(
+                                    "compound {cid} belongs to community {cc}, not {}",
+                                    b.community_code
+                                ),
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if let Some(grid) = &b.grid_code {
+                    match reg.grids.get(grid) {
+                        None => push("grid_code", format!("no grid has code {grid}")),
+                        Some((_, gc)) if *gc != b.community_code => {
+                            push(
+                                "grid_code",
+                                format!(
+                                    "grid {grid} belongs to community {gc}, not {}",
+                                    b.community_code
+                                ),
+                            );
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+            Feature::Station(s) => community(&s.community_code, &mut push),
+            Feature::ServiceSpace(s) => {
+                community(&s.community_code, &mut push);
+                if let Some(sid) = s.station_id {
+                    if !reg.stations.contains(&sid) {
+                        push("station_id", format!("no station has id {sid}"));
+                    }
+                }
+            }
+        }
+    }
+    check_deletions(snapshot, change, &reg, &mut problems);
+    problems
+}
+
+/// Refuses to delete a feature that something kept still refers to.
+fn check_deletions(
+    snapshot: &Snapshot,
+    change: &ChangeView,
+    reg: &Registry,
+    problems: &mut Vec<Problem>,
+) {
+    let d = &snapshot.data;
+    let gone: HashSet<(Layer, i64)> = change.deleted.iter().copied().collect();
+    let written: HashMap<(Layer, i64), &Feature> = change
+        .written
+        .iter()
+        .filter(|f| f.id() > 0)
+        .map(|f| ((f.layer(), f.id()), *f))
+        .collect();
+    // Every feature after the change: the snapshot's (kept or replaced) plus the new ones.
+    let after = |layer: Layer| -> Vec<Feature> {
+        let len = d.len(layer);
+        let mut v: Vec<Feature> = (0..len)
+            .filter_map(|i| d.get(layer, i))
+            .filter(|f| !gone.contains(&(layer, f.id())))
+            .map(|f| written.get(&(layer, f.id())).map_or(f, |w| (*w).clone()))
+            .collect();
+        v.extend(
+            change
+                .written
+                .iter()
+                .filter(|f| f.layer() == layer && f.id() == 0)
+                .map(|f| (*f).clone()),
+        );
+        v
+    };
+    let base = change.written.len();
+    for (k, &(layer, id)) in change.deleted.iter().enumerate() {
+        let at =
+            |reason: String| Problem::new("id", reason).at(Some(base + k), Some(id.to_string()));
+        let code_of = |layer: Layer| -> Option<String> {
+            let i = *snapshot.index(layer).by_id.get(&id)?;
+            match snapshot.data.get(layer, i)? {
+                Feature::Street(s) => Some(s.code),
+                Feature::Community(c) => Some(c.code),
+                Feature::Grid(g) => Some(g.code),
+                _ => None,
+            }
+        };
+        let referrers: Vec<(Layer, i64)> = match layer {
+            Layer::Streets => match code_of(layer) {
+                Some(code) if !reg.streets.contains_key(&code) => after(Layer::Communities)
+                    .iter()
+                    .filter(|f| matches!(f, Feature::Community(c) if c.street_code == code))
+                    .map(|f| (f.layer(), f.id()))
+                    .collect(),
+                _ => vec![],
+            },
+            Layer::Communities => match code_of(layer) {
+                Some(code) if !reg.communities.contains_key(&code) => [
+                    Layer::Grids,
+                    Layer::Compounds,
+                    Layer::Buildings,
+                    Layer::Stations,
+                    Layer::ServiceSpaces,
+                ]
+                .into_iter()
+                .flat_map(after)
+                .filter(|f| {
+                    f.properties()
+                        .get("community_code")
+                        .and_then(|v| v.as_str())
+                        == Some(code.as_str())
+                })
+                .map(|f| (f.layer(), f.id()))
+                .collect(),
+                _ => vec![],
+            },
+            Layer::Grids => match code_of(layer) {
+                Some(code) if !reg.grids.contains_key(&code) => {
+                    [Layer::Compounds, Layer::Buildings]
+                        .into_iter()
+                        .flat_map(after)
+                        .filter(|f| {
+                            f.properties().get("grid_code").and_then(|v| v.as_str())
+                                == Some(code.as_str())
+                        })
+                        .map(|f| (f.layer(), f.id()))
+                        .collect()
+                }
+                _ => vec![],
+            },
+            Layer::Compounds => after(Layer::Buildings)
+                .iter()
+                .filter(|f| matches!(f, Feature::Building(b) if b.compound_id == Some(id)))
+                .map(|f| (f.layer(), f.id()))
+                .collect(),
+            Layer::Stations => after(Layer::ServiceSpaces)
+                .iter()
+                .filter(|f| matches!(f, Feature::ServiceSpace(s) if s.station_id == Some(id)))
+                .map(|f| (f.layer(), f.id()))
+                .collect(),
+            Layer::Buildings | Layer::ServiceSpaces => vec![],
+        };
+        if let Some((rl, rid)) = referrers.first() {
+            problems.push(at(format!(
+                "{layer} {id} is still referred to by {} feature(s), e.g. {rl} {rid}",
+                referrers.len()
+            )));
+        }
+    }
+}

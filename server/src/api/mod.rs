@@ -1,0 +1,224 @@
+//! The HTTP API (axum): OGC API – Features under `/ogc`, health, the audit log, and the web map.
+
+pub mod auth;
+pub mod error;
+pub mod features;
+mod openapi;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use engine::Layer;
+use serde::Deserialize;
+use serde_json::json;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::atlas::Atlas;
+use crate::store::AuditQuery;
+use error::ApiError;
+
+/// Largest request body accepted (a feature with a detailed polygon fits easily).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Server settings the handlers need.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The operator token that grants writes (until accounts exist); `None` = read-only.
+    pub admin_token: Option<String>,
+    /// The public base URL used in links; else taken from the Host header.
+    pub public_url: Option<String>,
+    /// The built web map to serve at `/`, when present.
+    pub web_dir: Option<PathBuf>,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub atlas: Arc<Atlas>,
+    pub config: Arc<Config>,
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let ogc = Router::new()
+        .route("/", get(features::landing))
+        .route("/conformance", get(features::conformance))
+        .route("/api", get(openapi::document))
+        .route("/collections", get(features::collections))
+        .route("/collections/{layer}", get(features::collection_one))
+        .route("/collections/{layer}/queryables", get(features::queryables))
+        .route(
+            "/collections/{layer}/items",
+            get(features::items).post(features::create),
+        )
+        .route(
+            "/collections/{layer}/items/{id}",
+            get(features::item)
+                .put(features::replace)
+                .delete(features::delete),
+        );
+    let mut router = Router::new()
+        .route("/health", get(health))
+        .route("/audit", get(audit))
+        .nest("/ogc", ogc)
+        .route("/ogc/", get(features::landing));
+    if let Some(dir) = state
+        .config
+        .web_dir
+        .clone()
+        .filter(|d| d.join("index.html").exists())
+    {
+        router = router
+            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html"))));
+    } else {
+        router = router.fallback(not_found);
+    }
+    router
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such resource; the API starts at /ogc".into())
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let snap = state.atlas.snapshot();
+    let counts: serde_json::Map<String, serde_json::Value> = Layer::ALL
+        .iter()
+        .map(|l| (l.name().to_owned(), json!(snap.data.len(*l))))
+        .collect();
+    Json(json!({
+        "status": "ok",
+        "store": state.atlas.store().kind(),
+        "data_version": snap.version,
+        "features": counts
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditParams {
+    layer: Option<String>,
+    feature_id: Option<String>,
+    actor: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<String>,
+    format: Option<String>,
+}
+
+/// Normalizes an RFC 3339 time to the UTC form both stores compare on.
+fn utc(name: &str, s: &str) -> Result<String, ApiError> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
+        })
+        .map_err(|_| {
+            ApiError::BadRequest(format!(
+                "{name}: expected an RFC 3339 time such as 2026-11-23T08:00:00Z, got \"{s}\""
+            ))
+        })
+}
+
+async fn audit(
+    State(state): State<AppState>,
+    Query(p): Query<AuditParams>,
+) -> Result<Response, ApiError> {
+    let layer = p
+        .layer
+        .as_deref()
+        .map(|n| {
+            Layer::from_name(n)
+                .ok_or_else(|| ApiError::BadRequest(format!("layer: no layer \"{n}\"")))
+        })
+        .transpose()?;
+    let feature_id = p
+        .feature_id
+        .as_deref()
+        .map(|s| {
+            s.parse::<i64>().map_err(|_| {
+                ApiError::BadRequest(format!("feature_id: not a whole number: \"{s}\""))
+            })
+        })
+        .transpose()?;
+    let limit = p.limit.as_deref().map_or(Ok(1000), |s| {
+        s.parse::<i64>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit: must be 1 to 100000, got \"{s}\"")))
+    })?;
+    let query = AuditQuery {
+        layer,
+        feature_id,
+        actor: p.actor,
+        since: p.since.as_deref().map(|s| utc("since", s)).transpose()?,
+        until: p.until.as_deref().map(|s| utc("until", s)).transpose()?,
+        limit,
+    };
+    let entries = state.atlas.store().audit(&query).await?;
+    if p.format.as_deref() == Some("csv") {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record([
+            "id",
+            "at",
+            "actor",
+            "operation",
+            "layer",
+            "feature_id",
+            "data_version",
+            "before",
+            "after",
+        ])
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        for e in &entries {
+            let opt = |v: &Option<serde_json::Value>| {
+                v.as_ref().map(ToString::to_string).unwrap_or_default()
+            };
+            w.write_record([
+                e.id.to_string(),
+                e.at.clone(),
+                e.actor.clone(),
+                e.operation.clone(),
+                e.layer.clone().unwrap_or_default(),
+                e.feature_id.map(|i| i.to_string()).unwrap_or_default(),
+                e.data_version.to_string(),
+                opt(&e.before),
+                opt(&e.after),
+            ])
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        }
+        let body = w
+            .into_inner()
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"audit.csv\"",
+                ),
+            ],
+            body,
+        )
+            .into_response());
+    }
+    Ok(Json(json!({ "entries": entries })).into_response())
+}

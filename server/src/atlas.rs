@@ -1,0 +1,112 @@
+//! The atlas service: the store (source of truth) plus the engine's current snapshot.
+//!
+//! Every write goes through [`Atlas::commit`]: checked against the snapshot, written to the
+//! store in one transaction, and only then visible, as a new snapshot swapped in atomically.
+//! Readers take an `Arc` of the current snapshot and never wait for writers.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use engine::integrity::{self, ChangeView};
+use engine::{Feature, Problem, Snapshot};
+use tokio::sync::Mutex;
+
+use crate::store::{Actor, Change, Committed, Operation, Store, StoreError};
+
+/// Why a write was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AtlasError {
+    #[error("{} problem(s): {}", .0.len(), .0.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+/// The store and the snapshot that mirrors it.
+pub struct Atlas {
+    store: Box<dyn Store>,
+    snapshot: ArcSwap<Snapshot>,
+    writer: Mutex<()>,
+}
+
+impl Atlas {
+    /// Loads the store into a first snapshot.
+    pub async fn open(store: Box<dyn Store>) -> Result<Self, AtlasError> {
+        let (version, data) = store.load().await?;
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::new(version, data))
+            .await
+            .map_err(|e| AtlasError::Task(e.to_string()))?;
+        Ok(Atlas {
+            store,
+            snapshot: ArcSwap::from_pointee(snapshot),
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    /// Checks an operation against the current snapshot without writing anything.
+    pub async fn check(&self, operation: &Operation) -> Result<(), AtlasError> {
+        let snapshot = self.snapshot();
+        let op = operation.clone();
+        let problems = tokio::task::spawn_blocking(move || integrity_problems(&snapshot, &op))
+            .await
+            .map_err(|e| AtlasError::Task(e.to_string()))?;
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(AtlasError::Invalid(problems))
+        }
+    }
+
+    /// Commits an operation: integrity check, one store transaction, then the new snapshot.
+    pub async fn commit(
+        &self,
+        operation: Operation,
+        actor: &Actor,
+    ) -> Result<Committed, AtlasError> {
+        let _writer = self.writer.lock().await;
+        self.check(&operation).await?;
+        let committed = self.store.commit(&operation, actor).await?;
+        let current = self.snapshot();
+        let (written, deleted, version) = (
+            committed.written.clone(),
+            committed.deleted.clone(),
+            committed.data_version,
+        );
+        let next =
+            tokio::task::spawn_blocking(move || current.with_changes(version, &written, &deleted))
+                .await
+                .map_err(|e| AtlasError::Task(e.to_string()))?;
+        self.snapshot.store(Arc::new(next));
+        tracing::info!(kind = operation.kind.name(), actor = %actor.name, changes = operation.changes.len(), data_version = version, "committed");
+        Ok(committed)
+    }
+}
+
+fn integrity_problems(snapshot: &Snapshot, operation: &Operation) -> Vec<Problem> {
+    let mut written: Vec<&Feature> = Vec::new();
+    let mut deleted = Vec::new();
+    for change in &operation.changes {
+        match change {
+            Change::Upsert(f) | Change::Update { feature: f, .. } => written.push(f),
+            Change::Delete { layer, id, .. } => deleted.push((*layer, *id)),
+        }
+    }
+    integrity::check(
+        snapshot,
+        &ChangeView {
+            written: &written,
+            deleted: &deleted,
+        },
+    )
+}

@@ -1,0 +1,295 @@
+//! What each CLI command does, callable from tests.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use engine::crs::Crs;
+use engine::{Dataset, Feature, Layer, Problem};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::atlas::{Atlas, AtlasError};
+use crate::io::{self, Format};
+use crate::store::gpkg::GeoPackage;
+use crate::store::{self, Actor, Change, Operation, OperationKind, Store, StoreError};
+
+/// Why a command failed; the CLI prints it and exits non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{} problem(s) found; nothing was written:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Problems(Vec<Problem>),
+    #[error(transparent)]
+    Atlas(#[from] AtlasError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<AtlasError> for Vec<Problem> {
+    fn from(e: AtlasError) -> Self {
+        match e {
+            AtlasError::Invalid(p) => p,
+            other => vec![Problem::new("store", other.to_string())],
+        }
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.set_message(what.to_owned());
+    pb
+}
+
+/// The actor of command-line changes: `cli:<user>`.
+pub fn cli_actor() -> Actor {
+    Actor::new(format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    ))
+}
+
+/// Result of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    pub features: usize,
+    pub data_version: i64,
+    pub dry_run: bool,
+}
+
+/// Imports files (one layer each, all-or-nothing across all of them). With `dry_run`, checks
+/// everything and writes nothing.
+pub async fn import(
+    store: Box<dyn Store>,
+    files: &[(PathBuf, Option<Layer>)],
+    crs: Crs,
+    dry_run: bool,
+) -> Result<ImportReport, CommandError> {
+    let atlas = Atlas::open(store).await?;
+    let mut features: Vec<Feature> = Vec::new();
+    let mut problems = Vec::new();
+    let pb = bar(files.len() as u64, "reading");
+    for (path, layer) in files {
+        let layer = layer.or_else(|| io::layer_from_path(path)).ok_or_else(|| {
+            CommandError::Usage(format!(
+                "{}: cannot tell the layer from the file name; pass --layer (one of {})",
+                path.display(),
+                layer_names()
+            ))
+        })?;
+        let format = Format::from_path(path).ok_or_else(|| {
+            CommandError::Usage(format!(
+                "{}: unknown format; use .geojson, .json or .csv",
+                path.display()
+            ))
+        })?;
+        let p = path.clone();
+        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, crs))
+            .await
+            .map_err(|e| CommandError::Io(e.to_string()))?;
+        match read {
+            Ok(fs) => features.extend(fs),
+            Err(ps) => problems.extend(ps.into_iter().map(|mut p| {
+                p.field = format!("{} {}", path.display(), p.field);
+                p
+            })),
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    if !problems.is_empty() {
+        return Err(CommandError::Problems(problems));
+    }
+    let count = features.len();
+    let op = Operation {
+        kind: OperationKind::Import,
+        changes: features.into_iter().map(Change::Upsert).collect(),
+    };
+    if dry_run {
+        atlas
+            .check(&op)
+            .await
+            .map_err(|e| CommandError::Problems(e.into()))?;
+        return Ok(ImportReport {
+            features: count,
+            data_version: atlas.snapshot().version,
+            dry_run: true,
+        });
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(format!("writing {count} features in one transaction"));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let committed = atlas.commit(op, &cli_actor()).await.map_err(|e| match e {
+        AtlasError::Invalid(p) => CommandError::Problems(p),
+        other => CommandError::Atlas(other),
+    });
+    spinner.finish_and_clear();
+    Ok(ImportReport {
+        features: count,
+        data_version: committed?.data_version,
+        dry_run: false,
+    })
+}
+
+fn layer_names() -> String {
+    Layer::ALL
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Loads a whole dataset into a store in one transaction (demo district or synthetic city).
+pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, CommandError> {
+    let (_, existing) = store.load().await?;
+    if existing.total() > 0 {
+        return Err(CommandError::Usage(format!(
+            "{} already holds {} features; load the demo into an empty store (remove the file, or use --store with a new path)",
+            store.location(),
+            existing.total()
+        )));
+    }
+    let op = Operation {
+        kind: OperationKind::Import,
+        changes: data.features().map(Change::Upsert).collect(),
+    };
+    Ok(store.commit(&op, &cli_actor()).await?.data_version)
+}
+
+/// Exports features of one layer (optionally of one community) to GeoJSON or CSV, or every
+/// layer to a GeoPackage.
+pub async fn export(
+    store: Box<dyn Store>,
+    layer: Option<Layer>,
+    community: Option<&str>,
+    out: &Path,
+) -> Result<usize, CommandError> {
+    let format = Format::from_path(out).ok_or_else(|| {
+        CommandError::Usage(format!(
+            "{}: unknown format; use .geojson, .csv or .gpkg",
+            out.display()
+        ))
+    })?;
+    let (version, data) = store.load().await?;
+    let layers: Vec<Layer> = match (layer, format) {
+        (Some(l), _) => vec![l],
+        (None, Format::GeoPackage) => Layer::ALL.to_vec(),
+        (None, _) => {
+            return Err(CommandError::Usage(format!(
+                "--layer is needed for GeoJSON and CSV export (one of {})",
+                layer_names()
+            )))
+        }
+    };
+    let keep = |f: &Feature| match community {
+        None => true,
+        Some(code) => match f {
+            Feature::Community(c) => c.code == code,
+            other => {
+                other
+                    .properties()
+                    .get("community_code")
+                    .and_then(|v| v.as_str())
+                    == Some(code)
+            }
+        },
+    };
+    let features: Vec<Feature> = data
+        .features()
+        .filter(|f| layers.contains(&f.layer()) && keep(f))
+        .collect();
+    let pb = bar(features.len() as u64, "exporting");
+    let count = features.len();
+    match format {
+        Format::GeoJson => {
+            let fc = geojson::FeatureCollection {
+                bbox: None,
+                features: features
+                    .iter()
+                    .map(|f| {
+                        pb.inc(1);
+                        f.to_geojson()
+                    })
+                    .collect(),
+                foreign_members: Some(serde_json::Map::from_iter([(
+                    "data_version".to_owned(),
+                    serde_json::json!(version),
+                )])),
+            };
+            std::fs::write(out, fc.to_string())
+                .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))?;
+        }
+        Format::Csv => {
+            let l = layers[0];
+            let mut w = csv::Writer::from_path(out)
+                .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))?;
+            w.write_record(io::csv_header(l))
+                .map_err(|e| CommandError::Io(e.to_string()))?;
+            for f in &features {
+                w.write_record(io::csv_record(f))
+                    .map_err(|e| CommandError::Io(e.to_string()))?;
+                pb.inc(1);
+            }
+            w.flush().map_err(|e| CommandError::Io(e.to_string()))?;
+        }
+        Format::GeoPackage => {
+            if out.exists() {
+                return Err(CommandError::Usage(format!(
+                    "{} exists; export writes a new GeoPackage",
+                    out.display()
+                )));
+            }
+            let target = GeoPackage::create_file(out).await?;
+            let op = Operation {
+                kind: OperationKind::Import,
+                changes: features.into_iter().map(Change::Upsert).collect(),
+            };
+            target.commit(&op, &cli_actor()).await?;
+            target.close().await;
+            pb.set_position(count as u64);
+        }
+    }
+    pb.finish_and_clear();
+    Ok(count)
+}
+
+/// Opens a store by location.
+pub async fn open_store(location: &str) -> Result<Box<dyn Store>, CommandError> {
+    Ok(store::open(location).await?)
+}
+
+/// Peak resident memory of this process in MiB (Linux `VmHWM`).
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Generates a synthetic city and imports it into one store, printing time and peak memory.
+pub async fn bench_import(location: &str, buildings: usize) -> Result<(), CommandError> {
+    let t0 = Instant::now();
+    let data = tokio::task::spawn_blocking(move || data::synthetic_city(buildings, 1))
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))?;
+    let generated = t0.elapsed();
+    let total = data.total();
+    let store = open_store(location).await?;
+    let kind = store.kind();
+    let t1 = Instant::now();
+    load_dataset(store.as_ref(), data).await?;
+    let imported = t1.elapsed();
+    println!(
+        "bench import store={kind} buildings={buildings} features={total} generate_s={:.2} import_s={:.2} features_per_s={:.0} peak_rss_mib={:.0}",
+        generated.as_secs_f64(),
+        imported.as_secs_f64(),
+        total as f64 / imported.as_secs_f64(),
+        peak_rss_mib().unwrap_or(f64::NAN)
+    );
+    Ok(())
+}

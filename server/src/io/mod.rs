@@ -1,0 +1,369 @@
+//! Import and export: GeoJSON (RFC 7946), CSV (lon/lat columns or a WKT column) and GeoPackage.
+//!
+//! Readers turn a file into validated features, or into the full list of problems (each naming
+//! the feature's position, id, field and reason); nothing is written until every feature passes.
+
+use std::path::Path;
+
+use engine::crs::Crs;
+use engine::schema::{self, FieldKind, GeometryKind};
+use engine::{Feature, Layer, Problem};
+use geo::MapCoords;
+use geo_types::Geometry;
+use serde_json::{Map, Value};
+
+/// File formats the atlas reads and writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    GeoJson,
+    Csv,
+    GeoPackage,
+}
+
+impl Format {
+    /// The format named by a file's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Some(Format::GeoJson),
+            "csv" => Some(Format::Csv),
+            "gpkg" => Some(Format::GeoPackage),
+            _ => None,
+        }
+    }
+}
+
+/// Names the layer of a file from its stem (`compounds.geojson` → compounds).
+pub fn layer_from_path(path: &Path) -> Option<Layer> {
+    let stem = path.file_stem()?.to_str()?;
+    Layer::from_name(stem).or_else(|| Layer::ALL.into_iter().find(|l| stem.ends_with(l.name())))
+}
+
+/// Converts every raw position of a GeoJSON geometry from `crs` to WGS84 (before validation,
+/// so ring checks see the converted coordinates).
+fn convert_positions(value: &mut geojson::Value, crs: Crs) {
+    if crs == Crs::Wgs84 {
+        return;
+    }
+    let conv = |p: &mut Vec<f64>| {
+        if p.len() >= 2 && p[0].is_finite() && p[1].is_finite() {
+            let c = crs.to_wgs84(geo_types::Coord { x: p[0], y: p[1] });
+            p[0] = c.x;
+            p[1] = c.y;
+        }
+    };
+    match value {
+        geojson::Value::Point(p) => conv(p),
+        geojson::Value::MultiPoint(ps) | geojson::Value::LineString(ps) => {
+            ps.iter_mut().for_each(conv)
+        }
+        geojson::Value::MultiLineString(ls) | geojson::Value::Polygon(ls) => {
+            ls.iter_mut().flatten().for_each(conv)
+        }
+        geojson::Value::MultiPolygon(ps) => ps.iter_mut().flatten().flatten().for_each(conv),
+        geojson::Value::GeometryCollection(gs) => gs
+            .iter_mut()
+            .for_each(|g| convert_positions(&mut g.value, crs)),
+    }
+}
+
+fn feature_id(f: &geojson::Feature) -> Option<String> {
+    match &f.id {
+        Some(geojson::feature::Id::Number(n)) => Some(n.to_string()),
+        Some(geojson::feature::Id::String(s)) => Some(s.clone()),
+        None => f
+            .properties
+            .as_ref()
+            .and_then(|p| p.get("id"))
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string()),
+    }
+}
+
+/// Validates one GeoJSON feature of a batch, placing its problems at `index`.
+pub fn parse_feature(
+    layer: Layer,
+    index: Option<usize>,
+    mut f: geojson::Feature,
+    crs: Crs,
+) -> Result<Feature, Vec<Problem>> {
+    if let Some(g) = f.geometry.as_mut() {
+        convert_positions(&mut g.value, crs);
+    }
+    let id = feature_id(&f);
+    Feature::from_geojson(layer, &f)
+        .map_err(|ps| ps.into_iter().map(|p| p.at(index, id.clone())).collect())
+}
+
+/// Reads a GeoJSON FeatureCollection (or a single Feature) of one layer.
+pub fn read_geojson(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        vec![Problem::new(
+            "json",
+            format!(
+                "invalid JSON at line {}, column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )]
+    })?;
+    let features: Vec<Value> = match value.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => match value.get("features") {
+            Some(Value::Array(a)) => a.clone(),
+            _ => {
+                return Err(vec![Problem::new(
+                    "features",
+                    "a FeatureCollection needs a \"features\" array",
+                )])
+            }
+        },
+        Some("Feature") => vec![value],
+        other => {
+            return Err(vec![Problem::new(
+                "type",
+                format!(
+                    "expected a GeoJSON FeatureCollection or Feature, got {}",
+                    other.map_or("no type".into(), |t| format!("\"{t}\""))
+                ),
+            )]);
+        }
+    };
+    let mut out = Vec::with_capacity(features.len());
+    let mut problems = Vec::new();
+    for (i, v) in features.into_iter().enumerate() {
+        let raw_id = v.get("id").map(ToString::to_string);
+        match geojson::Feature::from_json_value(v) {
+            Err(e) => problems.push(
+                Problem::new("feature", format!("not a GeoJSON feature: {e}")).at(Some(i), raw_id),
+            ),
+            Ok(f) => match parse_feature(layer, Some(i), f, crs) {
+                Ok(f) => out.push(f),
+                Err(ps) => problems.extend(ps),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads a CSV file of one layer: a header row naming the fields, geometry from `lon`/`lat`
+/// columns (points) or a `wkt` column (any geometry). Empty cells are missing values; lists
+/// (`services`) are separated by `;`.
+pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![Problem::new("csv", format!("unreadable header row: {e}"))])?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (lon, lat, wkt_col) = (
+        col("lon").or_else(|| col("longitude")),
+        col("lat").or_else(|| col("latitude")),
+        col("wkt"),
+    );
+    if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
+        return Err(vec![Problem::new(
+            "csv",
+            "the header needs lon and lat columns, or a wkt column",
+        )]);
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems
+                    .push(Problem::new("csv", format!("unreadable row: {e}")).at(Some(i), None));
+                continue;
+            }
+        };
+        let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
+        let mut row_problems = Vec::new();
+        let geometry = match (cell(wkt_col), cell(lon), cell(lat)) {
+            (Some(w), _, _) => wkt_to_geojson(w)
+                .map_err(|e| row_problems.push(Problem::new("wkt", e)))
+                .ok(),
+            (None, Some(x), Some(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(x), Ok(y)) => Some(geojson::Value::Point(vec![x, y])),
+                _ => {
+                    row_problems.push(Problem::new(
+                        "lon/lat",
+                        format!("not numbers: \"{x}\", \"{y}\""),
+                    ));
+                    None
+                }
+            },
+            _ => {
+                row_problems.push(Problem::new(
+                    "geometry",
+                    "missing: fill wkt, or lon and lat",
+                ));
+                None
+            }
+        };
+        let mut props = Map::new();
+        for (h, v) in headers.iter().zip(record.iter()) {
+            let key = h.to_ascii_lowercase();
+            if ["lon", "lat", "longitude", "latitude", "wkt"].contains(&key.as_str())
+                || v.is_empty()
+            {
+                continue;
+            }
+            props.insert(key.clone(), csv_value(layer, &key, v));
+        }
+        let id = props
+            .get("id")
+            .map(|v| v.to_string().trim_matches('"').to_owned());
+        let feature = geojson::Feature {
+            bbox: None,
+            geometry: geometry.map(geojson::Geometry::new),
+            id: None,
+            properties: Some(props),
+            foreign_members: None,
+        };
+        if !row_problems.is_empty() {
+            problems.extend(row_problems.into_iter().map(|p| p.at(Some(i), id.clone())));
+            continue;
+        }
+        match parse_feature(layer, Some(i), feature, crs) {
+            Ok(f) => out.push(f),
+            Err(ps) => problems.extend(ps),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A CSV cell typed by the field it belongs to (text left as text when it does not parse, so
+/// validation reports it with the field's rule).
+fn csv_value(layer: Layer, key: &str, v: &str) -> Value {
+    let kind = schema::field(layer, key).map(|d| d.kind);
+    match (key, kind) {
+        ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => v
+            .parse::<i64>()
+            .map_or_else(|_| Value::String(v.into()), Value::from),
+        (_, Some(FieldKind::Real { .. })) => v
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::String(v.into()), Value::Number),
+        (_, Some(FieldKind::Boolean)) => match v.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "是" | "有" => Value::Bool(true),
+            "false" | "0" | "no" | "否" | "无" => Value::Bool(false),
+            _ => Value::String(v.into()),
+        },
+        (_, Some(FieldKind::EnumList(_))) => Value::Array(
+            v.split(';')
+                .map(|s| Value::String(s.trim().into()))
+                .collect(),
+        ),
+        _ => Value::String(v.into()),
+    }
+}
+
+/// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
+/// unclosed ring is reported, not silently closed).
+fn wkt_to_geojson(text: &str) -> Result<geojson::Value, String> {
+    use wkt::types::{Coord, LineString, Polygon};
+    let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| format!("not WKT: {e}"))?;
+    let pos = |c: &Coord<f64>| vec![c.x, c.y];
+    let ring = |l: &LineString<f64>| l.coords().iter().map(pos).collect::<Vec<_>>();
+    let poly = |p: &Polygon<f64>| p.rings().iter().map(ring).collect::<Vec<_>>();
+    match parsed {
+        wkt::Wkt::Point(p) => p
+            .coord()
+            .map(|c| geojson::Value::Point(pos(c)))
+            .ok_or_else(|| "empty POINT".into()),
+        wkt::Wkt::Polygon(p) => Ok(geojson::Value::Polygon(poly(&p))),
+        wkt::Wkt::MultiPolygon(m) => Ok(geojson::Value::MultiPolygon(
+            m.polygons().iter().map(poly).collect(),
+        )),
+        wkt::Wkt::LineString(l) => Ok(geojson::Value::LineString(ring(&l))),
+        other => Err(format!(
+            "unsupported WKT geometry {}",
+            other.to_string().split('(').next().unwrap_or("?").trim()
+        )),
+    }
+}
+
+/// Reads one file of a layer in the given format (GeoJSON or CSV).
+pub fn read_file(
+    layer: Layer,
+    path: &Path,
+    format: Format,
+    crs: Crs,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Problem::new(
+            "file",
+            format!("cannot read {}: {e}", path.display()),
+        )]
+    })?;
+    match format {
+        Format::GeoJson => read_geojson(layer, &text, crs),
+        Format::Csv => read_csv(layer, &text, crs),
+        Format::GeoPackage => Err(vec![Problem::new("file", "import a GeoPackage by serving it as the store (--store), or export it to GeoJSON first")]),
+    }
+}
+
+/// A feature's geometry as WKT (for CSV export).
+pub fn geometry_wkt(g: &Geometry) -> String {
+    use wkt::ToWkt;
+    g.map_coords(|c| c).wkt_string()
+}
+
+/// The CSV header of a layer: id, version, stored fields, derived fields, then geometry columns.
+pub fn csv_header(layer: Layer) -> Vec<String> {
+    let mut h = vec!["id".to_owned(), "version".to_owned()];
+    h.extend(schema::fields(layer).iter().map(|d| d.name.to_owned()));
+    h.extend(
+        schema::derived_fields(layer)
+            .iter()
+            .map(|d| d.name.to_owned()),
+    );
+    if schema::geometry_kind(layer) == GeometryKind::Point {
+        h.extend(["lon".to_owned(), "lat".to_owned()]);
+    } else {
+        h.push("wkt".to_owned());
+    }
+    h
+}
+
+/// One CSV record of a feature, in [`csv_header`] order.
+pub fn csv_record(f: &Feature) -> Vec<String> {
+    let layer = f.layer();
+    let props = f.properties();
+    let mut r = vec![f.id().to_string(), f.version().to_string()];
+    for name in schema::fields(layer)
+        .iter()
+        .map(|d| d.name)
+        .chain(schema::derived_fields(layer).iter().map(|d| d.name))
+    {
+        r.push(match props.get(name) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(";"),
+            Some(v) => v.to_string(),
+        });
+    }
+    match f.geometry() {
+        Geometry::Point(p) if schema::geometry_kind(layer) == GeometryKind::Point => {
+            r.push(p.x().to_string());
+            r.push(p.y().to_string());
+        }
+        g => r.push(geometry_wkt(&g)),
+    }
+    r
+}

@@ -1,0 +1,8 @@
+//! The Grid Atlas server: stores (PostGIS, GeoPackage), import/export, the HTTP API and the CLI
+//! commands behind the `gridatlas` binary.
+
+pub mod api;
+pub mod atlas;
+pub mod commands;
+pub mod io;
+pub mod store;

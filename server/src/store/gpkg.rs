@@ -1,0 +1,537 @@
+//! The embedded store: one OGC GeoPackage 1.3 file (SQLite), readable by GDAL and QGIS.
+//!
+//! Each layer is a feature table whose `INTEGER PRIMARY KEY` is the feature id (GDAL's FID);
+//! geometries are GeoPackage binary blobs in SRS 4326. The audit log is an attributes table.
+//! The R-tree spatial-index extension is not used: its triggers need SQL functions that only
+//! GDAL/SpatiaLite provide; the engine keeps its own rstar indexes in memory.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use engine::schema::{self, FieldKind};
+use engine::{Dataset, Feature, Layer};
+use geo::BoundingRect;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+
+use super::codec::{self, Cell};
+use super::commit::{self, NewAudit, Tx};
+use super::{Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+
+/// "GPKG" as the SQLite application id.
+const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
+/// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
+const GPKG_USER_VERSION: i64 = 10_300;
+/// Version of the atlas tables inside the GeoPackage.
+const ATLAS_SCHEMA_VERSION: i64 = 1;
+
+const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
+
+const GPKG_CORE: &str = r"
+CREATE TABLE gpkg_spatial_ref_sys (
+  srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL,
+  organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
+CREATE TABLE gpkg_contents (
+  table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE,
+  description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (
+  table_name TEXT NOT NULL, column_name TEXT NOT NULL, geometry_type_name TEXT NOT NULL,
+  srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+  CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+  CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+  CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
+CREATE TABLE atlas_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL,
+  layer TEXT, feature_id INTEGER, before TEXT, after TEXT, data_version INTEGER NOT NULL);
+CREATE INDEX audit_log_feature_idx ON audit_log (layer, feature_id);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor, at);
+";
+
+/// Foreign keys of the atlas tables: (layer, column, referenced table, referenced column).
+const FOREIGN_KEYS: &[(Layer, &str, &str, &str)] = &[
+    (Layer::Communities, "street_code", "streets", "code"),
+    (Layer::Grids, "community_code", "communities", "code"),
+    (Layer::Compounds, "community_code", "communities", "code"),
+    (Layer::Compounds, "grid_code", "grids", "code"),
+    (Layer::Buildings, "community_code", "communities", "code"),
+    (Layer::Buildings, "compound_id", "compounds", "id"),
+    (Layer::Buildings, "grid_code", "grids", "code"),
+    (Layer::Stations, "community_code", "communities", "code"),
+    (
+        Layer::ServiceSpaces,
+        "community_code",
+        "communities",
+        "code",
+    ),
+    (Layer::ServiceSpaces, "station_id", "stations", "id"),
+];
+
+/// The DDL of a layer's feature table.
+fn create_table(layer: Layer) -> String {
+    let mut cols = vec![
+        "id INTEGER PRIMARY KEY".to_owned(),
+        "version INTEGER NOT NULL CHECK (version > 0)".to_owned(),
+    ];
+    for def in schema::fields(layer) {
+        let ty = match def.kind {
+            FieldKind::Integer { .. } => "INTEGER",
+            FieldKind::Real { .. } => "DOUBLE",
+            FieldKind::Boolean => "BOOLEAN",
+            FieldKind::Text { .. }
+            | FieldKind::Code { .. }
+            | FieldKind::Enum(_)
+            | FieldKind::EnumList(_) => "TEXT",
+        };
+        let unique = if def.name == "code" { " UNIQUE" } else { "" };
+        let null = if def.required || def.kind == FieldKind::Boolean {
+            " NOT NULL"
+        } else {
+            ""
+        };
+        cols.push(format!("{} {ty}{null}{unique}", def.name));
+    }
+    cols.push(format!(
+        "geom {} NOT NULL",
+        schema::geometry_kind(layer).ogc_name()
+    ));
+    for (l, col, table, target) in FOREIGN_KEYS {
+        if *l == layer {
+            cols.push(format!(
+                "FOREIGN KEY ({col}) REFERENCES {table} ({target}) DEFERRABLE INITIALLY DEFERRED"
+            ));
+        }
+    }
+    format!(
+        "CREATE TABLE {} (\n  {}\n)",
+        layer.name(),
+        cols.join(",\n  ")
+    )
+}
+
+/// The embedded GeoPackage store.
+pub struct GeoPackage {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl GeoPackage {
+    /// Opens the file, creating an empty atlas when it does not exist.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteJournalMode::Wal).await
+    }
+
+    /// Creates a fresh single-file GeoPackage (rollback journal, no `-wal` file): used by export.
+    pub async fn create_file(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with(path, SqliteJournalMode::Delete).await
+    }
+
+    async fn open_with(path: &Path, journal: SqliteJournalMode) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(journal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(std::time::Duration::from_secs(10));
+        // One connection: SQLite has one writer, and every write here is serialized anyway.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let store = GeoPackage {
+            pool,
+            path: path.to_owned(),
+        };
+        store.ensure_schema().await?;
+        Ok(store)
+    }
+
+    async fn ensure_schema(&self) -> Result<(), StoreError> {
+        let not_atlas = |reason: &str| StoreError::NotAnAtlas {
+            path: self.path.display().to_string(),
+            reason: reason.to_owned(),
+        };
+        let tables: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+                .fetch_one(&self.pool)
+                .await?;
+        if tables > 0 {
+            let has_meta: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'atlas_meta'",
+            )
+            .fetch_one(&self.pool)
+            .await?;
+            if has_meta == 0 {
+                return Err(not_atlas("it has tables but no atlas_meta table"));
+            }
+            let version: Option<i64> =
+                sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'schema_version'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+            return match version {
+                Some(ATLAS_SCHEMA_VERSION) => Ok(()),
+                Some(v) => Err(not_atlas(&format!(
+                    "its atlas schema version is {v}, this build reads {ATLAS_SCHEMA_VERSION}"
+                ))),
+                None => Err(not_atlas("atlas_meta has no schema_version")),
+            };
+        }
+        sqlx::query(&format!("PRAGMA application_id = {GPKG_APPLICATION_ID}"))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(&format!("PRAGMA user_version = {GPKG_USER_VERSION}"))
+            .execute(&self.pool)
+            .await?;
+        let mut tx = self.pool.begin().await?;
+        sqlx::raw_sql(GPKG_CORE).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO gpkg_spatial_ref_sys VALUES
+             ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', 'undefined cartesian coordinate reference system'),
+             ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', 'undefined geographic coordinate reference system'),
+             ('WGS 84 geodetic', 4326, 'EPSG', 4326, ?, 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+        )
+        .bind(WGS84_WKT)
+        .execute(&mut *tx)
+        .await?;
+        for layer in Layer::ALL {
+            sqlx::query(&create_table(layer)).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)")
+                .bind(layer.name())
+                .bind(layer.name())
+                .bind(format!("{} {}", layer.title_zh(), layer.title_en()))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)")
+                .bind(layer.name())
+                .bind(schema::geometry_kind(layer).ogc_name())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('audit_log', 'attributes', 'audit_log', '审计日志 Audit log')")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO atlas_meta VALUES ('schema_version', ?), ('data_version', 0)")
+            .bind(ATLAS_SCHEMA_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Closes the file (flushing everything to it).
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+fn columns(layer: Layer) -> String {
+    let mut cols = vec!["id", "version"];
+    cols.extend(schema::fields(layer).iter().map(|d| d.name));
+    cols.join(", ")
+}
+
+fn select(layer: Layer) -> String {
+    format!("SELECT {}, geom FROM {}", columns(layer), layer.name())
+}
+
+fn read_row(layer: Layer, row: &SqliteRow) -> Result<Feature, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let version: i64 = row.try_get("version")?;
+    let corrupt = |reason: String| StoreError::Corrupt { layer, id, reason };
+    let mut cells = Vec::new();
+    for def in schema::fields(layer) {
+        cells.push(match def.kind {
+            FieldKind::Integer { .. } => Cell::Int(row.try_get(def.name)?),
+            FieldKind::Real { .. } => Cell::Real(row.try_get(def.name)?),
+            FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => {
+                Cell::Text(row.try_get(def.name)?)
+            }
+            FieldKind::Boolean => Cell::Bool(row.try_get(def.name)?),
+            FieldKind::EnumList(_) => {
+                let text: String = row.try_get(def.name)?;
+                Cell::List(
+                    serde_json::from_str(&text).map_err(|e| {
+                        corrupt(format!("{}: not a JSON list of names: {e}", def.name))
+                    })?,
+                )
+            }
+        });
+    }
+    let blob: Vec<u8> = row.try_get("geom")?;
+    let geometry = codec::from_gpkg_blob(&blob).map_err(corrupt)?;
+    codec::feature(layer, id, version, cells, geometry)
+}
+
+fn push_cell<'a>(b: &mut sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static str>, cell: Cell) {
+    match cell {
+        Cell::Int(v) => b.push_bind(v),
+        Cell::Real(v) => b.push_bind(v),
+        Cell::Text(v) => b.push_bind(v),
+        Cell::Bool(v) => b.push_bind(v),
+        Cell::List(v) => b.push_bind(serde_json::to_string(&v).unwrap_or_default()),
+    };
+}
+
+/// Rows per INSERT statement (SQLite allows 32,766 bind parameters).
+fn rows_per_statement(layer: Layer) -> usize {
+    30_000 / (schema::fields(layer).len() + 3)
+}
+
+struct GpkgTx<'t>(Transaction<'t, Sqlite>);
+
+impl GpkgTx<'_> {
+    /// Widens the layer's extent in `gpkg_contents` to cover `features`.
+    async fn extend_extent(
+        &mut self,
+        layer: Layer,
+        features: &[&Feature],
+    ) -> Result<(), StoreError> {
+        let Some(rect) = features
+            .iter()
+            .filter_map(|f| f.geometry().bounding_rect())
+            .reduce(|a, b| {
+                geo_types::Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })
+        else {
+            return Ok(());
+        };
+        sqlx::query(
+            "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
+             max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+             last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
+        )
+        .bind(rect.min().x)
+        .bind(rect.min().y)
+        .bind(rect.max().x)
+        .bind(rect.max().y)
+        .bind(layer.name())
+        .execute(&mut *self.0)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Tx for GpkgTx<'_> {
+    async fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&mut *self.0)
+                .await?,
+        )
+    }
+
+    async fn set_data_version(&mut self, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'data_version'")
+            .bind(version)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn max_id(&mut self, layer: Layer) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT coalesce(max(id), 0) FROM {}",
+            layer.name()
+        ))
+        .fetch_one(&mut *self.0)
+        .await?)
+    }
+
+    async fn versions(
+        &mut self,
+        layer: Layer,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(30_000) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT id, version FROM {} WHERE id IN (",
+                layer.name()
+            ));
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(&mut *self.0).await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    async fn fetch(&mut self, layer: Layer, id: i64) -> Result<Option<Feature>, StoreError> {
+        let row = sqlx::query(&format!("{} WHERE id = ?", select(layer)))
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        row.map(|r| read_row(layer, &r)).transpose()
+    }
+
+    async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError> {
+        for chunk in features.chunks(rows_per_statement(layer)) {
+            let mut qb = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO {} ({}, geom) ",
+                layer.name(),
+                columns(layer)
+            ));
+            qb.push_values(chunk, |mut b, f| {
+                b.push_bind(f.id()).push_bind(f.version());
+                for cell in codec::cells(f) {
+                    push_cell(&mut b, cell);
+                }
+                b.push_bind(codec::gpkg_blob(&f.geometry()));
+            });
+            qb.build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(StoreError::from_db)?;
+        }
+        self.extend_extent(layer, features).await
+    }
+
+    async fn update(&mut self, feature: &Feature) -> Result<(), StoreError> {
+        let layer = feature.layer();
+        let mut qb = QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET version = ", layer.name()));
+        qb.push_bind(feature.version());
+        for (def, cell) in schema::fields(layer).iter().zip(codec::cells(feature)) {
+            qb.push(format!(", {} = ", def.name));
+            match cell {
+                Cell::Int(v) => qb.push_bind(v),
+                Cell::Real(v) => qb.push_bind(v),
+                Cell::Text(v) => qb.push_bind(v),
+                Cell::Bool(v) => qb.push_bind(v),
+                Cell::List(v) => qb.push_bind(serde_json::to_string(&v).unwrap_or_default()),
+            };
+        }
+        qb.push(", geom = ")
+            .push_bind(codec::gpkg_blob(&feature.geometry()))
+            .push(" WHERE id = ")
+            .push_bind(feature.id());
+        qb.build()
+            .execute(&mut *self.0)
+            .await
+            .map_err(StoreError::from_db)?;
+        self.extend_extent(layer, &[feature]).await
+    }
+
+    async fn delete(&mut self, layer: Layer, id: i64) -> Result<(), StoreError> {
+        sqlx::query(&format!("DELETE FROM {} WHERE id = ?", layer.name()))
+            .bind(id)
+            .execute(&mut *self.0)
+            .await
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    async fn audit(
+        &mut self,
+        operation: &str,
+        actor: &str,
+        data_version: i64,
+        entries: &[NewAudit],
+    ) -> Result<(), StoreError> {
+        let at = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        for chunk in entries.chunks(4_000) {
+            let mut qb = QueryBuilder::<Sqlite>::new("INSERT INTO audit_log (at, actor, operation, layer, feature_id, before, after, data_version) ");
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(at.clone())
+                    .push_bind(actor)
+                    .push_bind(operation)
+                    .push_bind(e.layer.map(Layer::name))
+                    .push_bind(e.feature_id)
+                    .push_bind(e.before.as_ref().map(ToString::to_string))
+                    .push_bind(e.after.as_ref().map(ToString::to_string))
+                    .push_bind(data_version);
+            });
+            qb.build().execute(&mut *self.0).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for GeoPackage {
+    fn kind(&self) -> &'static str {
+        "geopackage"
+    }
+
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    async fn load(&self) -> Result<(i64, Dataset), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 =
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut data = Dataset::default();
+        for layer in Layer::ALL {
+            let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                data.push(read_row(layer, row)?);
+            }
+        }
+        tx.commit().await?;
+        Ok((version, data))
+    }
+
+    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
+        let mut tx = GpkgTx(self.pool.begin().await?);
+        let committed = commit::run(&mut tx, operation, actor).await?;
+        tx.0.commit().await.map_err(StoreError::from_db)?;
+        Ok(committed)
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, at, actor, operation, layer, feature_id, before, after, data_version FROM audit_log WHERE 1");
+        if let Some(layer) = query.layer {
+            qb.push(" AND layer = ").push_bind(layer.name());
+        }
+        if let Some(id) = query.feature_id {
+            qb.push(" AND feature_id = ").push_bind(id);
+        }
+        if let Some(actor) = &query.actor {
+            qb.push(" AND actor = ").push_bind(actor.clone());
+        }
+        if let Some(since) = &query.since {
+            qb.push(" AND at >= ").push_bind(since.clone());
+        }
+        if let Some(until) = &query.until {
+            qb.push(" AND at < ").push_bind(until.clone());
+        }
+        qb.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    operation: r.try_get("operation")?,
+                    layer: r.try_get("layer")?,
+                    feature_id: r.try_get("feature_id")?,
+                    before: parse(r.try_get("before")?),
+                    after: parse(r.try_get("after")?),
+                    data_version: r.try_get("data_version")?,
+                })
+            })
+            .collect()
+    }
+}

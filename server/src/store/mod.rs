@@ -1,0 +1,182 @@
+//! The stores: PostGIS (through sqlx) and the embedded GeoPackage, behind one trait.
+//!
+//! The store is the one source of truth. Every write is one transaction carrying a whole
+//! [`Operation`] — all of it commits or none of it does — and writes its audit entries and the
+//! new data version in that same transaction.
+
+pub mod codec;
+pub mod commit;
+pub mod gpkg;
+pub mod postgis;
+
+use async_trait::async_trait;
+use engine::{Dataset, Feature, Layer};
+use serde::Serialize;
+
+/// Who makes a change (recorded in the audit log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The account name, or `cli:<os user>` for command-line imports.
+    pub name: String,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Self {
+        Actor { name: name.into() }
+    }
+}
+
+/// One change to one feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Inserts the feature; an id of 0 asks the store to assign one. With a given id that
+    /// already exists, the stored feature is replaced (import semantics) and its version grows.
+    Upsert(Feature),
+    /// Replaces the feature with the same id if its stored version is still `expected_version`.
+    Update {
+        feature: Feature,
+        expected_version: i64,
+    },
+    /// Deletes the feature if its stored version is still `expected_version` (when given).
+    Delete {
+        layer: Layer,
+        id: i64,
+        expected_version: Option<i64>,
+    },
+}
+
+/// What kind of operation a change set is (recorded in the audit log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationKind {
+    Import,
+    Edit,
+    Publish,
+}
+
+impl OperationKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            OperationKind::Import => "import",
+            OperationKind::Edit => "edit",
+            OperationKind::Publish => "publish",
+        }
+    }
+}
+
+/// An all-or-nothing change set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub kind: OperationKind,
+    pub changes: Vec<Change>,
+}
+
+/// Above this many changes an operation is audited by one summary entry per layer (counts and
+/// id range) instead of one entry per feature with before/after.
+pub const PER_FEATURE_AUDIT_LIMIT: usize = 10_000;
+
+/// What a committed operation produced.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Committed {
+    /// The store's data version after the commit.
+    pub data_version: i64,
+    /// Inserted and updated features as stored (with their ids and versions).
+    pub written: Vec<Feature>,
+    /// Deleted features.
+    pub deleted: Vec<(Layer, i64)>,
+}
+
+/// One audit-log entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// RFC 3339 UTC time.
+    pub at: String,
+    pub actor: String,
+    pub operation: String,
+    pub layer: Option<String>,
+    pub feature_id: Option<i64>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub data_version: i64,
+}
+
+/// Filters of an audit-log query; all optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditQuery {
+    pub layer: Option<Layer>,
+    pub feature_id: Option<i64>,
+    pub actor: Option<String>,
+    /// RFC 3339 lower bound (inclusive).
+    pub since: Option<String>,
+    /// RFC 3339 upper bound (exclusive).
+    pub until: Option<String>,
+    pub limit: i64,
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{layer} {id} was changed by someone else: expected version {expected}, stored version {actual}")]
+    Conflict {
+        layer: Layer,
+        id: i64,
+        expected: i64,
+        actual: i64,
+    },
+    #[error("{layer} {id} does not exist")]
+    NotFound { layer: Layer, id: i64 },
+    #[error("{0}")]
+    Integrity(String),
+    #[error("stored {layer} {id} is unreadable: {reason}")]
+    Corrupt {
+        layer: Layer,
+        id: i64,
+        reason: String,
+    },
+    #[error("the store file {path} is not a Grid Atlas GeoPackage: {reason}")]
+    NotAnAtlas { path: String, reason: String },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps a database error raised by a constraint to an integrity error with its message.
+    pub(crate) fn from_db(e: sqlx::Error) -> StoreError {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_foreign_key_violation() || db.is_unique_violation() || db.is_check_violation()
+            {
+                return StoreError::Integrity(db.message().to_owned());
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+/// A store of the atlas: PostGIS or the embedded GeoPackage.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `"postgis"` or `"geopackage"`.
+    fn kind(&self) -> &'static str;
+    /// Where the data lives (a file path or a database URL without its password).
+    fn location(&self) -> String;
+    /// The data version and every feature.
+    async fn load(&self) -> Result<(i64, Dataset), StoreError>;
+    /// Commits an operation atomically, with its audit entries and a new data version.
+    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError>;
+    /// Audit entries matching the query, newest first.
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Opens the store named by a location: a `postgres://` URL or a GeoPackage file path.
+pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        Ok(Box::new(postgis::PostGis::connect(location).await?))
+    } else {
+        Ok(Box::new(
+            gpkg::GeoPackage::open(std::path::Path::new(location)).await?,
+        ))
+    }
+}

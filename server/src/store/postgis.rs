@@ -1,0 +1,320 @@
+//! The PostGIS store (sqlx): schema from `migrations/`, geometry as EWKB with SRID 4326.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use engine::schema::{self, FieldKind};
+use engine::{Dataset, Feature, Layer};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
+
+use super::codec::{self, Cell};
+use super::commit::{self, NewAudit, Tx};
+use super::{Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// PostgreSQL + PostGIS.
+pub struct PostGis {
+    pool: PgPool,
+    location: String,
+}
+
+impl PostGis {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options: PgConnectOptions = url.parse()?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let location = format!(
+            "postgres://{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("")
+        );
+        Ok(PostGis { pool, location })
+    }
+
+    /// The connection pool (for tests and benchmarks).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+fn columns(layer: Layer) -> String {
+    let mut cols = vec!["id", "version"];
+    cols.extend(schema::fields(layer).iter().map(|d| d.name));
+    cols.join(", ")
+}
+
+fn select(layer: Layer) -> String {
+    format!(
+        "SELECT {}, ST_AsBinary(geom) AS geom FROM {}",
+        columns(layer),
+        layer.name()
+    )
+}
+
+fn read_row(layer: Layer, row: &PgRow) -> Result<Feature, StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let version: i64 = row.try_get("version")?;
+    let mut cells = Vec::new();
+    for def in schema::fields(layer) {
+        cells.push(match def.kind {
+            FieldKind::Integer { .. } => Cell::Int(row.try_get(def.name)?),
+            FieldKind::Real { .. } => Cell::Real(row.try_get(def.name)?),
+            FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => {
+                Cell::Text(row.try_get(def.name)?)
+            }
+            FieldKind::Boolean => Cell::Bool(row.try_get(def.name)?),
+            FieldKind::EnumList(_) => Cell::List(row.try_get(def.name)?),
+        });
+    }
+    let wkb: Vec<u8> = row.try_get("geom")?;
+    let geometry =
+        codec::from_wkb(&wkb).map_err(|reason| StoreError::Corrupt { layer, id, reason })?;
+    codec::feature(layer, id, version, cells, geometry)
+}
+
+fn push_cell<'a>(
+    b: &mut sqlx::query_builder::Separated<'_, 'a, Postgres, &'static str>,
+    cell: Cell,
+) {
+    match cell {
+        Cell::Int(v) => b.push_bind(v),
+        Cell::Real(v) => b.push_bind(v),
+        Cell::Text(v) => b.push_bind(v),
+        Cell::Bool(v) => b.push_bind(v),
+        Cell::List(v) => b.push_bind(v),
+    };
+}
+
+/// Rows per INSERT statement (PostgreSQL allows 65,535 bind parameters).
+fn rows_per_statement(layer: Layer) -> usize {
+    60_000 / (schema::fields(layer).len() + 3)
+}
+
+struct PgTx<'t>(Transaction<'t, Postgres>);
+
+#[async_trait]
+impl Tx for PgTx<'_> {
+    async fn data_version(&mut self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT value FROM atlas_meta WHERE key = 'data_version' FOR UPDATE",
+            )
+            .fetch_one(&mut *self.0)
+            .await?,
+        )
+    }
+
+    async fn set_data_version(&mut self, version: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE atlas_meta SET value = $1 WHERE key = 'data_version'")
+            .bind(version)
+            .execute(&mut *self.0)
+            .await?;
+        Ok(())
+    }
+
+    async fn max_id(&mut self, layer: Layer) -> Result<i64, StoreError> {
+        // The data-version row lock already serializes writers; max(id) is then stable.
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT coalesce(max(id), 0) FROM {}",
+            layer.name()
+        ))
+        .fetch_one(&mut *self.0)
+        .await?)
+    }
+
+    async fn versions(
+        &mut self,
+        layer: Layer,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, i64>, StoreError> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(&format!(
+            "SELECT id, version FROM {} WHERE id = ANY($1)",
+            layer.name()
+        ))
+        .bind(ids)
+        .fetch_all(&mut *self.0)
+        .await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn fetch(&mut self, layer: Layer, id: i64) -> Result<Option<Feature>, StoreError> {
+        let row = sqlx::query(&format!("{} WHERE id = $1", select(layer)))
+            .bind(id)
+            .fetch_optional(&mut *self.0)
+            .await?;
+        row.map(|r| read_row(layer, &r)).transpose()
+    }
+
+    async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError> {
+        for chunk in features.chunks(rows_per_statement(layer)) {
+            let mut qb = QueryBuilder::<Postgres>::new(format!(
+                "INSERT INTO {} ({}, geom) ",
+                layer.name(),
+                columns(layer)
+            ));
+            qb.push_values(chunk, |mut b, f| {
+                b.push_bind(f.id()).push_bind(f.version());
+                for cell in codec::cells(f) {
+                    push_cell(&mut b, cell);
+                }
+                b.push("ST_GeomFromEWKB(")
+                    .push_bind_unseparated(codec::ewkb_4326(&f.geometry()))
+                    .push_unseparated(")");
+            });
+            qb.build()
+                .execute(&mut *self.0)
+                .await
+                .map_err(StoreError::from_db)?;
+        }
+        Ok(())
+    }
+
+    async fn update(&mut self, feature: &Feature) -> Result<(), StoreError> {
+        let layer = feature.layer();
+        let mut qb =
+            QueryBuilder::<Postgres>::new(format!("UPDATE {} SET version = ", layer.name()));
+        qb.push_bind(feature.version());
+        for (def, cell) in schema::fields(layer).iter().zip(codec::cells(feature)) {
+            qb.push(format!(", {} = ", def.name));
+            match cell {
+                Cell::Int(v) => qb.push_bind(v),
+                Cell::Real(v) => qb.push_bind(v),
+                Cell::Text(v) => qb.push_bind(v),
+                Cell::Bool(v) => qb.push_bind(v),
+                Cell::List(v) => qb.push_bind(v),
+            };
+        }
+        qb.push(", geom = ST_GeomFromEWKB(")
+            .push_bind(codec::ewkb_4326(&feature.geometry()))
+            .push(") WHERE id = ")
+            .push_bind(feature.id());
+        qb.build()
+            .execute(&mut *self.0)
+            .await
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    async fn delete(&mut self, layer: Layer, id: i64) -> Result<(), StoreError> {
+        sqlx::query(&format!("DELETE FROM {} WHERE id = $1", layer.name()))
+            .bind(id)
+            .execute(&mut *self.0)
+            .await
+            .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    async fn audit(
+        &mut self,
+        operation: &str,
+        actor: &str,
+        data_version: i64,
+        entries: &[NewAudit],
+    ) -> Result<(), StoreError> {
+        for chunk in entries.chunks(8_000) {
+            let mut qb = QueryBuilder::<Postgres>::new("INSERT INTO audit_log (actor, operation, layer, feature_id, before, after, data_version) ");
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(actor)
+                    .push_bind(operation)
+                    .push_bind(e.layer.map(Layer::name))
+                    .push_bind(e.feature_id)
+                    .push_bind(e.before.clone())
+                    .push_bind(e.after.clone())
+                    .push_bind(data_version);
+            });
+            qb.build().execute(&mut *self.0).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for PostGis {
+    fn kind(&self) -> &'static str {
+        "postgis"
+    }
+
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    async fn load(&self) -> Result<(i64, Dataset), StoreError> {
+        // One REPEATABLE READ transaction: every layer from the same committed state.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let version: i64 =
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&mut *tx)
+                .await?;
+        let mut data = Dataset::default();
+        for layer in Layer::ALL {
+            let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                data.push(read_row(layer, row)?);
+            }
+        }
+        tx.commit().await?;
+        Ok((version, data))
+    }
+
+    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
+        let mut tx = PgTx(self.pool.begin().await?);
+        let committed = commit::run(&mut tx, operation, actor).await?;
+        tx.0.commit().await.map_err(StoreError::from_db)?;
+        Ok(committed)
+    }
+
+    async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut qb = QueryBuilder::<Postgres>::new(
+            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at, actor, operation, layer, feature_id, before, after, data_version FROM audit_log WHERE true",
+        );
+        if let Some(layer) = query.layer {
+            qb.push(" AND layer = ").push_bind(layer.name());
+        }
+        if let Some(id) = query.feature_id {
+            qb.push(" AND feature_id = ").push_bind(id);
+        }
+        if let Some(actor) = &query.actor {
+            qb.push(" AND actor = ").push_bind(actor.clone());
+        }
+        if let Some(since) = &query.since {
+            qb.push(" AND at >= ")
+                .push_bind(since.clone())
+                .push("::timestamptz");
+        }
+        if let Some(until) = &query.until {
+            qb.push(" AND at < ")
+                .push_bind(until.clone())
+                .push("::timestamptz");
+        }
+        qb.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    operation: r.try_get("operation")?,
+                    layer: r.try_get("layer")?,
+                    feature_id: r.try_get("feature_id")?,
+                    before: r.try_get("before")?,
+                    after: r.try_get("after")?,
+                    data_version: r.try_get("data_version")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,69 @@
+//! Shared test fixtures: a fresh store of each kind.
+//!
+//! PostGIS tests need `GRIDATLAS_TEST_PG` (an admin URL of a PostgreSQL with PostGIS, as
+//! `scripts/postgis-cluster.sh start` prints); each test gets a database of its own. Without it
+//! they fail with a message saying how to start one — they never skip.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gridatlas_server::store::gpkg::GeoPackage;
+use gridatlas_server::store::postgis::PostGis;
+use gridatlas_server::store::Store;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The admin URL of the test PostgreSQL.
+pub fn pg_admin_url() -> String {
+    std::env::var("GRIDATLAS_TEST_PG").expect(
+        "GRIDATLAS_TEST_PG is not set: start a PostGIS cluster with `eval \"$(scripts/postgis-cluster.sh start)\"` (the README's test command does this)",
+    )
+}
+
+/// A new, empty database on the test cluster, migrated; returns its URL.
+pub async fn fresh_pg_url() -> String {
+    let admin = pg_admin_url();
+    let name = format!(
+        "gridatlas_test_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
+    let pool = sqlx::PgPool::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&pool)
+        .await
+        .expect("drop");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&pool)
+        .await
+        .expect("create database");
+    pool.close().await;
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_owned();
+    format!("{base}/{name}")
+}
+
+pub async fn fresh_postgis() -> PostGis {
+    PostGis::connect(&fresh_pg_url().await)
+        .await
+        .expect("PostGIS store")
+}
+
+/// A new GeoPackage store in a temp dir (kept alive by the returned guard).
+pub async fn fresh_gpkg() -> (GeoPackage, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = GeoPackage::open(&dir.path().join("atlas.gpkg"))
+        .await
+        .expect("GeoPackage store");
+    (store, dir)
+}
+
+/// Both stores, fresh, for conformance tests.
+pub async fn both_stores() -> (Vec<Box<dyn Store>>, tempfile::TempDir) {
+    let (g, dir) = fresh_gpkg().await;
+    (vec![Box::new(g), Box::new(fresh_postgis().await)], dir)
+}

@@ -15,8 +15,9 @@ use crate::store::{self, Actor, Change, Operation, OperationKind, Store, StoreEr
 /// Why a command failed; the CLI prints it and exits non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
+    /// Every problem found, one line each (`FILE: feature N (id X): field: reason`).
     #[error("{} problem(s) found; nothing was written:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Problems(Vec<Problem>),
+    Problems(Vec<String>),
     #[error(transparent)]
     Atlas(#[from] AtlasError),
     #[error(transparent)]
@@ -27,11 +28,16 @@ pub enum CommandError {
     Io(String),
 }
 
-impl From<AtlasError> for Vec<Problem> {
-    fn from(e: AtlasError) -> Self {
+fn lines(problems: Vec<Problem>) -> Vec<String> {
+    problems.iter().map(ToString::to_string).collect()
+}
+
+impl CommandError {
+    /// Invalid data becomes the problem list; anything else stays an atlas error.
+    fn from_atlas(e: AtlasError) -> CommandError {
         match e {
-            AtlasError::Invalid(p) => p,
-            other => vec![Problem::new("store", other.to_string())],
+            AtlasError::Invalid(p) => CommandError::Problems(lines(p)),
+            other => CommandError::Atlas(other),
         }
     }
 }
@@ -71,6 +77,17 @@ pub async fn import(
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
     let atlas = Atlas::open(store).await?;
+    let result = import_into(&atlas, files, crs, dry_run).await;
+    atlas.store().close().await;
+    result
+}
+
+async fn import_into(
+    atlas: &Atlas,
+    files: &[(PathBuf, Option<Layer>)],
+    crs: Crs,
+    dry_run: bool,
+) -> Result<ImportReport, CommandError> {
     let mut features: Vec<Feature> = Vec::new();
     let mut problems = Vec::new();
     let pb = bar(files.len() as u64, "reading");
@@ -94,10 +111,7 @@ pub async fn import(
             .map_err(|e| CommandError::Io(e.to_string()))?;
         match read {
             Ok(fs) => features.extend(fs),
-            Err(ps) => problems.extend(ps.into_iter().map(|mut p| {
-                p.field = format!("{} {}", path.display(), p.field);
-                p
-            })),
+            Err(ps) => problems.extend(ps.iter().map(|p| format!("{}: {p}", path.display()))),
         }
         pb.inc(1);
     }
@@ -111,10 +125,7 @@ pub async fn import(
         changes: features.into_iter().map(Change::Upsert).collect(),
     };
     if dry_run {
-        atlas
-            .check(&op)
-            .await
-            .map_err(|e| CommandError::Problems(e.into()))?;
+        atlas.check(&op).await.map_err(CommandError::from_atlas)?;
         return Ok(ImportReport {
             features: count,
             data_version: atlas.snapshot().version,
@@ -124,10 +135,10 @@ pub async fn import(
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(format!("writing {count} features in one transaction"));
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-    let committed = atlas.commit(op, &cli_actor()).await.map_err(|e| match e {
-        AtlasError::Invalid(p) => CommandError::Problems(p),
-        other => CommandError::Atlas(other),
-    });
+    let committed = atlas
+        .commit(op, &cli_actor())
+        .await
+        .map_err(CommandError::from_atlas);
     spinner.finish_and_clear();
     Ok(ImportReport {
         features: count,
@@ -176,6 +187,7 @@ pub async fn export(
         ))
     })?;
     let (version, data) = store.load().await?;
+    store.close().await;
     let layers: Vec<Layer> = match (layer, format) {
         (Some(l), _) => vec![l],
         (None, Format::GeoPackage) => Layer::ALL.to_vec(),
@@ -283,6 +295,7 @@ pub async fn bench_import(location: &str, buildings: usize) -> Result<(), Comman
     let kind = store.kind();
     let t1 = Instant::now();
     load_dataset(store.as_ref(), data).await?;
+    store.close().await;
     let imported = t1.elapsed();
     println!(
         "bench import store={kind} buildings={buildings} features={total} generate_s={:.2} import_s={:.2} features_per_s={:.0} peak_rss_mib={:.0}",

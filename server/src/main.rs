@@ -202,7 +202,9 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             .map_err(|e| CommandError::Io(e.to_string()))?;
             let total = data.total();
             let store = commands::open_store(&location).await?;
-            let version = commands::load_dataset(store.as_ref(), data).await?;
+            let version = commands::load_dataset(store.as_ref(), data).await;
+            store.close().await;
+            let version = version?;
             println!(
                 "loaded {total} features into {} ({}), data version {version}",
                 store.location(),

@@ -224,11 +224,6 @@ impl GeoPackage {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Closes the file (flushing everything to it).
-    pub async fn close(self) {
-        self.pool.close().await;
-    }
 }
 
 fn columns(layer: Layer) -> String {
@@ -470,6 +465,14 @@ impl Store for GeoPackage {
 
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    async fn close(&self) {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .ok();
+        self.pool.close().await;
     }
 
     async fn load(&self) -> Result<(i64, Dataset), StoreError> {

@@ -168,6 +168,8 @@ pub trait Store: Send + Sync {
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError>;
     /// Audit entries matching the query, newest first.
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Closes every connection; a GeoPackage is checkpointed into one self-contained file.
+    async fn close(&self);
 }
 
 /// Opens the store named by a location: a `postgres://` URL or a GeoPackage file path.

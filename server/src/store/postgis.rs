@@ -246,6 +246,10 @@ impl Store for PostGis {
         self.location.clone()
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn load(&self) -> Result<(i64, Dataset), StoreError> {
         // One REPEATABLE READ transaction: every layer from the same committed state.
         let mut tx = self.pool.begin().await?;

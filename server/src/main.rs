@@ -55,6 +55,12 @@ enum Command {
         /// Public base URL for links (default: from the Host header).
         #[arg(long, env = "GRIDATLAS_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Raster basemap URL template with {z}/{x}/{y} (OSM or Tianditu style); none = no basemap.
+        #[arg(long, env = "GRIDATLAS_BASEMAP_URL")]
+        basemap_url: Option<String>,
+        /// Attribution text of the basemap.
+        #[arg(long, env = "GRIDATLAS_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
     },
     /// Load the demo district (龙马潭区) — or, with --scale, a synthetic city — into an empty store.
     Demo {
@@ -157,6 +163,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             listen,
             web_dir,
             public_url,
+            basemap_url,
+            basemap_attribution,
         } => {
             let location = store.location().to_owned();
             let store = commands::open_store(&location).await?;
@@ -177,6 +185,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     admin_token,
                     public_url,
                     web_dir: Some(web_dir),
+                    basemap_url,
+                    basemap_attribution,
                 }),
             };
             let listener = tokio::net::TcpListener::bind(listen)

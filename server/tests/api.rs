@@ -481,3 +481,46 @@ async fn invalid_features_are_refused_with_the_field_and_reason() {
         "nothing written by any refused request"
     );
 }
+
+#[tokio::test]
+async fn search_finds_by_name_and_code_and_config_gives_bounds() {
+    let (app, _, _dir) = demo_app().await;
+    let r = call(
+        &app,
+        Method::GET,
+        "/api/search?q=%E9%BE%99%E5%8D%97",
+        None,
+        &[],
+    )
+    .await; // 龙南
+    let results = r.body["results"].as_array().expect("results");
+    let community = results
+        .iter()
+        .find(|x| x["layer"] == "communities")
+        .expect("龙南社区 found");
+    assert_eq!(community["code"], "510504003004");
+    assert_eq!(community["name"], "龙南社区");
+    let by_code = call(&app, Method::GET, "/api/search?q=510504003", None, &[]).await;
+    assert_eq!(
+        by_code.body["results"][0]["layer"], "streets",
+        "administrative units first"
+    );
+    assert_eq!(by_code.body["results"][0]["name"], "红星街道");
+    assert_eq!(
+        call(&app, Method::GET, "/api/search?q=", None, &[])
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    let cfg = call(&app, Method::GET, "/api/config", None, &[]).await;
+    let b = cfg.body["bounds"].as_array().expect("bounds");
+    assert!(
+        b[0].as_f64().expect("x") > 105.0 && b[2].as_f64().expect("x") < 106.0,
+        "{b:?}"
+    );
+    assert!(
+        cfg.body["basemap"].is_null(),
+        "no basemap unless configured"
+    );
+    assert_eq!(cfg.body["writable"], true);
+}

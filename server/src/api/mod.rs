@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod error;
 pub mod features;
+mod lookup;
 mod openapi;
 
 use std::path::PathBuf;
@@ -36,6 +37,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The built web map to serve at `/`, when present.
     pub web_dir: Option<PathBuf>,
+    /// Raster basemap tile URL template (`{z}/{x}/{y}`), e.g. OSM or Tianditu; none = no basemap.
+    pub basemap_url: Option<String>,
+    /// Attribution shown for the basemap.
+    pub basemap_attribution: Option<String>,
 }
 
 /// Shared state of every handler.
@@ -67,6 +72,8 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/health", get(health))
         .route("/audit", get(audit))
+        .route("/api/search", get(lookup::search))
+        .route("/api/config", get(lookup::config))
         .nest("/ogc", ogc)
         .route("/ogc/", get(features::landing));
     if let Some(dir) = state

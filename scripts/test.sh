@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of Grid Atlas: Rust unit, integration and doc tests (PostGIS and GDAL included)
+# and, once the web map exists, its browser tests. Installs what is missing (Debian packages as
+# root) and starts a throwaway PostGIS cluster, so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15 postgresql-15-postgis-3)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "please install: ${need_apt[*]}" >&2; exit 1; fi
+  echo "installing ${need_apt[*]} ..." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${need_apt[@]}" >&2
+fi
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+eval "$(scripts/postgis-cluster.sh start)"
+export GRIDATLAS_TEST_PG
+
+cargo nextest run --workspace --no-fail-fast
+cargo test --workspace --doc

@@ -179,16 +179,16 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     "no GRIDATLAS_ADMIN_TOKEN (16+ characters) set: the atlas is read-only"
                 );
             }
-            let state = AppState {
-                atlas: Arc::new(atlas),
-                config: Arc::new(Config {
+            let state = AppState::new(
+                Arc::new(atlas),
+                Config {
                     admin_token,
                     public_url,
                     web_dir: Some(web_dir),
                     basemap_url,
                     basemap_attribution,
-                }),
-            };
+                },
+            );
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| CommandError::Io(format!("cannot listen on {listen}: {e}")))?;

@@ -21,13 +21,13 @@ async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir) {
         .await
         .expect("demo");
     let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
-    let state = AppState {
-        atlas: atlas.clone(),
-        config: Arc::new(Config {
+    let state = AppState::new(
+        atlas.clone(),
+        Config {
             admin_token: Some(TOKEN.into()),
             ..Config::default()
-        }),
-    };
+        },
+    );
     (app(state), atlas, dir)
 }
 

@@ -1,1 +1,57 @@
-//! Vector tiles from the engine's snapshot.
+//! Vector tiles of the Grid Atlas snapshot: Mapbox Vector Tile 2.1 encoding of every atlas layer
+//! with per-layer zoom rules, clipping, simplification and aggregation; a tile cache keyed by
+//! snapshot version; and `TileJSON` 3.0.
+//!
+//! ```
+//! use engine::{Dataset, Layer, Snapshot};
+//! use gridatlas_tiles::{encode, TileId};
+//!
+//! let snapshot = Snapshot::new(1, Dataset::default());
+//! let tile = TileId::new(14, 12990, 6817)?;
+//! let composite = encode(&snapshot, &Layer::ALL, tile);
+//! assert!(composite.is_empty()); // no data: a valid tile without layers
+//! assert!(TileId::new(3, 8, 0).is_err());
+//! # Ok::<(), gridatlas_tiles::TileError>(())
+//! ```
+
+mod cache;
+mod encode;
+mod geometry;
+mod layers;
+pub mod proto;
+mod tile_id;
+mod tilejson;
+
+use engine::{Layer, Snapshot};
+use rstar::{Envelope, AABB};
+
+pub use cache::{gzip, CacheStats, Encoding, TileCache, TileKey, DEFAULT_CACHE_BYTES};
+pub use encode::{
+    aggregate_property_names, encode, encode_with, property_names, EncodeOptions, BUILDING_CELL,
+    MAX_TILE_BYTES,
+};
+pub use geometry::{BUFFER, EXTENT};
+pub use layers::{
+    aggregate_zoom_range, visible_zoom_range, zoom_range, LayerSet, BUILDING_CELLS_MINZOOM,
+    BUILDING_DETAIL_MINZOOM,
+};
+pub use tile_id::{TileError, TileId, MAX_LATITUDE, MAX_ZOOM};
+pub use tilejson::{tilejson, ATTRIBUTION};
+
+/// The extent of every feature of a snapshot as `[west, south, east, north]` degrees, for
+/// `TileJSON` `bounds`; `None` when the snapshot is empty.
+pub fn data_bounds(snapshot: &Snapshot) -> Option<[f64; 4]> {
+    let mut env: Option<AABB<[f64; 2]>> = None;
+    for layer in Layer::ALL {
+        let tree = &snapshot.index(layer).rtree;
+        if tree.size() == 0 {
+            continue;
+        }
+        let e = tree.root().envelope();
+        env = Some(match env {
+            Some(acc) => acc.merged(&e),
+            None => e,
+        });
+    }
+    env.map(|e| [e.lower()[0], e.lower()[1], e.upper()[0], e.upper()[1]])
+}

@@ -35,7 +35,8 @@ fn layer(name: &str) -> Result<Layer, ApiError> {
     })
 }
 
-fn base(state: &AppState, headers: &HeaderMap) -> String {
+/// The public base URL: configured, or taken from the Host header.
+pub fn base(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(b) = &state.config.public_url {
         return b.trim_end_matches('/').to_owned();
     }

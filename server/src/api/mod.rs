@@ -5,6 +5,7 @@ pub mod error;
 pub mod features;
 mod lookup;
 mod openapi;
+mod tiles;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +49,19 @@ pub struct Config {
 pub struct AppState {
     pub atlas: Arc<Atlas>,
     pub config: Arc<Config>,
+    /// Vector tiles by snapshot version.
+    pub tiles: Arc<::tiles::TileCache>,
+}
+
+impl AppState {
+    /// State with a default-sized tile cache.
+    pub fn new(atlas: Arc<Atlas>, config: Config) -> Self {
+        AppState {
+            atlas,
+            config: Arc::new(config),
+            tiles: Arc::new(::tiles::TileCache::default()),
+        }
+    }
 }
 
 /// The whole HTTP application.
@@ -74,6 +88,8 @@ pub fn app(state: AppState) -> Router {
         .route("/audit", get(audit))
         .route("/api/search", get(lookup::search))
         .route("/api/config", get(lookup::config))
+        .route("/tiles/{file}", get(tiles::tilejson))
+        .route("/tiles/{set}/{z}/{x}/{y}", get(tiles::tile))
         .nest("/ogc", ogc)
         .route("/ogc/", get(features::landing));
     if let Some(dir) = state

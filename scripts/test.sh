@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
+if [ -f web/package.json ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15 postgresql-15-postgis-3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "please install: ${need_apt[*]}" >&2; exit 1; fi
@@ -22,3 +23,9 @@ export GRIDATLAS_TEST_PG
 
 cargo nextest run --workspace --no-fail-fast
 cargo test --workspace --doc
+
+# Browser tests: the built web map against the debug server, in Debian's headless Chromium.
+if [ -f web/package.json ]; then
+  cargo build -p gridatlas-server
+  (cd web && npm ci --no-audit --no-fund && npm run build && GRIDATLAS_BIN="$PWD/../target/debug/gridatlas" npm test)
+fi

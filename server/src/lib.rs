@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod atlas;
+pub mod bench;
 pub mod commands;
 pub mod io;
 pub mod store;

@@ -123,6 +123,22 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         scale: usize,
     },
+    /// Tiles from the server, from martin (cache off) and from raw PostGIS on the same synthetic
+    /// city and tile list; prints throughput, p50/p99 latency, sizes and ratios.
+    Tiles {
+        /// An empty PostGIS database to load the city into.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Buildings in the synthetic city.
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+        /// The martin binary; without it martin is left out.
+        #[arg(long, env = "MARTIN_BIN")]
+        martin: Option<String>,
+        /// Tiles per zoom level.
+        #[arg(long, default_value_t = 200)]
+        tiles_per_zoom: usize,
+    },
 }
 
 fn parse_layer(s: &str) -> Result<Layer, String> {
@@ -268,5 +284,17 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         Command::Bench {
             which: Bench::Import { store, scale },
         } => commands::bench_import(store.location(), scale).await,
+        Command::Bench {
+            which:
+                Bench::Tiles {
+                    database_url,
+                    scale,
+                    martin,
+                    tiles_per_zoom,
+                },
+        } => {
+            gridatlas_server::bench::tiles(&database_url, scale, martin.as_deref(), tiles_per_zoom)
+                .await
+        }
     }
 }

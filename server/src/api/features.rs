@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::crs::Crs;
 use engine::{schema, Feature, Layer};
-use geo::BoundingRect;
 use geo_types::Rect;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -268,25 +267,28 @@ pub async fn items(
     let snap = state.atlas.snapshot();
     let b = base(&state, &headers);
     let body = tokio::task::spawn_blocking(move || {
+        // The rstar index yields exactly the features whose bounding boxes meet the box.
         let candidates: Vec<usize> = match bbox {
             Some(r) => snap.in_rect(l, r),
             None => (0..snap.data.len(l)).collect(),
         };
-        let mut matched = 0usize;
-        let mut page = Vec::new();
-        for i in candidates {
-            let Some(f) = snap.data.get(l, i) else { continue };
-            if bbox.is_some_and(|r| !f.geometry().bounding_rect().is_some_and(|g| intersects(&g, &r))) {
-                continue;
+        let (matched, page) = if filters.is_empty() {
+            // No attribute filter: count without touching the features; clone only the page.
+            let page = candidates.iter().skip(offset).take(limit).filter_map(|&i| snap.data.get(l, i)).collect::<Vec<_>>();
+            (candidates.len(), page)
+        } else {
+            let (mut matched, mut page) = (0usize, Vec::new());
+            for f in candidates.iter().filter_map(|&i| snap.data.get(l, i)) {
+                if matches(&f.properties(), &filters) {
+                    if matched >= offset && page.len() < limit {
+                        page.push(f);
+                    }
+                    matched += 1;
+                }
             }
-            if !filters.is_empty() && !matches(&f.properties(), &filters) {
-                continue;
-            }
-            if matched >= offset && page.len() < limit {
-                page.push(serde_json::to_value(f.to_geojson()).unwrap_or(Value::Null));
-            }
-            matched += 1;
-        }
+            (matched, page)
+        };
+        let page: Vec<Value> = page.iter().map(|f| serde_json::to_value(f.to_geojson()).unwrap_or(Value::Null)).collect();
         let mut query: Vec<(String, String)> = url_pairs(raw.as_deref().unwrap_or("")).into_iter().filter(|(k, _)| k != "offset" && k != "limit").collect();
         query.push(("limit".into(), limit.to_string()));
         let link = |off: usize| {
@@ -313,13 +315,6 @@ pub async fn items(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(body)).into_response())
-}
-
-fn intersects(a: &Rect, b: &Rect) -> bool {
-    a.min().x <= b.max().x
-        && b.min().x <= a.max().x
-        && a.min().y <= b.max().y
-        && b.min().y <= a.max().y
 }
 
 fn etag(version: i64) -> HeaderValue {

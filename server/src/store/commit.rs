@@ -72,6 +72,10 @@ pub async fn run(
             named.entry(layer).or_default().push(id);
         }
     }
+    let named_max: HashMap<Layer, i64> = named
+        .iter()
+        .map(|(l, ids)| (*l, ids.iter().copied().max().unwrap_or(0)))
+        .collect();
     let mut stored: HashMap<Layer, HashMap<i64, i64>> = HashMap::new();
     for (layer, ids) in named {
         stored.insert(layer, tx.versions(layer, &ids).await?);
@@ -132,23 +136,19 @@ pub async fn run(
                     let id = if f.id() > 0 {
                         f.id()
                     } else {
+                        // New ids follow both the stored ones and every id this operation names.
                         let next = match next_id.get(&layer) {
                             Some(n) => *n,
                             None => {
-                                tx.max_id(layer).await?.max(
-                                    inserts
-                                        .get(&layer)
-                                        .and_then(|v| v.iter().map(Feature::id).max())
-                                        .unwrap_or(0),
-                                ) + 1
+                                tx.max_id(layer)
+                                    .await?
+                                    .max(named_max.get(&layer).copied().unwrap_or(0))
+                                    + 1
                             }
                         };
                         next_id.insert(layer, next + 1);
                         next
                     };
-                    if let Some(n) = next_id.get_mut(&layer) {
-                        *n = (*n).max(id + 1);
-                    }
                     f.set_meta(id, 1);
                     versions.insert(id, 1);
                     inserts.entry(layer).or_default().push(f);

@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of HTTP or SQL.
 
+pub mod access;
 pub mod crs;
 pub mod feature;
 pub mod integrity;

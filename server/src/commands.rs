@@ -270,6 +270,41 @@ pub async fn export(
     Ok(count)
 }
 
+/// Creates or updates an account; the password is hashed with argon2 and never stored as given.
+pub async fn add_user(
+    store: &dyn Store,
+    name: &str,
+    role: engine::access::Role,
+    scope: engine::access::Scope,
+    disabled: bool,
+    password: &str,
+) -> Result<(), CommandError> {
+    let valid_name = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b));
+    if !valid_name {
+        return Err(CommandError::Usage(format!(
+            "name: \"{name}\" must be 2–64 letters, digits or _ . @ -"
+        )));
+    }
+    let password = password.to_owned();
+    let password_hash =
+        tokio::task::spawn_blocking(move || crate::accounts::hash_password(&password))
+            .await
+            .map_err(|e| CommandError::Io(e.to_string()))?
+            .map_err(CommandError::Usage)?;
+    let account = store::Account {
+        name: name.to_owned(),
+        password_hash,
+        role,
+        scope,
+        disabled,
+    };
+    store.put_account(&account, &cli_actor()).await?;
+    Ok(())
+}
+
 /// Opens a store by location.
 pub async fn open_store(location: &str) -> Result<Box<dyn Store>, CommandError> {
     Ok(store::open(location).await?)

@@ -1,6 +1,7 @@
 //! The Grid Atlas server: stores (PostGIS, GeoPackage), import/export, the HTTP API and the CLI
 //! commands behind the `gridatlas` binary.
 
+pub mod accounts;
 pub mod api;
 pub mod atlas;
 pub mod bench;

@@ -106,10 +106,41 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Manage accounts (the first admin is created here).
+    User {
+        #[command(subcommand)]
+        which: User,
+    },
     /// Benchmarks that print figures (never assert them).
     Bench {
         #[command(subcommand)]
         which: Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum User {
+    /// Create or update an account. The password comes from GRIDATLAS_PASSWORD or, if unset, the
+    /// first line of standard input (at least 10 characters).
+    Add {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Account name (letters, digits, _ . @ -).
+        name: String,
+        /// admin, planner, staff or viewer.
+        #[arg(long)]
+        role: engine::access::Role,
+        /// district, street:<9-digit code> or community:<12-digit code>.
+        #[arg(long)]
+        scope: engine::access::Scope,
+        /// Create the account disabled (or disable an existing one).
+        #[arg(long)]
+        disabled: bool,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -187,18 +218,12 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let atlas = Atlas::open(store).await?;
             let snap = atlas.snapshot();
             tracing::info!(store = %location, data_version = snap.version, features = snap.data.total(), "atlas loaded");
-            let admin_token = std::env::var("GRIDATLAS_ADMIN_TOKEN")
-                .ok()
-                .filter(|t| t.len() >= 16);
-            if admin_token.is_none() {
-                tracing::warn!(
-                    "no GRIDATLAS_ADMIN_TOKEN (16+ characters) set: the atlas is read-only"
-                );
+            if atlas.store().accounts().await?.is_empty() {
+                tracing::warn!("no accounts yet: the atlas is read-only until you create the first admin with `gridatlas user add NAME --role admin --scope district`");
             }
             let state = AppState::new(
                 Arc::new(atlas),
                 Config {
-                    admin_token,
                     public_url,
                     web_dir: Some(web_dir),
                     basemap_url,
@@ -279,6 +304,51 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 store.kind(),
                 store.location()
             );
+            Ok(())
+        }
+        Command::User {
+            which:
+                User::Add {
+                    store,
+                    name,
+                    role,
+                    scope,
+                    disabled,
+                },
+        } => {
+            let password = match std::env::var("GRIDATLAS_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| CommandError::Io(format!("cannot read the password: {e}")))?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = commands::open_store(store.location()).await?;
+            let result =
+                commands::add_user(store.as_ref(), &name, role, scope, disabled, &password).await;
+            store.close().await;
+            result?;
+            println!("account {name} saved ({role})");
+            Ok(())
+        }
+        Command::User {
+            which: User::List { store },
+        } => {
+            let store = commands::open_store(store.location()).await?;
+            let accounts = store.accounts().await;
+            store.close().await;
+            for a in accounts? {
+                println!(
+                    "{}\t{}\t{}{}",
+                    a.name,
+                    a.role,
+                    a.scope,
+                    if a.disabled { "\tdisabled" } else { "" }
+                );
+            }
             Ok(())
         }
         Command::Bench {

@@ -13,22 +13,17 @@ use gridatlas_server::commands::load_dataset;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-const TOKEN: &str = "test-operator-token-0123456789";
-
-async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir) {
+async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir, String) {
     let (store, dir) = common::fresh_gpkg().await;
     load_dataset(&store, data::demo_district())
         .await
         .expect("demo");
+    common::add_account(&store, "admin", "admin", "district").await;
     let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
-    let state = AppState::new(
-        atlas.clone(),
-        Config {
-            admin_token: Some(TOKEN.into()),
-            ..Config::default()
-        },
-    );
-    (app(state), atlas, dir)
+    let state = AppState::new(atlas.clone(), Config::default());
+    let app = app(state);
+    let token = common::sign_in(&app, "admin").await;
+    (app, atlas, dir, token)
 }
 
 struct Reply {
@@ -68,13 +63,13 @@ async fn call(
     }
 }
 
-fn auth() -> (&'static str, String) {
-    ("authorization", format!("Bearer {TOKEN}"))
+fn auth(token: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {token}"))
 }
 
 #[tokio::test]
 async fn ogc_landing_conformance_and_collections_describe_every_layer() {
-    let (app, _, _dir) = demo_app().await;
+    let (app, _, _dir, _token) = demo_app().await;
     let landing = call(&app, Method::GET, "/ogc", None, &[]).await;
     assert_eq!(landing.status, StatusCode::OK);
     let rels: Vec<&str> = landing.body["links"]
@@ -126,7 +121,7 @@ async fn ogc_landing_conformance_and_collections_describe_every_layer() {
 
 #[tokio::test]
 async fn items_page_with_links_filter_by_bbox_and_property_and_return_one_by_id() {
-    let (app, atlas, _dir) = demo_app().await;
+    let (app, atlas, _dir, _token) = demo_app().await;
     let total = atlas.snapshot().data.compounds.len();
     let first = call(
         &app,
@@ -217,7 +212,7 @@ async fn items_page_with_links_filter_by_bbox_and_property_and_return_one_by_id(
 
 #[tokio::test]
 async fn bad_requests_get_clear_errors_never_a_500() {
-    let (app, _, _dir) = demo_app().await;
+    let (app, _, _dir, _token) = demo_app().await;
     let cases = [
         (
             "/ogc/collections/roads/items",
@@ -289,8 +284,8 @@ fn new_station() -> Value {
 
 #[tokio::test]
 async fn writes_need_the_token_and_carry_versions() {
-    let (app, atlas, _dir) = demo_app().await;
-    let (k, v) = auth();
+    let (app, atlas, _dir, token) = demo_app().await;
+    let (k, v) = auth(&token);
     let unauth = call(
         &app,
         Method::POST,
@@ -406,7 +401,10 @@ async fn writes_need_the_token_and_carry_versions() {
         .map(|e| e["operation"].as_str().expect("op"))
         .collect();
     assert_eq!(ops, ["edit", "edit", "edit"], "create, rename, delete");
-    assert_eq!(audit.body["entries"][0]["actor"], "admin");
+    assert_eq!(
+        audit.body["entries"][0]["actor"], "admin",
+        "the signed-in account is recorded"
+    );
     assert!(
         audit.body["entries"][0]["after"].is_null()
             && audit.body["entries"][0]["before"]["properties"]["name"] == "改名后的驿站"
@@ -415,8 +413,8 @@ async fn writes_need_the_token_and_carry_versions() {
 
 #[tokio::test]
 async fn invalid_features_are_refused_with_the_field_and_reason() {
-    let (app, atlas, _dir) = demo_app().await;
-    let (k, v) = auth();
+    let (app, atlas, _dir, token) = demo_app().await;
+    let (k, v) = auth(&token);
     let mut bad = new_station();
     bad["properties"]["kind"] = json!("spaceport");
     bad["properties"]["community_code"] = json!("123");
@@ -461,7 +459,7 @@ async fn invalid_features_are_refused_with_the_field_and_reason() {
     let not_json = Request::builder()
         .method(Method::POST)
         .uri("/ogc/collections/stations/items")
-        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("authorization", format!("Bearer {token}"))
         .body(Body::from("{\"type\": \"Feature\", "))
         .expect("req");
     let resp = app.clone().oneshot(not_json).await.expect("resp");
@@ -470,7 +468,7 @@ async fn invalid_features_are_refused_with_the_field_and_reason() {
     let huge = Request::builder()
         .method(Method::POST)
         .uri("/ogc/collections/stations/items")
-        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("authorization", format!("Bearer {token}"))
         .body(Body::from(vec![b' '; 5 * 1024 * 1024]))
         .expect("req");
     let resp = app.clone().oneshot(huge).await.expect("resp");
@@ -484,7 +482,7 @@ async fn invalid_features_are_refused_with_the_field_and_reason() {
 
 #[tokio::test]
 async fn search_finds_by_name_and_code_and_config_gives_bounds() {
-    let (app, _, _dir) = demo_app().await;
+    let (app, _, _dir, _token) = demo_app().await;
     let r = call(
         &app,
         Method::GET,
@@ -522,5 +520,5 @@ async fn search_finds_by_name_and_code_and_config_gives_bounds() {
         cfg.body["basemap"].is_null(),
         "no basemap unless configured"
     );
-    assert_eq!(cfg.body["writable"], true);
+    assert_eq!(cfg.body["sign_in"], "/api/session");
 }

@@ -22,8 +22,6 @@ use prost::Message;
 use tiles::TileId;
 use tower::ServiceExt;
 
-const TOKEN: &str = "test-operator-token-0123456789";
-
 /// Tiles around 龙南社区 at every zoom rule (streets only, building cells, buildings one by one)
 /// and some neighbours.
 const DEMO_TILES: &[(u8, u32, u32)] = &[
@@ -106,20 +104,17 @@ fn content(bytes: &[u8]) -> Content {
     out
 }
 
-async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir) {
+async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir, String) {
     let (store, dir) = common::fresh_gpkg().await;
     load_dataset(&store, data::demo_district())
         .await
         .expect("demo");
+    common::add_account(&store, "admin", "admin", "district").await;
     let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
-    let state = AppState::new(
-        atlas.clone(),
-        Config {
-            admin_token: Some(TOKEN.into()),
-            ..Config::default()
-        },
-    );
-    (app(state), atlas, dir)
+    let state = AppState::new(atlas.clone(), Config::default());
+    let app = app(state);
+    let token = common::sign_in(&app, "admin").await;
+    (app, atlas, dir, token)
 }
 
 async fn get(
@@ -151,7 +146,7 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {
 
 #[tokio::test]
 async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() {
-    let (app, atlas, dir) = demo_app().await;
+    let (app, atlas, dir, _token) = demo_app().await;
     let snap = atlas.snapshot();
     let bus = snap
         .data
@@ -230,7 +225,7 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
 
 #[tokio::test]
 async fn an_edit_changes_the_etag_of_the_tiles_it_touches_and_of_no_other() {
-    let (app, atlas, _dir) = demo_app().await;
+    let (app, atlas, _dir, token) = demo_app().await;
     let snap = atlas.snapshot();
     let c = snap
         .data
@@ -259,7 +254,7 @@ async fn an_edit_changes_the_etag_of_the_tiles_it_touches_and_of_no_other() {
     let req = Request::builder()
         .method(Method::PUT)
         .uri(format!("/ogc/collections/compounds/items/{}", c.id))
-        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("authorization", format!("Bearer {token}"))
         .header("if-match", "\"1\"")
         .body(Body::from(feature.to_string()))
         .expect("req");
@@ -287,7 +282,7 @@ async fn an_edit_changes_the_etag_of_the_tiles_it_touches_and_of_no_other() {
 
 #[tokio::test]
 async fn tiles_are_gzipped_on_request_and_bad_addresses_are_refused_clearly() {
-    let (app, _, _dir) = demo_app().await;
+    let (app, _, _dir, _token) = demo_app().await;
     let (s, h, body) = get(
         &app,
         "/tiles/atlas/14/12990/6816.mvt",
@@ -376,6 +371,7 @@ async fn postgis_tile_functions_carry_the_same_features_and_properties_as_the_se
     load_dataset(&store, data::demo_district())
         .await
         .expect("demo");
+    common::add_account(&store, "admin", "admin", "district").await;
     let pool = store.pool().clone();
     let handle = tokio::runtime::Handle::current();
     let fetch = move |t: TileId| -> Vec<u8> {
@@ -450,6 +446,7 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
     load_dataset(&store, data::demo_district())
         .await
         .expect("demo");
+    common::add_account(&store, "admin", "admin", "district").await;
     store.close().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")

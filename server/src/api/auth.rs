@@ -1,29 +1,79 @@
-//! Who is calling: the `Editor` extractor every write handler takes, so each write path already
-//! carries an account and is authorized in one place.
-//!
-//! Until accounts exist (the trust issue), one operator token set by `GRIDATLAS_ADMIN_TOKEN`
-//! grants writes; with no token configured the atlas is read-only. No default token ships.
+//! Who is calling: sign-in endpoints, and the `Editor` extractor every write handler takes, so
+//! each write is authenticated (401) and checked against the caller's role and scope (403) in
+//! one place.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use engine::Layer;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::access::{may_change, Place, Role, Scope};
+use engine::{Feature, Layer};
+use serde::Deserialize;
+use serde_json::json;
 
 use super::error::ApiError;
 use super::AppState;
+use crate::accounts::{LoginError, SESSION_TTL};
 use crate::store::Actor;
 
-/// An authenticated caller allowed to change data.
+/// A signed-in caller allowed to change data within a role and a scope.
 #[derive(Debug, Clone)]
 pub struct Editor {
     pub actor: Actor,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Where a feature sits, for the scope check.
+fn place(f: &Feature) -> (bool, String) {
+    match f {
+        Feature::Street(s) => (true, s.code.clone()),
+        Feature::Community(c) => (false, c.code.clone()),
+        other => (
+            false,
+            other
+                .properties()
+                .get("community_code")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+    }
 }
 
 impl Editor {
-    /// Whether this editor may change features of `layer` in `community_code` (scopes come with
-    /// accounts; the operator token covers the whole district).
-    pub fn authorize(&self, _layer: Layer, _community_code: Option<&str>) -> Result<(), ApiError> {
-        Ok(())
+    /// Whether this editor may change `feature` (its layer by role, its place by scope).
+    pub fn authorize(&self, feature: &Feature) -> Result<(), ApiError> {
+        let (street, code) = place(feature);
+        let at = if street {
+            Place::Street(&code)
+        } else {
+            Place::Community(&code)
+        };
+        may_change(self.role, &self.scope, feature.layer(), at)
+            .map_err(|d| ApiError::Forbidden(d.to_string()))
     }
+
+    /// Whether this editor's role changes `layer` at all.
+    pub fn authorize_layer(&self, layer: Layer) -> Result<(), ApiError> {
+        if self.role.edits(layer) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "a {} does not change {layer}",
+                self.role
+            )))
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
 }
 
 impl FromRequestParts<AppState> for Editor {
@@ -33,27 +83,90 @@ impl FromRequestParts<AppState> for Editor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(expected) = state.config.admin_token.as_deref() else {
-            return Err(ApiError::Unauthorized("this atlas is read-only: no write credentials are configured (GRIDATLAS_ADMIN_TOKEN)".into()));
-        };
-        let given = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                ApiError::Unauthorized("writes need an Authorization: Bearer token".into())
-            })?;
-        if constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            Ok(Editor {
-                actor: Actor::new("admin"),
-            })
-        } else {
-            Err(ApiError::Unauthorized("the token is not valid".into()))
-        }
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ApiError::Unauthorized(
+                "sign in first: changes need an Authorization: Bearer token from POST /api/session"
+                    .into(),
+            )
+        })?;
+        let session = state.sessions.session(token).ok_or_else(|| {
+            ApiError::Unauthorized("the session is unknown or has expired; sign in again".into())
+        })?;
+        Ok(Editor {
+            actor: Actor::new(session.name),
+            role: session.role,
+            scope: session.scope,
+        })
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    name: String,
+    password: String,
+}
+
+/// `POST /api/session` `{name, password}` → `{token, name, role, scope, expires_in}`.
+pub async fn login(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let login: Login = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "body: expected {{\"name\": …, \"password\": …}}: {e}"
+        ))
+    })?;
+    if login.name.len() > 64 || login.password.len() > 1024 {
+        return Err(ApiError::BadRequest("name or password too long".into()));
+    }
+    if let Err(LoginError::RateLimited(wait)) = state.sessions.check_rate(&login.name) {
+        return Ok(too_many(wait));
+    }
+    let account = state.atlas.store().account(&login.name).await?;
+    let sessions = state.sessions.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        sessions.login(&login.name, &login.password, account.as_ref())
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    match result {
+        Ok((token, s)) => Ok(Json(json!({
+            "token": token,
+            "name": s.name,
+            "role": s.role.name(),
+            "scope": s.scope.to_string(),
+            "expires_in": SESSION_TTL.as_secs()
+        }))
+        .into_response()),
+        Err(LoginError::Invalid) => Err(ApiError::Unauthorized("wrong name or password".into())),
+        Err(LoginError::RateLimited(wait)) => Ok(too_many(wait)),
+    }
+}
+
+fn too_many(wait: std::time::Duration) -> Response {
+    let mut r = (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({ "code": "too_many_requests", "message": format!("too many failed sign-ins for this account; try again in {} s", wait.as_secs().max(1)) })),
+    )
+        .into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// `GET /api/session`: who is signed in.
+pub async fn whoami(editor: Editor) -> Json<serde_json::Value> {
+    Json(
+        json!({ "name": editor.actor.name, "role": editor.role.name(), "scope": editor.scope.to_string() }),
+    )
+}
+
+/// `DELETE /api/session`: sign out.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
+    if let Some(t) = bearer(&headers) {
+        state.sessions.logout(t);
+    }
+    StatusCode::NO_CONTENT
 }

@@ -377,13 +377,6 @@ fn body_feature(l: Layer, body: &Bytes) -> Result<Feature, ApiError> {
     io::parse_feature(l, None, f, Crs::Wgs84).map_err(ApiError::Invalid)
 }
 
-fn community_of(f: &Feature) -> Option<String> {
-    f.properties()
-        .get("community_code")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
 pub async fn create(
     State(state): State<AppState>,
     editor: Editor,
@@ -393,7 +386,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let l = layer(&name)?;
     let mut f = body_feature(l, &body)?;
-    editor.authorize(l, community_of(&f).as_deref())?;
+    editor.authorize(&f)?;
     f.set_meta(0, 0);
     let committed = state
         .atlas
@@ -459,8 +452,8 @@ pub async fn replace(
         .snapshot()
         .feature(l, id)
         .ok_or_else(|| ApiError::NotFound(format!("{l} {id} does not exist")))?;
-    editor.authorize(l, community_of(&current).as_deref())?;
-    editor.authorize(l, community_of(&f).as_deref())?;
+    editor.authorize(&current)?;
+    editor.authorize(&f)?;
     f.set_meta(id, expected);
     let committed = state
         .atlas
@@ -496,7 +489,7 @@ pub async fn delete(
         .snapshot()
         .feature(l, id)
         .ok_or_else(|| ApiError::NotFound(format!("{l} {id} does not exist")))?;
-    editor.authorize(l, community_of(&current).as_deref())?;
+    editor.authorize(&current)?;
     let expected = expected_version(&headers, None)?;
     state
         .atlas

@@ -104,6 +104,6 @@ pub async fn config(State(state): State<AppState>) -> Json<Value> {
         "bounds": bounds,
         "data_version": snap.version,
         "layers": Layer::ALL.iter().map(|l| json!({ "id": l.name(), "title_zh": l.title_zh(), "title_en": l.title_en() })).collect::<Vec<_>>(),
-        "writable": state.config.admin_token.is_some()
+        "sign_in": "/api/session"
     }))
 }

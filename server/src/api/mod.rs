@@ -32,8 +32,6 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// Server settings the handlers need.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
-    /// The operator token that grants writes (until accounts exist); `None` = read-only.
-    pub admin_token: Option<String>,
     /// The public base URL used in links; else taken from the Host header.
     pub public_url: Option<String>,
     /// The built web map to serve at `/`, when present.
@@ -51,6 +49,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Vector tiles by snapshot version.
     pub tiles: Arc<::tiles::TileCache>,
+    /// Signed-in users.
+    pub sessions: Arc<crate::accounts::Sessions>,
 }
 
 impl AppState {
@@ -60,6 +60,7 @@ impl AppState {
             atlas,
             config: Arc::new(config),
             tiles: Arc::new(::tiles::TileCache::default()),
+            sessions: Arc::new(crate::accounts::Sessions::default()),
         }
     }
 }
@@ -86,6 +87,10 @@ pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/health", get(health))
         .route("/audit", get(audit))
+        .route(
+            "/api/session",
+            get(auth::whoami).post(auth::login).delete(auth::logout),
+        )
         .route("/api/search", get(lookup::search))
         .route("/api/config", get(lookup::config))
         .route("/tiles/{file}", get(tiles::tilejson))

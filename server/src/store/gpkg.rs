@@ -20,14 +20,17 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
-use super::{Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+use super::{Account, Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
 
 /// "GPKG" as the SQLite application id.
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 1;
+const ATLAS_SCHEMA_VERSION: i64 = 2;
+
+/// Tables added in atlas schema version 2.
+const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
 
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 
@@ -177,6 +180,17 @@ impl GeoPackage {
                     .await?;
             return match version {
                 Some(ATLAS_SCHEMA_VERSION) => Ok(()),
+                Some(1) => {
+                    // Version 1 → 2: accounts.
+                    let mut tx = self.pool.begin().await?;
+                    sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
+                        .bind(ATLAS_SCHEMA_VERSION)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
                 Some(v) => Err(not_atlas(&format!(
                     "its atlas schema version is {v}, this build reads {ATLAS_SCHEMA_VERSION}"
                 ))),
@@ -217,6 +231,7 @@ impl GeoPackage {
         sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('audit_log', 'attributes', 'audit_log', '审计日志 Audit log')")
             .execute(&mut *tx)
             .await?;
+        sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO atlas_meta VALUES ('schema_version', ?), ('data_version', 0)")
             .bind(ATLAS_SCHEMA_VERSION)
             .execute(&mut *tx)
@@ -465,6 +480,70 @@ impl Store for GeoPackage {
 
     fn location(&self) -> String {
         self.path.display().to_string()
+    }
+
+    async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 =
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&mut *tx)
+                .await?;
+        let before: Option<(String, String, String, bool)> =
+            sqlx::query_as("SELECT name, role, scope, disabled FROM accounts WHERE name = ?")
+                .bind(&account.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let now = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string();
+        sqlx::query(
+            "INSERT INTO accounts (name, password_hash, role, scope, disabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (name) DO UPDATE SET password_hash = ?2, role = ?3, scope = ?4, disabled = ?5",
+        )
+        .bind(&account.name)
+        .bind(&account.password_hash)
+        .bind(account.role.name())
+        .bind(account.scope.to_string())
+        .bind(account.disabled)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        let before = before.map(|(n, r, s, d)| {
+            serde_json::json!({ "name": n, "role": r, "scope": s, "disabled": d }).to_string()
+        });
+        sqlx::query("INSERT INTO audit_log (at, actor, operation, layer, before, after, data_version) VALUES (?, ?, 'account', 'accounts', ?, ?, ?)")
+            .bind(&now)
+            .bind(&actor.name)
+            .bind(before)
+            .bind(account.audit_json().to_string())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        let row: Option<(String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT name, password_hash, role, scope, disabled FROM accounts WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
+            .transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT name, password_hash, role, scope, disabled FROM accounts ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
+            .collect()
     }
 
     async fn close(&self) {

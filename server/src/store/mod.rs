@@ -9,9 +9,44 @@ pub mod commit;
 pub mod gpkg;
 pub mod postgis;
 
+/// Rebuilds an account from its stored columns, naming what is wrong with a bad row.
+pub(crate) fn account_from_row(
+    name: String,
+    password_hash: String,
+    role: &str,
+    scope: &str,
+    disabled: bool,
+) -> Result<Account, StoreError> {
+    let bad = |reason: String| StoreError::Integrity(format!("stored account {name}: {reason}"));
+    Ok(Account {
+        role: role.parse().map_err(bad)?,
+        scope: scope.parse().map_err(bad)?,
+        name,
+        password_hash,
+        disabled,
+    })
+}
+
 use async_trait::async_trait;
 use engine::{Dataset, Feature, Layer};
 use serde::Serialize;
+
+/// A user account: a role and a scope; the password only as an argon2 PHC hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub name: String,
+    pub password_hash: String,
+    pub role: engine::access::Role,
+    pub scope: engine::access::Scope,
+    pub disabled: bool,
+}
+
+impl Account {
+    /// The audit-log form: everything but the password hash.
+    pub fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({ "name": self.name, "role": self.role.name(), "scope": self.scope.to_string(), "disabled": self.disabled })
+    }
+}
 
 /// Who makes a change (recorded in the audit log).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +205,12 @@ pub trait Store: Send + Sync {
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
     /// Closes every connection; a GeoPackage is checkpointed into one self-contained file.
     async fn close(&self);
+    /// Creates or replaces an account (by name), audited as a change by `actor`.
+    async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError>;
+    /// An account by name.
+    async fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
+    /// Every account, by name.
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
 }
 
 /// Opens the store named by a location: a `postgres://` URL or a GeoPackage file path.

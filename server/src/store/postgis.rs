@@ -10,7 +10,7 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
-use super::{Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+use super::{Account, Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -248,6 +248,66 @@ impl Store for PostGis {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(
+            "SELECT value FROM atlas_meta WHERE key = 'data_version' FOR UPDATE",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let before: Option<(String, String, String, bool)> =
+            sqlx::query_as("SELECT name, role, scope, disabled FROM accounts WHERE name = $1")
+                .bind(&account.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO accounts (name, password_hash, role, scope, disabled) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name) DO UPDATE SET password_hash = $2, role = $3, scope = $4, disabled = $5",
+        )
+        .bind(&account.name)
+        .bind(&account.password_hash)
+        .bind(account.role.name())
+        .bind(account.scope.to_string())
+        .bind(account.disabled)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        let before = before.map(
+            |(n, r, s, d)| serde_json::json!({ "name": n, "role": r, "scope": s, "disabled": d }),
+        );
+        sqlx::query("INSERT INTO audit_log (actor, operation, layer, before, after, data_version) VALUES ($1, 'account', 'accounts', $2, $3, $4)")
+            .bind(&actor.name)
+            .bind(before)
+            .bind(account.audit_json())
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        let row: Option<(String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT name, password_hash, role, scope, disabled FROM accounts WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
+            .transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
+            "SELECT name, password_hash, role, scope, disabled FROM accounts ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
+            .collect()
     }
 
     async fn load(&self) -> Result<(i64, Dataset), StoreError> {

@@ -67,3 +67,43 @@ pub async fn both_stores() -> (Vec<Box<dyn Store>>, tempfile::TempDir) {
     let (g, dir) = fresh_gpkg().await;
     (vec![Box::new(g), Box::new(fresh_postgis().await)], dir)
 }
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Creates an account in a store.
+pub async fn add_account(store: &dyn Store, name: &str, role: &str, scope: &str) {
+    gridatlas_server::commands::add_user(
+        store,
+        name,
+        role.parse().expect("role"),
+        scope.parse().expect("scope"),
+        false,
+        PASSWORD,
+    )
+    .await
+    .expect("account");
+}
+
+/// Signs in through the API and returns the bearer token.
+pub async fn sign_in(app: &axum::Router, name: &str) -> String {
+    use tower::ServiceExt;
+    let body = serde_json::json!({ "name": name, "password": PASSWORD }).to_string();
+    let req = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/session")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    assert_eq!(
+        resp.status(),
+        axum::http::StatusCode::OK,
+        "sign in as {name}"
+    );
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+    v["token"].as_str().expect("token").to_owned()
+}

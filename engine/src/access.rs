@@ -1,0 +1,196 @@
+//! Who may change what: roles 角色 and scopes 管辖范围.
+//!
+//! A user changes data only inside their scope (the district, one street, or one community) and
+//! only in the layers their role edits; viewers read only.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Layer;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 管理员: every layer in scope, and accounts.
+    Admin,
+    /// 规划人员: grids and the units placed in them, facilities; publishes grid plans.
+    Planner,
+    /// 社区工作者/网格员: compounds, buildings, stations and service spaces.
+    Staff,
+    /// 查看者: reads only.
+    Viewer,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Planner, Role::Staff, Role::Viewer];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Planner => "planner",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Whether the role edits features of `layer` at all (scope aside).
+    pub fn edits(self, layer: Layer) -> bool {
+        match self {
+            Role::Admin => true,
+            Role::Planner => matches!(layer, Layer::Grids | Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces),
+            Role::Staff => matches!(layer, Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces),
+            Role::Viewer => false,
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| format!("unknown role \"{s}\" (admin, planner, staff or viewer)"))
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The part of the district a user is responsible for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Scope {
+    /// The whole district 区.
+    District,
+    /// One street 街道 by its 9-digit code.
+    Street(String),
+    /// One community 社区 by its 12-digit code.
+    Community(String),
+}
+
+impl Scope {
+    /// Whether a community (12-digit code, whose first 9 digits are its street's) lies in scope.
+    pub fn covers_community(&self, community_code: &str) -> bool {
+        match self {
+            Scope::District => true,
+            Scope::Street(s) => community_code.starts_with(s.as_str()),
+            Scope::Community(c) => community_code == c,
+        }
+    }
+
+    /// Whether a street lies wholly in scope.
+    pub fn covers_street(&self, street_code: &str) -> bool {
+        match self {
+            Scope::District => true,
+            Scope::Street(s) => s == street_code,
+            Scope::Community(_) => false,
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    /// `district`, `street:510504003` or `community:510504003004`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let digits = |c: &str, n: usize| c.len() == n && c.bytes().all(|b| b.is_ascii_digit());
+        match s.split_once(':') {
+            None if s == "district" => Ok(Scope::District),
+            Some(("street", c)) if digits(c, 9) => Ok(Scope::Street(c.to_owned())),
+            Some(("community", c)) if digits(c, 12) => Ok(Scope::Community(c.to_owned())),
+            _ => Err(format!("unknown scope \"{s}\" (district, street:<9-digit code> or community:<12-digit code>)")),
+        }
+    }
+}
+
+impl TryFrom<String> for Scope {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Scope> for String {
+    fn from(s: Scope) -> String {
+        s.to_string()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scope::District => f.write_str("district"),
+            Scope::Street(c) => write!(f, "street:{c}"),
+            Scope::Community(c) => write!(f, "community:{c}"),
+        }
+    }
+}
+
+/// Where a feature sits, for the scope check: a street (by code) or a community (by code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    Street(&'a str),
+    Community(&'a str),
+}
+
+/// Why a change is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    #[error("a {role} does not change {layer}")]
+    Layer { role: Role, layer: Layer },
+    #[error("{place} lies outside your scope ({scope})")]
+    Scope { scope: Scope, place: String },
+}
+
+/// Checks that `role` within `scope` may change a feature of `layer` at `place`.
+pub fn may_change(role: Role, scope: &Scope, layer: Layer, place: Place<'_>) -> Result<(), Denied> {
+    if !role.edits(layer) {
+        return Err(Denied::Layer { role, layer });
+    }
+    let inside = match place {
+        Place::Street(code) => scope.covers_street(code),
+        Place::Community(code) => scope.covers_community(code),
+    };
+    if inside {
+        Ok(())
+    } else {
+        let place = match place {
+            Place::Street(c) => format!("street {c}"),
+            Place::Community(c) => format!("community {c}"),
+        };
+        Err(Denied::Scope { scope: scope.clone(), place })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_print_and_nest() {
+        for s in ["district", "street:510504003", "community:510504003004"] {
+            assert_eq!(s.parse::<Scope>().map(|x| x.to_string()).as_deref(), Ok(s));
+        }
+        assert!("street:5105".parse::<Scope>().is_err());
+        assert!("city".parse::<Scope>().unwrap_err().contains("city"));
+        let street: Scope = "street:510504003".parse().expect("scope");
+        assert!(street.covers_community("510504003004"));
+        assert!(!street.covers_community("510504004001"));
+        assert!(!Scope::Community("510504003004".into()).covers_street("510504003"));
+    }
+
+    #[test]
+    fn roles_edit_their_layers_inside_their_scope_only() {
+        let longnan = Scope::Community("510504003004".into());
+        assert!(may_change(Role::Staff, &longnan, Layer::Compounds, Place::Community("510504003004")).is_ok());
+        assert!(matches!(may_change(Role::Staff, &longnan, Layer::Compounds, Place::Community("510504003001")), Err(Denied::Scope { .. })));
+        assert!(matches!(may_change(Role::Staff, &longnan, Layer::Grids, Place::Community("510504003004")), Err(Denied::Layer { .. })));
+        assert!(may_change(Role::Planner, &longnan, Layer::Grids, Place::Community("510504003004")).is_ok());
+        assert!(may_change(Role::Viewer, &Scope::District, Layer::Stations, Place::Community("510504003004")).is_err());
+        assert!(may_change(Role::Admin, &Scope::District, Layer::Streets, Place::Street("510504003")).is_ok());
+        assert!(may_change(Role::Admin, &"street:510504003".parse().expect("s"), Layer::Streets, Place::Street("510504004")).is_err());
+    }
+}

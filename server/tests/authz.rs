@@ -1,0 +1,369 @@
+//! The authorization matrix: every mutating endpoint (create, replace, delete on every layer) ×
+//! every role × inside / outside the caller's scope, each with the expected status; unauthenticated
+//! writes are 401, out-of-scope or out-of-role writes 403 — and a refused write changes nothing.
+//! Also: sign-in rate limiting and session expiry on sign-out.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use engine::access::Role;
+use engine::{Feature, Layer};
+use gridatlas_server::api::{app, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::load_dataset;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const LONGNAN: &str = "510504003004";
+
+async fn send(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    if_match: Option<i64>,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(v) = if_match {
+        req = req.header("if-match", format!("\"{v}\""));
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// A new feature of `layer` placed in 龙南社区 (or, for streets and communities, under new codes
+/// in 红星街道's district), unique by `n`.
+fn fixture(snap: &engine::Snapshot, layer: Layer, n: usize) -> Value {
+    let d = &snap.data;
+    let mut f = match layer {
+        Layer::Streets => {
+            let mut s = d
+                .streets
+                .iter()
+                .find(|s| s.code == "510504003")
+                .expect("红星")
+                .clone();
+            s.code = format!("510504{}", 900 + n % 100);
+            Feature::Street(s)
+        }
+        Layer::Communities => {
+            let mut c = snap.community(LONGNAN).expect("龙南").clone();
+            c.code = format!("510504003{}", 900 + n % 100);
+            Feature::Community(c)
+        }
+        Layer::Grids => {
+            let mut g = d
+                .grids
+                .iter()
+                .find(|g| g.community_code == LONGNAN)
+                .expect("grid")
+                .clone();
+            g.code = format!("AUTHZ-{n}");
+            Feature::Grid(g)
+        }
+        Layer::Compounds => Feature::Compound(
+            d.compounds
+                .iter()
+                .find(|c| c.community_code == LONGNAN)
+                .expect("compound")
+                .clone(),
+        ),
+        Layer::Buildings => Feature::Building(
+            d.buildings
+                .iter()
+                .find(|b| b.community_code == LONGNAN)
+                .expect("building")
+                .clone(),
+        ),
+        Layer::Stations => Feature::Station(
+            d.stations
+                .iter()
+                .find(|s| s.community_code == LONGNAN)
+                .expect("station")
+                .clone(),
+        ),
+        Layer::ServiceSpaces => {
+            let mut s = d
+                .service_spaces
+                .iter()
+                .find(|s| s.community_code == LONGNAN)
+                .expect("space")
+                .clone();
+            s.station_id = None;
+            Feature::ServiceSpace(s)
+        }
+    };
+    f.set_meta(0, 0);
+    let mut v = serde_json::to_value(f.to_geojson()).expect("json");
+    v.as_object_mut().map(|o| o.remove("id"));
+    v
+}
+
+/// The scopes that hold / do not hold the fixture of a layer.
+fn scopes(layer: Layer) -> (&'static str, &'static str) {
+    match layer {
+        Layer::Streets => ("district", "street:510504001"),
+        Layer::Communities => ("street:510504003", "street:510504004"),
+        _ => ("community:510504003004", "community:510504003001"),
+    }
+}
+
+#[tokio::test]
+async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
+    let (store, _dir) = common::fresh_gpkg().await;
+    load_dataset(&store, data::demo_district())
+        .await
+        .expect("demo");
+    common::add_account(&store, "root", "admin", "district").await;
+    for layer in Layer::ALL {
+        let (inside, outside) = scopes(layer);
+        for role in Role::ALL {
+            common::add_account(
+                &store,
+                &format!("{}-{}-in", role.name(), layer.name()),
+                role.name(),
+                inside,
+            )
+            .await;
+            common::add_account(
+                &store,
+                &format!("{}-{}-out", role.name(), layer.name()),
+                role.name(),
+                outside,
+            )
+            .await;
+        }
+    }
+    let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
+    let app = app(AppState::new(atlas.clone(), Config::default()));
+    let root = common::sign_in(&app, "root").await;
+    let mut n = 0;
+    let mut checked = 0;
+    for layer in Layer::ALL {
+        let items = format!("/ogc/collections/{}/items", layer.name());
+        // Unauthenticated: 401 on every verb, nothing written.
+        n += 1;
+        let body = fixture(&atlas.snapshot(), layer, n);
+        let version = atlas.snapshot().version;
+        assert_eq!(
+            send(&app, Method::POST, &items, None, None, Some(&body))
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            send(
+                &app,
+                Method::PUT,
+                &format!("{items}/1"),
+                None,
+                Some(1),
+                Some(&body)
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            send(
+                &app,
+                Method::DELETE,
+                &format!("{items}/1"),
+                None,
+                Some(1),
+                None
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            send(
+                &app,
+                Method::POST,
+                &items,
+                Some("forged-token"),
+                None,
+                Some(&body)
+            )
+            .await
+            .0,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(atlas.snapshot().version, version);
+
+        for role in Role::ALL {
+            for (in_scope, suffix) in [(true, "in"), (false, "out")] {
+                let who = format!("{}-{}-{suffix}", role.name(), layer.name());
+                let token = common::sign_in(&app, &who).await;
+                let allowed = role.edits(layer) && in_scope;
+                let case = format!("{who} on {layer}");
+
+                // Create.
+                n += 1;
+                let body = fixture(&atlas.snapshot(), layer, n);
+                let before = atlas.snapshot().version;
+                let (status, reply) =
+                    send(&app, Method::POST, &items, Some(&token), None, Some(&body)).await;
+                if allowed {
+                    assert_eq!(status, StatusCode::CREATED, "create, {case}: {reply}");
+                } else {
+                    assert_eq!(status, StatusCode::FORBIDDEN, "create, {case}: {reply}");
+                    assert!(
+                        reply["message"]
+                            .as_str()
+                            .is_some_and(|m| m.contains("scope") || m.contains("does not change")),
+                        "{case}: {reply}"
+                    );
+                    assert_eq!(
+                        atlas.snapshot().version,
+                        before,
+                        "a refused create writes nothing"
+                    );
+                }
+
+                // Replace and delete a feature the root admin creates for the purpose.
+                n += 1;
+                let body = fixture(&atlas.snapshot(), layer, n);
+                let (s, created) =
+                    send(&app, Method::POST, &items, Some(&root), None, Some(&body)).await;
+                assert_eq!(s, StatusCode::CREATED, "fixture for {case}: {created}");
+                let id = created["id"].as_i64().expect("id");
+                let mut renamed = body.clone();
+                renamed["properties"]["name"] = Value::from(format!("改名{n}"));
+                let (status, reply) = send(
+                    &app,
+                    Method::PUT,
+                    &format!("{items}/{id}"),
+                    Some(&token),
+                    Some(1),
+                    Some(&renamed),
+                )
+                .await;
+                assert_eq!(
+                    status,
+                    if allowed {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::FORBIDDEN
+                    },
+                    "replace, {case}: {reply}"
+                );
+                let version = if allowed { 2 } else { 1 };
+                let (status, reply) = send(
+                    &app,
+                    Method::DELETE,
+                    &format!("{items}/{id}"),
+                    Some(&token),
+                    Some(version),
+                    None,
+                )
+                .await;
+                assert_eq!(
+                    status,
+                    if allowed {
+                        StatusCode::NO_CONTENT
+                    } else {
+                        StatusCode::FORBIDDEN
+                    },
+                    "delete, {case}: {reply}"
+                );
+                assert_eq!(
+                    atlas.snapshot().feature(layer, id).is_none(),
+                    allowed,
+                    "{case}: the feature is gone exactly when the delete was allowed"
+                );
+                checked += 3;
+            }
+        }
+    }
+    assert_eq!(checked, 7 * 4 * 2 * 3, "every endpoint × role × scope");
+}
+
+#[tokio::test]
+async fn sign_in_is_rate_limited_and_sign_out_ends_the_session() {
+    let (store, _dir) = common::fresh_gpkg().await;
+    common::add_account(&store, "wang", "staff", "community:510504003004").await;
+    let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
+    let app = app(AppState::new(atlas, Config::default()));
+    let token = common::sign_in(&app, "wang").await;
+    let (s, me) = send(&app, Method::GET, "/api/session", Some(&token), None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (me["role"].as_str(), me["scope"].as_str()),
+        (Some("staff"), Some("community:510504003004"))
+    );
+    assert_eq!(
+        send(
+            &app,
+            Method::DELETE,
+            "/api/session",
+            Some(&token),
+            None,
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send(&app, Method::GET, "/api/session", Some(&token), None, None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED,
+        "signed out"
+    );
+
+    let wrong = serde_json::json!({ "name": "wang", "password": "not the password" });
+    for _ in 0..gridatlas_server::accounts::MAX_FAILED_LOGINS {
+        let (s, reply) = send(&app, Method::POST, "/api/session", None, None, Some(&wrong)).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_eq!(reply["message"], "wrong name or password");
+    }
+    let right = serde_json::json!({ "name": "wang", "password": common::PASSWORD });
+    let (s, reply) = send(&app, Method::POST, "/api/session", None, None, Some(&right)).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked out for a while even with the right password: {reply}"
+    );
+    let unknown = serde_json::json!({ "name": "nobody", "password": "whatever-long" });
+    assert_eq!(
+        send(
+            &app,
+            Method::POST,
+            "/api/session",
+            None,
+            None,
+            Some(&unknown)
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let junk = serde_json::json!({ "user": "wang" });
+    assert_eq!(
+        send(&app, Method::POST, "/api/session", None, None, Some(&junk))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+}

@@ -40,8 +40,18 @@ impl Role {
     pub fn edits(self, layer: Layer) -> bool {
         match self {
             Role::Admin => true,
-            Role::Planner => matches!(layer, Layer::Grids | Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces),
-            Role::Staff => matches!(layer, Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces),
+            Role::Planner => matches!(
+                layer,
+                Layer::Grids
+                    | Layer::Compounds
+                    | Layer::Buildings
+                    | Layer::Stations
+                    | Layer::ServiceSpaces
+            ),
+            Role::Staff => matches!(
+                layer,
+                Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces
+            ),
             Role::Viewer => false,
         }
     }
@@ -50,7 +60,10 @@ impl Role {
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.name() == s).ok_or_else(|| format!("unknown role \"{s}\" (admin, planner, staff or viewer)"))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.name() == s)
+            .ok_or_else(|| format!("unknown role \"{s}\" (admin, planner, staff or viewer)"))
     }
 }
 
@@ -161,7 +174,10 @@ pub fn may_change(role: Role, scope: &Scope, layer: Layer, place: Place<'_>) -> 
             Place::Street(c) => format!("street {c}"),
             Place::Community(c) => format!("community {c}"),
         };
-        Err(Denied::Scope { scope: scope.clone(), place })
+        Err(Denied::Scope {
+            scope: scope.clone(),
+            place,
+        })
     }
 }
 
@@ -185,12 +201,58 @@ mod tests {
     #[test]
     fn roles_edit_their_layers_inside_their_scope_only() {
         let longnan = Scope::Community("510504003004".into());
-        assert!(may_change(Role::Staff, &longnan, Layer::Compounds, Place::Community("510504003004")).is_ok());
-        assert!(matches!(may_change(Role::Staff, &longnan, Layer::Compounds, Place::Community("510504003001")), Err(Denied::Scope { .. })));
-        assert!(matches!(may_change(Role::Staff, &longnan, Layer::Grids, Place::Community("510504003004")), Err(Denied::Layer { .. })));
-        assert!(may_change(Role::Planner, &longnan, Layer::Grids, Place::Community("510504003004")).is_ok());
-        assert!(may_change(Role::Viewer, &Scope::District, Layer::Stations, Place::Community("510504003004")).is_err());
-        assert!(may_change(Role::Admin, &Scope::District, Layer::Streets, Place::Street("510504003")).is_ok());
-        assert!(may_change(Role::Admin, &"street:510504003".parse().expect("s"), Layer::Streets, Place::Street("510504004")).is_err());
+        assert!(may_change(
+            Role::Staff,
+            &longnan,
+            Layer::Compounds,
+            Place::Community("510504003004")
+        )
+        .is_ok());
+        assert!(matches!(
+            may_change(
+                Role::Staff,
+                &longnan,
+                Layer::Compounds,
+                Place::Community("510504003001")
+            ),
+            Err(Denied::Scope { .. })
+        ));
+        assert!(matches!(
+            may_change(
+                Role::Staff,
+                &longnan,
+                Layer::Grids,
+                Place::Community("510504003004")
+            ),
+            Err(Denied::Layer { .. })
+        ));
+        assert!(may_change(
+            Role::Planner,
+            &longnan,
+            Layer::Grids,
+            Place::Community("510504003004")
+        )
+        .is_ok());
+        assert!(may_change(
+            Role::Viewer,
+            &Scope::District,
+            Layer::Stations,
+            Place::Community("510504003004")
+        )
+        .is_err());
+        assert!(may_change(
+            Role::Admin,
+            &Scope::District,
+            Layer::Streets,
+            Place::Street("510504003")
+        )
+        .is_ok());
+        assert!(may_change(
+            Role::Admin,
+            &"street:510504003".parse().expect("s"),
+            Layer::Streets,
+            Place::Street("510504004")
+        )
+        .is_err());
     }
 }

@@ -4,6 +4,7 @@
 //! Knows nothing of HTTP or SQL.
 
 pub mod access;
+pub mod analysis;
 pub mod crs;
 pub mod feature;
 pub mod integrity;

@@ -182,7 +182,10 @@ impl Snapshot {
 
     /// The rstar index and id lookup of a layer.
     pub fn index(&self, layer: Layer) -> &LayerIndex {
-        &self.indexes[&layer]
+        static EMPTY: std::sync::OnceLock<LayerIndex> = std::sync::OnceLock::new();
+        self.indexes
+            .get(&layer)
+            .unwrap_or_else(|| EMPTY.get_or_init(LayerIndex::default))
     }
 
     /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`.

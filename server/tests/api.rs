@@ -522,3 +522,50 @@ async fn search_finds_by_name_and_code_and_config_gives_bounds() {
     );
     assert_eq!(cfg.body["sign_in"], "/api/session");
 }
+
+#[tokio::test]
+async fn cross_origin_pages_may_read_but_never_write_and_security_headers_are_set() {
+    let (app, _, _dir, _token) = demo_app().await;
+    let r = call(
+        &app,
+        Method::GET,
+        "/ogc/collections",
+        None,
+        &[("origin", "https://other.example")],
+    )
+    .await;
+    assert_eq!(r.headers["access-control-allow-origin"], "*");
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert_eq!(r.headers["x-frame-options"], "DENY");
+    assert!(r.headers.get("access-control-allow-credentials").is_none());
+    let preflight = call(
+        &app,
+        Method::OPTIONS,
+        "/ogc/collections/stations/items",
+        None,
+        &[
+            ("origin", "https://other.example"),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "authorization"),
+        ],
+    )
+    .await;
+    let methods = preflight
+        .headers
+        .get("access-control-allow-methods")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        !methods.contains("POST"),
+        "no cross-origin writes: {methods}"
+    );
+    let allowed = preflight
+        .headers
+        .get("access-control-allow-headers")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        !allowed.to_ascii_lowercase().contains("authorization"),
+        "{allowed}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The HTTP API (axum): OGC API – Features under `/ogc`, health, the audit log, and the web map.
 
 pub mod auth;
+mod coverage;
 pub mod error;
 pub mod features;
 mod lookup;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::Method;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,6 +21,7 @@ use engine::Layer;
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -51,6 +54,8 @@ pub struct AppState {
     pub tiles: Arc<::tiles::TileCache>,
     /// Signed-in users.
     pub sessions: Arc<crate::accounts::Sessions>,
+    /// Coverage of the latest snapshot.
+    pub coverage: Arc<coverage::CoverageCache>,
 }
 
 impl AppState {
@@ -61,6 +66,7 @@ impl AppState {
             config: Arc::new(config),
             tiles: Arc::new(::tiles::TileCache::default()),
             sessions: Arc::new(crate::accounts::Sessions::default()),
+            coverage: Arc::new(coverage::CoverageCache::default()),
         }
     }
 }
@@ -92,6 +98,12 @@ pub fn app(state: AppState) -> Router {
             get(auth::whoami).post(auth::login).delete(auth::logout),
         )
         .route("/api/search", get(lookup::search))
+        .route("/api/standards", get(coverage::standards))
+        .route("/api/coverage", get(coverage::areas))
+        .route("/api/coverage/units", get(coverage::units))
+        .route("/api/underserved", get(coverage::underserved))
+        .route("/api/heatmap", get(coverage::heatmap))
+        .route("/api/siting", get(coverage::siting))
         .route("/api/config", get(lookup::config))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{set}/{z}/{x}/{y}", get(tiles::tile))
@@ -119,7 +131,28 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(cors())
         .with_state(state)
+}
+
+/// CORS, deliberately: any origin may read (maps, tiles and features are for GIS clients and other
+/// web maps), no credentials are shared, and no cross-origin page may write — writes need
+/// `Authorization`, which is not among the allowed headers, so their preflight fails.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([
+            header::IF_NONE_MATCH,
+            header::ACCEPT,
+            header::ACCEPT_ENCODING,
+        ])
+        .expose_headers([header::ETAG])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 async fn not_found() -> ApiError {

@@ -1,0 +1,236 @@
+//! Geometry in the analyses' metric frame, facility indexes and the exact nearest-facility
+//! query.
+
+use geo::{BoundingRect, Distance, Euclidean, MapCoords};
+use geo_types::{Coord, Geometry, Point, Polygon, Rect};
+use rayon::prelude::*;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{Envelope, RTree, AABB};
+
+use crate::crs::LocalFrame;
+use crate::model::{FacilityLevel, Layer};
+use crate::snapshot::{Dataset, Snapshot};
+
+use super::standards::{FacilitySelector, LifeCircle};
+
+/// Slack, metres, on the lower bound that ends a nearest search, against rounding.
+const SLACK_M: f64 = 1e-6;
+
+/// A geometry in metres east/north of the frame's origin.
+#[derive(Debug, Clone)]
+pub(crate) enum Shape {
+    Point(Point),
+    Polygon(Polygon),
+    Other(Geometry),
+}
+
+impl Shape {
+    /// Projects a lon/lat geometry; `None` when it is empty.
+    pub(crate) fn project(g: &Geometry, frame: &LocalFrame) -> Option<Shape> {
+        g.bounding_rect()?;
+        let to = |c: Coord| frame.to_metres(c);
+        Some(match g {
+            Geometry::Point(p) => Shape::Point(Point(to(p.0))),
+            Geometry::Polygon(p) => Shape::Polygon(p.map_coords(to)),
+            other => Shape::Other(other.map_coords(to)),
+        })
+    }
+
+    /// Projects a lon/lat polygon; `None` when it is empty.
+    pub(crate) fn project_polygon(p: &Polygon, frame: &LocalFrame) -> Option<Shape> {
+        p.bounding_rect()?;
+        Some(Shape::Polygon(p.map_coords(|c| frame.to_metres(c))))
+    }
+
+    pub(crate) fn bbox(&self) -> Option<Rect> {
+        match self {
+            Shape::Point(p) => Some(Rect::new(p.0, p.0)),
+            Shape::Polygon(p) => p.bounding_rect(),
+            Shape::Other(g) => g.bounding_rect(),
+        }
+    }
+
+    /// Euclidean distance in metres; 0 when the shapes touch or overlap.
+    pub(crate) fn distance(&self, other: &Shape) -> f64 {
+        match (self, other) {
+            (Shape::Point(a), Shape::Point(b)) => (a.x() - b.x()).hypot(a.y() - b.y()),
+            (Shape::Point(a), Shape::Polygon(b)) | (Shape::Polygon(b), Shape::Point(a)) => {
+                Euclidean.distance(a, b)
+            }
+            (Shape::Polygon(a), Shape::Polygon(b)) => Euclidean.distance(a, b),
+            (a, b) => Euclidean.distance(&a.geometry(), &b.geometry()),
+        }
+    }
+
+    fn geometry(&self) -> Geometry {
+        match self {
+            Shape::Point(p) => Geometry::Point(*p),
+            Shape::Polygon(p) => Geometry::Polygon(p.clone()),
+            Shape::Other(g) => g.clone(),
+        }
+    }
+}
+
+/// A residential unit's shape with a ball that holds it: every point of the shape lies within
+/// `radius` metres of `centre`.
+#[derive(Debug, Clone)]
+pub(crate) struct UnitShape {
+    pub(crate) shape: Shape,
+    pub(crate) centre: [f64; 2],
+    pub(crate) radius: f64,
+}
+
+impl UnitShape {
+    pub(crate) fn new(shape: Shape) -> Option<UnitShape> {
+        let bbox = shape.bbox()?;
+        let c = bbox.center();
+        let radius = match &shape {
+            Shape::Point(_) => 0.0,
+            Shape::Polygon(p) => p
+                .exterior()
+                .0
+                .iter()
+                .map(|v| (v.x - c.x).hypot(v.y - c.y))
+                .fold(0.0, f64::max),
+            Shape::Other(_) => (bbox.width() / 2.0).hypot(bbox.height() / 2.0),
+        };
+        Some(UnitShape {
+            shape,
+            centre: [c.x, c.y],
+            radius,
+        })
+    }
+}
+
+/// Every station and service space of a snapshot in the metric frame: stations first, then
+/// spaces, each at its position in its layer.
+pub(crate) struct Facilities {
+    pub(crate) shapes: Vec<Option<Shape>>,
+}
+
+impl Facilities {
+    pub(crate) fn project(data: &Dataset, frame: &LocalFrame) -> Facilities {
+        let shapes = data
+            .stations
+            .par_iter()
+            .map(|s| Shape::project(&Geometry::Point(s.geometry), frame))
+            .chain(
+                data.service_spaces
+                    .par_iter()
+                    .map(|s| Shape::project(&s.geometry, frame)),
+            )
+            .collect();
+        Facilities { shapes }
+    }
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+
+/// The facilities that count for one rule (selector and life circle), in an rstar tree of their
+/// metric bounding boxes.
+pub(crate) struct FacilityIndex {
+    tree: RTree<Entry>,
+}
+
+impl FacilityIndex {
+    pub(crate) fn build(
+        data: &Dataset,
+        facilities: &Facilities,
+        selector: &FacilitySelector,
+        life_circle: LifeCircle,
+    ) -> FacilityIndex {
+        let counts = |level: FacilityLevel| life_circle.admits(level);
+        let stations = data
+            .stations
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| counts(s.level) && selector.selects_station(s))
+            .map(|(i, _)| i);
+        let spaces = data
+            .service_spaces
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| counts(s.level) && selector.selects_space(s))
+            .map(|(i, _)| i + data.stations.len());
+        let entries = stations
+            .chain(spaces)
+            .filter_map(|i| {
+                let r = facilities.shapes[i].as_ref()?.bbox()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners(r.min().into(), r.max().into()),
+                    i,
+                ))
+            })
+            .collect();
+        FacilityIndex {
+            tree: RTree::bulk_load(entries),
+        }
+    }
+
+    /// The exact distance (metres) from the unit to its nearest counting facility, and which
+    /// facility. Walks facilities outward from the unit's centre in order of their bounding
+    /// boxes' distance `b`; no facility further along can be nearer than `b − radius`, so the
+    /// walk ends as soon as that bound reaches the best exact distance found.
+    pub(crate) fn nearest(
+        &self,
+        unit: &UnitShape,
+        facilities: &Facilities,
+    ) -> Option<(f64, usize)> {
+        let mut best = f64::INFINITY;
+        let mut who = None;
+        for (entry, d2) in self
+            .tree
+            .nearest_neighbor_iter_with_distance_2(&unit.centre)
+        {
+            if best == 0.0 || d2.sqrt() - unit.radius - SLACK_M > best {
+                break;
+            }
+            let Some(shape) = facilities.shapes[entry.data].as_ref() else {
+                continue;
+            };
+            let d = unit.shape.distance(shape);
+            if d < best {
+                best = d;
+                who = Some(entry.data);
+            }
+        }
+        who.map(|w| (best, w))
+    }
+}
+
+/// The analyses' metric frame for a snapshot: centred on the middle of its residential and
+/// facility layers' extent.
+pub(crate) fn snapshot_frame(snapshot: &Snapshot) -> LocalFrame {
+    let mut env: Option<AABB<[f64; 2]>> = None;
+    for layer in [
+        Layer::Compounds,
+        Layer::Buildings,
+        Layer::Stations,
+        Layer::ServiceSpaces,
+    ] {
+        // An empty layer may have no index at all (`Snapshot::default()`).
+        if snapshot.data.len(layer) == 0 {
+            continue;
+        }
+        let tree = &snapshot.index(layer).rtree;
+        if tree.size() == 0 {
+            continue;
+        }
+        let e = tree.root().envelope();
+        env = Some(match env {
+            Some(mut acc) => {
+                acc.merge(&e);
+                acc
+            }
+            None => e,
+        });
+    }
+    let origin = env.map_or(Coord { x: 0.0, y: 0.0 }, |e| {
+        let (lo, hi) = (e.lower(), e.upper());
+        Coord {
+            x: f64::midpoint(lo[0], hi[0]),
+            y: f64::midpoint(lo[1], hi[1]),
+        }
+    });
+    super::metric_frame(origin)
+}

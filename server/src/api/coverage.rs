@@ -1,0 +1,420 @@
+//! Coverage analyses over HTTP: the standards, coverage per area and per unit, the underserved
+//! compound list (JSON or CSV), the H3 heatmap (GeoJSON) and siting suggestions.
+//!
+//! The coverage of the current snapshot under the default standards is computed once per data
+//! version (off the async runtime) and cached; a request that changes a threshold re-thresholds the
+//! cached distances, so an official sees the effect of 500 → 300 m at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engine::analysis::{
+    self, AnalysisError, AreaLevel, Coverage, SitingRequest, Standards, UnderservedFilter,
+};
+use engine::{ServiceType, Snapshot};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use super::AppState;
+
+/// The coverage of the latest snapshot under the default standards.
+#[derive(Default)]
+pub struct CoverageCache {
+    latest: Mutex<Option<Arc<Coverage>>>,
+}
+
+impl From<AnalysisError> for ApiError {
+    fn from(e: AnalysisError) -> Self {
+        ApiError::BadRequest(e.to_string())
+    }
+}
+
+fn service(name: &str) -> Result<ServiceType, ApiError> {
+    ServiceType::from_name(name).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "service: unknown service type \"{name}\" (one of {})",
+            ServiceType::NAMES.join(", ")
+        ))
+    })
+}
+
+fn metres(field: &str, s: &str) -> Result<f64, ApiError> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|m| m.is_finite() && *m > 0.0 && *m <= 20_000.0)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "{field}: a distance in metres from 1 to 20000, got \"{s}\""
+            ))
+        })
+}
+
+/// Threshold overrides from `service=X&threshold=M` and/or `thresholds=X:M,Y:M`.
+fn overrides(q: &HashMap<String, String>) -> Result<Vec<(ServiceType, f64)>, ApiError> {
+    let mut out = Vec::new();
+    if let Some(t) = q.get("threshold") {
+        let s = q.get("service").ok_or_else(|| {
+            ApiError::BadRequest("threshold: name the service it applies to (service=…)".into())
+        })?;
+        out.push((service(s)?, metres("threshold", t)?));
+    }
+    if let Some(list) = q.get("thresholds") {
+        for pair in list.split(',').filter(|p| !p.is_empty()) {
+            let (s, m) = pair.split_once(':').ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "thresholds: expected service:metres, got \"{pair}\""
+                ))
+            })?;
+            out.push((service(s)?, metres("thresholds", m)?));
+        }
+    }
+    Ok(out)
+}
+
+fn params(raw: Option<&str>) -> HashMap<String, String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// The coverage of the current snapshot, with threshold overrides applied.
+async fn coverage(
+    state: &AppState,
+    overrides: &[(ServiceType, f64)],
+) -> Result<(Arc<Snapshot>, Arc<Coverage>), ApiError> {
+    let snapshot = state.atlas.snapshot();
+    let cached = state
+        .coverage
+        .latest
+        .lock()
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .clone()
+        .filter(|c| c.snapshot_version == snapshot.version);
+    let base = match cached {
+        Some(c) => c,
+        None => {
+            let snap = snapshot.clone();
+            let c = Arc::new(
+                tokio::task::spawn_blocking(move || {
+                    Coverage::compute(&snap, &Standards::default())
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))??,
+            );
+            *state
+                .coverage
+                .latest
+                .lock()
+                .map_err(|e| ApiError::Internal(e.to_string()))? = Some(c.clone());
+            c
+        }
+    };
+    if overrides.is_empty() {
+        return Ok((snapshot, base));
+    }
+    let mut standards = base.standards.clone();
+    for (s, m) in overrides {
+        standards.set_threshold(*s, *m)?;
+    }
+    let snap = snapshot.clone();
+    let c = tokio::task::spawn_blocking(move || base.with_standards(&snap, &standards))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok((snapshot, Arc::new(c)))
+}
+
+/// `GET /api/standards`: the standards in force, each rule with its source.
+pub async fn standards() -> Json<Standards> {
+    Json(Standards::default())
+}
+
+/// `GET /api/coverage?level=grid|community|street|all&code=&service=&threshold=`
+pub async fn areas(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(raw.as_deref());
+    let level = match q.get("level").map_or("community", String::as_str) {
+        "grid" => AreaLevel::Grid,
+        "community" => AreaLevel::Community,
+        "street" => AreaLevel::Street,
+        "all" => AreaLevel::All,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "level: grid, community, street or all, got \"{other}\""
+            )))
+        }
+    };
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let areas: Vec<_> = cov
+        .areas(level)
+        .iter()
+        .filter(|a| q.get("code").is_none_or(|c| &a.code == c))
+        .collect();
+    if let (Some(code), true) = (q.get("code"), areas.is_empty()) {
+        return Err(ApiError::NotFound(
+            format!("no {level:?} with code {code}").to_lowercase(),
+        ));
+    }
+    Ok(Json(
+        json!({ "data_version": snapshot.version, "level": level, "standards": cov.standards, "areas": areas }),
+    ))
+}
+
+/// `GET /api/coverage/units?community_code=&grid_code=&service=&threshold=`: per compound and
+/// scattered building, metres to the nearest facility of every service and covered or not.
+pub async fn units(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(raw.as_deref());
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let units: Vec<_> = cov
+        .units
+        .iter()
+        .filter(|u| {
+            q.get("community_code")
+                .is_none_or(|c| &u.community_code == c)
+        })
+        .filter(|u| {
+            q.get("grid_code")
+                .is_none_or(|g| u.grid_code.as_ref() == Some(g))
+        })
+        .collect();
+    Ok(Json(
+        json!({ "data_version": snapshot.version, "units": units }),
+    ))
+}
+
+fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
+    match q.get(name).map(String::as_str) {
+        None | Some("false" | "0") => Ok(false),
+        Some("true" | "1" | "") => Ok(true),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "{name}: true or false, got \"{other}\""
+        ))),
+    }
+}
+
+fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ApiError> {
+    q.get(name)
+        .map(|s| {
+            s.parse::<i64>()
+                .map_err(|_| ApiError::BadRequest(format!("{name}: a whole number, got \"{s}\"")))
+        })
+        .transpose()
+}
+
+/// `GET /api/underserved?three_no_only=&any_flag_missing=&build_year_min=&build_year_max=&min_elderly=
+/// &out_of_reach=elderly_care,meal_help&out_of_reach_threshold=&community_code=&grid_code=&street_code=
+/// &include_untiered=&format=csv`: the ranked list with its evidence.
+pub async fn underserved(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = params(raw.as_deref());
+    let filter = UnderservedFilter {
+        three_no_only: flag(&q, "three_no_only")?,
+        any_flag_missing: flag(&q, "any_flag_missing")?,
+        build_year_min: number(&q, "build_year_min")?,
+        build_year_max: number(&q, "build_year_max")?,
+        min_elderly: number(&q, "min_elderly")?,
+        out_of_reach: q
+            .get("out_of_reach")
+            .map(|l| {
+                l.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(service)
+                    .collect::<Result<_, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default(),
+        out_of_reach_threshold_m: q
+            .get("out_of_reach_threshold")
+            .map(|s| metres("out_of_reach_threshold", s))
+            .transpose()?,
+        include_untiered: flag(&q, "include_untiered")?,
+        grid_code: q.get("grid_code").cloned(),
+        community_code: q.get("community_code").cloned(),
+        street_code: q.get("street_code").cloned(),
+    };
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let rows = analysis::underserved(&cov, &filter)?;
+    if q.get("format").map(String::as_str) == Some("csv") {
+        return csv_rows(&rows);
+    }
+    Ok(Json(json!({ "data_version": snapshot.version, "rows": rows })).into_response())
+}
+
+fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
+    let err = |e: csv::Error| ApiError::Internal(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let services: Vec<ServiceType> = rows
+        .first()
+        .map(|r| r.services.iter().map(|s| s.service).collect())
+        .unwrap_or_default();
+    let mut header: Vec<String> = [
+        "rank",
+        "tier",
+        "compound_id",
+        "name",
+        "community_code",
+        "grid_code",
+        "three_no",
+        "property_management",
+        "owners_committee",
+        "competent_unit",
+        "build_year",
+        "households",
+        "elderly",
+        "gaps",
+        "unserved_target",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for s in &services {
+        header.push(format!("{}_distance_m", s.name()));
+        header.push(format!("{}_threshold_m", s.name()));
+    }
+    w.write_record(&header).map_err(err)?;
+    for r in rows {
+        let mut rec = vec![
+            r.rank.to_string(),
+            r.tier
+                .map(|t| {
+                    serde_json::to_value(t)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default(),
+            r.compound_id.to_string(),
+            r.name.clone().unwrap_or_default(),
+            r.community_code.clone(),
+            r.grid_code.clone().unwrap_or_default(),
+            r.flags.three_no.to_string(),
+            r.flags.property_management.name().to_owned(),
+            r.flags.owners_committee.to_string(),
+            r.flags.competent_unit.to_string(),
+            r.flags
+                .build_year
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
+            r.households.to_string(),
+            format!("{:.0}", r.elderly),
+            r.gaps
+                .iter()
+                .map(|g| g.name())
+                .collect::<Vec<_>>()
+                .join(";"),
+            format!("{:.0}", r.unserved_target),
+        ];
+        for s in &services {
+            let e = r.services.iter().find(|e| e.service == *s);
+            rec.push(
+                e.and_then(|e| e.distance_m)
+                    .map(|d| format!("{d:.0}"))
+                    .unwrap_or_default(),
+            );
+            rec.push(
+                e.map(|e| format!("{:.0}", e.threshold_m))
+                    .unwrap_or_default(),
+            );
+        }
+        w.write_record(&rec).map_err(err)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"underserved.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HeatmapParams {
+    service: String,
+    resolution: Option<u8>,
+    threshold: Option<String>,
+}
+
+/// `GET /api/heatmap?service=elderly_care&resolution=9|10&threshold=500`: H3 cells as GeoJSON with
+/// households not covered and the household-weighted mean distance to the nearest facility.
+pub async fn heatmap(
+    State(state): State<AppState>,
+    Query(p): Query<HeatmapParams>,
+) -> Result<Response, ApiError> {
+    let s = service(&p.service)?;
+    let threshold = p
+        .threshold
+        .as_deref()
+        .map(|t| metres("threshold", t))
+        .transpose()?;
+    let resolution = p.resolution.unwrap_or(9);
+    let (snapshot, cov) = coverage(&state, &[]).await?;
+    let snap = snapshot.clone();
+    let cells = tokio::task::spawn_blocking(move || {
+        analysis::heatmap(&snap, &cov, s, resolution, threshold)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let features: Vec<Value> = cells
+        .iter()
+        .map(|c| {
+            let mut props = serde_json::to_value(c).unwrap_or(Value::Null);
+            props["service"] = json!(s.name());
+            json!({ "type": "Feature", "id": c.index, "geometry": geojson::Geometry::new(geojson::Value::from(&c.polygon)), "properties": props })
+        })
+        .collect();
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(json!({ "type": "FeatureCollection", "data_version": snapshot.version, "features": features }))).into_response())
+}
+
+/// `GET /api/siting?service=elderly_care&k=3&threshold=`: k sites adding the most newly covered
+/// target population, existing facilities kept.
+pub async fn siting(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = params(raw.as_deref());
+    let s = service(q.get("service").map_or("", String::as_str))?;
+    let k = number(&q, "k")?.unwrap_or(3);
+    if !(1..=100).contains(&k) {
+        return Err(ApiError::BadRequest(format!(
+            "k: from 1 to 100 sites, got {k}"
+        )));
+    }
+    let threshold = q
+        .get("threshold")
+        .map(|t| metres("threshold", t))
+        .transpose()?;
+    let (snapshot, cov) = coverage(&state, &[]).await?;
+    let request = SitingRequest {
+        service: s,
+        k: k as usize,
+        threshold_m: threshold,
+        ..SitingRequest::default()
+    };
+    let snap = snapshot.clone();
+    let result =
+        tokio::task::spawn_blocking(move || analysis::suggest_sites(&snap, &cov, &request))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(Json(
+        json!({ "data_version": snapshot.version, "result": result }),
+    ))
+}

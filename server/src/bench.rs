@@ -283,3 +283,95 @@ pub async fn tiles(
     atlas.store().close().await;
     Ok(())
 }
+
+/// The coverage benchmark (`gridatlas bench coverage`): full recompute of every service type on the
+/// synthetic city in the engine, against the equivalent PostGIS KNN queries (nearest counting
+/// facility of every compound and scattered building, per service) on the same data.
+pub async fn coverage(database_url: &str, buildings: usize) -> Result<(), CommandError> {
+    use engine::analysis::{Coverage, Standards};
+    use engine::FacilityLevel;
+    println!("generating the synthetic city ({buildings} buildings) and loading it into PostGIS …");
+    let data = tokio::task::spawn_blocking(move || data::synthetic_city(buildings, 1))
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))?;
+    let store = PostGis::connect(database_url).await?;
+    let pool = store.pool().clone();
+    load_dataset(&store, data).await?;
+    sqlx::query("ANALYZE")
+        .execute(&pool)
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let atlas = Atlas::open(Box::new(store)).await?;
+    let snapshot = atlas.snapshot();
+    let standards = Standards::default();
+
+    let mut engine_runs = Vec::new();
+    for _ in 0..3 {
+        let (snap, std) = (snapshot.clone(), standards.clone());
+        let t = Instant::now();
+        let cov = tokio::task::spawn_blocking(move || Coverage::compute(&snap, &std))
+            .await
+            .map_err(|e| CommandError::Io(e.to_string()))?
+            .map_err(|e| CommandError::Io(e.to_string()))?;
+        engine_runs.push(t.elapsed().as_secs_f64());
+        drop(cov);
+    }
+    let engine_best = engine_runs.iter().copied().fold(f64::INFINITY, f64::min);
+    println!("engine: full recompute of {} service types over {} compounds and {} scattered buildings: best {:.2} s of {:?}; peak memory {:.0} MiB",
+        standards.services.len(), snapshot.data.compounds.len(), snapshot.data.buildings.iter().filter(|b| b.scattered()).count(),
+        engine_best, engine_runs.iter().map(|s| (s * 100.0).round() / 100.0).collect::<Vec<_>>(), crate::commands::peak_rss_mib().unwrap_or(f64::NAN));
+
+    let t = Instant::now();
+    let mut rows = 0i64;
+    for rule in &standards.services {
+        let levels: Vec<&str> = [
+            FacilityLevel::Compound,
+            FacilityLevel::Community,
+            FacilityLevel::Street,
+        ]
+        .into_iter()
+        .filter(|l| rule.life_circle.admits(*l))
+        .map(FacilityLevel::name)
+        .collect();
+        let spaces: Vec<&str> = rule.facilities.services.iter().map(|s| s.name()).collect();
+        let kinds: Vec<&str> = rule
+            .facilities
+            .station_kinds
+            .iter()
+            .map(|k| k.name())
+            .collect();
+        let mut tx = pool.begin().await.map_err(crate::store::StoreError::from)?;
+        for sql in [
+            "CREATE TEMP TABLE f ON COMMIT DROP AS SELECT geom FROM service_spaces WHERE services && $1::text[] AND level = ANY($3)
+             UNION ALL SELECT geom FROM stations WHERE kind = ANY($2) AND level = ANY($3)",
+        ] {
+            sqlx::query(sql).bind(&spaces).bind(&kinds).bind(&levels).execute(&mut *tx).await.map_err(crate::store::StoreError::from)?;
+        }
+        sqlx::query("CREATE INDEX ON f USING gist (geom)")
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        sqlx::query("ANALYZE f")
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(n.d) FROM (
+                 SELECT geom FROM compounds UNION ALL SELECT geom FROM buildings WHERE compound_id IS NULL) u
+             CROSS JOIN LATERAL (SELECT ST_Distance(u.geom::geography, f.geom::geography) AS d FROM f ORDER BY u.geom <-> f.geom LIMIT 1) n",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(crate::store::StoreError::from)?;
+        rows += n;
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
+    }
+    let postgis = t.elapsed().as_secs_f64();
+    println!("PostGIS KNN (nearest counting facility per unit and service, geography distance): {postgis:.2} s for {rows} unit × service pairs");
+    println!(
+        "ratio: engine {:.1}× faster than PostGIS",
+        postgis / engine_best
+    );
+    atlas.store().close().await;
+    Ok(())
+}

@@ -154,6 +154,15 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         scale: usize,
     },
+    /// Full coverage recompute in the engine against PostGIS KNN on the same synthetic city.
+    Coverage {
+        /// An empty PostGIS database to load the city into.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Buildings in the synthetic city.
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+    },
     /// Tiles from the server, from martin (cache off) and from raw PostGIS on the same synthetic
     /// city and tile list; prints throughput, p50/p99 latency, sizes and ratios.
     Tiles {
@@ -351,6 +360,13 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             }
             Ok(())
         }
+        Command::Bench {
+            which:
+                Bench::Coverage {
+                    database_url,
+                    scale,
+                },
+        } => gridatlas_server::bench::coverage(&database_url, scale).await,
         Command::Bench {
             which: Bench::Import { store, scale },
         } => commands::bench_import(store.location(), scale).await,

@@ -347,3 +347,126 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
         .iter()
         .any(|s| s.service == ServiceType::ElderlyCare));
 }
+
+#[tokio::test]
+async fn heatmap_tiles_decode_with_gdal_and_change_after_a_new_service_space() {
+    let (app, atlas, dir) = demo_app().await;
+    let snap = atlas.snapshot();
+    let c = snap
+        .data
+        .compounds
+        .iter()
+        .find(|c| c.community_code == UNDERSERVED[0] && c.three_no())
+        .expect("an underserved compound")
+        .clone();
+    let p = c.geometry.exterior().0[0];
+    let t = tiles::TileId::containing(p.x + 1e-5, p.y - 1e-5, 14).expect("tile");
+    let uri = format!(
+        "/tiles/heatmap/{}/{}/{}.mvt?service=elderly_care",
+        t.z(),
+        t.x(),
+        t.y()
+    );
+    let fetch = |app: Router, uri: String| async move {
+        let resp = app
+            .oneshot(
+                Request::builder()
+                    .uri(uri)
+                    .body(Body::empty())
+                    .expect("req"),
+            )
+            .await
+            .expect("resp");
+        let etag = resp
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().expect("etag").to_owned());
+        (
+            resp.status(),
+            etag,
+            axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .expect("body")
+                .to_vec(),
+        )
+    };
+    let (s, etag, body) = fetch(app.clone(), uri.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    let path = dir.path().join("heat.mvt");
+    std::fs::write(&path, &body).expect("write");
+    let zxy = [
+        format!("Z={}", t.z()),
+        format!("X={}", t.x()),
+        format!("Y={}", t.y()),
+    ];
+    let out = std::process::Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-al",
+            "-oo",
+            &zxy[0],
+            "-oo",
+            &zxy[1],
+            "-oo",
+            &zxy[2],
+            "-oo",
+            "CLIP=NO",
+            path.to_str().expect("p"),
+        ])
+        .output()
+        .expect("ogrinfo (GDAL) must be installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Layer name: heatmap"), "{text}");
+    let uncovered = |t: &str| {
+        t.lines()
+            .filter_map(|l| l.trim().strip_prefix("households_uncovered (Real) = "))
+            .map(|v| v.parse::<f64>().expect("n"))
+            .sum::<f64>()
+    };
+    let before = uncovered(&text);
+    assert!(
+        before > 0.0,
+        "households without elderly care in the underserved community"
+    );
+    assert!(
+        text.contains("service (String) = elderly_care") && text.contains("POLYGON"),
+        "{text}"
+    );
+
+    let token = common::sign_in(&app, "admin").await;
+    let centroid = geo::Centroid::centroid(&c.geometry).expect("centroid");
+    let space = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [centroid.x(), centroid.y()] },
+        "properties": { "name": "院落养老服务点", "community_code": c.community_code, "services": ["elderly_care"],
+                        "floor_area": 150.0, "operating_model": "low_cost", "level": "compound" } });
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/ogc/collections/service_spaces/items")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::from(space.to_string()))
+        .expect("req");
+    assert_eq!(
+        app.clone().oneshot(req).await.expect("resp").status(),
+        StatusCode::CREATED
+    );
+    let (s, etag_after, body) = fetch(app.clone(), uri).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_ne!(etag_after, etag, "the heatmap tile changed");
+    std::fs::write(&path, &body).expect("write");
+    let out = std::process::Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-al",
+            "-oo",
+            &zxy[0],
+            "-oo",
+            &zxy[1],
+            "-oo",
+            &zxy[2],
+            "-oo",
+            "CLIP=NO",
+            path.to_str().expect("p"),
+        ])
+        .output()
+        .expect("ogrinfo");
+    assert!(uncovered(&String::from_utf8_lossy(&out.stdout)) < before);
+}

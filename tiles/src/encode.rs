@@ -773,3 +773,99 @@ mod tests {
         }
     }
 }
+
+/// A property value of an overlay feature.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverlayValue {
+    Int(i64),
+    Real(f64),
+    Text(String),
+    /// Leaves the property out.
+    Null,
+}
+
+/// One polygon feature of an overlay layer (an analysis result such as the coverage heatmap);
+/// `values` follow the layer's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlayFeature<'a> {
+    pub id: u64,
+    pub polygon: &'a Polygon,
+    pub values: Vec<OverlayValue>,
+}
+
+/// Encodes one overlay layer named `name` (properties `keys`) at `tile`, with the same clipping,
+/// simplification, repair and winding as the atlas layers; features not meeting the buffered tile
+/// are left out, and a tile with none is zero bytes.
+pub fn encode_overlay(
+    name: &str,
+    keys: &'static [&'static str],
+    features: &[OverlayFeature<'_>],
+    tile: TileId,
+) -> Vec<u8> {
+    use geo::BoundingRect;
+    let shaping = Shaping {
+        tolerance: TOLERANCE,
+        min_size: MIN_SIZE,
+    };
+    let mut ctx = Ctx {
+        projector: Projector::new(tile, shaping.tolerance / 2.0),
+        polygons: PolygonEncoder::new(),
+        shaping,
+        query: tile.buffered_bounds(f64::from(BUFFER) / f64::from(EXTENT)),
+    };
+    let q = ctx.query;
+    let mut layer = LayerBuilder::new(keys);
+    let mut geometry = Vec::new();
+    for f in features {
+        let meets = f.polygon.bounding_rect().is_some_and(|r| {
+            r.min().x <= q.max().x
+                && q.min().x <= r.max().x
+                && r.min().y <= q.max().y
+                && q.min().y <= r.max().y
+        });
+        if !meets {
+            continue;
+        }
+        let Some(area) = ctx.polygons.encode(
+            std::slice::from_ref(f.polygon),
+            &ctx.projector,
+            ctx.shaping,
+            &mut geometry,
+        ) else {
+            continue;
+        };
+        let mut props = Props {
+            layer: &mut layer,
+            tags: Vec::with_capacity(keys.len() * 2),
+            key: 0,
+        };
+        for v in &f.values {
+            match v {
+                OverlayValue::Int(n) => props.int(*n),
+                OverlayValue::Real(x) => props.real(*x),
+                OverlayValue::Text(s) => props.put(ValueKey::Str(Cow::Owned(s.clone()))),
+                OverlayValue::Null => props.skip(),
+            }
+        }
+        let tags = props.tags;
+        layer.push(
+            Some(f.id),
+            GeomType::Polygon,
+            std::mem::take(&mut geometry),
+            tags,
+            area,
+        );
+    }
+    if layer.features.is_empty() {
+        return Vec::new();
+    }
+    let l = proto::Layer {
+        version: 2,
+        name: name.to_owned(),
+        features: layer.features,
+        keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        values: layer.values,
+        extent: Some(EXTENT),
+    };
+    proto::Tile { layers: vec![l] }.encode_to_vec()
+}

@@ -27,8 +27,8 @@ use rstar::{Envelope, AABB};
 
 pub use cache::{gzip, CacheStats, Encoding, TileCache, TileKey, DEFAULT_CACHE_BYTES};
 pub use encode::{
-    aggregate_property_names, encode, encode_with, property_names, EncodeOptions, BUILDING_CELL,
-    MAX_TILE_BYTES,
+    aggregate_property_names, encode, encode_overlay, encode_with, property_names, EncodeOptions,
+    OverlayFeature, OverlayValue, BUILDING_CELL, MAX_TILE_BYTES,
 };
 pub use geometry::{BUFFER, EXTENT};
 pub use layers::{

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Query, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -16,16 +16,97 @@ use engine::analysis::{
     self, AnalysisError, AreaLevel, Coverage, SitingRequest, Standards, UnderservedFilter,
 };
 use engine::{ServiceType, Snapshot};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::AppState;
 
-/// The coverage of the latest snapshot under the default standards.
+/// Heatmap cells keyed by data version, service, resolution and threshold (metres, as bits).
+type HeatKey = (i64, ServiceType, u8, Option<u64>);
+
+/// The coverage of the latest snapshot under the default standards, and the latest heatmaps.
 #[derive(Default)]
 pub struct CoverageCache {
     latest: Mutex<Option<Arc<Coverage>>>,
+    heat: Mutex<Vec<(HeatKey, Arc<Vec<analysis::HeatCell>>)>>,
+}
+
+/// Heatmaps kept at once (one per service × resolution × threshold in use).
+const HEATMAPS_KEPT: usize = 16;
+
+/// Heatmap cells of the current snapshot, computed once per key.
+pub(super) async fn heat_cells(
+    state: &AppState,
+    s: ServiceType,
+    resolution: u8,
+    threshold: Option<f64>,
+) -> Result<(Arc<Snapshot>, Arc<Vec<analysis::HeatCell>>), ApiError> {
+    let (snapshot, cov) = coverage(state, &[]).await?;
+    let key = (snapshot.version, s, resolution, threshold.map(f64::to_bits));
+    if let Some((_, cells)) = state
+        .coverage
+        .heat
+        .lock()
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .iter()
+        .find(|(k, _)| *k == key)
+    {
+        return Ok((snapshot, cells.clone()));
+    }
+    let snap = snapshot.clone();
+    let cells = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            analysis::heatmap(&snap, &cov, s, resolution, threshold)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??,
+    );
+    let mut heat = state
+        .coverage
+        .heat
+        .lock()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    heat.retain(|(k, _)| k.0 == snapshot.version);
+    if heat.len() >= HEATMAPS_KEPT {
+        heat.remove(0);
+    }
+    heat.push((key, cells.clone()));
+    Ok((snapshot, cells))
+}
+
+/// Heatmap tile properties, in order.
+pub(super) const HEAT_KEYS: &[&str] = &[
+    "cell",
+    "service",
+    "households",
+    "households_uncovered",
+    "mean_distance_m",
+];
+
+/// Heatmap parameters of a request: `service` (default elderly_care), `resolution`, `threshold`.
+pub(super) fn heat_params(
+    raw: Option<&str>,
+    default_resolution: u8,
+) -> Result<(ServiceType, u8, Option<f64>), ApiError> {
+    let q = params(raw);
+    let s = service(q.get("service").map_or("elderly_care", String::as_str))?;
+    let resolution = match q.get("resolution") {
+        None => default_resolution,
+        Some(r) => r
+            .parse::<u8>()
+            .ok()
+            .filter(|r| (7..=11).contains(r))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "resolution: an H3 resolution from 7 to 11, got \"{r}\""
+                ))
+            })?,
+    };
+    let threshold = q
+        .get("threshold")
+        .map(|t| metres("threshold", t))
+        .transpose()?;
+    Ok((s, resolution, threshold))
 }
 
 impl From<AnalysisError> for ApiError {
@@ -346,33 +427,19 @@ fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct HeatmapParams {
-    service: String,
-    resolution: Option<u8>,
-    threshold: Option<String>,
-}
-
 /// `GET /api/heatmap?service=elderly_care&resolution=9|10&threshold=500`: H3 cells as GeoJSON with
 /// households not covered and the household-weighted mean distance to the nearest facility.
 pub async fn heatmap(
     State(state): State<AppState>,
-    Query(p): Query<HeatmapParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let s = service(&p.service)?;
-    let threshold = p
-        .threshold
-        .as_deref()
-        .map(|t| metres("threshold", t))
-        .transpose()?;
-    let resolution = p.resolution.unwrap_or(9);
-    let (snapshot, cov) = coverage(&state, &[]).await?;
-    let snap = snapshot.clone();
-    let cells = tokio::task::spawn_blocking(move || {
-        analysis::heatmap(&snap, &cov, s, resolution, threshold)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    if params(raw.as_deref()).get("service").is_none() {
+        return Err(ApiError::BadRequest(
+            "service: name the service type (e.g. service=elderly_care)".into(),
+        ));
+    }
+    let (s, resolution, threshold) = heat_params(raw.as_deref(), 9)?;
+    let (snapshot, cells) = heat_cells(&state, s, resolution, threshold).await?;
     let features: Vec<Value> = cells
         .iter()
         .map(|c| {

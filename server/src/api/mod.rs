@@ -1,7 +1,7 @@
 //! The HTTP API (axum): OGC API – Features under `/ogc`, health, the audit log, and the web map.
 
 pub mod auth;
-mod coverage;
+pub(crate) mod coverage;
 pub mod error;
 pub mod features;
 mod lookup;

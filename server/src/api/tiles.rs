@@ -6,7 +6,8 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -49,50 +50,117 @@ fn coordinate(name: &str, s: &str) -> Result<u32, ApiError> {
     })
 }
 
-/// `GET /tiles/{set}/{z}/{x}/{y}.mvt`
-pub async fn tile(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path((set, z, x, y)): Path<(String, String, String, String)>,
-) -> Result<Response, ApiError> {
-    let layers = layer_set(&set)?;
+/// The tile address of a URL (`{z}/{x}/{y}.mvt`).
+fn tile_id(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
     let y = y
         .strip_suffix(".mvt")
         .or_else(|| y.strip_suffix(".pbf"))
         .ok_or_else(|| ApiError::NotFound(format!("tiles end in .mvt, got \"{y}\"")))?;
-    let z = coordinate("zoom z", &z)?;
-    let tile_id = TileId::new(
+    let z = coordinate("zoom z", z)?;
+    TileId::new(
         u8::try_from(z).unwrap_or(u8::MAX),
-        coordinate("column x", &x)?,
+        coordinate("column x", x)?,
         coordinate("row y", y)?,
     )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let gzip = headers
+    .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn wants_gzip(headers: &HeaderMap) -> bool {
+    headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")))
+}
+
+/// `GET /tiles/{set}/{z}/{x}/{y}.mvt`; `set` = `heatmap` serves the coverage heatmap
+/// (`?service=&resolution=&threshold=`).
+pub async fn tile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((set, z, x, y)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let tile_id = tile_id(&z, &x, &y)?;
+    if set == "heatmap" {
+        return heatmap_tile(&state, &headers, tile_id, raw.as_deref()).await;
+    }
+    let layers = layer_set(&set)?;
+    let gzip = wants_gzip(&headers);
     let snapshot = state.atlas.snapshot();
     let cache = state.tiles.clone();
     let (plain, body) = tokio::task::spawn_blocking(move || {
         let plain = cache.tile(&snapshot, layers, tile_id, Encoding::Identity)?;
         let body = if gzip && !plain.is_empty() {
-            cache.tile(&snapshot, layers, tile_id, Encoding::Gzip)?
+            Some(cache.tile(&snapshot, layers, tile_id, Encoding::Gzip)?)
         } else {
-            plain.clone()
+            None
         };
         Ok::<_, tiles::TileError>((plain, body))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
     .map_err(|e| ApiError::Internal(e.to_string()))?;
+    respond(&headers, &plain, body)
+}
 
+/// The coverage heatmap as one MVT layer `heatmap` of H3 cells (resolution 10 from z15, else 9).
+async fn heatmap_tile(
+    state: &AppState,
+    headers: &HeaderMap,
+    tile_id: TileId,
+    raw: Option<&str>,
+) -> Result<Response, ApiError> {
+    let (service, resolution, threshold) =
+        super::coverage::heat_params(raw, if tile_id.z() >= 15 { 10 } else { 9 })?;
+    let (_, cells) = super::coverage::heat_cells(state, service, resolution, threshold).await?;
+    let gzip = wants_gzip(headers);
+    let (plain, body) = tokio::task::spawn_blocking(move || {
+        let features: Vec<tiles::OverlayFeature<'_>> = cells
+            .iter()
+            .map(|c| tiles::OverlayFeature {
+                id: c.index,
+                polygon: &c.polygon,
+                values: vec![
+                    tiles::OverlayValue::Text(c.cell.clone()),
+                    tiles::OverlayValue::Text(service.name().to_owned()),
+                    tiles::OverlayValue::Real(c.households),
+                    tiles::OverlayValue::Real(c.households_uncovered),
+                    c.mean_distance_m
+                        .map_or(tiles::OverlayValue::Null, tiles::OverlayValue::Real),
+                ],
+            })
+            .collect();
+        let plain = Bytes::from(tiles::encode_overlay(
+            "heatmap",
+            super::coverage::HEAT_KEYS,
+            &features,
+            tile_id,
+        ));
+        let body = if gzip && !plain.is_empty() {
+            Some(Bytes::from(tiles::gzip(&plain)?))
+        } else {
+            None
+        };
+        Ok::<_, std::io::Error>((plain, body))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    respond(headers, &plain, body)
+}
+
+/// A tile response: content-hash ETag (304 on If-None-Match), 204 when empty, gzip when given.
+fn respond(
+    headers: &HeaderMap,
+    plain: &Bytes,
+    gzipped: Option<Bytes>,
+) -> Result<Response, ApiError> {
     let mut h = DefaultHasher::new();
     plain.hash(&mut h);
-    let gzipped = gzip && !plain.is_empty();
     let etag = format!(
         "\"{:016x}{}\"",
         h.finish(),
-        if gzipped { "-gz" } else { "" }
+        if gzipped.is_some() { "-gz" } else { "" }
     );
     let etag_value = HeaderValue::from_str(&etag).map_err(|e| ApiError::Internal(e.to_string()))?;
     let matches = headers
@@ -107,10 +175,11 @@ pub async fn tile(
     } else if plain.is_empty() {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        let mut r = (StatusCode::OK, body).into_response();
+        let is_gzip = gzipped.is_some();
+        let mut r = (StatusCode::OK, gzipped.unwrap_or_else(|| plain.clone())).into_response();
         r.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT));
-        if gzipped {
+        if is_gzip {
             r.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
 if [ -f web/package.json ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+if [ -f web/package.json ] && ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then need_apt+=(fonts-wqy-microhei); fi
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15 postgresql-15-postgis-3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "please install: ${need_apt[*]}" >&2; exit 1; fi

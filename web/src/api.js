@@ -1,0 +1,70 @@
+// The server's HTTP API, as the map uses it. Every call goes to the same origin that served the page.
+
+export const LAYERS = ['streets', 'communities', 'grids', 'compounds', 'buildings', 'stations', 'service_spaces'];
+
+async function getJson(url, { signal } = {}) {
+  const res = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });
+  if (!res.ok) {
+    let detail = '';
+    try {
+      const body = await res.json();
+      detail = body.message || body.detail || body.error || '';
+    } catch {
+      // not JSON
+    }
+    throw new Error(`${res.status} ${res.statusText}${detail ? ` — ${detail}` : ''}`);
+  }
+  return res.json();
+}
+
+/** `GET /api/config`: basemap, bounds, layers, data version. */
+export function fetchConfig() {
+  return getJson('/api/config');
+}
+
+/** `GET /api/search`: features whose name contains `q` or whose code starts with it. */
+export function search(q, { limit = 20, signal } = {}) {
+  const p = new URLSearchParams({ q, limit: String(limit) });
+  return getJson(`/api/search?${p}`, { signal });
+}
+
+/** One feature as GeoJSON, with every attribute in `properties`. */
+export function fetchItem(layer, id, { signal } = {}) {
+  return getJson(`/ogc/collections/${encodeURIComponent(layer)}/items/${encodeURIComponent(id)}`, { signal });
+}
+
+/** Every feature of a layer matching the equality filters in `where` (e.g. `{ street_code }`). */
+export async function fetchItems(layer, where = {}, { signal, pageSize = 1000 } = {}) {
+  const features = [];
+  for (let offset = 0; ; offset += pageSize) {
+    const p = new URLSearchParams({ ...where, limit: String(pageSize), offset: String(offset) });
+    const page = await getJson(`/ogc/collections/${encodeURIComponent(layer)}/items?${p}`, { signal });
+    features.push(...page.features);
+    const more = (page.links || []).some((l) => l.rel === 'next');
+    if (!more || page.features.length === 0) break;
+  }
+  return features;
+}
+
+/** The JSON Schema of a layer's properties: `title` (zh), `description` (en), `enum`, `type`. */
+export function fetchQueryables(layer) {
+  return getJson(`/ogc/collections/${encodeURIComponent(layer)}/queryables`);
+}
+
+/** `[minLon, minLat, maxLon, maxLat]` of a GeoJSON geometry. */
+export function geometryBbox(geometry) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0] = Math.min(b[0], c[0]);
+      b[1] = Math.min(b[1], c[1]);
+      b[2] = Math.max(b[2], c[0]);
+      b[3] = Math.max(b[3], c[1]);
+    } else {
+      for (const x of c) visit(x);
+    }
+  };
+  if (geometry?.type === 'GeometryCollection') for (const g of geometry.geometries) visit(g.coordinates);
+  else if (geometry?.coordinates) visit(geometry.coordinates);
+  return Number.isFinite(b[0]) ? b : null;
+}

@@ -1,0 +1,227 @@
+// Grid Atlas web map: the map, its layer panel and legend, search, zoom-to selectors, the feature
+// panel, the coordinates under the cursor and the workspace switcher.
+
+import * as maplibregl from 'maplibre-gl';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import './style.css';
+
+import { LAYERS, fetchConfig, fetchItem, fetchQueryables, geometryBbox } from './api.js';
+import { applyDocumentLang, getLang, onLangChange, setLang, t, translateDom } from './i18n.js';
+import { installImages } from './icons.js';
+import { installAreaLabels } from './labels.js';
+import { atlasLayerOf, buildStyle, layerIndex } from './mapstyle.js';
+import { createFeaturePanel } from './ui/featurePanel.js';
+import { createLayerPanel } from './ui/layerPanel.js';
+import { createSearch } from './ui/search.js';
+import { createWorkspaces } from './ui/workspaces.js';
+import { createZoomTo } from './ui/zoomTo.js';
+
+maplibregl.setWorkerUrl(workerUrl);
+
+const $ = (sel) => document.querySelector(sel);
+
+// State shared with the browser tests (read-only for them).
+const app = {
+  map: null,
+  ready: false,
+  layerIds: layerIndex().byAtlasLayer,
+  interactiveLayers: layerIndex().interactive,
+  errors: [],
+};
+window.gridAtlas = app;
+
+function showBanner(text) {
+  const b = $('#banner');
+  b.textContent = text;
+  b.hidden = !text;
+}
+
+async function main() {
+  applyDocumentLang();
+  translateDom();
+  $('#lang-switch').addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
+  onLangChange(() => translateDom());
+
+  let config;
+  try {
+    config = await fetchConfig();
+  } catch (e) {
+    showBanner(t('error.config', { msg: e.message }));
+    app.errors.push(String(e));
+    return;
+  }
+  const titles = Object.fromEntries((config.layers || []).map((l) => [l.id, l]));
+  const layerTitle = (layer) => {
+    const l = titles[layer];
+    if (!l) return layer;
+    return getLang() === 'zh' ? l.title_zh : l.title_en;
+  };
+
+  const queryables = {};
+  await Promise.all(LAYERS.map(async (layer) => {
+    try {
+      queryables[layer] = await fetchQueryables(layer);
+    } catch {
+      queryables[layer] = null; // labels fall back to the field name
+    }
+  }));
+
+  let tilejson = null;
+  try {
+    const res = await fetch('/tiles/atlas.json');
+    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+    tilejson = await res.json();
+  } catch (e) {
+    showBanner(t('error.tiles', { msg: e.message }));
+    app.errors.push(String(e));
+  }
+  const minzooms = Object.fromEntries((tilejson?.vector_layers || []).map((l) => [l.id, l.minzoom ?? 0]));
+
+  const bounds = config.bounds;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style: buildStyle({ tilejsonUrl: new URL('/tiles/atlas.json', window.location.href).href, basemap: config.basemap }),
+    bounds: bounds ? [[bounds[0], bounds[1]], [bounds[2], bounds[3]]] : undefined,
+    fitBoundsOptions: { padding: 20 },
+    center: bounds ? undefined : [105.44, 28.91],
+    zoom: bounds ? undefined : 12,
+    maxZoom: 20,
+    attributionControl: { compact: false },
+    // Keeps the drawn frame readable, for screenshots and (with the coverage workspace) PNG export.
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+  });
+  app.map = map;
+  installImages(map);
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-left');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-left');
+  map.on('error', (e) => {
+    const msg = e.error?.message || String(e.error || e);
+    app.errors.push(msg);
+    console.warn('map error:', msg);
+  });
+
+  // Coordinates under the cursor.
+  const coords = $('#coords');
+  coords.textContent = t('coords.none');
+  let lastLngLat = null;
+  const showCoords = () => {
+    coords.textContent = lastLngLat
+      ? t('coords.label', { lon: lastLngLat.lng.toFixed(6), lat: lastLngLat.lat.toFixed(6) })
+      : t('coords.none');
+  };
+  map.on('mousemove', (e) => {
+    lastLngLat = e.lngLat;
+    showCoords();
+  });
+  map.getCanvas().addEventListener('mouseleave', () => {
+    lastLngLat = null;
+    showCoords();
+  });
+  onLangChange(showCoords);
+
+  // Selection outline (the exact geometry from the OGC item).
+  const setSelection = (feature) => {
+    const src = map.getSource('selection');
+    if (src) src.setData({ type: 'FeatureCollection', features: feature ? [feature] : [] });
+  };
+
+  const fitTo = (bbox, maxZoom = 17) => {
+    if (!bbox) return;
+    // Keep clear of the panels floating over the right of the map when there is room.
+    const { width } = map.getContainer().getBoundingClientRect();
+    const right = width > 900 ? 400 : 40;
+    map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: { top: 50, bottom: 50, left: 50, right }, maxZoom, duration: 600 });
+  };
+
+  const panel = createFeaturePanel({
+    el: $('#feature-panel'),
+    layerTitle,
+    queryables,
+    onZoom: (f) => fitTo(geometryBbox(f.geometry)),
+    onClose: () => setSelection(null),
+  });
+
+  async function openFeature(layer, id) {
+    const f = await panel.show(layer, id);
+    setSelection(f);
+    return f;
+  }
+  app.openFeature = openFeature;
+
+  const layers = createLayerPanel({
+    el: $('#layer-list'),
+    layerTitle,
+    minzoom: (layer) => minzooms[layer] ?? 0,
+    onToggle: (layer, on) => {
+      for (const id of app.layerIds[layer] || []) {
+        if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+      }
+      labels.refresh();
+    },
+  });
+
+  const labels = installAreaLabels(map, { isVisible: layers.isVisible });
+
+  createSearch({
+    form: $('#search-form'),
+    input: $('#search-input'),
+    list: $('#search-results'),
+    layerTitle,
+    onSelect: (r) => {
+      fitTo(r.bbox, r.layer === 'streets' || r.layer === 'communities' ? 16 : 17);
+      openFeature(r.layer, r.id);
+    },
+  });
+
+  const zoomTo = createZoomTo({
+    streetSel: $('#zoomto-street'),
+    communitySel: $('#zoomto-community'),
+    gridSel: $('#zoomto-grid'),
+    onZoom: (layer, feature, bbox) => {
+      fitTo(bbox, 17);
+      setSelection(feature);
+      openFeature(layer, feature.id);
+    },
+    onError: (e) => app.errors.push(String(e)),
+  });
+  zoomTo.load();
+
+  createWorkspaces({ tabs: [...document.querySelectorAll('[data-ws]')], panel: $('#workspace-panel') });
+
+  // Click: the topmost clickable feature under the pointer.
+  const { interactive } = layerIndex();
+  map.on('click', (e) => {
+    const pad = 3;
+    const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
+    const hits = map.queryRenderedFeatures(box, { layers: interactive.filter((id) => map.getLayer(id)) });
+    const hit = hits[0];
+    if (!hit) {
+      panel.hide();
+      return;
+    }
+    const layer = atlasLayerOf(hit.layer.id);
+    if (layer === 'buildings' && hit.properties && 'count' in hit.properties) {
+      setSelection(null);
+      panel.showCell(hit.properties);
+      return;
+    }
+    if (hit.id === undefined || hit.id === null) return;
+    openFeature(layer, hit.id);
+  });
+  map.on('mousemove', (e) => {
+    const ids = interactive.filter((id) => map.getLayer(id));
+    const over = map.queryRenderedFeatures(e.point, { layers: ids }).length > 0;
+    map.getCanvas().style.cursor = over ? 'pointer' : '';
+  });
+
+  map.on('load', () => {
+    app.ready = true;
+    document.body.dataset.ready = 'true';
+  });
+}
+
+main().catch((e) => {
+  console.error(e);
+  showBanner(String(e));
+});

@@ -1,0 +1,228 @@
+// The feature panel: every attribute of one feature in plain words, fetched from the OGC item
+// endpoint. Labels come from the layer's queryables (title = zh, description = en); enum values
+// are translated, booleans read 是/否 (Yes/No), and codes and ids of related features are shown
+// with the related feature's name.
+
+import { fetchItem, search } from '../api.js';
+import { FIELD_ENUMS, enumLabel } from '../enums.js';
+import { getLang, t, onLangChange } from '../i18n.js';
+
+// Attribute order, as in engine/src/schema.rs (fields, then derived fields); anything else the
+// server sends is listed after these.
+export const FIELD_ORDER = {
+  streets: ['code', 'name'],
+  communities: ['code', 'name', 'street_code', 'kind', 'residents_groups'],
+  grids: ['code', 'name', 'community_code', 'workers', 'locked'],
+  compounds: ['name', 'community_code', 'grid_code', 'households', 'population', 'elderly', 'build_year', 'class',
+    'property_management', 'owners_committee', 'competent_unit', 'three_no', 'missing_flags'],
+  buildings: ['name', 'community_code', 'compound_id', 'grid_code', 'households', 'floors', 'build_year', 'scattered'],
+  stations: ['name', 'kind', 'community_code', 'level', 'floor_area'],
+  service_spaces: ['name', 'community_code', 'services', 'floor_area', 'operating_model', 'level', 'station_id',
+    'capacity', 'opening_hours'],
+};
+
+// Fields naming another feature: (layer, field) → how to find that feature's name.
+const REFERENCES = {
+  street_code: { layer: 'streets', by: 'code' },
+  community_code: { layer: 'communities', by: 'code' },
+  grid_code: { layer: 'grids', by: 'code' },
+  compound_id: { layer: 'compounds', by: 'id' },
+  station_id: { layer: 'stations', by: 'id' },
+};
+
+const nameCache = new Map();
+
+/** The name of the feature of `layer` whose code (or id) is `value`, or null. */
+async function referencedName(ref, value) {
+  const key = `${ref.layer}:${ref.by}:${value}`;
+  if (!nameCache.has(key)) {
+    const p = (async () => {
+      if (ref.by === 'id') return (await fetchItem(ref.layer, value)).properties?.name ?? null;
+      const { results } = await search(String(value), { limit: 50 });
+      return results.find((r) => r.layer === ref.layer && r.code === String(value))?.name ?? null;
+    })().catch(() => null);
+    nameCache.set(key, p);
+  }
+  return nameCache.get(key);
+}
+
+export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose }) {
+  let current = null; // { kind: 'feature', layer, feature } | { kind: 'cell', props } | { kind: 'loading' | 'error', ... }
+  let request = null;
+
+  function label(layer, field) {
+    if (field === 'version') return t('feature.version');
+    const q = queryables[layer]?.properties?.[field];
+    if (q) return getLang() === 'zh' ? q.title || field : q.description || q.title || field;
+    if (field === 'count') return t('cell.count');
+    return field;
+  }
+
+  function formatValue(layer, field, value) {
+    if (value === null || value === undefined || value === '') return t('feature.empty');
+    if (typeof value === 'boolean') return value ? t('feature.yes') : t('feature.no');
+    const enumName = FIELD_ENUMS[layer]?.[field];
+    if (enumName) {
+      const list = Array.isArray(value) ? value : String(value).split(',').filter(Boolean);
+      return list.map((v) => enumLabel(enumName, v, getLang())).join(getLang() === 'zh' ? '、' : ', ');
+    }
+    if (typeof value === 'number') {
+      // Quantities get digit grouping; years, ids and versions are shown as they are.
+      if (/year|_id$|^id$|version/.test(field)) return String(value);
+      return value.toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en');
+    }
+    if (Array.isArray(value)) return value.join(', ');
+    return String(value);
+  }
+
+  function header(title, subtitle) {
+    const h = document.createElement('header');
+    h.className = 'panel-head';
+    const text = document.createElement('div');
+    const small = document.createElement('div');
+    small.className = 'panel-kicker';
+    small.textContent = subtitle;
+    const h2 = document.createElement('h2');
+    h2.textContent = title;
+    h2.className = 'feature-name';
+    text.append(small, h2);
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'icon-button';
+    close.textContent = '×';
+    close.title = t('feature.close');
+    close.setAttribute('aria-label', t('feature.close'));
+    close.addEventListener('click', () => hide());
+    h.append(text, close);
+    return h;
+  }
+
+  function row(dl, field, name, value) {
+    const dt = document.createElement('dt');
+    dt.textContent = name;
+    const dd = document.createElement('dd');
+    dd.dataset.field = field;
+    dd.textContent = value;
+    dl.append(dt, dd);
+    return dd;
+  }
+
+  function render() {
+    el.replaceChildren();
+    if (!current) {
+      el.hidden = true;
+      return;
+    }
+    el.hidden = false;
+    if (current.kind === 'loading') {
+      el.append(header(t('feature.loading'), layerTitle(current.layer)));
+      return;
+    }
+    if (current.kind === 'error') {
+      el.append(header(layerTitle(current.layer), layerTitle(current.layer)));
+      const p = document.createElement('p');
+      p.className = 'error';
+      p.textContent = t('feature.error', { msg: current.message });
+      el.append(p);
+      return;
+    }
+    if (current.kind === 'cell') {
+      el.append(header(t('cell.title'), layerTitle('buildings')));
+      const p = document.createElement('p');
+      p.textContent = t('cell.text', { count: current.props.count, households: current.props.households });
+      const dl = document.createElement('dl');
+      dl.className = 'attributes';
+      row(dl, 'count', t('cell.count'), formatValue('buildings', 'count', current.props.count));
+      row(dl, 'households', label('buildings', 'households'), formatValue('buildings', 'households', current.props.households));
+      el.append(p, dl);
+      return;
+    }
+    const { layer, feature } = current;
+    const props = feature.properties || {};
+    el.dataset.layer = layer;
+    el.dataset.id = String(feature.id);
+    el.append(header(props.name || props.code || `#${feature.id}`, layerTitle(layer)));
+
+    const badges = document.createElement('div');
+    badges.className = 'badges';
+    if (props.three_no === true) badges.append(badge(t('feature.three_no.badge'), 'badge-three-no'));
+    else if (props.missing_flags > 0) badges.append(badge(t('feature.missing.badge', { n: props.missing_flags }), 'badge-missing'));
+    if (props.scattered === true) badges.append(badge(t('feature.scattered.badge'), 'badge-scattered'));
+    if (badges.childElementCount) el.append(badges);
+
+    const dl = document.createElement('dl');
+    dl.className = 'attributes';
+    row(dl, 'layer', t('feature.layer'), layerTitle(layer));
+    row(dl, 'id', t('feature.id'), String(feature.id));
+    const order = FIELD_ORDER[layer] || [];
+    const fields = [...order.filter((f) => f in props), ...Object.keys(props).filter((f) => !order.includes(f) && f !== 'version')];
+    if ('version' in props) fields.push('version');
+    for (const field of fields) {
+      const value = props[field];
+      const dd = row(dl, field, label(layer, field), formatValue(layer, field, value));
+      const ref = REFERENCES[field];
+      if (ref && value !== null && value !== undefined && value !== '') {
+        const shown = current;
+        referencedName(ref, value).then((name) => {
+          if (name && current === shown) dd.textContent = getLang() === 'zh' ? `${name}（${value}）` : `${name} (${value})`;
+        });
+      }
+    }
+    el.append(dl);
+
+    const actions = document.createElement('div');
+    actions.className = 'panel-actions';
+    const zoom = document.createElement('button');
+    zoom.type = 'button';
+    zoom.textContent = t('feature.zoom');
+    zoom.addEventListener('click', () => onZoom?.(feature));
+    actions.append(zoom);
+    el.append(actions);
+  }
+
+  function badge(text, cls) {
+    const s = document.createElement('span');
+    s.className = `badge ${cls}`;
+    s.textContent = text;
+    return s;
+  }
+
+  /** Fetches and shows feature `id` of `layer`; resolves to the GeoJSON feature (or null on error). */
+  async function show(layer, id) {
+    request?.abort();
+    const ctrl = new AbortController();
+    request = ctrl;
+    current = { kind: 'loading', layer, id };
+    render();
+    try {
+      const feature = await fetchItem(layer, id, { signal: ctrl.signal });
+      if (request !== ctrl) return null;
+      current = { kind: 'feature', layer, feature };
+      render();
+      return feature;
+    } catch (e) {
+      if (e.name === 'AbortError') return null;
+      current = { kind: 'error', layer, message: e.message };
+      render();
+      return null;
+    }
+  }
+
+  function showCell(props) {
+    request?.abort();
+    current = { kind: 'cell', props };
+    render();
+  }
+
+  function hide() {
+    request?.abort();
+    current = null;
+    delete el.dataset.layer;
+    delete el.dataset.id;
+    render();
+    onClose?.();
+  }
+
+  onLangChange(render);
+  return { show, showCell, hide, get current() { return current; } };
+}

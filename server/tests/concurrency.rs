@@ -20,25 +20,56 @@ const EDITORS: usize = 24;
 const WRITES_EACH: usize = 6;
 const FEATURES: usize = 4;
 
-async fn call(app: &Router, method: Method, uri: &str, token: &str, if_match: Option<i64>, body: Option<&Value>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri).header("authorization", format!("Bearer {token}"));
+async fn call(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    if_match: Option<i64>,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
     if let Some(v) = if_match {
         req = req.header("if-match", format!("\"{v}\""));
     }
-    let resp = app.clone().oneshot(req.body(body.map_or_else(Body::empty, |b| Body::from(b.to_string()))).expect("req")).await.expect("resp");
+    let resp = app
+        .clone()
+        .oneshot(
+            req.body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+                .expect("req"),
+        )
+        .await
+        .expect("resp");
     let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 async fn run(store: Box<dyn Store>) {
     let kind = store.kind();
-    load_dataset(store.as_ref(), data::demo_district()).await.expect("demo");
+    load_dataset(store.as_ref(), data::demo_district())
+        .await
+        .expect("demo");
     common::add_account(store.as_ref(), "editor", "admin", "district").await;
     let atlas = Arc::new(Atlas::open(store).await.expect("atlas"));
     let app = app(AppState::new(atlas.clone(), Config::default()));
     let token = common::sign_in(&app, "editor").await;
-    let ids: Vec<i64> = atlas.snapshot().data.stations.iter().take(FEATURES).map(|s| s.id).collect();
+    let ids: Vec<i64> = atlas
+        .snapshot()
+        .data
+        .stations
+        .iter()
+        .take(FEATURES)
+        .map(|s| s.id)
+        .collect();
 
     let mut tasks = Vec::new();
     for editor in 0..EDITORS {
@@ -55,9 +86,14 @@ async fn run(store: Box<dyn Store>) {
                 let mut next = current.clone();
                 let name = format!("编辑{editor}-{i}");
                 next["properties"]["name"] = Value::from(name.clone());
-                let (s, reply) = call(&app, Method::PUT, &uri, &token, Some(version), Some(&next)).await;
+                let (s, reply) =
+                    call(&app, Method::PUT, &uri, &token, Some(version), Some(&next)).await;
                 match s {
-                    StatusCode::OK => accepted.push((id, reply["properties"]["version"].as_i64().expect("v"), name)),
+                    StatusCode::OK => accepted.push((
+                        id,
+                        reply["properties"]["version"].as_i64().expect("v"),
+                        name,
+                    )),
                     StatusCode::CONFLICT => conflicts += 1,
                     other => panic!("a write either commits or gets 409, got {other}: {reply}"),
                 }
@@ -72,7 +108,11 @@ async fn run(store: Box<dyn Store>) {
         accepted.extend(a);
         conflicts += c;
     }
-    assert_eq!(accepted.len() + conflicts, EDITORS * WRITES_EACH, "{kind}: every write answered");
+    assert_eq!(
+        accepted.len() + conflicts,
+        EDITORS * WRITES_EACH,
+        "{kind}: every write answered"
+    );
     assert!(conflicts > 0, "{kind}: overlapping editors do conflict");
 
     let snap = atlas.snapshot();
@@ -85,15 +125,48 @@ async fn run(store: Box<dyn Store>) {
         let mut writes = by_feature.remove(id).unwrap_or_default();
         writes.sort();
         let versions: Vec<i64> = writes.iter().map(|w| w.0).collect();
-        assert_eq!(versions, (2..2 + writes.len() as i64).collect::<Vec<_>>(), "{kind}: station {id}: accepted writes form an unbroken version chain");
+        assert_eq!(
+            versions,
+            (2..2 + writes.len() as i64).collect::<Vec<_>>(),
+            "{kind}: station {id}: accepted writes form an unbroken version chain"
+        );
         let last = writes.last().expect("at least one accepted write");
-        let in_memory = snap.data.stations.iter().find(|s| s.id == *id).expect("station");
-        let on_disk = stored.stations.iter().find(|s| s.id == *id).expect("station");
-        assert_eq!((in_memory.version, in_memory.name.as_str()), (last.0, last.1.as_str()), "{kind}: the last accepted write wins");
-        assert_eq!(on_disk, in_memory, "{kind}: the store holds what the map shows");
-        let audit = atlas.store().audit(&AuditQuery { layer: Some(engine::Layer::Stations), feature_id: Some(*id), limit: 1000, ..AuditQuery::default() }).await.expect("audit");
+        let in_memory = snap
+            .data
+            .stations
+            .iter()
+            .find(|s| s.id == *id)
+            .expect("station");
+        let on_disk = stored
+            .stations
+            .iter()
+            .find(|s| s.id == *id)
+            .expect("station");
+        assert_eq!(
+            (in_memory.version, in_memory.name.as_str()),
+            (last.0, last.1.as_str()),
+            "{kind}: the last accepted write wins"
+        );
+        assert_eq!(
+            on_disk, in_memory,
+            "{kind}: the store holds what the map shows"
+        );
+        let audit = atlas
+            .store()
+            .audit(&AuditQuery {
+                layer: Some(engine::Layer::Stations),
+                feature_id: Some(*id),
+                limit: 1000,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
         let edits: Vec<_> = audit.iter().filter(|e| e.operation == "edit").collect();
-        assert_eq!(edits.len(), writes.len(), "{kind}: one audit entry per accepted write, none for refused ones");
+        assert_eq!(
+            edits.len(),
+            writes.len(),
+            "{kind}: one audit entry per accepted write, none for refused ones"
+        );
     }
 }
 

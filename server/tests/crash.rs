@@ -1,0 +1,316 @@
+//! Crash safety: the `gridatlas` process is killed with SIGKILL at random moments during imports
+//! and during edits through the API, on both stores, many times. After each kill the store holds
+//! the state before or after the operation — never a mix — and the audit log matches it.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use engine::{Feature, Layer};
+use gridatlas_server::store::{self, AuditQuery};
+use rand::{Rng, SeedableRng};
+
+const ROUNDS: usize = 6;
+
+fn gridatlas() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gridatlas"));
+    c.env_remove("DATABASE_URL")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+fn sigkill(child: &mut Child) {
+    // Child::kill sends SIGKILL on Unix.
+    child.kill().ok();
+    child.wait().ok();
+}
+
+/// A GeoJSON file of `n` new scattered buildings in 龙南社区 (one import operation).
+fn import_file(dir: &Path, n: usize, round: usize) -> String {
+    let demo = data::demo_district();
+    let b = demo
+        .buildings
+        .iter()
+        .find(|b| b.community_code == "510504003004" && b.scattered())
+        .expect("scattered building")
+        .clone();
+    let features: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut f = b.clone();
+            f.id = 0;
+            f.name = Some(format!("崩溃测试{round}-{i}"));
+            serde_json::to_value(Feature::Building(f).to_geojson()).expect("json")
+        })
+        .map(|mut v| {
+            v.as_object_mut().map(|o| o.remove("id"));
+            v
+        })
+        .collect();
+    let path = dir.join(format!("buildings-{round}.geojson"));
+    std::fs::write(
+        &path,
+        serde_json::json!({ "type": "FeatureCollection", "features": features }).to_string(),
+    )
+    .expect("write");
+    path.display().to_string()
+}
+
+/// Buildings of a crash round, and the audit entries of imports.
+async fn observe(location: &str, round: usize) -> (usize, usize, i64) {
+    let s = store::open(location).await.expect("reopen after the kill");
+    let (version, data) = s.load().await.expect("load");
+    let prefix = format!("崩溃测试{round}-");
+    let n = data
+        .buildings
+        .iter()
+        .filter(|b| b.name.as_deref().is_some_and(|x| x.starts_with(&prefix)))
+        .count();
+    let audits = s
+        .audit(&AuditQuery {
+            layer: Some(Layer::Buildings),
+            limit: 100_000,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit");
+    let imported_entries = audits
+        .iter()
+        .filter(|e| e.operation == "import" && e.data_version == version && version > 1)
+        .count();
+    s.close().await;
+    (n, imported_entries, version)
+}
+
+async fn imports_killed_at_random(location: &str, dir: &Path, seed: u64) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = 2_000;
+    let (mut complete, mut nothing) = (0, 0);
+    for round in 0..ROUNDS {
+        let file = import_file(dir, n, round);
+        let (_, _, before) = observe(location, round).await;
+        let mut child = gridatlas()
+            .args(["import", "--store", location, "--layer", "buildings", &file])
+            .spawn()
+            .expect("import");
+        std::thread::sleep(Duration::from_millis(rng.random_range(50..1_500)));
+        sigkill(&mut child);
+        let (found, entries, after) = observe(location, round).await;
+        if found == 0 {
+            assert_eq!(
+                after, before,
+                "{location}: nothing imported, data version unchanged"
+            );
+            nothing += 1;
+        } else {
+            assert_eq!(
+                found, n,
+                "{location} round {round}: all {n} buildings or none, never {found}"
+            );
+            assert_eq!(
+                after,
+                before + 1,
+                "{location}: one import, one data version"
+            );
+            assert!(
+                entries > 0,
+                "{location}: the completed import is in the audit log"
+            );
+            complete += 1;
+        }
+    }
+    eprintln!(
+        "{location}: imports killed {ROUNDS} times: {complete} complete, {nothing} rolled back"
+    );
+}
+
+fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    // The server may already be dead: that is the point of the test.
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok();
+    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nContent-Type: application/json\r\n", body.len());
+    if let Some(t) = token {
+        head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).ok();
+    s.write_all(body.as_bytes()).ok();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).ok();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        text.split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_owned())
+            .unwrap_or_default(),
+    )
+}
+
+fn serve(location: &str) -> (Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = gridatlas()
+        .args([
+            "serve",
+            "--store",
+            location,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--web-dir",
+            "/nonexistent",
+        ])
+        .spawn()
+        .expect("serve");
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    (child, port)
+}
+
+async fn edits_killed_at_random(location: &str, seed: u64) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let s = store::open(location).await.expect("store");
+    common::add_account(s.as_ref(), "crash", "admin", "district").await;
+    let (_, data) = s.load().await.expect("load");
+    s.close().await;
+    let target = data
+        .compounds
+        .iter()
+        .find(|c| c.community_code == "510504003004")
+        .expect("compound")
+        .id;
+    let (mut committed, mut lost) = (0, 0);
+    for round in 0..ROUNDS {
+        let (mut child, port) = serve(location);
+        let login =
+            serde_json::json!({ "name": "crash", "password": common::PASSWORD }).to_string();
+        let (status, body) = request(port, "POST", "/api/session", None, &[], &login);
+        assert_eq!(status, 200, "{body}");
+        let token = serde_json::from_str::<serde_json::Value>(&body).expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let (_, body) = request(
+            port,
+            "GET",
+            &format!("/ogc/collections/compounds/items/{target}"),
+            None,
+            &[],
+            "",
+        );
+        let mut f: serde_json::Value = serde_json::from_str(&body).expect("feature");
+        let version = f["properties"]["version"].as_i64().expect("version");
+        let households = f["properties"]["households"].as_i64().expect("households");
+        f["properties"]["name"] = serde_json::json!(format!("编辑轮次{round}"));
+        f["properties"]["households"] = serde_json::json!(households + 1);
+        let body = f.to_string();
+        let uri = format!("/ogc/collections/compounds/items/{target}");
+        let etag = format!("\"{version}\"");
+        let writer = std::thread::spawn({
+            let token = token.clone();
+            move || {
+                request(
+                    port,
+                    "PUT",
+                    &uri,
+                    Some(&token),
+                    &[("If-Match", &etag)],
+                    &body,
+                )
+            }
+        });
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
+        sigkill(&mut child);
+        writer.join().ok();
+
+        let s = store::open(location).await.expect("reopen after the kill");
+        let (_, after) = s.load().await.expect("load");
+        let c = after
+            .compounds
+            .iter()
+            .find(|c| c.id == target)
+            .expect("compound");
+        let audit = s
+            .audit(&AuditQuery {
+                layer: Some(Layer::Compounds),
+                feature_id: Some(target),
+                limit: 1000,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        let edits = audit.iter().filter(|e| e.operation == "edit").count() as i64;
+        s.close().await;
+        if c.version == version {
+            lost += 1;
+            assert_eq!(
+                (
+                    c.households,
+                    c.name.starts_with("编辑轮次") && c.name == format!("编辑轮次{round}")
+                ),
+                (households, false),
+                "{location}: before, untouched"
+            );
+        } else {
+            committed += 1;
+            assert_eq!(c.version, version + 1, "{location}: one edit");
+            assert_eq!(
+                (c.households, c.name.clone()),
+                (households + 1, format!("编辑轮次{round}")),
+                "{location}: after, whole"
+            );
+        }
+        assert_eq!(
+            edits,
+            c.version - 1,
+            "{location}: the audit log holds exactly the committed edits"
+        );
+    }
+    eprintln!("{location}: edits killed {ROUNDS} times: {committed} committed, {lost} not");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_process_mid_import_or_mid_edit_leaves_before_or_after_never_a_mix() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let gpkg = dir.path().join("crash.gpkg").display().to_string();
+    let pg = common::fresh_pg_url().await;
+    for (i, location) in [gpkg.as_str(), pg.as_str()].into_iter().enumerate() {
+        let s = store::open(location).await.expect("store");
+        gridatlas_server::commands::load_dataset(s.as_ref(), data::demo_district())
+            .await
+            .expect("demo");
+        s.close().await;
+        imports_killed_at_random(location, dir.path(), 7 + i as u64).await;
+        edits_killed_at_random(location, 11 + i as u64).await;
+    }
+}

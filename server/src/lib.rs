@@ -6,5 +6,6 @@ pub mod api;
 pub mod atlas;
 pub mod bench;
 pub mod commands;
+pub mod fuzz;
 pub mod io;
 pub mod store;

@@ -2,6 +2,7 @@
 //! PostGIS `ST_AsMVT` on the same synthetic city and the same fixed tile list, cold and warm,
 //! printed side by side with ratios. Figures are printed, never asserted.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -374,4 +375,207 @@ pub async fn coverage(database_url: &str, buildings: usize) -> Result<(), Comman
     );
     atlas.store().close().await;
     Ok(())
+}
+
+/// The load run (`gridatlas bench load`): for `seconds`, `clients` concurrent clients on loopback
+/// mix tile requests (z12–z16 over the demo district), feature pages, coverage queries and
+/// versioned edits against the demo district on a fresh GeoPackage; prints throughput, p50/p99
+/// and every error. Figures are printed, never asserted.
+pub async fn load(seconds: u64, clients: usize) -> Result<(), CommandError> {
+    let dir = std::env::temp_dir().join(format!("gridatlas-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| CommandError::Io(e.to_string()))?;
+    let store = crate::store::gpkg::GeoPackage::open(&dir.join("load.gpkg")).await?;
+    load_dataset(&store, data::demo_district()).await?;
+    crate::commands::add_user(
+        &store,
+        "load",
+        engine::access::Role::Admin,
+        engine::access::Scope::District,
+        false,
+        "load-test-password",
+    )
+    .await?;
+    let atlas = Arc::new(Atlas::open(Box::new(store)).await?);
+    let snapshot = atlas.snapshot();
+    let bounds =
+        tiles::data_bounds(&snapshot).ok_or_else(|| CommandError::Usage("empty".into()))?;
+    let hongxing = snapshot
+        .data
+        .streets
+        .iter()
+        .find(|s| s.code == "510504003")
+        .map(|s| geo::BoundingRect::bounding_rect(&s.geometry))
+        .flatten();
+    let focus = hongxing.map_or(bounds, |r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let mut tile_paths = Vec::new();
+    for z in [12u8, 13, 14, 15, 16] {
+        for t in tile_list(focus, z, 40)? {
+            tile_paths.push(format!("/tiles/atlas/{}/{}/{}.mvt", t.z(), t.x(), t.y()));
+        }
+    }
+    let station_ids: Vec<i64> = snapshot
+        .data
+        .stations
+        .iter()
+        .take(20)
+        .map(|s| s.id)
+        .collect();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| CommandError::Io(e.to_string()))?
+        .port();
+    tokio::spawn(async move {
+        axum::serve(listener, api::app(AppState::new(atlas, Config::default()))).await
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/session"))
+        .json(&serde_json::json!({ "name": "load", "password": "load-test-password" }))
+        .send()
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))?
+        .json()
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut workers = Vec::new();
+    for w in 0..clients {
+        let (client, base, token, tile_paths, ids) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            tile_paths.clone(),
+            station_ids.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let (mut lat, mut errors, mut conflicts) = (
+                HashMap::<&'static str, Vec<Duration>>::new(),
+                Vec::<String>::new(),
+                0usize,
+            );
+            let mut i = w;
+            while Instant::now() < deadline {
+                i += clients;
+                let t0 = Instant::now();
+                let (kind, result) = match i % 10 {
+                    0..=5 => (
+                        "tile",
+                        client
+                            .get(format!("{base}{}", tile_paths[i % tile_paths.len()]))
+                            .send()
+                            .await,
+                    ),
+                    6 => (
+                        "features",
+                        client
+                            .get(format!(
+                                "{base}/ogc/collections/compounds/items?limit=50&offset={}",
+                                (i * 7) % 150
+                            ))
+                            .send()
+                            .await,
+                    ),
+                    7 => (
+                        "coverage",
+                        client
+                            .get(format!(
+                                "{base}/api/coverage?level=community&code=510504003004"
+                            ))
+                            .send()
+                            .await,
+                    ),
+                    8 => (
+                        "search",
+                        client
+                            .get(format!("{base}/api/search?q=%E9%BE%99%E5%8D%97"))
+                            .send()
+                            .await,
+                    ),
+                    _ => {
+                        let id = ids[i % ids.len()];
+                        let url = format!("{base}/ogc/collections/stations/items/{id}");
+                        let current: serde_json::Value = match client.get(&url).send().await {
+                            Ok(r) => r.json().await.unwrap_or_default(),
+                            Err(e) => {
+                                errors.push(e.to_string());
+                                continue;
+                            }
+                        };
+                        let version = current["properties"]["version"].as_i64().unwrap_or(1);
+                        let mut next = current.clone();
+                        next["properties"]["name"] = serde_json::json!(format!("压测{i}"));
+                        (
+                            "edit",
+                            client
+                                .put(&url)
+                                .bearer_auth(&token)
+                                .header("if-match", format!("\"{version}\""))
+                                .json(&next)
+                                .send()
+                                .await,
+                        )
+                    }
+                };
+                match result {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        lat.entry(kind).or_default().push(t0.elapsed());
+                    }
+                    Ok(r) if r.status() == reqwest::StatusCode::CONFLICT => conflicts += 1,
+                    Ok(r) => errors.push(format!("{kind}: HTTP {}", r.status())),
+                    Err(e) => errors.push(format!("{kind}: {e}")),
+                }
+            }
+            (lat, errors, conflicts)
+        }));
+    }
+    let mut all: HashMap<&'static str, Vec<Duration>> = HashMap::new();
+    let (mut errors, mut conflicts) = (Vec::new(), 0);
+    for w in workers {
+        let (lat, e, c) = w.await.map_err(|e| CommandError::Io(e.to_string()))?;
+        for (k, v) in lat {
+            all.entry(k).or_default().extend(v);
+        }
+        errors.extend(e);
+        conflicts += c;
+    }
+    println!(
+        "load run: {seconds} s, {clients} clients on loopback, demo district on the embedded store"
+    );
+    println!(
+        "{:<10} {:>9} {:>10} {:>9} {:>9}",
+        "request", "count", "per s", "p50 ms", "p99 ms"
+    );
+    let mut total = 0;
+    let mut kinds: Vec<_> = all.into_iter().collect();
+    kinds.sort_by_key(|(k, _)| *k);
+    for (kind, v) in kinds {
+        total += v.len();
+        let p = summarize(v.clone(), &[], Duration::from_secs(seconds));
+        println!(
+            "{kind:<10} {:>9} {:>10.1} {:>9.2} {:>9.2}",
+            v.len(),
+            p.tiles_per_s,
+            p.p50_ms,
+            p.p99_ms
+        );
+    }
+    println!("total {total} requests ({:.0}/s), {conflicts} edits refused with 409 (expected under contention), {} errors", total as f64 / seconds as f64, errors.len());
+    for e in errors.iter().take(10) {
+        println!("  error: {e}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Io(format!(
+            "{} requests failed",
+            errors.len()
+        )))
+    }
 }

@@ -154,6 +154,15 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         scale: usize,
     },
+    /// A load run on loopback: tiles, feature pages, coverage, search and edits together.
+    Load {
+        /// How long to run, in seconds.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+    },
     /// Full coverage recompute in the engine against PostGIS KNN on the same synthetic city.
     Coverage {
         /// An empty PostGIS database to load the city into.
@@ -360,6 +369,9 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             }
             Ok(())
         }
+        Command::Bench {
+            which: Bench::Load { seconds, clients },
+        } => gridatlas_server::bench::load(seconds, clients).await,
         Command::Bench {
             which:
                 Bench::Coverage {

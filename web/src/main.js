@@ -14,6 +14,7 @@ import { atlasLayerOf, buildStyle, layerIndex } from './mapstyle.js';
 import { createFeaturePanel } from './ui/featurePanel.js';
 import { createLayerPanel } from './ui/layerPanel.js';
 import { createSearch } from './ui/search.js';
+import { createAnalysis } from './ui/analysis.js';
 import { createWorkspaces } from './ui/workspaces.js';
 import { createZoomTo } from './ui/zoomTo.js';
 
@@ -187,7 +188,14 @@ async function main() {
   });
   zoomTo.load();
 
-  createWorkspaces({ tabs: [...document.querySelectorAll('[data-ws]')], panel: $('#workspace-panel') });
+  const analysis = createAnalysis({ map, fitTo, openFeature, app });
+  app.analysis = analysis;
+  app.workspaces = createWorkspaces({
+    tabs: [...document.querySelectorAll('[data-ws]')],
+    panel: $('#workspace-panel'),
+    renderers: { underserved: analysis.renderUnderserved, coverage: analysis.renderCoverage },
+    onChange: (ws) => analysis.setWorkspaceLayers(ws),
+  });
 
   // Click: the topmost clickable feature under the pointer.
   const { interactive } = layerIndex();

@@ -1,12 +1,12 @@
 // The workspace switcher: 一张图 (the map), 网格规划 (grid planning), 薄弱小区 (underserved
-// compounds), 覆盖分析 (coverage). The three analysis workspaces are built on the grid-planning and
-// coverage APIs; until the server offers them, each says so plainly and shows no sample data.
+// compounds), 覆盖分析 (coverage). 薄弱小区 and 覆盖分析 are drawn by ./analysis.js (passed in as
+// `renderers`); 网格规划 waits for the grid-planning API and says so plainly, with no sample data.
 
 import { t, onLangChange } from '../i18n.js';
 
 export const WORKSPACES = ['map', 'planning', 'underserved', 'coverage'];
 
-export function createWorkspaces({ tabs, panel, onChange }) {
+export function createWorkspaces({ tabs, panel, onChange, renderers = {} }) {
   let current = 'map';
 
   function render() {
@@ -25,7 +25,7 @@ export function createWorkspaces({ tabs, panel, onChange }) {
     const text = document.createElement('div');
     const kicker = document.createElement('div');
     kicker.className = 'panel-kicker';
-    kicker.textContent = t('ws.pending.title');
+    kicker.textContent = renderers[current] ? t('ws.analysis') : t('ws.pending.title');
     const h2 = document.createElement('h2');
     h2.textContent = t(`ws.${current}`);
     text.append(kicker, h2);
@@ -36,6 +36,13 @@ export function createWorkspaces({ tabs, panel, onChange }) {
     close.title = t('feature.close');
     close.addEventListener('click', () => select('map'));
     head.append(text, close);
+    if (renderers[current]) {
+      const body = document.createElement('div');
+      body.className = 'ws-body';
+      panel.append(head, body);
+      renderers[current](body);
+      return;
+    }
     const what = document.createElement('p');
     what.textContent = t(`ws.${current}.pending`);
     const note = document.createElement('p');

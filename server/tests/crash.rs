@@ -61,8 +61,38 @@ fn import_file(dir: &Path, n: usize, round: usize) -> String {
     path.display().to_string()
 }
 
+/// A killed process's PostgreSQL backends may still be finishing a COMMIT the process sent before
+/// it died. Wait until they are gone, so the test reads the database at rest rather than catching
+/// a commit landing between two of its reads.
+async fn settle(location: &str) {
+    if !location.starts_with("postgres") {
+        return;
+    }
+    let pool = sqlx::PgPool::connect(location).await.expect("connect");
+    let start = Instant::now();
+    loop {
+        let others: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("pg_stat_activity");
+        if others == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{location}: backends of the killed process still running after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    pool.close().await;
+}
+
 /// Buildings of a crash round, and the audit entries of imports.
 async fn observe(location: &str, round: usize) -> (usize, usize, i64) {
+    settle(location).await;
     let s = store::open(location).await.expect("reopen after the kill");
     let (version, data) = s.load().await.expect("load");
     let prefix = format!("崩溃测试{round}-");
@@ -253,6 +283,7 @@ async fn edits_killed_at_random(location: &str, seed: u64) {
         sigkill(&mut child);
         writer.join().ok();
 
+        settle(location).await;
         let s = store::open(location).await.expect("reopen after the kill");
         let (_, after) = s.load().await.expect("load");
         let c = after

@@ -9,6 +9,7 @@ pub mod crs;
 pub mod feature;
 pub mod integrity;
 pub mod model;
+pub mod planning;
 pub mod schema;
 pub mod snapshot;
 

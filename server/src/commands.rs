@@ -123,6 +123,7 @@ async fn import_into(
     let op = Operation {
         kind: OperationKind::Import,
         changes: features.into_iter().map(Change::Upsert).collect(),
+        publishes: None,
     };
     if dry_run {
         atlas.check(&op).await.map_err(CommandError::from_atlas)?;
@@ -168,6 +169,7 @@ pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, Comma
     let op = Operation {
         kind: OperationKind::Import,
         changes: data.features().map(Change::Upsert).collect(),
+        publishes: None,
     };
     Ok(store.commit(&op, &cli_actor()).await?.data_version)
 }
@@ -260,6 +262,7 @@ pub async fn export(
             let op = Operation {
                 kind: OperationKind::Import,
                 changes: features.into_iter().map(Change::Upsert).collect(),
+                publishes: None,
             };
             target.commit(&op, &cli_actor()).await?;
             target.close().await;

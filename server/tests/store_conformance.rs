@@ -13,6 +13,7 @@ fn edit(changes: Vec<Change>) -> Operation {
     Operation {
         kind: OperationKind::Edit,
         changes,
+        publishes: None,
     }
 }
 

@@ -19,6 +19,13 @@ pub enum ApiError {
     Conflict(String),
     PreconditionRequired(String),
     Invalid(Vec<Problem>),
+    /// A planning operation that cannot be applied (422 `invalid_operation`).
+    InvalidOperation(String),
+    /// A plan that breaks grid rules, with the violations (422 `invalid_plan`).
+    InvalidPlan {
+        message: String,
+        violations: serde_json::Value,
+    },
     Internal(String),
 }
 
@@ -34,6 +41,10 @@ impl ApiError {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }
             ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_feature"),
+            ApiError::InvalidOperation(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid_operation")
+            }
+            ApiError::InvalidPlan { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_plan"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -53,7 +64,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict { .. } => ApiError::Conflict(e.to_string()),
-            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::NotFound { .. } | StoreError::DraftNotFound(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            StoreError::DraftConflict { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Integrity(m) => ApiError::Invalid(vec![Problem::new("feature", m)]),
             other => ApiError::Internal(other.to_string()),
         }
@@ -76,7 +90,12 @@ impl IntoResponse for ApiError {
                 tracing::error!(%detail, "internal error");
                 json!({ "code": code, "message": "internal error; the details are in the server log" })
             }
+            ApiError::InvalidPlan {
+                message,
+                violations,
+            } => json!({ "code": code, "message": message, "violations": violations }),
             ApiError::BadRequest(m)
+            | ApiError::InvalidOperation(m)
             | ApiError::Unauthorized(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)

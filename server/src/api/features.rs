@@ -394,6 +394,7 @@ pub async fn create(
             Operation {
                 kind: OperationKind::Edit,
                 changes: vec![Change::Upsert(f)],
+                publishes: None,
             },
             &editor.actor,
         )
@@ -464,6 +465,7 @@ pub async fn replace(
                     feature: f,
                     expected_version: expected,
                 }],
+                publishes: None,
             },
             &editor.actor,
         )
@@ -501,6 +503,7 @@ pub async fn delete(
                     id,
                     expected_version: Some(expected),
                 }],
+                publishes: None,
             },
             &editor.actor,
         )

@@ -6,6 +6,7 @@ pub mod error;
 pub mod features;
 mod lookup;
 mod openapi;
+pub mod planning;
 mod tiles;
 
 use std::path::PathBuf;
@@ -15,7 +16,7 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::Method;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Layer;
 use serde::Deserialize;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub sessions: Arc<crate::accounts::Sessions>,
     /// Coverage of the latest snapshot.
     pub coverage: Arc<coverage::CoverageCache>,
+    /// Grid-planning contexts (units and tessellations) of recent communities.
+    pub planning: Arc<planning::PlanningCache>,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             tiles: Arc::new(::tiles::TileCache::default()),
             sessions: Arc::new(crate::accounts::Sessions::default()),
             coverage: Arc::new(coverage::CoverageCache::default()),
+            planning: Arc::new(planning::PlanningCache::default()),
         }
     }
 }
@@ -105,6 +109,34 @@ pub fn app(state: AppState) -> Router {
         .route("/api/heatmap", get(coverage::heatmap))
         .route("/api/siting", get(coverage::siting))
         .route("/api/config", get(lookup::config))
+        .route("/api/planning/communities/{code}", get(planning::current))
+        .route(
+            "/api/planning/communities/{code}/partition",
+            post(planning::community_partition),
+        )
+        .route(
+            "/api/planning/communities/{code}/clusters",
+            get(planning::clusters),
+        )
+        .route(
+            "/api/planning/drafts",
+            get(planning::list_drafts).post(planning::create_draft),
+        )
+        .route(
+            "/api/planning/drafts/{id}",
+            get(planning::get_draft)
+                .put(planning::replace_draft)
+                .delete(planning::delete_draft),
+        )
+        .route(
+            "/api/planning/drafts/{id}/operations",
+            post(planning::operate),
+        )
+        .route(
+            "/api/planning/drafts/{id}/proposal",
+            post(planning::draft_proposal),
+        )
+        .route("/api/planning/drafts/{id}/publish", post(planning::publish))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{set}/{z}/{x}/{y}", get(tiles::tile))
         .nest("/ogc", ogc)

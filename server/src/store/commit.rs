@@ -45,6 +45,15 @@ pub trait Tx: Send {
         data_version: i64,
         entries: &[NewAudit],
     ) -> Result<(), StoreError>;
+    /// Marks a draft published by `actor` at `data_version` if its stored version is still
+    /// `expected_version` and it is not published yet.
+    async fn publish_draft(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        actor: &str,
+        data_version: i64,
+    ) -> Result<(), StoreError>;
 }
 
 fn json(feature: &Feature) -> serde_json::Value {
@@ -236,6 +245,16 @@ pub async fn run(
                 ),
             });
         }
+    }
+    if let Some(p) = &operation.publishes {
+        tx.publish_draft(p.id, p.expected_version, &actor.name, data_version)
+            .await?;
+        audit.push(NewAudit {
+            layer: None,
+            feature_id: None,
+            before: None,
+            after: Some(p.summary.clone()),
+        });
     }
     tx.audit(operation.kind.name(), &actor.name, data_version, &audit)
         .await?;

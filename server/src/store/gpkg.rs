@@ -20,17 +20,25 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
-use super::{Account, Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+use super::{
+    draft_refusal, now_utc, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord,
+    Operation, Store, StoreError,
+};
 
 /// "GPKG" as the SQLite application id.
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 2;
+const ATLAS_SCHEMA_VERSION: i64 = 3;
 
 /// Tables added in atlas schema version 2.
 const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
+
+/// Tables added in atlas schema version 3: grid-planning drafts (an attributes table).
+const PLAN_DRAFTS_DDL: &str = "CREATE TABLE plan_drafts (id INTEGER PRIMARY KEY AUTOINCREMENT, community_code TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')), version INTEGER NOT NULL DEFAULT 1, author TEXT NOT NULL, updated_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, published_data_version INTEGER, body TEXT NOT NULL);
+CREATE INDEX plan_drafts_community_idx ON plan_drafts (community_code, id);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('plan_drafts', 'attributes', 'plan_drafts', '网格方案草案 Grid-planning drafts');";
 
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 
@@ -178,24 +186,28 @@ impl GeoPackage {
                 sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'schema_version'")
                     .fetch_optional(&self.pool)
                     .await?;
-            return match version {
-                Some(ATLAS_SCHEMA_VERSION) => Ok(()),
-                Some(1) => {
-                    // Version 1 → 2: accounts.
-                    let mut tx = self.pool.begin().await?;
-                    sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
-                    sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
-                        .bind(ATLAS_SCHEMA_VERSION)
-                        .execute(&mut *tx)
-                        .await?;
-                    tx.commit().await?;
-                    Ok(())
-                }
-                Some(v) => Err(not_atlas(&format!(
-                    "its atlas schema version is {v}, this build reads {ATLAS_SCHEMA_VERSION}"
-                ))),
-                None => Err(not_atlas("atlas_meta has no schema_version")),
+            let Some(version) = version else {
+                return Err(not_atlas("atlas_meta has no schema_version"));
             };
+            if !(1..=ATLAS_SCHEMA_VERSION).contains(&version) {
+                return Err(not_atlas(&format!(
+                    "its atlas schema version is {version}, this build reads {ATLAS_SCHEMA_VERSION}"
+                )));
+            }
+            if version < ATLAS_SCHEMA_VERSION {
+                // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts.
+                let mut tx = self.pool.begin().await?;
+                if version < 2 {
+                    sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
+                }
+                sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
+                sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
+                    .bind(ATLAS_SCHEMA_VERSION)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            return Ok(());
         }
         sqlx::query(&format!("PRAGMA application_id = {GPKG_APPLICATION_ID}"))
             .execute(&self.pool)
@@ -232,6 +244,7 @@ impl GeoPackage {
             .execute(&mut *tx)
             .await?;
         sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
+        sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO atlas_meta VALUES ('schema_version', ?), ('data_version', 0)")
             .bind(ATLAS_SCHEMA_VERSION)
             .execute(&mut *tx)
@@ -470,6 +483,37 @@ impl Tx for GpkgTx<'_> {
         }
         Ok(())
     }
+
+    async fn publish_draft(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        actor: &str,
+        data_version: i64,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE plan_drafts SET status = 'published', version = version + 1, updated_by = ?, \
+             updated_at = ?, published_data_version = ? \
+             WHERE id = ? AND version = ? AND status = 'draft'",
+        )
+        .bind(actor)
+        .bind(now_utc())
+        .bind(data_version)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            return Ok(());
+        }
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, status FROM plan_drafts WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *self.0)
+                .await?;
+        Err(draft_refusal(id, expected_version, row))
+    }
 }
 
 #[async_trait]
@@ -546,6 +590,27 @@ impl Store for GeoPackage {
             .collect()
     }
 
+    async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {
+        self.drafts_impl(community_code).await
+    }
+
+    async fn draft(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
+        self.draft_impl(id).await
+    }
+
+    async fn save_draft(
+        &self,
+        draft: &DraftRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<DraftRecord, StoreError> {
+        self.save_draft_impl(draft, expected_version, actor).await
+    }
+
+    async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
+        self.delete_draft_impl(id, expected_version).await
+    }
+
     async fn close(&self) {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
@@ -615,5 +680,126 @@ impl Store for GeoPackage {
                 })
             })
             .collect()
+    }
+}
+
+const DRAFT_COLUMNS: &str = "id, version, community_code, name, status, author, updated_by, \
+    created_at, updated_at, published_data_version, body";
+
+fn draft_from_row(row: &SqliteRow) -> Result<DraftRecord, StoreError> {
+    let id: i64 = row.try_get(0)?;
+    let body: String = row.try_get(10)?;
+    Ok(DraftRecord {
+        id,
+        version: row.try_get(1)?,
+        community_code: row.try_get(2)?,
+        name: row.try_get(3)?,
+        status: row.try_get(4)?,
+        author: row.try_get(5)?,
+        updated_by: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+        updated_at: row.try_get(8)?,
+        published_data_version: row.try_get(9)?,
+        body: serde_json::from_str(&body)
+            .map_err(|e| StoreError::Integrity(format!("stored draft {id} is unreadable: {e}")))?,
+    })
+}
+
+impl GeoPackage {
+    async fn drafts_impl(
+        &self,
+        community_code: Option<&str>,
+    ) -> Result<Vec<DraftRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE ?1 IS NULL OR community_code = ?1 ORDER BY id DESC"
+        ))
+        .bind(community_code)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(draft_from_row).collect()
+    }
+
+    async fn draft_impl(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(draft_from_row).transpose()
+    }
+
+    async fn save_draft_impl(
+        &self,
+        draft: &DraftRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<DraftRecord, StoreError> {
+        let now = now_utc();
+        let body = draft.body.to_string();
+        let row = match expected_version {
+            None => sqlx::query(&format!(
+                "INSERT INTO plan_drafts (community_code, name, author, updated_by, created_at, updated_at, body) \
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?4, ?5) RETURNING {DRAFT_COLUMNS}"
+            ))
+            .bind(&draft.community_code)
+            .bind(&draft.name)
+            .bind(&actor.name)
+            .bind(&now)
+            .bind(&body)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from_db)?,
+            Some(expected) => {
+                let row = sqlx::query(&format!(
+                    "UPDATE plan_drafts SET name = ?1, body = ?2, updated_by = ?3, updated_at = ?4, \
+                     version = version + 1 WHERE id = ?5 AND version = ?6 AND status = 'draft' \
+                     RETURNING {DRAFT_COLUMNS}"
+                ))
+                .bind(&draft.name)
+                .bind(&body)
+                .bind(&actor.name)
+                .bind(&now)
+                .bind(draft.id)
+                .bind(expected)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::from_db)?;
+                match row {
+                    Some(r) => r,
+                    None => return Err(self.refusal(draft.id, expected).await),
+                }
+            }
+        };
+        draft_from_row(&row)
+    }
+
+    async fn delete_draft_impl(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM plan_drafts WHERE id = ? AND version = ? AND status = 'draft'",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(self.refusal(id, expected_version).await)
+        }
+    }
+
+    async fn refusal(&self, id: i64, expected: i64) -> StoreError {
+        match sqlx::query_as::<_, (i64, String)>(
+            "SELECT version, status FROM plan_drafts WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        {
+            Ok(row) => draft_refusal(id, expected, row),
+            Err(e) => e.into(),
+        }
     }
 }

@@ -104,6 +104,60 @@ impl OperationKind {
 pub struct Operation {
     pub kind: OperationKind,
     pub changes: Vec<Change>,
+    /// The grid-planning draft this operation publishes: marked published in the same
+    /// transaction, so the grids and the draft change together or not at all.
+    pub publishes: Option<DraftPublication>,
+}
+
+impl Operation {
+    /// An operation of `kind` with these changes, publishing no draft.
+    pub fn new(kind: OperationKind, changes: Vec<Change>) -> Self {
+        Operation {
+            kind,
+            changes,
+            publishes: None,
+        }
+    }
+}
+
+/// A draft being published by an operation, and what it changes (for the audit log).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftPublication {
+    pub id: i64,
+    /// The draft's version the publisher saw; another version is a conflict.
+    pub expected_version: i64,
+    /// Written to the audit log as the publication's summary entry.
+    pub summary: serde_json::Value,
+}
+
+/// A saved grid-planning draft 网格方案草案. The store keeps its plan as opaque JSON; the
+/// planning API gives it meaning.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DraftRecord {
+    pub id: i64,
+    /// Grows by one with every saved change (the draft's ETag).
+    pub version: i64,
+    pub community_code: String,
+    pub name: String,
+    /// `draft` or `published`.
+    pub status: String,
+    pub author: String,
+    pub updated_by: String,
+    /// RFC 3339 UTC times.
+    pub created_at: String,
+    pub updated_at: String,
+    /// The data version its publication produced.
+    pub published_data_version: Option<i64>,
+    /// The plan, the plan it started from and its rule options.
+    #[serde(skip)]
+    pub body: serde_json::Value,
+}
+
+/// The time stores write, RFC 3339 UTC with milliseconds.
+pub(crate) fn now_utc() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 /// Above this many changes an operation is audited by one summary entry per layer (counts and
@@ -161,6 +215,15 @@ pub enum StoreError {
     },
     #[error("{layer} {id} does not exist")]
     NotFound { layer: Layer, id: i64 },
+    #[error("draft {id} was changed by someone else: expected version {expected}, stored version {actual}{}", if *.published { " (it has been published)" } else { "" })]
+    DraftConflict {
+        id: i64,
+        expected: i64,
+        actual: i64,
+        published: bool,
+    },
+    #[error("draft {0} does not exist")]
+    DraftNotFound(i64),
     #[error("{0}")]
     Integrity(String),
     #[error("stored {layer} {id} is unreadable: {reason}")]
@@ -211,6 +274,21 @@ pub trait Store: Send + Sync {
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
     /// Every account, by name.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Grid-planning drafts, of one community or all, newest first.
+    async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError>;
+    /// One draft.
+    async fn draft(&self, id: i64) -> Result<Option<DraftRecord>, StoreError>;
+    /// Saves a draft by `actor`: a new one (id assigned, version 1) when `expected_version` is
+    /// `None`, else its name and body if the stored version is still `expected_version` and it
+    /// is not published. Returns the draft as stored.
+    async fn save_draft(
+        &self,
+        draft: &DraftRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<DraftRecord, StoreError>;
+    /// Deletes a draft if its stored version is still `expected_version`.
+    async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError>;
 }
 
 /// Opens the store named by a location: a `postgres://` URL or a GeoPackage file path.
@@ -221,5 +299,18 @@ pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
         Ok(Box::new(
             gpkg::GeoPackage::open(std::path::Path::new(location)).await?,
         ))
+    }
+}
+
+/// Why a draft write matched no row: the draft is gone, or another version or published.
+pub(crate) fn draft_refusal(id: i64, expected: i64, stored: Option<(i64, String)>) -> StoreError {
+    match stored {
+        None => StoreError::DraftNotFound(id),
+        Some((actual, status)) => StoreError::DraftConflict {
+            id,
+            expected,
+            actual,
+            published: status == "published",
+        },
     }
 }

@@ -10,7 +10,10 @@ use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
-use super::{Account, Actor, AuditEntry, AuditQuery, Committed, Operation, Store, StoreError};
+use super::{
+    draft_refusal, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Operation,
+    Store, StoreError,
+};
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -234,6 +237,36 @@ impl Tx for PgTx<'_> {
         }
         Ok(())
     }
+
+    async fn publish_draft(
+        &mut self,
+        id: i64,
+        expected_version: i64,
+        actor: &str,
+        data_version: i64,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE plan_drafts SET status = 'published', version = version + 1, updated_by = $1, \
+             updated_at = now(), published_data_version = $2 \
+             WHERE id = $3 AND version = $4 AND status = 'draft'",
+        )
+        .bind(actor)
+        .bind(data_version)
+        .bind(id)
+        .bind(expected_version)
+        .execute(&mut *self.0)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            return Ok(());
+        }
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, status FROM plan_drafts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.0)
+                .await?;
+        Err(draft_refusal(id, expected_version, row))
+    }
 }
 
 #[async_trait]
@@ -244,6 +277,27 @@ impl Store for PostGis {
 
     fn location(&self) -> String {
         self.location.clone()
+    }
+
+    async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {
+        self.drafts_impl(community_code).await
+    }
+
+    async fn draft(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
+        self.draft_impl(id).await
+    }
+
+    async fn save_draft(
+        &self,
+        draft: &DraftRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<DraftRecord, StoreError> {
+        self.save_draft_impl(draft, expected_version, actor).await
+    }
+
+    async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
+        self.delete_draft_impl(id, expected_version).await
     }
 
     async fn close(&self) {
@@ -380,5 +434,121 @@ impl Store for PostGis {
                 })
             })
             .collect()
+    }
+}
+
+const DRAFT_COLUMNS: &str = "id, version, community_code, name, status, author, updated_by, \
+    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
+    published_data_version, body";
+
+fn draft_from_row(row: &PgRow) -> Result<DraftRecord, StoreError> {
+    Ok(DraftRecord {
+        id: row.try_get(0)?,
+        version: row.try_get(1)?,
+        community_code: row.try_get(2)?,
+        name: row.try_get(3)?,
+        status: row.try_get(4)?,
+        author: row.try_get(5)?,
+        updated_by: row.try_get(6)?,
+        created_at: row.try_get(7)?,
+        updated_at: row.try_get(8)?,
+        published_data_version: row.try_get(9)?,
+        body: row.try_get(10)?,
+    })
+}
+
+impl PostGis {
+    async fn drafts_impl(
+        &self,
+        community_code: Option<&str>,
+    ) -> Result<Vec<DraftRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE $1::text IS NULL OR community_code = $1 ORDER BY id DESC"
+        ))
+        .bind(community_code)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(draft_from_row).collect()
+    }
+
+    async fn draft_impl(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(draft_from_row).transpose()
+    }
+
+    async fn save_draft_impl(
+        &self,
+        draft: &DraftRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<DraftRecord, StoreError> {
+        let row = match expected_version {
+            None => sqlx::query(&format!(
+                "INSERT INTO plan_drafts (community_code, name, author, updated_by, body) \
+                 VALUES ($1, $2, $3, $3, $4) RETURNING {DRAFT_COLUMNS}"
+            ))
+            .bind(&draft.community_code)
+            .bind(&draft.name)
+            .bind(&actor.name)
+            .bind(&draft.body)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(StoreError::from_db)?,
+            Some(expected) => {
+                let row = sqlx::query(&format!(
+                    "UPDATE plan_drafts SET name = $1, body = $2, updated_by = $3, updated_at = now(), \
+                     version = version + 1 WHERE id = $4 AND version = $5 AND status = 'draft' \
+                     RETURNING {DRAFT_COLUMNS}"
+                ))
+                .bind(&draft.name)
+                .bind(&draft.body)
+                .bind(&actor.name)
+                .bind(draft.id)
+                .bind(expected)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(StoreError::from_db)?;
+                match row {
+                    Some(r) => r,
+                    None => return Err(self.refusal(draft.id, expected).await),
+                }
+            }
+        };
+        draft_from_row(&row)
+    }
+
+    async fn delete_draft_impl(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM plan_drafts WHERE id = $1 AND version = $2 AND status = 'draft'",
+        )
+        .bind(id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(self.refusal(id, expected_version).await)
+        }
+    }
+
+    async fn refusal(&self, id: i64, expected: i64) -> StoreError {
+        match sqlx::query_as::<_, (i64, String)>(
+            "SELECT version, status FROM plan_drafts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        {
+            Ok(row) => draft_refusal(id, expected, row),
+            Err(e) => e.into(),
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! Crash safety: the `gridatlas` process is killed with SIGKILL at random moments during imports
-//! and during edits through the API, on both stores, many times. After each kill the store holds
-//! the state before or after the operation — never a mix — and the audit log matches it.
+//! Crash safety: the `gridatlas` process is killed with SIGKILL at random moments during imports,
+//! during edits through the API and during grid-plan publications, on both stores, many times.
+//! After each kill the store holds the state before or after the operation — never a mix — and
+//! the audit log matches it.
 
 mod common;
 
@@ -62,32 +63,44 @@ fn import_file(dir: &Path, n: usize, round: usize) -> String {
 }
 
 /// A killed process's PostgreSQL backends may still be finishing a COMMIT the process sent before
-/// it died. Wait until they are gone, so the test reads the database at rest rather than catching
-/// a commit landing between two of its reads.
+/// it died. Wait until no other backend of the database is busy (an idle one has finished its
+/// transaction), so the test reads the database at rest rather than catching a commit landing
+/// between two of its reads.
 async fn settle(location: &str) {
     if !location.starts_with("postgres") {
         return;
     }
-    let pool = sqlx::PgPool::connect(location).await.expect("connect");
+    use sqlx::Connection as _;
+    // One connection, not a pool: a pool's other connections would count as "others".
+    let mut pool = sqlx::PgConnection::connect(location)
+        .await
+        .expect("connect");
     let start = Instant::now();
     loop {
         let others: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND backend_type = 'client backend' AND state IS DISTINCT FROM 'idle'",
         )
-        .fetch_one(&pool)
+        .fetch_one(&mut pool)
         .await
         .expect("pg_stat_activity");
         if others == 0 {
             break;
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "{location}: backends of the killed process still running after 60 s"
-        );
+        if start.elapsed() > Duration::from_secs(60) {
+            let rows: Vec<(i32, Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+                "SELECT pid, application_name, state, query FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            )
+            .fetch_all(&mut pool)
+            .await
+            .unwrap_or_default();
+            panic!("{location}: backends of the killed process still busy after 60 s: {rows:?}");
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    pool.close().await;
+    pool.close().await.ok();
 }
 
 /// Buildings of a crash round, and the audit entries of imports.
@@ -330,8 +343,168 @@ async fn edits_killed_at_random(location: &str, seed: u64) {
     eprintln!("{location}: edits killed {ROUNDS} times: {committed} committed, {lost} not");
 }
 
+/// The grids of 奥体社区 as (code, workers), and the compounds' grid codes.
+fn aoti_grids(data: &engine::Dataset) -> (Vec<(String, i64)>, Vec<Option<String>>) {
+    let mut grids: Vec<(String, i64)> = data
+        .grids
+        .iter()
+        .filter(|g| g.community_code == "510504003006")
+        .map(|g| (g.code.clone(), g.workers))
+        .collect();
+    grids.sort();
+    let compounds = data
+        .compounds
+        .iter()
+        .filter(|c| c.community_code == "510504003006")
+        .map(|c| c.grid_code.clone())
+        .collect();
+    (grids, compounds)
+}
+
+fn json_of(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// Publishes a redrawn plan of 奥体社区 (every grid with a new number of workers; the first
+/// publication also replaces the drawn grid polygons by tessellated ones) and kills the server at
+/// a random moment of the publication. (Not 龙南社区: the import rounds add thousands of
+/// buildings there.)
+async fn publishes_killed_at_random(location: &str, seed: u64) {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut published, mut not) = (0, 0);
+    for round in 0..ROUNDS {
+        let s = store::open(location).await.expect("store");
+        let (before_version, data) = s.load().await.expect("load");
+        let before = aoti_grids(&data);
+        s.close().await;
+
+        let (mut child, port) = serve(location);
+        let login =
+            serde_json::json!({ "name": "crash", "password": common::PASSWORD }).to_string();
+        let (_, body) = request(port, "POST", "/api/session", None, &[], &login);
+        let token = json_of(&body)["token"].as_str().expect("token").to_owned();
+        let t = Some(token.as_str());
+        let (status, body) = request(
+            port,
+            "POST",
+            "/api/planning/drafts",
+            t,
+            &[],
+            r#"{"community_code": "510504003006"}"#,
+        );
+        assert_eq!(status, 201, "{body}");
+        let id = json_of(&body)["id"].as_i64().expect("id");
+        let (status, body) = request(
+            port,
+            "POST",
+            &format!("/api/planning/drafts/{id}/proposal"),
+            t,
+            &[],
+            "{}",
+        );
+        assert_eq!(status, 200, "{body}");
+        let mut plan = json_of(&body)["plan"].clone();
+        let workers = 2 + round as i64;
+        for g in plan["grids"].as_array_mut().expect("grids") {
+            g["workers"] = serde_json::json!(workers);
+        }
+        let planned: Vec<(String, i64)> = {
+            let mut v: Vec<(String, i64)> = plan["grids"]
+                .as_array()
+                .expect("grids")
+                .iter()
+                .map(|g| (g["code"].as_str().expect("code").to_owned(), workers))
+                .collect();
+            v.sort();
+            v
+        };
+        let (status, body) = request(
+            port,
+            "PUT",
+            &format!("/api/planning/drafts/{id}"),
+            t,
+            &[("If-Match", "\"1\"")],
+            &serde_json::json!({ "plan": plan }).to_string(),
+        );
+        assert_eq!(status, 200, "{body}");
+        let writer = std::thread::spawn({
+            let token = token.clone();
+            move || {
+                request(
+                    port,
+                    "POST",
+                    &format!("/api/planning/drafts/{id}/publish"),
+                    Some(&token),
+                    &[("If-Match", "\"2\"")],
+                    "",
+                )
+            }
+        });
+        std::thread::sleep(Duration::from_micros(rng.random_range(0..400_000)));
+        sigkill(&mut child);
+        writer.join().ok();
+
+        settle(location).await;
+        let s = store::open(location).await.expect("reopen after the kill");
+        let (version, data) = s.load().await.expect("load");
+        let after = aoti_grids(&data);
+        let draft = s
+            .draft(id)
+            .await
+            .expect("draft")
+            .expect("the draft is kept");
+        let entries = s
+            .audit(&AuditQuery {
+                actor: Some("crash".into()),
+                since: None,
+                limit: 100_000,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect("audit");
+        let summary = entries.iter().any(|e| {
+            e.operation == "publish"
+                && e.layer.is_none()
+                && e.after.as_ref().is_some_and(|a| a["draft_id"] == id)
+        });
+        s.close().await;
+        if version == before_version {
+            not += 1;
+            assert_eq!(
+                after, before,
+                "{location} round {round}: the grids as before"
+            );
+            assert_eq!(draft.status, "draft", "{location}: not published");
+            assert!(
+                !summary,
+                "{location}: no audit entry for an unpublished draft"
+            );
+        } else {
+            published += 1;
+            assert_eq!(version, before_version + 1, "{location}: one publication");
+            assert_eq!(
+                after.0, planned,
+                "{location} round {round}: the grids as planned"
+            );
+            assert!(
+                after.1.iter().all(|c| c
+                    .as_ref()
+                    .is_some_and(|c| planned.iter().any(|p| p.0 == *c))),
+                "{location}: every compound in a planned grid"
+            );
+            assert_eq!(
+                draft.status, "published",
+                "{location}: the draft published with them"
+            );
+            assert_eq!(draft.published_data_version, Some(version));
+            assert!(summary, "{location}: the publication is in the audit log");
+        }
+    }
+    eprintln!("{location}: publishes killed {ROUNDS} times: {published} published, {not} not");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killing_the_process_mid_import_or_mid_edit_leaves_before_or_after_never_a_mix() {
+async fn killing_the_process_mid_import_edit_or_publish_leaves_before_or_after_never_a_mix() {
     let dir = tempfile::tempdir().expect("tmp");
     let gpkg = dir.path().join("crash.gpkg").display().to_string();
     let pg = common::fresh_pg_url().await;
@@ -343,5 +516,6 @@ async fn killing_the_process_mid_import_or_mid_edit_leaves_before_or_after_never
         s.close().await;
         imports_killed_at_random(location, dir.path(), 7 + i as u64).await;
         edits_killed_at_random(location, 11 + i as u64).await;
+        publishes_killed_at_random(location, 13 + i as u64).await;
     }
 }

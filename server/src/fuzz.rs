@@ -51,3 +51,19 @@ pub fn feature_body(data: &[u8]) {
         }
     }
 }
+
+/// Arbitrary bytes as the body of a draft's `PUT` (a plan) or of its operations, on 奥体社区
+/// of the demo district: whatever parses is validated, checked against every grid rule, drawn,
+/// diffed and turned into a publication as the API does.
+pub fn plan_body(data: &[u8]) {
+    use std::sync::OnceLock;
+    static DEMO: OnceLock<(engine::Snapshot, crate::api::planning::PlanningCache)> =
+        OnceLock::new();
+    let (snapshot, cache) = DEMO.get_or_init(|| {
+        (
+            engine::Snapshot::new(1, data::demo_district()),
+            crate::api::planning::PlanningCache::default(),
+        )
+    });
+    crate::api::planning::exercise_plan_body(cache, snapshot, data::AOTI_COMMUNITY, data);
+}

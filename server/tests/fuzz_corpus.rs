@@ -26,4 +26,34 @@ fn the_fuzz_corpus_replays_without_a_panic() {
     assert!(replay("import_geojson", gridatlas_server::fuzz::import_geojson) >= 3);
     assert!(replay("import_csv", gridatlas_server::fuzz::import_csv) >= 2);
     assert!(replay("feature_body", gridatlas_server::fuzz::feature_body) >= 2);
+    assert!(replay("plan_body", gridatlas_server::fuzz::plan_body) >= 5);
+}
+
+/// The plan-body entry point really runs the planning code: the corpus's well-formed plan and
+/// operations are accepted (so the replay above exercises rules, polygons and publication), the
+/// broken ones are not.
+#[test]
+fn the_plan_body_entry_accepts_what_the_api_accepts() {
+    let snapshot = engine::Snapshot::new(1, data::demo_district());
+    let cache = gridatlas_server::api::planning::PlanningCache::default();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/plan_body");
+    for (file, accepted) in [
+        ("plan.json", true),
+        ("operations.json", true),
+        ("broken_plan.json", true),
+        ("bogus_split.json", false),
+        ("odd_operations.json", false),
+    ] {
+        let body = std::fs::read(dir.join(file)).expect("corpus file");
+        assert_eq!(
+            gridatlas_server::api::planning::exercise_plan_body(
+                &cache,
+                &snapshot,
+                data::AOTI_COMMUNITY,
+                &body
+            ),
+            accepted,
+            "{file}"
+        );
+    }
 }

@@ -801,31 +801,103 @@ pub async fn replace_draft(
         draft.rules = r;
     }
     if let Some(plan) = req.plan {
-        if plan.community_code != record.community_code {
-            return Err(ApiError::InvalidOperation(format!(
-                "plan.community_code: the draft is of community {}, the plan of {}",
-                record.community_code, plan.community_code
-            )));
-        }
-        if plan.grids.len() > 2_000 {
-            return Err(ApiError::InvalidOperation(format!(
-                "plan.grids: at most 2000 grids, got {}",
-                plan.grids.len()
-            )));
-        }
-        for g in &plan.grids {
-            check_grid_code(&g.code, &record.community_code)?;
-            check_name(&g.name)?;
-            if !(0..=100).contains(&g.workers) {
-                return Err(ApiError::InvalidOperation(format!(
-                    "workers: grid {} needs 0 to 100 grid workers, got {}",
-                    g.code, g.workers
-                )));
-            }
-        }
+        let (snapshot, cache) = (state.atlas.snapshot(), Arc::clone(&state.planning));
+        let community = record.community_code.clone();
+        let plan = blocking(move || {
+            validate_plan(&cache, &snapshot, &plan, &community)?;
+            Ok(plan)
+        })
+        .await?;
         draft.plan = plan;
     }
     save_plan(&state, &editor, record, draft, expected).await
+}
+
+/// A plan put into a draft of `community`: its community, grid count, codes, names, workers and
+/// split compounds (compounds of the community with buildings).
+fn validate_plan(
+    cache: &PlanningCache,
+    snapshot: &Snapshot,
+    plan: &Plan,
+    community: &str,
+) -> Result<(), ApiError> {
+    if plan.community_code != community {
+        return Err(ApiError::InvalidOperation(format!(
+            "plan.community_code: the draft is of community {community}, the plan of {}",
+            plan.community_code
+        )));
+    }
+    if plan.grids.len() > 2_000 {
+        return Err(ApiError::InvalidOperation(format!(
+            "plan.grids: at most 2000 grids, got {}",
+            plan.grids.len()
+        )));
+    }
+    for g in &plan.grids {
+        check_grid_code(&g.code, community)?;
+        check_name(&g.name)?;
+        if !(0..=100).contains(&g.workers) {
+            return Err(ApiError::InvalidOperation(format!(
+                "workers: grid {} needs 0 to 100 grid workers, got {}",
+                g.code, g.workers
+            )));
+        }
+    }
+    let ctx = cache.context(snapshot, community, &plan.split_compounds)?;
+    plan.check_context(&ctx).map_err(planning_error)
+}
+
+/// Runs a request body as a draft's `PUT` plan and as its operations, on `community` of
+/// `snapshot`, through the same validation, rules, polygons and diff as the handlers (for the
+/// fuzzer: errors are fine, panics are not). Returns whether anything was accepted.
+pub fn exercise_plan_body(
+    cache: &PlanningCache,
+    snapshot: &Snapshot,
+    community: &str,
+    body: &[u8],
+) -> bool {
+    let Ok(catalog) = Catalog::from_snapshot(snapshot, community) else {
+        return false;
+    };
+    let current = Plan::current(&catalog);
+    let rules = RuleOptions::default();
+    let view = |plan: &Plan| {
+        cache
+            .context(snapshot, community, &plan.split_compounds)
+            .and_then(|ctx| plan_view(&ctx, plan, &rules))
+            .is_ok()
+    };
+    let mut accepted = false;
+    if let Ok(req) = serde_json::from_slice::<ReplaceDraft>(body) {
+        if let Some(plan) = req
+            .plan
+            .filter(|p| validate_plan(cache, snapshot, p, community).is_ok())
+        {
+            accepted |= view(&plan);
+            if let Ok(ctx) = cache.context(snapshot, community, &plan.split_compounds) {
+                accepted |= publication(&ctx, &plan, &rules).is_ok();
+            }
+        }
+    }
+    let ops: Vec<PlanOperation> = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .take(MAX_OPERATIONS)
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
+        Ok(v) => serde_json::from_value(v).ok().into_iter().collect(),
+        Err(_) => Vec::new(),
+    };
+    if !ops.is_empty() {
+        let mut plan = current;
+        if ops
+            .iter()
+            .all(|op| apply(cache, snapshot, &mut plan, &rules, op).is_ok())
+        {
+            accepted |= view(&plan);
+        }
+    }
+    accepted
 }
 
 /// `DELETE /api/planning/drafts/{id}` (`If-Match`) — discards a draft (published ones stay).

@@ -18,6 +18,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_apt[@]}" >&2
 fi
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+# The independent OpenAPI validator the API tests run the server's document through.
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
 
 eval "$(scripts/postgis-cluster.sh start)"
 export GRIDATLAS_TEST_PG

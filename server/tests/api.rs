@@ -111,6 +111,26 @@ async fn ogc_landing_conformance_and_collections_describe_every_layer() {
     );
     let api = call(&app, Method::GET, "/ogc/api", None, &[]).await;
     assert_eq!(api.body["openapi"], "3.0.3");
+    // An independent validator (openapi-spec-validator, installed by scripts/test.sh) accepts it.
+    let mut check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(sys.stdin))",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 must be installed");
+    std::io::Write::write_all(
+        check.stdin.as_mut().expect("stdin"),
+        api.body.to_string().as_bytes(),
+    )
+    .expect("write");
+    drop(check.stdin.take());
+    assert!(
+        check.wait().expect("validator").success(),
+        "the OpenAPI document is invalid (or openapi-spec-validator is missing: pip install openapi-spec-validator)"
+    );
+    assert!(api.body["paths"]["/api/planning/drafts/{id}/publish"]["post"].is_object());
     assert!(api.body["paths"]["/ogc/collections/compounds/items"]["post"].is_object());
     assert_eq!(
         api.body["components"]["schemas"]["compounds"]["properties"]["properties"]["properties"]

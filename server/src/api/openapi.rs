@@ -20,10 +20,11 @@ pub fn build() -> Value {
     schemas.insert(
         "Error".into(),
         json!({ "type": "object", "required": ["code", "message"], "properties": {
-            "code": { "type": "string", "description": "stable machine code: bad_request, unauthorized, forbidden, not_found, conflict, precondition_required, invalid_feature, internal" },
+            "code": { "type": "string", "description": "stable machine code: bad_request, unauthorized, forbidden, not_found, conflict, precondition_required, invalid_feature, invalid_operation, invalid_plan, internal" },
+            "violations": { "type": "array", "description": "with invalid_plan: the broken grid rules", "items": { "type": "object" } },
             "message": { "type": "string" },
             "problems": { "type": "array", "items": { "type": "object", "properties": {
-                "index": { "type": ["integer", "null"] }, "id": { "type": ["string", "null"] },
+                "index": { "type": "integer", "nullable": true }, "id": { "type": "string", "nullable": true },
                 "field": { "type": "string" }, "reason": { "type": "string" } } } } } }),
     );
     paths.insert("/health".into(), json!({ "get": { "summary": "Store kind, data version and feature counts", "responses": { "200": { "description": "ok" } } } }));
@@ -36,6 +37,7 @@ pub fn build() -> Value {
         { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 100000 } },
         { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "csv"] } }
     ], "responses": { "200": { "description": "entries" } } } }));
+    planning_paths(&mut paths);
     for p in ["/ogc", "/ogc/conformance", "/ogc/collections", "/ogc/api"] {
         paths.insert(
             p.into(),
@@ -45,12 +47,17 @@ pub fn build() -> Value {
     for layer in Layer::ALL {
         let name = layer.name();
         let feature_schema = format!("#/components/schemas/{name}");
+        // The queryables' JSON Schema, less what an OpenAPI 3.0 schema object may not hold.
+        let mut properties = layer_schema(layer);
+        if let Value::Object(o) = &mut properties {
+            o.remove("$schema");
+        }
         schemas.insert(
             name.into(),
             json!({ "type": "object", "required": ["type", "geometry", "properties"], "properties": {
-                "type": { "const": "Feature" }, "id": { "type": "integer" },
+                "type": { "type": "string", "enum": ["Feature"] }, "id": { "type": "integer" },
                 "geometry": { "type": "object", "description": engine::schema::geometry_kind(layer).ogc_name() },
-                "properties": layer_schema(layer) } }),
+                "properties": properties } }),
         );
         let body = json!({ "required": true, "content": { "application/geo+json": { "schema": { "$ref": feature_schema } } } });
         let mut write = error_responses();
@@ -82,6 +89,50 @@ pub fn build() -> Value {
         "paths": paths,
         "components": { "schemas": schemas, "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } }
     })
+}
+
+/// The grid-planning endpoints (`api::planning`).
+fn planning_paths(paths: &mut serde_json::Map<String, Value>) {
+    let code = json!({ "name": "code", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9]{12}$" }, "description": "community code" });
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 }, "description": "draft id" });
+    let if_match = json!({ "name": "If-Match", "in": "header", "required": true, "schema": { "type": "string" }, "description": "the draft's ETag (its version); a stale one is 409" });
+    let rules = [
+        json!({ "name": "caps_old", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "households per grid, old compounds and scattered buildings (150)" }),
+        json!({ "name": "caps_new", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "households per grid, new compounds (300)" }),
+        json!({ "name": "visits_per_worker_month", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
+    ];
+    let view = json!({ "description": "the plan view: plan, report (every rule for every grid, violations), diff against the current grids, grid polygons (GeoJSON), units" });
+    let json_body = |d: &str| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "description": d } } } });
+    let mut writes = error_responses();
+    writes["200"] = view.clone();
+    writes["403"] = writes["401"].clone();
+    paths.insert("/api/planning/communities/{code}".into(), json!({ "get": {
+        "summary": "The current grids of a community with every grid rule", "parameters": [code, rules[0], rules[1], rules[2]],
+        "responses": { "200": view, "400": error_responses()["400"], "404": error_responses()["404"] } } }));
+    paths.insert("/api/planning/communities/{code}/partition".into(), json!({ "post": {
+        "summary": "Automatic partition within the caps, contiguous, with the lower bound and gap", "security": [{ "bearer": [] }],
+        "parameters": [code, rules[0], rules[1], rules[2]], "requestBody": json_body("{seed?, grids? | units?}"), "responses": writes } }));
+    paths.insert("/api/planning/communities/{code}/clusters".into(), json!({ "get": {
+        "summary": "Joint-management clusters (max-p) of adjacent three-no compounds", "parameters": [code,
+            { "name": "floor", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": "households a cluster needs (300)" }],
+        "responses": { "200": { "description": "clusters (GeoJSON), upper bound, unclustered compounds" }, "400": error_responses()["400"] } } }));
+    paths.insert("/api/planning/drafts".into(), json!({
+        "get": { "summary": "Drafts in the caller's scope", "security": [{ "bearer": [] }], "parameters": [{ "name": "community", "in": "query", "schema": { "type": "string" } }], "responses": { "200": { "description": "drafts" } } },
+        "post": { "summary": "Start a draft from the current grids", "security": [{ "bearer": [] }], "requestBody": json_body("{community_code, name?, rules?}"), "responses": writes } }));
+    paths.insert("/api/planning/drafts/{id}".into(), json!({
+        "parameters": [id],
+        "get": { "security": [{ "bearer": [] }], "responses": { "200": view, "404": error_responses()["404"] } },
+        "put": { "summary": "Replace the plan, name or rules (undo, redo, accept a proposal)", "security": [{ "bearer": [] }], "parameters": [if_match], "requestBody": json_body("{plan?, name?, rules?}"), "responses": writes },
+        "delete": { "security": [{ "bearer": [] }], "parameters": [if_match], "responses": { "204": { "description": "deleted" }, "409": error_responses()["409"] } } }));
+    paths.insert("/api/planning/drafts/{id}/operations".into(), json!({ "post": {
+        "summary": "Apply one operation or a list, all or nothing: move, unassign, create_grid, delete_grid, merge_grids, split_grid, split_compound, join_compound, set_grid",
+        "security": [{ "bearer": [] }], "parameters": [id, if_match], "requestBody": json_body("{op, …} or [{op, …}, …]"), "responses": writes } }));
+    paths.insert("/api/planning/drafts/{id}/proposal".into(), json!({ "post": {
+        "summary": "Automatic partition starting from the draft (not saved)", "security": [{ "bearer": [] }], "parameters": [id],
+        "requestBody": json_body("{seed?, grids? | units?}"), "responses": writes } }));
+    paths.insert("/api/planning/drafts/{id}/publish".into(), json!({ "post": {
+        "summary": "Make the draft the current grids in one audited transaction (422 with violations when a rule is broken; 409 when stale)",
+        "security": [{ "bearer": [] }], "parameters": [id, if_match], "responses": writes } }));
 }
 
 pub async fn document() -> Response {

@@ -16,6 +16,7 @@ export default defineConfig({
       '/ogc': server,
       '/tiles': server,
       '/health': server,
+      '/audit': server,
     },
   },
 });

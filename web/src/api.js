@@ -46,6 +46,18 @@ export async function fetchItems(layer, where = {}, { signal, pageSize = 1000 } 
   return features;
 }
 
+/** `GET /audit` URL with the given filters (`layer`, `feature_id`, `limit`, `format`, …). */
+export function auditUrl(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') p.set(k, String(v));
+  return `/audit?${p}`;
+}
+
+/** The audit log entries matching `params`, newest first: `{ entries: [{ id, at, actor, operation, layer, feature_id, before, after, data_version }] }`. */
+export function fetchAudit(params, { signal } = {}) {
+  return getJson(auditUrl(params), { signal });
+}
+
 /** The JSON Schema of a layer's properties: `title` (zh), `description` (en), `enum`, `type`. */
 export function fetchQueryables(layer) {
   return getJson(`/ogc/collections/${encodeURIComponent(layer)}/queryables`);

@@ -15,6 +15,9 @@ import { createFeaturePanel } from './ui/featurePanel.js';
 import { createLayerPanel } from './ui/layerPanel.js';
 import { createSearch } from './ui/search.js';
 import { createAnalysis } from './ui/analysis.js';
+import { createAccount } from './ui/account.js';
+import { createPlanning } from './ui/planning.js';
+import { verifySession } from './session.js';
 import { createWorkspaces } from './ui/workspaces.js';
 import { createZoomTo } from './ui/zoomTo.js';
 
@@ -43,6 +46,9 @@ async function main() {
   translateDom();
   $('#lang-switch').addEventListener('click', () => setLang(getLang() === 'zh' ? 'en' : 'zh'));
   onLangChange(() => translateDom());
+  const account = createAccount({ el: $('#account') });
+  app.account = account;
+  verifySession();
 
   let config;
   try {
@@ -188,18 +194,34 @@ async function main() {
   });
   zoomTo.load();
 
+  // After a publish the grids, compounds and buildings changed: reload the atlas tiles (the
+  // TileJSON and every tile in view; the server answers with the new data version's tiles).
+  const refreshTiles = () => {
+    const src = map.getSource('atlas');
+    if (src?.setUrl) src.setUrl(new URL('/tiles/atlas.json', window.location.href).href);
+    labels.refresh();
+    zoomTo.load();
+  };
+  app.refreshTiles = refreshTiles;
+
   const analysis = createAnalysis({ map, fitTo, openFeature, app });
   app.analysis = analysis;
+  const planning = createPlanning({ map, app, fitTo, openFeature, askSignIn: () => account.ask(), refreshTiles });
   app.workspaces = createWorkspaces({
     tabs: [...document.querySelectorAll('[data-ws]')],
     panel: $('#workspace-panel'),
-    renderers: { underserved: analysis.renderUnderserved, coverage: analysis.renderCoverage },
-    onChange: (ws) => analysis.setWorkspaceLayers(ws),
+    renderers: { planning: planning.render, underserved: analysis.renderUnderserved, coverage: analysis.renderCoverage },
+    onChange: (ws) => {
+      analysis.setWorkspaceLayers(ws);
+      planning.setActive(ws === 'planning');
+    },
   });
 
   // Click: the topmost clickable feature under the pointer.
   const { interactive } = layerIndex();
   map.on('click', (e) => {
+    // The planning workspace takes clicks on its units (and while a boundary is drawn).
+    if (planning.handleClick(e)) return;
     const pad = 3;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const hits = map.queryRenderedFeatures(box, { layers: interactive.filter((id) => map.getLayer(id)) });
@@ -218,6 +240,7 @@ async function main() {
     openFeature(layer, hit.id);
   });
   map.on('mousemove', (e) => {
+    if (planning.state.drawing) return;
     const ids = interactive.filter((id) => map.getLayer(id));
     const over = map.queryRenderedFeatures(e.point, { layers: ids }).length > 0;
     map.getCanvas().style.cursor = over ? 'pointer' : '';

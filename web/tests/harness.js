@@ -63,11 +63,15 @@ function serverEnv() {
   return env;
 }
 
+/** The password the harness gives every test account (the CLI wants at least 10 characters). */
+export const TEST_PASSWORD = 'test-password-123';
+
 /**
- * Starts `gridatlas serve` on a fresh demo store. Resolves to `{ url, stop, log }`; `stop()`
- * ends the server and removes its folder.
+ * Starts `gridatlas serve` on a fresh demo store. `accounts` (`[{ name, role, scope, password? }]`)
+ * are created with `gridatlas user add` before the server starts. Resolves to
+ * `{ url, stop, log }`; `stop()` ends the server and removes its folder.
  */
-export async function startServer({ basemapUrl, basemapAttribution } = {}) {
+export async function startServer({ basemapUrl, basemapAttribution, accounts = [] } = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build -p gridatlas-server\` or set GRIDATLAS_BIN`);
   }
@@ -78,6 +82,12 @@ export async function startServer({ basemapUrl, basemapAttribution } = {}) {
   const store = join(dir, 'demo.gpkg');
   const env = serverEnv();
   await execFileP(SERVER_BIN, ['demo', '--store', store], { env, timeout: 60_000 });
+  for (const a of accounts) {
+    await execFileP(SERVER_BIN, ['user', 'add', '--store', store, '--role', a.role, '--scope', a.scope, a.name], {
+      env: { ...env, GRIDATLAS_PASSWORD: a.password || TEST_PASSWORD },
+      timeout: 30_000,
+    });
+  }
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -226,4 +236,64 @@ export async function getJson(url) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${res.status} ${url}`);
   return res.json();
+}
+
+/** Signs in through the API (`POST /api/session`); resolves to the bearer token. */
+export async function signIn(url, name, password = TEST_PASSWORD) {
+  const res = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name, password }),
+  });
+  if (!res.ok) throw new Error(`sign-in of ${name}: ${res.status} ${await res.text()}`);
+  return (await res.json()).token;
+}
+
+/**
+ * One API call: `{ status, etag, body }` (body parsed as JSON when there is one). `token` adds
+ * `Authorization: Bearer`, `ifMatch` an `If-Match` header.
+ */
+export async function api(url, { method = 'GET', body, token, ifMatch } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, etag: res.headers.get('etag'), body: parsed };
+}
+
+/**
+ * A pixel (page coordinates) where the topmost clickable feature is `id` of `layer` and no panel
+ * covers the map, or null.
+ */
+export async function pixelOf(page, layer, id) {
+  const p = await page.evaluate(([l, fid]) => {
+    const { map, layerIds, interactiveLayers } = window.gridAtlas;
+    const clickable = interactiveLayers.filter((x) => map.getLayer(x));
+    const mine = new Set(layerIds[l]);
+    const canvas = map.getCanvas();
+    const { width, height, left, top } = canvas.getBoundingClientRect();
+    for (let y = 8; y < height; y += 6) {
+      for (let x = 8; x < width; x += 6) {
+        // Not under a panel floating over the map.
+        if (document.elementFromPoint(left + x, top + y) !== canvas) continue;
+        const hits = map.queryRenderedFeatures([[x - 3, y - 3], [x + 3, y + 3]], { layers: clickable });
+        if (hits.length && mine.has(hits[0].layer.id) && hits[0].id === fid) {
+          // The click handler looks at a 3-pixel box too; make sure nothing else is on top nearby.
+          return { x, y };
+        }
+      }
+    }
+    return null;
+  }, [layer, id]);
+  if (!p) return null;
+  const box = await page.locator('#map canvas').boundingBox();
+  return { x: box.x + p.x, y: box.y + p.y };
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  getJson, jumpTo, launchBrowser, openMap, screenshot, startBasemap, startServer, waitForIdle,
+  getJson, jumpTo, launchBrowser, openMap, pixelOf, screenshot, startBasemap, startServer, waitForIdle,
 } from './harness.js';
 
 const LONGNAN_CODE = '510504003004'; // 龙南社区
@@ -54,29 +54,6 @@ function rendered(page, layer) {
     const ids = layerIds[l].filter((id) => map.getLayer(id));
     return map.queryRenderedFeatures({ layers: ids }).map((f) => ({ id: f.id, layer: f.layer.id, properties: f.properties }));
   }, layer);
-}
-
-/** A pixel (page coordinates) where the topmost clickable feature is `id` of `layer`, or null. */
-async function pixelOf(page, layer, id) {
-  const p = await page.evaluate(([l, fid]) => {
-    const { map, layerIds, interactiveLayers } = window.gridAtlas;
-    const clickable = interactiveLayers.filter((x) => map.getLayer(x));
-    const mine = new Set(layerIds[l]);
-    const { width, height } = map.getCanvas().getBoundingClientRect();
-    for (let y = 8; y < height; y += 6) {
-      for (let x = 8; x < width; x += 6) {
-        const hits = map.queryRenderedFeatures([[x - 3, y - 3], [x + 3, y + 3]], { layers: clickable });
-        if (hits.length && mine.has(hits[0].layer.id) && hits[0].id === fid) {
-          // The click handler looks at a 3-pixel box too; make sure nothing else is on top nearby.
-          return { x, y };
-        }
-      }
-    }
-    return null;
-  }, [layer, id]);
-  if (!p) return null;
-  const box = await page.locator('#map canvas').boundingBox();
-  return { x: box.x + p.x, y: box.y + p.y };
 }
 
 describe('the web map on the demo district', () => {
@@ -329,7 +306,7 @@ describe('the web map on the demo district', () => {
     }
   });
 
-  test('the workspace switcher offers the three workspaces; only grid planning is still pending', async () => {
+  test('the workspace switcher offers the three workspaces, all of them live', async () => {
     const page = await openMap(browser, server.url);
     try {
       for (const [ws, name] of [['planning', '网格规划'], ['underserved', '薄弱小区'], ['coverage', '覆盖分析']]) {
@@ -337,9 +314,7 @@ describe('the web map on the demo district', () => {
         const panel = page.locator(`#workspace-panel[data-workspace="${ws}"]`);
         await panel.waitFor();
         assert.equal((await panel.locator('h2').textContent()).trim(), name);
-        // Only grid planning still waits for its API; the two analysis workspaces are live.
-        if (ws === 'planning') assert.match(await panel.textContent(), /尚未开放/);
-        else assert.doesNotMatch(await panel.textContent(), /尚未开放/);
+        assert.doesNotMatch(await panel.textContent(), /尚未开放/);
         assert.equal(await page.getAttribute(`[data-ws="${ws}"]`, 'aria-selected'), 'true');
       }
       await screenshot(page, '08-workspaces');

@@ -3,7 +3,7 @@
 // are translated, booleans read 是/否 (Yes/No), and codes and ids of related features are shown
 // with the related feature's name.
 
-import { fetchItem, search } from '../api.js';
+import { auditUrl, fetchAudit, fetchItem, search } from '../api.js';
 import { FIELD_ENUMS, enumLabel } from '../enums.js';
 import { getLang, t, onLangChange } from '../i18n.js';
 
@@ -31,6 +31,9 @@ const REFERENCES = {
 };
 
 const nameCache = new Map();
+
+/** Change-history entries listed in the panel (the CSV has them all). */
+const HISTORY_LIMIT = 50;
 
 /** The name of the feature of `layer` whose code (or id) is `value`, or null. */
 async function referencedName(ref, value) {
@@ -178,6 +181,153 @@ export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose
     zoom.addEventListener('click', () => onZoom?.(feature));
     actions.append(zoom);
     el.append(actions);
+    el.append(historySection(layer, feature));
+  }
+
+  // ---- 变更记录 (change history, from the audit log) ----------------------------------------------
+
+  /** The audit entries of the shown feature: null while loading, or { entries } / { error }. */
+  let history = null;
+  let historyOpen = false;
+
+  function formatTime(at) {
+    const d = new Date(at);
+    if (Number.isNaN(d.getTime())) return String(at);
+    return d.toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en-GB', {
+      year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+    });
+  }
+
+  /** The operation in words: an edit that created or deleted the feature says so. */
+  function operationName(entry) {
+    const op = entry.operation;
+    if (op === 'edit' && !entry.before && entry.after) return t('history.op.create');
+    if (op === 'edit' && entry.before && !entry.after) return t('history.op.delete');
+    const key = `history.op.${op}`;
+    const name = t(key);
+    return name === key ? op : name;
+  }
+
+  /** The attributes (and geometry) an entry changed: [{ field, before, after }]. */
+  function changedFields(entry) {
+    const before = entry.before?.properties;
+    const after = entry.after?.properties;
+    if (!before || !after) return [];
+    const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => f !== 'version');
+    const order = FIELD_ORDER[entry.layer] || [];
+    fields.sort((a, b) => (order.includes(a) ? order.indexOf(a) : 999) - (order.includes(b) ? order.indexOf(b) : 999));
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const changes = fields.filter((f) => !same(before[f], after[f])).map((f) => ({ field: f, before: before[f], after: after[f] }));
+    if (entry.before.geometry && entry.after.geometry && !same(entry.before.geometry, entry.after.geometry)) {
+      changes.push({ field: 'geometry' });
+    }
+    return changes;
+  }
+
+  function historyEntry(layer, entry) {
+    const li = document.createElement('li');
+    li.className = 'history-entry';
+    li.dataset.operation = entry.operation;
+    li.dataset.auditId = String(entry.id);
+    const head = document.createElement('div');
+    head.className = 'history-head';
+    const op = document.createElement('span');
+    op.className = `history-op op-${entry.operation}`;
+    op.textContent = operationName(entry);
+    const who = document.createElement('span');
+    who.className = 'history-actor';
+    who.textContent = entry.actor;
+    const when = document.createElement('time');
+    when.className = 'history-time';
+    when.dateTime = entry.at;
+    when.textContent = formatTime(entry.at);
+    head.append(op, who, when);
+    li.append(head);
+    const changes = changedFields(entry);
+    if (changes.length) {
+      const ul = document.createElement('ul');
+      ul.className = 'history-changes';
+      for (const c of changes) {
+        const item = document.createElement('li');
+        item.dataset.field = c.field;
+        const name = document.createElement('span');
+        name.className = 'history-field';
+        if (c.field === 'geometry') {
+          name.textContent = t('history.geometry');
+          item.append(name);
+        } else {
+          name.textContent = label(layer, c.field);
+          const from = document.createElement('del');
+          from.textContent = formatValue(layer, c.field, c.before);
+          const to = document.createElement('ins');
+          to.textContent = formatValue(layer, c.field, c.after);
+          item.append(name, ' ', from, ' → ', to);
+        }
+        ul.append(item);
+      }
+      li.append(ul);
+    } else if (entry.before && entry.after) {
+      const p = document.createElement('div');
+      p.className = 'history-note';
+      p.textContent = t('history.no_change');
+      li.append(p);
+    }
+    return li;
+  }
+
+  function historySection(layer, feature) {
+    const details = document.createElement('details');
+    details.className = 'history';
+    details.open = historyOpen;
+    details.addEventListener('toggle', () => { historyOpen = details.open; });
+    const summary = document.createElement('summary');
+    const entries = history?.entries;
+    summary.textContent = entries ? t('history.title.count', { n: history.more ? `${entries.length}+` : entries.length }) : t('history.title');
+    details.append(summary);
+    if (!history) {
+      const p = document.createElement('p');
+      p.className = 'history-note';
+      p.textContent = t('feature.loading');
+      details.append(p);
+    } else if (history.error) {
+      const p = document.createElement('p');
+      p.className = 'error';
+      p.textContent = t('history.error', { msg: history.error });
+      details.append(p);
+    } else if (!entries.length) {
+      const p = document.createElement('p');
+      p.className = 'history-note';
+      p.textContent = t('history.none');
+      details.append(p);
+    } else {
+      const ol = document.createElement('ol');
+      ol.className = 'history-list';
+      for (const e of entries) ol.append(historyEntry(layer, e));
+      details.append(ol);
+      if (history.more) {
+        const p = document.createElement('p');
+        p.className = 'history-note';
+        p.textContent = t('history.more', { n: HISTORY_LIMIT });
+        details.append(p);
+      }
+    }
+    const csv = document.createElement('a');
+    csv.className = 'history-csv';
+    csv.href = auditUrl({ layer, feature_id: feature.id, format: 'csv', limit: 100000 });
+    csv.download = `audit-${layer}-${feature.id}.csv`;
+    csv.textContent = t('history.csv');
+    details.append(csv);
+    return details;
+  }
+
+  async function loadHistory(layer, id, signal) {
+    try {
+      const { entries } = await fetchAudit({ layer, feature_id: id, limit: HISTORY_LIMIT + 1 }, { signal });
+      return { entries: entries.slice(0, HISTORY_LIMIT), more: entries.length > HISTORY_LIMIT };
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      return { entries: null, error: e.message };
+    }
   }
 
   function badge(text, cls) {
@@ -193,12 +343,18 @@ export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose
     const ctrl = new AbortController();
     request = ctrl;
     current = { kind: 'loading', layer, id };
+    history = null;
     render();
     try {
       const feature = await fetchItem(layer, id, { signal: ctrl.signal });
       if (request !== ctrl) return null;
       current = { kind: 'feature', layer, feature };
       render();
+      loadHistory(layer, id, ctrl.signal).then((h) => {
+        if (request !== ctrl) return;
+        history = h;
+        render();
+      }).catch(() => {});
       return feature;
     } catch (e) {
       if (e.name === 'AbortError') return null;

@@ -9,8 +9,10 @@
 //!
 //! For each: partition time, grids, lower bound ⌈Σ load⌉ and ratio; max-p clusters (every unit
 //! eligible, floor [`FLOOR_HOUSEHOLDS`]) time, clusters and upper bound. Each instance is
-//! exported to `<out>/<name>.units.csv` (`id,households,x,y`) and `<out>/<name>.adj.csv`
-//! (`a,b`) for `engine/examples/spopt_peer.py`.
+//! exported to `<out>/<name>.units.csv` (`id,households,cap,x,y`) and `<out>/<name>.adj.csv`
+//! (`a,b`), and its figures appended to `<out>/results.csv`, for the peers in
+//! `engine/examples/partition_peers.py` (spopt's max-p, `GerryChain`'s tree partitioning), which
+//! print both side by side as ratios (`scripts/bench-partition.sh` runs it all).
 //!
 //! ```sh
 //! cargo run -p gridatlas-engine --release --example partition_bench [-- --out DIR] [--only NAME]
@@ -216,6 +218,43 @@ fn bin_packing_l2(loads: &[u64], cap: u64) -> usize {
         .unwrap_or(0)
 }
 
+/// One instance's figures, as written to `results.csv`.
+struct Figures {
+    partition_s: f64,
+    grids: usize,
+    lower_bound: usize,
+    quick_s: f64,
+    quick_grids: usize,
+    clusters_s: f64,
+    clusters: usize,
+    upper_bound: usize,
+}
+
+const RESULTS_HEADER: &str =
+    "name,units,partition_s,grids,lower_bound,quick_s,quick_grids,valid,clusters_s,clusters,upper_bound,floor\n";
+
+fn append_results(inst: &Instance, f: &Figures, valid: bool, dir: &Path) -> std::io::Result<()> {
+    let path = dir.join("results.csv");
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(
+        file,
+        "{},{},{:.6},{},{},{:.6},{},{valid},{:.6},{},{},{FLOOR_HOUSEHOLDS}",
+        inst.name,
+        inst.graph.len(),
+        f.partition_s,
+        f.grids,
+        f.lower_bound,
+        f.quick_s,
+        f.quick_grids,
+        f.clusters_s,
+        f.clusters,
+        f.upper_bound
+    )
+}
+
 fn run(inst: &Instance, caps: Caps, out: &Path, effort: usize, seed: u64) {
     let scale_cap =
         u64::from(caps.old) / gcd(u64::from(caps.old), u64::from(caps.new)) * u64::from(caps.new);
@@ -225,7 +264,6 @@ fn run(inst: &Instance, caps: Caps, out: &Path, effort: usize, seed: u64) {
         .zip(&inst.classes)
         .map(|(&h, &c)| h as u64 * (scale_cap / u64::from(caps.cap(c))))
         .collect();
-    let t = Instant::now();
     let defaults = PartitionParams::default();
     let params = PartitionParams {
         repair_moves: defaults.repair_moves * effort,
@@ -233,44 +271,37 @@ fn run(inst: &Instance, caps: Caps, out: &Path, effort: usize, seed: u64) {
         seed,
         ..defaults
     };
-    let p = partition_graph(&inst.graph, &loads, scale_cap, None, &params);
-    let secs = t.elapsed().as_secs_f64();
-    let valid = check(&inst.graph, &loads, scale_cap, &p.part_of, p.parts);
-    if std::env::var_os("GRIDATLAS_TRACE").is_some() {
-        let mut sums = vec![(0u64, 0u64, 0usize); p.parts];
-        for (u, &q) in p.part_of.iter().enumerate() {
-            let e = &mut sums[q as usize];
-            e.0 += loads[u];
-            e.1 = e.1.max(loads[u]);
-            e.2 += 1;
-        }
-        let mut hist = [0usize; 11];
-        for &(l, _, _) in &sums {
-            hist[(l * 10 / scale_cap) as usize] += 1;
-        }
-        eprintln!("part load histogram (tenths): {hist:?}");
-        for &(l, m, c) in sums.iter().filter(|e| e.0 * 10 < 8 * scale_cap) {
-            eprintln!(
-                "  light part: load {:.2} max item {:.2} units {c}",
-                l as f64 / scale_cap as f64,
-                m as f64 / scale_cap as f64
-            );
-        }
+    // The default search, and a quick one that stops at the first round without an eliminated
+    // grid instead of reshaping grids and trying again (`kicks: 0`).
+    let mut measured = Vec::new();
+    for (label, params) in [
+        ("partition", params),
+        ("quick", PartitionParams { kicks: 0, ..params }),
+    ] {
+        let t = Instant::now();
+        let p = partition_graph(&inst.graph, &loads, scale_cap, None, &params);
+        let secs = t.elapsed().as_secs_f64();
+        let valid = check(&inst.graph, &loads, scale_cap, &p.part_of, p.parts);
+        let tess = inst
+            .tessellation_s
+            .filter(|_| label == "partition")
+            .map_or(String::new(), |s| format!(" (tessellation {s:.3} s)"));
+        println!(
+            "{:<16} units {:>6}  {label:<9} {secs:>7.3} s{tess}  grids {:>5}  lower bound {:>5}  ratio {:.3}  bin-packing bound L2 {}  valid {valid}",
+            inst.name,
+            inst.graph.len(),
+            p.parts,
+            p.lower_bound,
+            p.parts as f64 / p.lower_bound.max(1) as f64,
+            bin_packing_l2(&loads, scale_cap)
+        );
+        measured.push((secs, p.parts, p.lower_bound, valid));
     }
-    let ratio = p.parts as f64 / p.lower_bound.max(1) as f64;
-    let tess = inst
-        .tessellation_s
-        .map_or(String::new(), |s| format!(" (tessellation {s:.3} s)"));
-    println!(
-        "{:<16} units {:>6}  partition {:>7.3} s{tess}  grids {:>5}  lower bound {:>5}  ratio {:.3}  bin-packing bound L2 {}  valid {valid}",
-        inst.name,
-        inst.graph.len(),
-        secs,
-        p.parts,
-        p.lower_bound,
-        ratio,
-        bin_packing_l2(&loads, scale_cap)
-    );
+    let [(secs_partition, grids, lower_bound, valid), (quick_s, quick_grids, _, quick_valid)] =
+        measured[..]
+    else {
+        unreachable!("two searches")
+    };
     let weights: Vec<u64> = inst.households.iter().map(|&h| h as u64).collect();
     let t = Instant::now();
     let r = max_p_regions(
@@ -301,7 +332,19 @@ fn run(inst: &Instance, caps: Caps, out: &Path, effort: usize, seed: u64) {
         r.upper_bound,
         r.unassigned.len()
     );
-    if let Err(e) = export(inst, caps, out) {
+    let figures = Figures {
+        partition_s: secs_partition,
+        grids,
+        lower_bound,
+        quick_s,
+        quick_grids,
+        clusters_s: secs,
+        clusters: r.regions,
+        upper_bound: r.upper_bound,
+    };
+    if let Err(e) = export(inst, caps, out)
+        .and_then(|()| append_results(inst, &figures, valid && quick_valid && floor_ok, out))
+    {
         eprintln!("export of {} failed: {e}", inst.name);
     }
     let _ = std::io::stdout().flush();
@@ -392,6 +435,11 @@ fn main() {
         caps.old, caps.new
     );
     let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
+    if let Err(e) = std::fs::create_dir_all(&out)
+        .and_then(|()| std::fs::write(out.join("results.csv"), RESULTS_HEADER))
+    {
+        eprintln!("cannot write {}: {e}", out.join("results.csv").display());
+    }
     if wanted("demo") {
         demo_communities();
     }

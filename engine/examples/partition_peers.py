@@ -20,6 +20,7 @@ every grid within the cap.
 
     pip install spopt libpysal geopandas gerrychain
     python3 engine/examples/partition_peers.py [--dir target/partition_bench] [--timeout 600] [names…]
+    python3 engine/examples/partition_peers.py --report-only   # the table again, from <dir>/peers.csv
 """
 
 import argparse
@@ -202,6 +203,11 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--skip-spopt", action="store_true")
     ap.add_argument("--skip-gerrychain", action="store_true")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run no peer: print the table from the peers' figures kept in <dir>/peers.csv by an earlier run",
+    )
     args = ap.parse_args()
 
     from importlib.metadata import version
@@ -216,18 +222,37 @@ def main():
         f"GerryChain {version('gerrychain')} recursive_tree_part ({args.gerrychain_attempts} trees per cut); "
         f"time-out {args.timeout} s per peer and instance"
     )
+    kept = os.path.join(args.dir, "peers.csv")
     rows = []
-    for name in names:
-        e = engine[name]
-        units, neighbours = load(args.dir, name)
-        floor = float(e["floor"])
-        row = {"name": name, "units": len(units), "e": e}
-        if not args.skip_spopt:
-            row["spopt"] = run_spopt(units, neighbours, floor, args.top_n, args.timeout)
-        if not args.skip_gerrychain:
-            row["gc"] = run_gerrychain(units, neighbours, args.gerrychain_attempts, args.timeout, args.seed)
-        print(f"  {name}: {row.get('spopt')} {row.get('gc')}", file=sys.stderr)
-        rows.append(row)
+    if args.report_only:
+        with open(kept, newline="") as f:
+            for p in csv.DictReader(f):
+                if p["name"] not in engine or (args.names and p["name"] not in args.names):
+                    continue
+                num = lambda v, t: None if v in ("", "None") else t(v)
+                flag = lambda v: None if v in ("", "None") else v == "True"
+                rows.append({
+                    "name": p["name"],
+                    "units": int(p["units"]),
+                    "e": engine[p["name"]],
+                    "spopt": (p["spopt_kind"], float(p["spopt_s"]), num(p["spopt_regions"], int), flag(p["spopt_ok"])),
+                    "gc": (num(p["gc_grids"], int), float(p["gc_s"]), num(p["gc_k_tried"], int), flag(p["gc_ok"])),
+                })
+    else:
+        with open(kept, "w", newline="") as f:
+            out = csv.writer(f)
+            out.writerow(["name", "units", "spopt_kind", "spopt_s", "spopt_regions", "spopt_ok", "gc_grids", "gc_s", "gc_k_tried", "gc_ok"])
+            for name in names:
+                e = engine[name]
+                units, neighbours = load(args.dir, name)
+                floor = float(e["floor"])
+                row = {"name": name, "units": len(units), "e": e}
+                row["spopt"] = ("skipped", 0.0, None, None) if args.skip_spopt else run_spopt(units, neighbours, floor, args.top_n, args.timeout)
+                row["gc"] = (None, 0.0, None, None) if args.skip_gerrychain else run_gerrychain(units, neighbours, args.gerrychain_attempts, args.timeout, args.seed)
+                print(f"  {name}: spopt {row['spopt']} GerryChain {row['gc']}", file=sys.stderr)
+                out.writerow([name, len(units), *row["spopt"], *row["gc"]])
+                f.flush()
+                rows.append(row)
 
     print()
     print(f"Joint-management clusters (max-p, floor {engine[names[0]]['floor']} households)")
@@ -235,9 +260,11 @@ def main():
     for r in rows:
         e = r["e"]
         es, ec = float(e["clusters_s"]), int(e["clusters"])
-        kind, ss, sc, ok = r.get("spopt", ("skipped", 0, None, None))
-        if sc is None:
-            spopt_cols = f"{'> ' + str(args.timeout):>9} {'—':>8} {'—':>5}"
+        kind, ss, sc, ok = r["spopt"]
+        if kind == "skipped":
+            spopt_cols, ratio, diff = f"{'—':>9} {'—':>8} {'—':>5}", "—", "—"
+        elif sc is None:
+            spopt_cols = f"{'> ' + format(ss, '.0f'):>9} {'—':>8} {'—':>5}"
             ratio = f"> {ss / max(es, 1e-9):,.0f}×"
             diff = "—"
         else:
@@ -246,7 +273,8 @@ def main():
             ratio = f"{ss / max(es, 1e-9):,.0f}×"
             diff = f"{ec - sc:+d}"
         print(f"{r['name']:<16} {r['units']:>6} | {es:>9.3f} {ec:>8} {int(e['upper_bound']):>6} | {spopt_cols} | {ratio:>9} {diff:>10}")
-    print("  * spopt's construction phase only (the full heuristic ran past the time-out)")
+    if any(r["spopt"][0] == "construction" for r in rows):
+        print("  * spopt's construction phase only (the full heuristic ran past the time-out)")
 
     print()
     print("Grids under the cap (150 old / 300 new households), contiguous; engine: default search and quick (no kicks)")
@@ -255,9 +283,9 @@ def main():
         e = r["e"]
         es, eg, lb = float(e["partition_s"]), int(e["grids"]), int(e["lower_bound"])
         qs, qg = float(e["quick_s"]), int(e["quick_grids"])
-        k, gs, tried, ok = r.get("gc", (None, 0, None, None))
+        k, gs, tried, ok = r["gc"]
         if k is None:
-            gc_cols = f"{'> ' + str(args.timeout):>12} {'—':>6} {'—':>6} {'—':>5}"
+            gc_cols = f"{'> ' + format(gs, '.0f'):>12} {'—':>6} {'—':>6} {'—':>5}"
             ratio = f"> {gs / max(es, 1e-9):,.0f}×" if tried is not None else "—"
         else:
             gc_cols = f"{gs:>12.3f} {k:>6} {k / max(lb, 1):>6.3f} {str(ok):>5}"

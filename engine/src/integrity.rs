@@ -1,11 +1,16 @@
 //! Referential integrity of a change set against a snapshot: every code and id a feature names
 //! exists (in the snapshot or the same change set) and agrees on the community; codes stay
-//! unique; nothing deleted is still referred to.
+//! unique; nothing deleted is still referred to; a compound's gates 小区出入口 lie within
+//! [`GATE_MAX_OFFSET_M`] of its polygon.
 
 use std::collections::{HashMap, HashSet};
 
+use geo::{Distance, Euclidean, MapCoords};
+use geo_types::{Point, Polygon};
+
+use crate::analysis::metric_frame;
 use crate::feature::{Feature, Problem};
-use crate::model::Layer;
+use crate::model::{Gate, Layer, GATE_MAX_OFFSET_M};
 use crate::snapshot::Snapshot;
 
 /// What a change set does: features written (inserted or replaced; id 0 means new) and features
@@ -96,7 +101,7 @@ impl Registry {
 
 /// Checks a change set; each problem carries the position of the feature in `written` (or of
 /// the deletion in `deleted`, after all written ones) and its id.
-pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
+pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem> {
     let reg = Registry::after(snapshot, change);
     let mut problems = Vec::new();
     let mut codes_seen: HashMap<(Layer, &str), usize> = HashMap::new();
@@ -211,6 +216,29 @@ pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
                     }
                 }
             }
+            Feature::Gate(g) => {
+                community(&g.community_code, &mut push);
+                match reg.compounds.get(&g.compound_id) {
+                    None => push(
+                        "compound_id",
+                        format!("no compound has id {}", g.compound_id),
+                    ),
+                    Some(cc) if *cc != g.community_code => push(
+                        "compound_id",
+                        format!(
+                            "compound {} belongs to community {cc}, not {}",
+                            g.compound_id, g.community_code
+                        ),
+                    ),
+                    Some(_) => {
+                        if let Some(polygon) = compound_polygon(snapshot, change, g.compound_id) {
+                            if let Some(reason) = gate_too_far(g, polygon) {
+                                push("geometry", reason);
+                            }
+                        }
+                    }
+                }
+            }
             Feature::Station(s) => community(&s.community_code, &mut push),
             Feature::ServiceSpace(s) => {
                 community(&s.community_code, &mut push);
@@ -222,8 +250,80 @@ pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
             }
         }
     }
+    check_moved_compounds(snapshot, change, &mut problems);
     check_deletions(snapshot, change, &reg, &mut problems);
     problems
+}
+
+/// The polygon of compound `id` after the change (written in it, or kept from the snapshot).
+fn compound_polygon<'a>(
+    snapshot: &'a Snapshot,
+    change: &ChangeView<'a>,
+    id: i64,
+) -> Option<&'a Polygon> {
+    let written = change.written.iter().rev().find_map(|f| match f {
+        Feature::Compound(c) if c.id == id => Some(&c.geometry),
+        _ => None,
+    });
+    written.or_else(|| {
+        let i = *snapshot.index(Layer::Compounds).by_id.get(&id)?;
+        Some(&snapshot.data.compounds.get(i)?.geometry)
+    })
+}
+
+/// Why a gate lies too far from its compound's polygon, or `None` when it is close enough
+/// (metres in a local frame at the gate).
+fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<String> {
+    let frame = metric_frame(gate.geometry.0);
+    let to = |c| frame.to_metres(c);
+    let metres = Euclidean.distance(&Point(to(gate.geometry.0)), &polygon.map_coords(to));
+    (metres > GATE_MAX_OFFSET_M).then(|| {
+        format!(
+            "gate lies {metres:.0} m from compound {}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",
+            gate.compound_id
+        )
+    })
+}
+
+/// A compound whose polygon the change moves must keep its kept gates within reach.
+fn check_moved_compounds(snapshot: &Snapshot, change: &ChangeView, problems: &mut Vec<Problem>) {
+    let rewritten: HashSet<i64> = change
+        .written
+        .iter()
+        .filter_map(|f| match f {
+            Feature::Gate(g) if g.id > 0 => Some(g.id),
+            _ => None,
+        })
+        .collect();
+    for (i, f) in change.written.iter().enumerate() {
+        let Feature::Compound(c) = f else { continue };
+        if c.id <= 0 {
+            continue;
+        }
+        let unchanged = snapshot
+            .index(Layer::Compounds)
+            .by_id
+            .get(&c.id)
+            .and_then(|&k| snapshot.data.compounds.get(k))
+            .is_some_and(|old| old.geometry == c.geometry);
+        if unchanged {
+            continue;
+        }
+        for gate in snapshot.gates_of(c.id) {
+            if rewritten.contains(&gate.id) || change.deleted.contains(&(Layer::Gates, gate.id)) {
+                continue;
+            }
+            if let Some(reason) = gate_too_far(gate, &c.geometry) {
+                problems.push(
+                    Problem::new(
+                        "geometry",
+                        format!("moving the compound would leave gate {}: {reason}", gate.id),
+                    )
+                    .at(Some(i), Some(c.id.to_string())),
+                );
+            }
+        }
+    }
 }
 
 /// Refuses to delete a feature that something kept still refers to.
@@ -285,6 +385,7 @@ fn check_deletions(
                     Layer::Grids,
                     Layer::Compounds,
                     Layer::Buildings,
+                    Layer::Gates,
                     Layer::Stations,
                     Layer::ServiceSpaces,
                 ]
@@ -316,7 +417,12 @@ fn check_deletions(
             },
             Layer::Compounds => after(Layer::Buildings)
                 .iter()
-                .filter(|f| matches!(f, Feature::Building(b) if b.compound_id == Some(id)))
+                .chain(&after(Layer::Gates))
+                .filter(|f| match f {
+                    Feature::Building(b) => b.compound_id == Some(id),
+                    Feature::Gate(g) => g.compound_id == id,
+                    _ => false,
+                })
                 .map(|f| (f.layer(), f.id()))
                 .collect(),
             Layer::Stations => after(Layer::ServiceSpaces)
@@ -324,7 +430,7 @@ fn check_deletions(
                 .filter(|f| matches!(f, Feature::ServiceSpace(s) if s.station_id == Some(id)))
                 .map(|f| (f.layer(), f.id()))
                 .collect(),
-            Layer::Buildings | Layer::ServiceSpaces => vec![],
+            Layer::Buildings | Layer::Gates | Layer::ServiceSpaces => vec![],
         };
         if let Some((rl, rid)) = referrers.first() {
             problems.push(at(format!(

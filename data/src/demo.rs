@@ -578,7 +578,10 @@ fn add_gates(data: &mut Dataset) {
             if sides_used.len() == wanted {
                 break;
             }
-            let (a, b) = (ring[(start + k) % corners.len()], ring[(start + k) % corners.len() + 1]);
+            let (a, b) = (
+                ring[(start + k) % corners.len()],
+                ring[(start + k) % corners.len() + 1],
+            );
             let length_m = ((b.x - a.x) * east_scale).hypot(b.y - a.y) * 111_000.0;
             if length_m < 15.0 {
                 continue;

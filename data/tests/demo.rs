@@ -143,7 +143,11 @@ fn compound_gates_lie_on_their_compounds_edges_one_to_three_each_on_distinct_sid
             .expect("the gate's compound");
         let edge = geo_types::LineString(c.geometry.exterior().0.iter().map(|p| m(*p)).collect());
         let off = Euclidean.distance(&geo_types::Point(m(g.geometry.0)), &edge);
-        assert!(off < 0.5, "gate {} lies {off:.2} m off its compound's edge", g.id);
+        assert!(
+            off < 0.5,
+            "gate {} lies {off:.2} m off its compound's edge",
+            g.id
+        );
         per_compound
             .entry(g.compound_id)
             .or_default()

@@ -440,3 +440,161 @@ fn check_deletions(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use geo_types::{coord, LineString, MultiPolygon, Point, Polygon};
+
+    use super::*;
+    use crate::analysis::metric_frame;
+    use crate::model::{
+        Community, CommunityKind, Compound, CompoundClass, GateKind, PropertyManagement, Street,
+    };
+    use crate::snapshot::Dataset;
+
+    const ORIGIN: geo_types::Coord = coord! { x: 105.44, y: 28.9 };
+
+    fn at(x: f64, y: f64) -> geo_types::Coord {
+        metric_frame(ORIGIN).to_lonlat(coord! { x: x, y: y })
+    }
+
+    fn square(x0: f64, y0: f64, side: f64) -> Polygon {
+        let ring = [
+            (0.0, 0.0),
+            (side, 0.0),
+            (side, side),
+            (0.0, side),
+            (0.0, 0.0),
+        ]
+        .map(|(dx, dy)| at(x0 + dx, y0 + dy));
+        Polygon::new(LineString::from(ring.to_vec()), vec![])
+    }
+
+    fn gate(id: i64, compound_id: i64, community: &str, x: f64, y: f64) -> Feature {
+        Feature::Gate(Gate {
+            id,
+            version: 1,
+            name: Some("北门".into()),
+            community_code: community.into(),
+            compound_id,
+            kind: GateKind::Mixed,
+            geometry: Point(at(x, y)),
+        })
+    }
+
+    /// Two communities; compound 1 (a 100 m square at the origin) in the first, with gate 1 on
+    /// its north edge.
+    fn snapshot() -> Snapshot {
+        let mut d = Dataset::default();
+        d.streets.push(Street {
+            id: 1,
+            version: 1,
+            code: "510504003".into(),
+            name: "红星街道".into(),
+            geometry: MultiPolygon(vec![square(-1000.0, -1000.0, 2000.0)]),
+        });
+        for (id, code) in [(1, "510504003004"), (2, "510504003005")] {
+            d.communities.push(Community {
+                id,
+                version: 1,
+                code: code.into(),
+                name: format!("社区{id}"),
+                street_code: "510504003".into(),
+                kind: CommunityKind::Old,
+                residents_groups: 3,
+                geometry: MultiPolygon(vec![square(-1000.0, -1000.0, 1000.0)]),
+            });
+        }
+        d.compounds.push(Compound {
+            id: 1,
+            version: 1,
+            name: "试验小区".into(),
+            community_code: "510504003004".into(),
+            grid_code: None,
+            households: 100,
+            population: 250,
+            elderly: 60,
+            build_year: None,
+            class: CompoundClass::Old,
+            property_management: PropertyManagement::None,
+            owners_committee: false,
+            competent_unit: false,
+            geometry: square(0.0, 0.0, 100.0),
+        });
+        if let Feature::Gate(g) = gate(1, 1, "510504003004", 50.0, 100.0) {
+            d.gates.push(g);
+        }
+        Snapshot::new(1, d)
+    }
+
+    fn problems(snap: &Snapshot, written: &[Feature], deleted: &[(Layer, i64)]) -> Vec<String> {
+        let written: Vec<&Feature> = written.iter().collect();
+        check(
+            snap,
+            &ChangeView {
+                written: &written,
+                deleted,
+            },
+        )
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+    }
+
+    #[test]
+    fn a_gate_names_an_existing_compound_of_its_community_within_50_m() {
+        let snap = snapshot();
+        // 40 m outside the east edge: accepted.
+        assert_eq!(
+            problems(&snap, &[gate(0, 1, "510504003004", 140.0, 50.0)], &[]),
+            Vec::<String>::new()
+        );
+        let far = problems(&snap, &[gate(0, 1, "510504003004", 180.0, 50.0)], &[]);
+        assert_eq!(far.len(), 1, "{far:?}");
+        assert!(
+            far[0].contains("geometry") && far[0].contains("80 m") && far[0].contains("50 m"),
+            "{far:?}"
+        );
+        let missing = problems(&snap, &[gate(0, 9, "510504003004", 50.0, 0.0)], &[]);
+        assert!(
+            missing[0].contains("compound_id: no compound has id 9"),
+            "{missing:?}"
+        );
+        let other = problems(&snap, &[gate(0, 1, "510504003005", 50.0, 0.0)], &[]);
+        assert!(
+            other[0].contains("compound 1 belongs to community 510504003004"),
+            "{other:?}"
+        );
+    }
+
+    #[test]
+    fn a_compound_keeps_its_gates_deleting_or_moving_it_away_is_refused() {
+        let snap = snapshot();
+        let deleted = problems(&snap, &[], &[(Layer::Compounds, 1)]);
+        assert!(
+            deleted[0].contains("compounds 1 is still referred to by 1 feature(s), e.g. gates 1"),
+            "{deleted:?}"
+        );
+        // Deleting the gate with it is fine.
+        assert!(problems(&snap, &[], &[(Layer::Gates, 1), (Layer::Compounds, 1)]).is_empty());
+        let Some(Feature::Compound(mut moved)) = snap.feature(Layer::Compounds, 1) else {
+            panic!("compound 1");
+        };
+        moved.geometry = square(500.0, 0.0, 100.0);
+        let refused = problems(&snap, &[Feature::Compound(moved.clone())], &[]);
+        assert!(
+            refused.len() == 1 && refused[0].contains("would leave gate 1"),
+            "{refused:?}"
+        );
+        // Moving its gate along in the same change is fine.
+        assert!(problems(
+            &snap,
+            &[
+                Feature::Compound(moved),
+                gate(1, 1, "510504003004", 550.0, 100.0)
+            ],
+            &[]
+        )
+        .is_empty());
+    }
+}

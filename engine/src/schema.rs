@@ -2,8 +2,8 @@
 //! the OpenAPI / OGC API schemas and the import/export column order.
 
 use crate::model::{
-    CommunityKind, CompoundClass, FacilityLevel, GateKind, Layer, OperatingModel, PropertyManagement,
-    ServiceType, StationKind,
+    CommunityKind, CompoundClass, FacilityLevel, GateKind, Layer, OperatingModel,
+    PropertyManagement, ServiceType, StationKind,
 };
 
 /// The value type and range of a field.

@@ -302,7 +302,11 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
             }
         }
     }
-    assert_eq!(checked, Layer::ALL.len() * 4 * 2 * 3, "every endpoint × role × scope");
+    assert_eq!(
+        checked,
+        Layer::ALL.len() * 4 * 2 * 3,
+        "every endpoint × role × scope"
+    );
 }
 
 #[tokio::test]

@@ -134,7 +134,8 @@ fn compound_gates_lie_on_their_compounds_edges_one_to_three_each_on_distinct_sid
     let d = demo_district();
     let frame = LocalFrame::new(DEMO_CENTRE);
     let m = |c| frame.to_metres(c);
-    let mut per_compound: std::collections::HashMap<i64, Vec<&str>> = Default::default();
+    let mut per_compound: std::collections::HashMap<i64, Vec<&str>> =
+        std::collections::HashMap::default();
     for g in &d.gates {
         let c = d
             .compounds

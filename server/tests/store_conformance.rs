@@ -398,8 +398,8 @@ async fn postgis_tables_mirror_the_engine_schema_and_carry_gist_indexes() {
     }
 }
 
-/// A GeoPackage written before gates 小区出入口 existed (atlas schema 3) opens with an empty
-/// `gates` layer registered as GeoPackage features, and takes gates from then on.
+/// A `GeoPackage` written before gates 小区出入口 existed (atlas schema 3) opens with an empty
+/// `gates` layer registered as `GeoPackage` features, and takes gates from then on.
 #[tokio::test]
 async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     use sqlx::Connection as _;

@@ -251,7 +251,7 @@ impl GeoPackage {
     }
 }
 
-/// Creates a layer's feature table and registers it as GeoPackage features.
+/// Creates a layer's feature table and registers it as `GeoPackage` features.
 async fn create_layer(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> Result<(), StoreError> {
     sqlx::query(&create_table(layer)).execute(&mut **tx).await?;
     sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)")

@@ -10,8 +10,8 @@
 //! 金龙 fill the north. 龙南社区 sits at x 0…650 m, y −300…300 m.
 
 use engine::{
-    CommunityKind, CompoundClass, Dataset, FacilityLevel, OperatingModel, PropertyManagement,
-    ServiceType, StationKind,
+    CommunityKind, CompoundClass, Dataset, FacilityLevel, Gate, GateKind, OperatingModel,
+    PropertyManagement, ServiceType, StationKind,
 };
 use geo::{Distance, Euclidean};
 use geo_types::{Coord, MultiPolygon, Point, Polygon};
@@ -539,7 +539,91 @@ pub fn demo_district() -> Dataset {
             );
         }
     }
+    add_gates(&mut data);
     data
+}
+
+/// Gates 小区出入口 of 红星街道's compounds: every 龙南社区 compound and about half of the others
+/// get 1–3, each at the middle of an edge of the compound's polygon facing a different side and
+/// named after it (北门, 南门, 东门, 西门). A gate on the polygon's edge is never nearer a facility
+/// than the polygon, so the deliberately underserved compounds stay underserved.
+fn add_gates(data: &mut Dataset) {
+    let mut gates = Vec::new();
+    for c in &data.compounds {
+        if !c.community_code.starts_with(HONGXING_STREET) {
+            continue;
+        }
+        let mut rng = rng_for(&c.community_code, 0x6a7e_0000 + c.id.unsigned_abs());
+        if c.community_code != LONGNAN_COMMUNITY && !rng.random_bool(0.5) {
+            continue;
+        }
+        let ring = &c.geometry.exterior().0;
+        let Some(first) = ring.first() else { continue };
+        let (mut sx, mut sy) = (0.0, 0.0);
+        let corners = &ring[..ring.len() - 1];
+        for p in corners {
+            sx += p.x - first.x;
+            sy += p.y - first.y;
+        }
+        let n = corners.len().max(1) as f64;
+        let centre = Coord {
+            x: first.x + sx / n,
+            y: first.y + sy / n,
+        };
+        let east_scale = centre.y.to_radians().cos();
+        let wanted = rng.random_range(1..=3_usize);
+        let start = rng.random_range(0..corners.len().max(1));
+        let mut sides_used: Vec<&str> = Vec::new();
+        for k in 0..corners.len() {
+            if sides_used.len() == wanted {
+                break;
+            }
+            let (a, b) = (
+                ring[(start + k) % corners.len()],
+                ring[(start + k) % corners.len() + 1],
+            );
+            let length_m = ((b.x - a.x) * east_scale).hypot(b.y - a.y) * 111_000.0;
+            if length_m < 15.0 {
+                continue;
+            }
+            let mid = engine::feature::snap(Coord {
+                x: f64::midpoint(a.x, b.x),
+                y: f64::midpoint(a.y, b.y),
+            });
+            let (dx, dy) = ((mid.x - centre.x) * east_scale, mid.y - centre.y);
+            let side = if dx.abs() > dy.abs() {
+                if dx > 0.0 {
+                    "东门"
+                } else {
+                    "西门"
+                }
+            } else if dy > 0.0 {
+                "北门"
+            } else {
+                "南门"
+            };
+            if sides_used.contains(&side) {
+                continue;
+            }
+            let kind = match sides_used.len() {
+                0 if c.households >= 200 => GateKind::Mixed,
+                0 => GateKind::Pedestrian,
+                _ if rng.random_bool(0.5) => GateKind::Vehicle,
+                _ => GateKind::Pedestrian,
+            };
+            sides_used.push(side);
+            gates.push(Gate {
+                id: gates.len() as i64 + 1,
+                version: 1,
+                name: Some(side.to_owned()),
+                community_code: c.community_code.clone(),
+                compound_id: c.id,
+                kind,
+                geometry: Point(mid),
+            });
+        }
+    }
+    data.gates = gates;
 }
 
 fn longnan_facilities(

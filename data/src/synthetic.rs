@@ -147,7 +147,8 @@ fn specs(rng: &mut Rand, buildings: usize) -> Vec<StreetSpec> {
 /// compounds of 5–30 buildings and 100–600 households, 1–3 compounds per grid, 5–12 grids per
 /// community, 6–12 communities per street, with stations per street, community and grid and
 /// about one service space per 300 households. Streets get codes under the fictitious province
-/// prefix 99. The same `seed` always gives the same city.
+/// prefix 99. The same `seed` always gives the same city. It has no compound gates 小区出入口:
+/// its compounds are measured from their polygons (the demo district has gates).
 pub fn synthetic_city(buildings: usize, seed: u64) -> Dataset {
     let mut rng = Rand::seed_from_u64(mix(seed));
     let streets = specs(&mut rng, buildings);

@@ -130,6 +130,55 @@ fn every_hongxing_community_has_grids_compounds_buildings_stations_and_service_s
 }
 
 #[test]
+fn compound_gates_lie_on_their_compounds_edges_one_to_three_each_on_distinct_sides() {
+    let d = demo_district();
+    let frame = LocalFrame::new(DEMO_CENTRE);
+    let m = |c| frame.to_metres(c);
+    let mut per_compound: std::collections::HashMap<i64, Vec<&str>> =
+        std::collections::HashMap::default();
+    for g in &d.gates {
+        let c = d
+            .compounds
+            .iter()
+            .find(|c| c.id == g.compound_id)
+            .expect("the gate's compound");
+        let edge = geo_types::LineString(c.geometry.exterior().0.iter().map(|p| m(*p)).collect());
+        let off = Euclidean.distance(&geo_types::Point(m(g.geometry.0)), &edge);
+        assert!(
+            off < 0.5,
+            "gate {} lies {off:.2} m off its compound's edge",
+            g.id
+        );
+        per_compound
+            .entry(g.compound_id)
+            .or_default()
+            .push(g.name.as_deref().expect("named"));
+    }
+    for (id, names) in &per_compound {
+        assert!((1..=3).contains(&names.len()), "compound {id}: {names:?}");
+        let distinct: HashSet<&&str> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "compound {id}: {names:?}");
+    }
+    let longnan: Vec<i64> = d
+        .compounds
+        .iter()
+        .filter(|c| c.community_code == LONGNAN_COMMUNITY)
+        .map(|c| c.id)
+        .collect();
+    assert!(longnan.iter().all(|id| per_compound.contains_key(id)));
+    let hongxing = d
+        .compounds
+        .iter()
+        .filter(|c| c.community_code.starts_with(HONGXING_STREET))
+        .count();
+    assert!(
+        per_compound.len() > longnan.len() && per_compound.len() < hongxing,
+        "{} of {hongxing} compounds have gates",
+        per_compound.len()
+    );
+}
+
+#[test]
 fn longnan_matches_the_case_study() {
     let d = demo_district();
     let c = d

@@ -16,9 +16,10 @@ use crate::model::Layer;
 pub enum Role {
     /// 管理员: every layer in scope, and accounts.
     Admin,
-    /// 规划人员: grids and the units placed in them, facilities; publishes grid plans.
+    /// 规划人员: grids and the units placed in them (compounds with their gates, buildings),
+    /// facilities; publishes grid plans.
     Planner,
-    /// 社区工作者/网格员: compounds, buildings, stations and service spaces.
+    /// 社区工作者/网格员: compounds (with their gates), buildings, stations and service spaces.
     Staff,
     /// 查看者: reads only.
     Viewer,
@@ -45,12 +46,17 @@ impl Role {
                 Layer::Grids
                     | Layer::Compounds
                     | Layer::Buildings
+                    | Layer::Gates
                     | Layer::Stations
                     | Layer::ServiceSpaces
             ),
             Role::Staff => matches!(
                 layer,
-                Layer::Compounds | Layer::Buildings | Layer::Stations | Layer::ServiceSpaces
+                Layer::Compounds
+                    | Layer::Buildings
+                    | Layer::Gates
+                    | Layer::Stations
+                    | Layer::ServiceSpaces
             ),
             Role::Viewer => false,
         }

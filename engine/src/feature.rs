@@ -11,7 +11,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::model::{Building, Community, Compound, Grid, Layer, ServiceSpace, Station, Street};
+use crate::model::{
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street,
+};
 use crate::schema::{self, FieldDef, FieldKind, GeometryKind};
 
 /// One problem with one incoming feature.
@@ -118,6 +120,7 @@ fn as_point(g: Geometry) -> Point {
 impl_domain_feature!(Street, Layer::Streets, |g| as_multi_polygon(g));
 impl_domain_feature!(Community, Layer::Communities, |g| as_multi_polygon(g));
 impl_domain_feature!(Grid, Layer::Grids, |g| as_polygon(g));
+impl_domain_feature!(Gate, Layer::Gates, |g| as_point(g));
 impl_domain_feature!(Station, Layer::Stations, |g| as_point(g));
 
 impl DomainFeature for Compound {
@@ -195,6 +198,7 @@ pub enum Feature {
     Grid(Grid),
     Compound(Compound),
     Building(Building),
+    Gate(Gate),
     Station(Station),
     ServiceSpace(ServiceSpace),
 }
@@ -209,6 +213,7 @@ macro_rules! with_feature {
             $crate::Feature::Grid($f) => $body,
             $crate::Feature::Compound($f) => $body,
             $crate::Feature::Building($f) => $body,
+            $crate::Feature::Gate($f) => $body,
             $crate::Feature::Station($f) => $body,
             $crate::Feature::ServiceSpace($f) => $body,
         }
@@ -388,6 +393,7 @@ fn build(
         Layer::Grids => Feature::Grid(typed(attrs, geometry)?),
         Layer::Compounds => Feature::Compound(typed(attrs, geometry)?),
         Layer::Buildings => Feature::Building(typed(attrs, geometry)?),
+        Layer::Gates => Feature::Gate(typed(attrs, geometry)?),
         Layer::Stations => Feature::Station(typed(attrs, geometry)?),
         Layer::ServiceSpaces => Feature::ServiceSpace(typed(attrs, geometry)?),
     })

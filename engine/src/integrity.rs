@@ -1,11 +1,16 @@
 //! Referential integrity of a change set against a snapshot: every code and id a feature names
 //! exists (in the snapshot or the same change set) and agrees on the community; codes stay
-//! unique; nothing deleted is still referred to.
+//! unique; nothing deleted is still referred to; a compound's gates 小区出入口 lie within
+//! [`GATE_MAX_OFFSET_M`] of its polygon.
 
 use std::collections::{HashMap, HashSet};
 
+use geo::{Distance, Euclidean, MapCoords};
+use geo_types::{Point, Polygon};
+
+use crate::analysis::metric_frame;
 use crate::feature::{Feature, Problem};
-use crate::model::Layer;
+use crate::model::{Gate, Layer, GATE_MAX_OFFSET_M};
 use crate::snapshot::Snapshot;
 
 /// What a change set does: features written (inserted or replaced; id 0 means new) and features
@@ -96,7 +101,7 @@ impl Registry {
 
 /// Checks a change set; each problem carries the position of the feature in `written` (or of
 /// the deletion in `deleted`, after all written ones) and its id.
-pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
+pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem> {
     let reg = Registry::after(snapshot, change);
     let mut problems = Vec::new();
     let mut codes_seen: HashMap<(Layer, &str), usize> = HashMap::new();
@@ -211,6 +216,29 @@ pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
                     }
                 }
             }
+            Feature::Gate(g) => {
+                community(&g.community_code, &mut push);
+                match reg.compounds.get(&g.compound_id) {
+                    None => push(
+                        "compound_id",
+                        format!("no compound has id {}", g.compound_id),
+                    ),
+                    Some(cc) if *cc != g.community_code => push(
+                        "compound_id",
+                        format!(
+                            "compound {} belongs to community {cc}, not {}",
+                            g.compound_id, g.community_code
+                        ),
+                    ),
+                    Some(_) => {
+                        if let Some(polygon) = compound_polygon(snapshot, change, g.compound_id) {
+                            if let Some(reason) = gate_too_far(g, polygon) {
+                                push("geometry", reason);
+                            }
+                        }
+                    }
+                }
+            }
             Feature::Station(s) => community(&s.community_code, &mut push),
             Feature::ServiceSpace(s) => {
                 community(&s.community_code, &mut push);
@@ -222,8 +250,80 @@ pub fn check(snapshot: &Snapshot, change: &ChangeView) -> Vec<Problem> {
             }
         }
     }
+    check_moved_compounds(snapshot, change, &mut problems);
     check_deletions(snapshot, change, &reg, &mut problems);
     problems
+}
+
+/// The polygon of compound `id` after the change (written in it, or kept from the snapshot).
+fn compound_polygon<'a>(
+    snapshot: &'a Snapshot,
+    change: &ChangeView<'a>,
+    id: i64,
+) -> Option<&'a Polygon> {
+    let written = change.written.iter().rev().find_map(|f| match f {
+        Feature::Compound(c) if c.id == id => Some(&c.geometry),
+        _ => None,
+    });
+    written.or_else(|| {
+        let i = *snapshot.index(Layer::Compounds).by_id.get(&id)?;
+        Some(&snapshot.data.compounds.get(i)?.geometry)
+    })
+}
+
+/// Why a gate lies too far from its compound's polygon, or `None` when it is close enough
+/// (metres in a local frame at the gate).
+fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<String> {
+    let frame = metric_frame(gate.geometry.0);
+    let to = |c| frame.to_metres(c);
+    let metres = Euclidean.distance(&Point(to(gate.geometry.0)), &polygon.map_coords(to));
+    (metres > GATE_MAX_OFFSET_M).then(|| {
+        format!(
+            "gate lies {metres:.0} m from compound {}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",
+            gate.compound_id
+        )
+    })
+}
+
+/// A compound whose polygon the change moves must keep its kept gates within reach.
+fn check_moved_compounds(snapshot: &Snapshot, change: &ChangeView, problems: &mut Vec<Problem>) {
+    let rewritten: HashSet<i64> = change
+        .written
+        .iter()
+        .filter_map(|f| match f {
+            Feature::Gate(g) if g.id > 0 => Some(g.id),
+            _ => None,
+        })
+        .collect();
+    for (i, f) in change.written.iter().enumerate() {
+        let Feature::Compound(c) = f else { continue };
+        if c.id <= 0 {
+            continue;
+        }
+        let unchanged = snapshot
+            .index(Layer::Compounds)
+            .by_id
+            .get(&c.id)
+            .and_then(|&k| snapshot.data.compounds.get(k))
+            .is_some_and(|old| old.geometry == c.geometry);
+        if unchanged {
+            continue;
+        }
+        for gate in snapshot.gates_of(c.id) {
+            if rewritten.contains(&gate.id) || change.deleted.contains(&(Layer::Gates, gate.id)) {
+                continue;
+            }
+            if let Some(reason) = gate_too_far(gate, &c.geometry) {
+                problems.push(
+                    Problem::new(
+                        "geometry",
+                        format!("moving the compound would leave gate {}: {reason}", gate.id),
+                    )
+                    .at(Some(i), Some(c.id.to_string())),
+                );
+            }
+        }
+    }
 }
 
 /// Refuses to delete a feature that something kept still refers to.
@@ -285,6 +385,7 @@ fn check_deletions(
                     Layer::Grids,
                     Layer::Compounds,
                     Layer::Buildings,
+                    Layer::Gates,
                     Layer::Stations,
                     Layer::ServiceSpaces,
                 ]
@@ -316,7 +417,12 @@ fn check_deletions(
             },
             Layer::Compounds => after(Layer::Buildings)
                 .iter()
-                .filter(|f| matches!(f, Feature::Building(b) if b.compound_id == Some(id)))
+                .chain(&after(Layer::Gates))
+                .filter(|f| match f {
+                    Feature::Building(b) => b.compound_id == Some(id),
+                    Feature::Gate(g) => g.compound_id == id,
+                    _ => false,
+                })
                 .map(|f| (f.layer(), f.id()))
                 .collect(),
             Layer::Stations => after(Layer::ServiceSpaces)
@@ -324,7 +430,7 @@ fn check_deletions(
                 .filter(|f| matches!(f, Feature::ServiceSpace(s) if s.station_id == Some(id)))
                 .map(|f| (f.layer(), f.id()))
                 .collect(),
-            Layer::Buildings | Layer::ServiceSpaces => vec![],
+            Layer::Buildings | Layer::Gates | Layer::ServiceSpaces => vec![],
         };
         if let Some((rl, rid)) = referrers.first() {
             problems.push(at(format!(
@@ -332,5 +438,163 @@ fn check_deletions(
                 referrers.len()
             )));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use geo_types::{coord, LineString, MultiPolygon, Point, Polygon};
+
+    use super::*;
+    use crate::analysis::metric_frame;
+    use crate::model::{
+        Community, CommunityKind, Compound, CompoundClass, GateKind, PropertyManagement, Street,
+    };
+    use crate::snapshot::Dataset;
+
+    const ORIGIN: geo_types::Coord = coord! { x: 105.44, y: 28.9 };
+
+    fn at(x: f64, y: f64) -> geo_types::Coord {
+        metric_frame(ORIGIN).to_lonlat(coord! { x: x, y: y })
+    }
+
+    fn square(x0: f64, y0: f64, side: f64) -> Polygon {
+        let ring = [
+            (0.0, 0.0),
+            (side, 0.0),
+            (side, side),
+            (0.0, side),
+            (0.0, 0.0),
+        ]
+        .map(|(dx, dy)| at(x0 + dx, y0 + dy));
+        Polygon::new(LineString::from(ring.to_vec()), vec![])
+    }
+
+    fn gate(id: i64, compound_id: i64, community: &str, x: f64, y: f64) -> Feature {
+        Feature::Gate(Gate {
+            id,
+            version: 1,
+            name: Some("北门".into()),
+            community_code: community.into(),
+            compound_id,
+            kind: GateKind::Mixed,
+            geometry: Point(at(x, y)),
+        })
+    }
+
+    /// Two communities; compound 1 (a 100 m square at the origin) in the first, with gate 1 on
+    /// its north edge.
+    fn snapshot() -> Snapshot {
+        let mut d = Dataset::default();
+        d.streets.push(Street {
+            id: 1,
+            version: 1,
+            code: "510504003".into(),
+            name: "红星街道".into(),
+            geometry: MultiPolygon(vec![square(-1000.0, -1000.0, 2000.0)]),
+        });
+        for (id, code) in [(1, "510504003004"), (2, "510504003005")] {
+            d.communities.push(Community {
+                id,
+                version: 1,
+                code: code.into(),
+                name: format!("社区{id}"),
+                street_code: "510504003".into(),
+                kind: CommunityKind::Old,
+                residents_groups: 3,
+                geometry: MultiPolygon(vec![square(-1000.0, -1000.0, 1000.0)]),
+            });
+        }
+        d.compounds.push(Compound {
+            id: 1,
+            version: 1,
+            name: "试验小区".into(),
+            community_code: "510504003004".into(),
+            grid_code: None,
+            households: 100,
+            population: 250,
+            elderly: 60,
+            build_year: None,
+            class: CompoundClass::Old,
+            property_management: PropertyManagement::None,
+            owners_committee: false,
+            competent_unit: false,
+            geometry: square(0.0, 0.0, 100.0),
+        });
+        if let Feature::Gate(g) = gate(1, 1, "510504003004", 50.0, 100.0) {
+            d.gates.push(g);
+        }
+        Snapshot::new(1, d)
+    }
+
+    fn problems(snap: &Snapshot, written: &[Feature], deleted: &[(Layer, i64)]) -> Vec<String> {
+        let written: Vec<&Feature> = written.iter().collect();
+        check(
+            snap,
+            &ChangeView {
+                written: &written,
+                deleted,
+            },
+        )
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+    }
+
+    #[test]
+    fn a_gate_names_an_existing_compound_of_its_community_within_50_m() {
+        let snap = snapshot();
+        // 40 m outside the east edge: accepted.
+        assert_eq!(
+            problems(&snap, &[gate(0, 1, "510504003004", 140.0, 50.0)], &[]),
+            Vec::<String>::new()
+        );
+        let far = problems(&snap, &[gate(0, 1, "510504003004", 180.0, 50.0)], &[]);
+        assert_eq!(far.len(), 1, "{far:?}");
+        assert!(
+            far[0].contains("geometry") && far[0].contains("80 m") && far[0].contains("50 m"),
+            "{far:?}"
+        );
+        let missing = problems(&snap, &[gate(0, 9, "510504003004", 50.0, 0.0)], &[]);
+        assert!(
+            missing[0].contains("compound_id: no compound has id 9"),
+            "{missing:?}"
+        );
+        let other = problems(&snap, &[gate(0, 1, "510504003005", 50.0, 0.0)], &[]);
+        assert!(
+            other[0].contains("compound 1 belongs to community 510504003004"),
+            "{other:?}"
+        );
+    }
+
+    #[test]
+    fn a_compound_keeps_its_gates_deleting_or_moving_it_away_is_refused() {
+        let snap = snapshot();
+        let deleted = problems(&snap, &[], &[(Layer::Compounds, 1)]);
+        assert!(
+            deleted[0].contains("compounds 1 is still referred to by 1 feature(s), e.g. gates 1"),
+            "{deleted:?}"
+        );
+        // Deleting the gate with it is fine.
+        assert!(problems(&snap, &[], &[(Layer::Gates, 1), (Layer::Compounds, 1)]).is_empty());
+        let Some(Feature::Compound(mut moved)) = snap.feature(Layer::Compounds, 1) else {
+            panic!("compound 1");
+        };
+        moved.geometry = square(500.0, 0.0, 100.0);
+        let refused = problems(&snap, &[Feature::Compound(moved.clone())], &[]);
+        assert!(
+            refused.len() == 1 && refused[0].contains("would leave gate 1"),
+            "{refused:?}"
+        );
+        // Moving its gate along in the same change is fine.
+        assert!(problems(
+            &snap,
+            &[
+                Feature::Compound(moved),
+                gate(1, 1, "510504003004", 550.0, 100.0)
+            ],
+            &[]
+        )
+        .is_empty());
     }
 }

@@ -17,17 +17,19 @@ pub enum Layer {
     Grids,
     Compounds,
     Buildings,
+    Gates,
     Stations,
     ServiceSpaces,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Streets,
         Layer::Communities,
         Layer::Grids,
         Layer::Compounds,
         Layer::Buildings,
+        Layer::Gates,
         Layer::Stations,
         Layer::ServiceSpaces,
     ];
@@ -40,6 +42,7 @@ impl Layer {
             Layer::Grids => "grids",
             Layer::Compounds => "compounds",
             Layer::Buildings => "buildings",
+            Layer::Gates => "gates",
             Layer::Stations => "stations",
             Layer::ServiceSpaces => "service_spaces",
         }
@@ -53,6 +56,7 @@ impl Layer {
             Layer::Grids => "网格",
             Layer::Compounds => "小区/院落",
             Layer::Buildings => "楼栋",
+            Layer::Gates => "小区出入口",
             Layer::Stations => "站点",
             Layer::ServiceSpaces => "嵌入式服务阵地",
         }
@@ -66,6 +70,7 @@ impl Layer {
             Layer::Grids => "Grids",
             Layer::Compounds => "Compounds",
             Layer::Buildings => "Buildings",
+            Layer::Gates => "Compound gates",
             Layer::Stations => "Stations",
             Layer::ServiceSpaces => "Service spaces",
         }
@@ -134,6 +139,15 @@ domain_enum!(
         CommunityHosted = "community_hosted" / "社区托管",
         Joint = "joint" / "连片物业",
         None = "none" / "无物业",
+    }
+);
+
+domain_enum!(
+    /// Kind of compound gate 出入口类型: who may pass.
+    GateKind {
+        Pedestrian = "pedestrian" / "人行出入口",
+        Vehicle = "vehicle" / "车行出入口",
+        Mixed = "mixed" / "人车混行出入口",
     }
 );
 
@@ -291,6 +305,26 @@ impl Building {
         self.compound_id.is_none()
     }
 }
+
+/// A gate of a compound 小区出入口: where residents walk or drive in and out. Coverage measures a
+/// compound's distances from its gates when it has any (see `analysis::coverage`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gate {
+    pub id: i64,
+    pub version: i64,
+    /// e.g. 北门.
+    pub name: Option<String>,
+    /// The community of the gate's compound (the scope of who may change it).
+    pub community_code: String,
+    pub compound_id: i64,
+    pub kind: GateKind,
+    /// Lies on (or within [`GATE_MAX_OFFSET_M`] of) the compound's polygon.
+    #[serde(skip, default = "empty_point")]
+    pub geometry: Point,
+}
+
+/// How far, in metres, a gate may lie from its compound's polygon.
+pub const GATE_MAX_OFFSET_M: f64 = 50.0;
 
 /// A station 站点: party-mass service centre, social-work station, grid post, ….
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 //! the OpenAPI / OGC API schemas and the import/export column order.
 
 use crate::model::{
-    CommunityKind, CompoundClass, FacilityLevel, Layer, OperatingModel, PropertyManagement,
-    ServiceType, StationKind,
+    CommunityKind, CompoundClass, FacilityLevel, GateKind, Layer, OperatingModel,
+    PropertyManagement, ServiceType, StationKind,
 };
 
 /// The value type and range of a field.
@@ -231,6 +231,25 @@ const BUILDINGS: &[FieldDef] = &[
     f("build_year", YEAR, false, "建成年份", "Build year"),
 ];
 
+const GATES: &[FieldDef] = &[
+    f("name", NAME, false, "名称", "Name"),
+    f(
+        "community_code",
+        FieldKind::Code { digits: 12 },
+        true,
+        "所属社区",
+        "Community",
+    ),
+    f("compound_id", FEATURE_ID, true, "所属小区", "Compound"),
+    f(
+        "kind",
+        FieldKind::Enum(GateKind::NAMES),
+        true,
+        "出入口类型",
+        "Kind",
+    ),
+];
+
 const STATIONS: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
     f(
@@ -307,6 +326,7 @@ pub fn fields(layer: Layer) -> &'static [FieldDef] {
         Layer::Grids => GRIDS,
         Layer::Compounds => COMPOUNDS,
         Layer::Buildings => BUILDINGS,
+        Layer::Gates => GATES,
         Layer::Stations => STATIONS,
         Layer::ServiceSpaces => SERVICE_SPACES,
     }
@@ -350,7 +370,7 @@ pub fn geometry_kind(layer: Layer) -> GeometryKind {
         Layer::Streets | Layer::Communities => GeometryKind::MultiPolygon,
         Layer::Grids | Layer::Compounds => GeometryKind::Polygon,
         Layer::Buildings | Layer::ServiceSpaces => GeometryKind::PointOrPolygon,
-        Layer::Stations => GeometryKind::Point,
+        Layer::Gates | Layer::Stations => GeometryKind::Point,
     }
 }
 

@@ -10,7 +10,9 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
 use crate::feature::{DomainFeature, Feature};
-use crate::model::{Building, Community, Compound, Grid, Layer, ServiceSpace, Station, Street};
+use crate::model::{
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street,
+};
 
 /// Every feature of the atlas, by layer.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,6 +22,7 @@ pub struct Dataset {
     pub grids: Vec<Grid>,
     pub compounds: Vec<Compound>,
     pub buildings: Vec<Building>,
+    pub gates: Vec<Gate>,
     pub stations: Vec<Station>,
     pub service_spaces: Vec<ServiceSpace>,
 }
@@ -33,6 +36,7 @@ impl Dataset {
             Feature::Grid(f) => self.grids.push(f),
             Feature::Compound(f) => self.compounds.push(f),
             Feature::Building(f) => self.buildings.push(f),
+            Feature::Gate(f) => self.gates.push(f),
             Feature::Station(f) => self.stations.push(f),
             Feature::ServiceSpace(f) => self.service_spaces.push(f),
         }
@@ -46,6 +50,7 @@ impl Dataset {
             Feature::Grid(f) => self.grids[i] = f,
             Feature::Compound(f) => self.compounds[i] = f,
             Feature::Building(f) => self.buildings[i] = f,
+            Feature::Gate(f) => self.gates[i] = f,
             Feature::Station(f) => self.stations[i] = f,
             Feature::ServiceSpace(f) => self.service_spaces[i] = f,
         }
@@ -58,6 +63,7 @@ impl Dataset {
         self.grids.retain(|f| keep(Layer::Grids, f.id));
         self.compounds.retain(|f| keep(Layer::Compounds, f.id));
         self.buildings.retain(|f| keep(Layer::Buildings, f.id));
+        self.gates.retain(|f| keep(Layer::Gates, f.id));
         self.stations.retain(|f| keep(Layer::Stations, f.id));
         self.service_spaces
             .retain(|f| keep(Layer::ServiceSpaces, f.id));
@@ -71,6 +77,7 @@ impl Dataset {
             Layer::Grids => self.grids.len(),
             Layer::Compounds => self.compounds.len(),
             Layer::Buildings => self.buildings.len(),
+            Layer::Gates => self.gates.len(),
             Layer::Stations => self.stations.len(),
             Layer::ServiceSpaces => self.service_spaces.len(),
         }
@@ -89,6 +96,7 @@ impl Dataset {
             Layer::Grids => Feature::Grid(self.grids.get(i)?.clone()),
             Layer::Compounds => Feature::Compound(self.compounds.get(i)?.clone()),
             Layer::Buildings => Feature::Building(self.buildings.get(i)?.clone()),
+            Layer::Gates => Feature::Gate(self.gates.get(i)?.clone()),
             Layer::Stations => Feature::Station(self.stations.get(i)?.clone()),
             Layer::ServiceSpaces => Feature::ServiceSpace(self.service_spaces.get(i)?.clone()),
         })
@@ -143,6 +151,8 @@ pub struct Snapshot {
     indexes: HashMap<Layer, LayerIndex>,
     community_by_code: HashMap<String, usize>,
     grid_by_code: HashMap<String, usize>,
+    /// Positions of each compound's gates in the gates layer, by compound id.
+    gates_by_compound: HashMap<i64, Vec<usize>>,
 }
 
 impl Snapshot {
@@ -154,6 +164,7 @@ impl Snapshot {
         indexes.insert(Layer::Grids, LayerIndex::build(&data.grids));
         indexes.insert(Layer::Compounds, LayerIndex::build(&data.compounds));
         indexes.insert(Layer::Buildings, LayerIndex::build(&data.buildings));
+        indexes.insert(Layer::Gates, LayerIndex::build(&data.gates));
         indexes.insert(Layer::Stations, LayerIndex::build(&data.stations));
         indexes.insert(
             Layer::ServiceSpaces,
@@ -171,12 +182,17 @@ impl Snapshot {
             .enumerate()
             .map(|(i, g)| (g.code.clone(), i))
             .collect();
+        let mut gates_by_compound: HashMap<i64, Vec<usize>> = HashMap::new();
+        for (i, g) in data.gates.iter().enumerate() {
+            gates_by_compound.entry(g.compound_id).or_default().push(i);
+        }
         Snapshot {
             version,
             data,
             indexes,
             community_by_code,
             grid_by_code,
+            gates_by_compound,
         }
     }
 
@@ -246,6 +262,15 @@ impl Snapshot {
             data.retain(|layer, id| !gone.contains(&(layer, id)));
         }
         Snapshot::new(version, data)
+    }
+
+    /// The gates 小区出入口 of a compound, in snapshot order (empty when it has none).
+    pub fn gates_of(&self, compound_id: i64) -> impl Iterator<Item = &Gate> + '_ {
+        self.gates_by_compound
+            .get(&compound_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.data.gates[i])
     }
 
     /// A grid by its code.

@@ -100,6 +100,7 @@ async fn ogc_landing_conformance_and_collections_describe_every_layer() {
             "grids",
             "compounds",
             "buildings",
+            "gates",
             "stations",
             "service_spaces"
         ]

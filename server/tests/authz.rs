@@ -93,6 +93,13 @@ fn fixture(snap: &engine::Snapshot, layer: Layer, n: usize) -> Value {
                 .expect("building")
                 .clone(),
         ),
+        Layer::Gates => Feature::Gate(
+            d.gates
+                .iter()
+                .find(|g| g.community_code == LONGNAN)
+                .expect("gate")
+                .clone(),
+        ),
         Layer::Stations => Feature::Station(
             d.stations
                 .iter()
@@ -295,7 +302,11 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
             }
         }
     }
-    assert_eq!(checked, 7 * 4 * 2 * 3, "every endpoint × role × scope");
+    assert_eq!(
+        checked,
+        Layer::ALL.len() * 4 * 2 * 3,
+        "every endpoint × role × scope"
+    );
 }
 
 #[tokio::test]

@@ -56,6 +56,35 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, Value, String) {
     )
 }
 
+async fn send(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder()
+        .method(method.clone())
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"));
+    if method == Method::DELETE {
+        // Every feature deleted here is at its first version.
+        req = req.header("if-match", "\"1\"");
+    }
+    let req = req
+        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+        .expect("req");
+    let resp = app.clone().oneshot(req).await.expect("resp");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
 fn service<'a>(area: &'a Value, name: &str) -> &'a Value {
     area["services"]
         .as_array()
@@ -258,6 +287,148 @@ async fn heatmap_and_coverage_change_after_a_new_service_space_and_siting_sugges
     assert!(after["data_version"].as_i64() > before["data_version"].as_i64());
 }
 
+/// A compound 100 m from an elderly-care space but whose only gate is on the far side is not
+/// covered within 300 m; a gate facing the space, added through the API, covers it on the next
+/// request. A gate far from its compound, and deleting a compound that has gates, are refused.
+#[tokio::test]
+async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_coverage() {
+    let (app, atlas, _dir) = demo_app().await;
+    let token = common::sign_in(&app, "admin").await;
+    // A town community outside 红星街道: no embedded services around.
+    let snap = atlas.snapshot();
+    let town = snap
+        .data
+        .communities
+        .iter()
+        .find(|c| c.street_code != data::HONGXING_STREET)
+        .expect("a community of another street");
+    let code = town.code.clone();
+    let centre = geo::Centroid::centroid(&town.geometry).expect("centroid").0;
+    let frame = engine::analysis::metric_frame(centre);
+    let at = |x: f64, y: f64| {
+        let c = frame.to_lonlat(geo_types::coord! { x: x, y: y });
+        json!([c.x, c.y])
+    };
+    let point = |x: f64, y: f64| json!({ "type": "Point", "coordinates": at(x, y) });
+    // A compound 400 m × 100 m; the space 100 m east of its east edge.
+    let compound = json!({ "type": "Feature",
+        "geometry": { "type": "Polygon", "coordinates": [[at(0.0, 0.0), at(400.0, 0.0), at(400.0, 100.0), at(0.0, 100.0), at(0.0, 0.0)]] },
+        "properties": { "name": "长条院落", "community_code": code, "households": 120, "population": 300, "elderly": 90,
+                        "class": "old", "property_management": "none", "owners_committee": false, "competent_unit": false } });
+    let (s, created) = send(
+        &app,
+        Method::POST,
+        "/ogc/collections/compounds/items",
+        &token,
+        Some(&compound),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let compound_id = created["id"].as_i64().expect("id");
+    let space = json!({ "type": "Feature", "geometry": point(500.0, 50.0),
+        "properties": { "name": "镇养老服务站", "community_code": code, "services": ["elderly_care"],
+                        "floor_area": 200.0, "operating_model": "public_benefit", "level": "community" } });
+    let (s, reply) = send(
+        &app,
+        Method::POST,
+        "/ogc/collections/service_spaces/items",
+        &token,
+        Some(&space),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{reply}");
+    let gate = |x: f64, y: f64, name: &str| {
+        json!({ "type": "Feature", "geometry": point(x, y),
+        "properties": { "name": name, "community_code": code, "compound_id": compound_id, "kind": "pedestrian" } })
+    };
+    let (s, reply) = send(
+        &app,
+        Method::POST,
+        "/ogc/collections/gates/items",
+        &token,
+        Some(&gate(0.0, 50.0, "西门")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{reply}");
+
+    let reach = |app: Router| {
+        let code = code.clone();
+        async move {
+            let (s, body, _) = get(
+                &app,
+                &format!(
+                    "/api/coverage/units?community_code={code}&service=elderly_care&threshold=300"
+                ),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{body}");
+            let unit = body["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .find(|u| u["kind"] == "compound" && u["id"] == compound_id)
+                .expect("the new compound")
+                .clone();
+            let r = service(&unit, "elderly_care").clone();
+            (
+                unit["gates"].as_u64(),
+                r["distance_m"].as_f64().expect("d"),
+                r["covered"].as_bool(),
+            )
+        }
+    };
+    // Only the west gate: 500 m, not covered although the polygon is 100 m away.
+    let (gates, d, covered) = reach(app.clone()).await;
+    assert_eq!(gates, Some(1));
+    assert!((d - 500.0).abs() < 1.0, "{d}");
+    assert_eq!(covered, Some(false));
+    // An east gate facing the space: 100 m, covered.
+    let (s, east) = send(
+        &app,
+        Method::POST,
+        "/ogc/collections/gates/items",
+        &token,
+        Some(&gate(400.0, 50.0, "东门")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{east}");
+    let (gates, d, covered) = reach(app.clone()).await;
+    assert_eq!(gates, Some(2));
+    assert!((d - 100.0).abs() < 1.0, "{d}");
+    assert_eq!(covered, Some(true));
+
+    // A gate 200 m off the compound is refused, naming the geometry and the 50 m rule.
+    let (s, reply) = send(
+        &app,
+        Method::POST,
+        "/ogc/collections/gates/items",
+        &token,
+        Some(&gate(200.0, 300.0, "北门")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+    let text = reply.to_string();
+    assert!(
+        text.contains("geometry") && text.contains("200 m") && text.contains("within 50 m"),
+        "{text}"
+    );
+    // The compound cannot be deleted while it has gates.
+    let (s, reply) = send(
+        &app,
+        Method::DELETE,
+        &format!("/ogc/collections/compounds/items/{compound_id}"),
+        &token,
+        None,
+    )
+    .await;
+    assert!(s.is_client_error(), "{s} {reply}");
+    assert!(reply.to_string().contains("gates"), "{reply}");
+    assert!(atlas
+        .snapshot()
+        .feature(engine::Layer::Compounds, compound_id)
+        .is_some());
+}
+
 /// Distances to the nearest facility for every compound and service, computed by PostGIS on the
 /// geography type, agree with the engine's (0.2 % + 0.1 m: the engine measures in a local metric
 /// frame, PostGIS on the spheroid); covered flags agree except within that band of a threshold.
@@ -297,7 +468,10 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
             "WITH f AS (
                  SELECT geom FROM service_spaces WHERE services && $1::text[] AND level = ANY($3)
                  UNION ALL SELECT geom FROM stations WHERE kind = ANY($2) AND level = ANY($3))
-             SELECT c.id, (SELECT min(ST_Distance(c.geom::geography, f.geom::geography)) FROM f) FROM compounds c ORDER BY c.id",
+             SELECT c.id, COALESCE(
+                 (SELECT min(ST_Distance(g.geom::geography, f.geom::geography)) FROM gates g, f WHERE g.compound_id = c.id),
+                 (SELECT min(ST_Distance(c.geom::geography, f.geom::geography)) FROM f))
+             FROM compounds c ORDER BY c.id",
         )
         .bind(&spaces)
         .bind(&kinds)
@@ -342,6 +516,8 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
         compared,
         snap.data.compounds.len() * standards.services.len()
     );
+    // Compounds measured from their gates are among them.
+    assert!(cov.units.iter().filter(|u| u.gates > 0).count() >= 21);
     assert!(standards
         .services
         .iter()

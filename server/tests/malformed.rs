@@ -172,3 +172,50 @@ fn malformed_files_give_problems_not_panics() {
         );
     }
 }
+
+/// Gates 小区出入口 come in from CSV with lon/lat like stations and go out the same way; a gate
+/// without its compound or with an unknown kind is refused by name.
+#[test]
+fn gates_round_trip_through_csv_and_bad_rows_name_the_field() {
+    let text = "name,community_code,compound_id,kind,lon,lat\n北门,510504003004,3,vehicle,105.4401,28.9102\n";
+    let gates = io::read_csv(Layer::Gates, text, Crs::Wgs84).expect("a valid gate");
+    let engine::Feature::Gate(g) = &gates[0] else {
+        panic!("{gates:?}")
+    };
+    assert_eq!(
+        (g.name.as_deref(), g.compound_id, g.kind),
+        (Some("北门"), 3, engine::GateKind::Vehicle)
+    );
+    assert_eq!(
+        io::csv_header(Layer::Gates),
+        [
+            "id",
+            "version",
+            "name",
+            "community_code",
+            "compound_id",
+            "kind",
+            "lon",
+            "lat"
+        ]
+    );
+    let record = io::csv_record(&gates[0]);
+    assert_eq!(record[6..], ["105.4401".to_owned(), "28.9102".to_owned()]);
+    for (row, word) in [
+        (
+            "北门,510504003004,,vehicle,105.44,28.91",
+            "compound_id: required",
+        ),
+        (
+            "北门,510504003004,3,gate,105.44,28.91",
+            "kind: must be one of pedestrian, vehicle, mixed",
+        ),
+    ] {
+        let text = format!("name,community_code,compound_id,kind,lon,lat\n{row}\n");
+        let problems = io::read_csv(Layer::Gates, &text, Crs::Wgs84).expect_err(row);
+        assert!(
+            problems.iter().any(|p| p.to_string().contains(word)),
+            "{row}: {problems:?}"
+        );
+    }
+}

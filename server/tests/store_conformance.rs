@@ -397,3 +397,63 @@ async fn postgis_tables_mirror_the_engine_schema_and_carry_gist_indexes() {
         assert_eq!(gist, 1, "{layer} has a GIST index");
     }
 }
+
+/// A `GeoPackage` written before gates 小区出入口 existed (atlas schema 3) opens with an empty
+/// `gates` layer registered as `GeoPackage` features, and takes gates from then on.
+#[tokio::test]
+async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("old.gpkg");
+    let mut data = data::demo_district();
+    let gates = std::mem::take(&mut data.gates);
+    {
+        let store = gridatlas_server::store::gpkg::GeoPackage::open(&path)
+            .await
+            .expect("gpkg");
+        load_dataset(&store, data).await.expect("demo");
+    }
+    // Back to schema 3: no gates table.
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite");
+    sqlx::raw_sql(
+        "DROP TABLE gates;
+         DELETE FROM gpkg_geometry_columns WHERE table_name = 'gates';
+         DELETE FROM gpkg_contents WHERE table_name = 'gates';
+         UPDATE atlas_meta SET value = 3 WHERE key = 'schema_version';",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("downgrade");
+    conn.close().await.expect("close");
+
+    let store = gridatlas_server::store::gpkg::GeoPackage::open(&path)
+        .await
+        .expect("the old file opens");
+    let (_, loaded) = store.load().await.expect("load");
+    assert!(loaded.gates.is_empty() && !loaded.compounds.is_empty());
+    let atlas = Atlas::open(Box::new(store)).await.expect("atlas");
+    let gate = gates[0].clone();
+    let changes = vec![Change::Upsert(Feature::Gate(engine::Gate {
+        id: 0,
+        version: 0,
+        ..gate
+    }))];
+    atlas
+        .commit(edit(changes), &Actor::new("test"))
+        .await
+        .expect("a gate in the upgraded file");
+    assert_eq!(atlas.snapshot().data.gates.len(), 1);
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite");
+    let registered: (String, i64) = sqlx::query_as(
+        "SELECT c.data_type, (SELECT value FROM atlas_meta WHERE key = 'schema_version')
+         FROM gpkg_contents c JOIN gpkg_geometry_columns g USING (table_name) WHERE table_name = 'gates'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("registered");
+    assert_eq!(registered, ("features".to_owned(), 4));
+}

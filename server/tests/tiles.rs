@@ -198,6 +198,10 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
     let text = String::from_utf8_lossy(&out.stdout);
     let own = content(&body);
     for layer in Layer::ALL {
+        let (min, max) = tiles::visible_zoom_range(layer);
+        if !(min..=max).contains(&t.z()) {
+            continue;
+        }
         let n = own.get(layer.name()).map_or(0, Vec::len);
         assert!(n > 0, "{layer} has features in the tile over 龙南");
         assert_eq!(
@@ -221,6 +225,68 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
     );
     assert!(block.contains("three_no (Integer(Boolean)) = 0"), "{block}");
     assert!(block.contains("POLYGON"), "{block}");
+
+    // Gates 小区出入口 from z16: the tile at a 龙南 gate holds it, and GDAL reads its kind.
+    let gate = snap
+        .data
+        .gates
+        .iter()
+        .find(|g| g.community_code == "510504003004")
+        .expect("a 龙南 gate");
+    let t = tile_of(
+        gate.geometry.x(),
+        gate.geometry.y(),
+        tiles::GATES_MINZOOM + 1,
+    );
+    let (status, _, body) = get(
+        &app,
+        &format!("/tiles/gates/{}/{}/{}.mvt", t.z(), t.x(), t.y()),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let own = content(&body);
+    assert!(
+        own["gates"]
+            .iter()
+            .any(|(id, p)| *id == Some(gate.id.unsigned_abs()) && p["kind"] == gate.kind.name()),
+        "{own:?}"
+    );
+    let path = dir.path().join("gates.mvt");
+    std::fs::write(&path, &body).expect("write");
+    let out = Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-al",
+            "-oo",
+            &format!("Z={}", t.z()),
+            "-oo",
+            &format!("X={}", t.x()),
+            "-oo",
+            &format!("Y={}", t.y()),
+        ])
+        .arg(&path)
+        .output()
+        .expect("ogrinfo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("OGRFeature(gates):"), "{text}");
+    assert!(
+        text.contains(&format!("kind (String) = {}", gate.kind.name())),
+        "{text}"
+    );
+    // Below z16, none.
+    let t = tile_of(
+        gate.geometry.x(),
+        gate.geometry.y(),
+        tiles::GATES_MINZOOM - 1,
+    );
+    let (_, _, body) = get(
+        &app,
+        &format!("/tiles/gates/{}/{}/{}.mvt", t.z(), t.x(), t.y()),
+        &[],
+    )
+    .await;
+    assert!(body.is_empty());
 }
 
 #[tokio::test]
@@ -320,7 +386,7 @@ async fn tiles_are_gzipped_on_request_and_bad_addresses_are_refused_clearly() {
         tj["tiles"][0],
         "http://atlas.test/tiles/atlas/{z}/{x}/{y}.mvt"
     );
-    assert_eq!(tj["vector_layers"].as_array().expect("layers").len(), 7);
+    assert_eq!(tj["vector_layers"].as_array().expect("layers").len(), 8);
 }
 
 /// The server's tiles and the PostGIS tile functions' tiles for the same data.
@@ -331,6 +397,7 @@ async fn compare_with(store_url: &str, fetch: impl Fn(TileId) -> Vec<u8>) {
     let atlas = Atlas::open(Box::new(store)).await.expect("atlas");
     let snap = atlas.snapshot();
     let mut compared = 0;
+    let mut gates = 0;
     for &(z, x, y) in DEMO_TILES {
         let t = TileId::new(z, x, y).expect("tile");
         let (our_bytes, their_bytes) = (tiles::encode(&snap, &Layer::ALL, t), fetch(t));
@@ -353,11 +420,14 @@ async fn compare_with(store_url: &str, fetch: impl Fn(TileId) -> Vec<u8>) {
                 .collect();
             assert!(only_ours.is_empty() && only_theirs.is_empty(), "{layer} in {t}: only in the server's tile: {only_ours:?}; only in the other: {only_theirs:?}");
             compared += features.len();
+            if layer == "gates" {
+                gates += features.len();
+            }
         }
     }
     assert!(
-        compared > 500,
-        "the comparison covers many features ({compared})"
+        compared > 500 && gates > 0,
+        "the comparison covers many features ({compared}), gates among them ({gates})"
     );
     atlas.store().close().await;
 }

@@ -11,7 +11,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use engine::{Building, Community, Compound, Grid, Layer, ServiceSpace, Snapshot, Station, Street};
+use engine::{
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Snapshot, Station, Street,
+};
 use geo_types::{Coord, Geometry, Polygon};
 use prost::Message;
 use rstar::{RTreeObject, AABB};
@@ -130,6 +132,7 @@ fn build(snapshot: &Snapshot, layers: LayerSet, tile: TileId, shaping: Shaping) 
                 Layer::Grids => features(&data.grids, &at, &mut ctx),
                 Layer::Compounds => features(&data.compounds, &at, &mut ctx),
                 Layer::Buildings => features(&data.buildings, &at, &mut ctx),
+                Layer::Gates => features(&data.gates, &at, &mut ctx),
                 Layer::Stations => features(&data.stations, &at, &mut ctx),
                 Layer::ServiceSpaces => features(&data.service_spaces, &at, &mut ctx),
             }
@@ -677,6 +680,24 @@ impl TileFeature for Building {
     }
 }
 
+impl TileFeature for Gate {
+    const KEYS: &'static [&'static str] =
+        &["name", "community_code", "compound_id", "kind", "version"];
+    fn feature_id(&self) -> i64 {
+        self.id
+    }
+    fn shape(&self) -> Shape<'_> {
+        Shape::Point(self.geometry.0)
+    }
+    fn props<'a>(&'a self, p: &mut Props<'a, '_>) {
+        p.opt_str(self.name.as_deref());
+        p.str(&self.community_code);
+        p.int(self.compound_id);
+        p.str(self.kind.name());
+        p.int(self.version);
+    }
+}
+
 impl TileFeature for Station {
     const KEYS: &'static [&'static str] = &[
         "name",
@@ -744,6 +765,7 @@ pub fn property_names(layer: Layer) -> &'static [&'static str] {
         Layer::Grids => Grid::KEYS,
         Layer::Compounds => Compound::KEYS,
         Layer::Buildings => Building::KEYS,
+        Layer::Gates => Gate::KEYS,
         Layer::Stations => Station::KEYS,
         Layer::ServiceSpaces => ServiceSpace::KEYS,
     }

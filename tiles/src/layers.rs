@@ -10,10 +10,13 @@ pub const BUILDING_DETAIL_MINZOOM: u8 = 15;
 /// Lowest zoom with building cell points.
 pub const BUILDING_CELLS_MINZOOM: u8 = 12;
 
+/// Lowest zoom with compound gates 小区出入口 (small markers on the compounds' edges).
+pub const GATES_MINZOOM: u8 = 16;
+
 /// Zooms at which a layer's features are encoded one by one, inclusive.
 ///
 /// Streets 0–22, communities 10–22, grids 12–22, compounds 13–22, buildings 15–22,
-/// stations and service spaces 12–22.
+/// compound gates 16–22, stations and service spaces 12–22.
 pub fn zoom_range(layer: Layer) -> (u8, u8) {
     let min = match layer {
         Layer::Streets => 0,
@@ -21,6 +24,7 @@ pub fn zoom_range(layer: Layer) -> (u8, u8) {
         Layer::Grids | Layer::Stations | Layer::ServiceSpaces => 12,
         Layer::Compounds => 13,
         Layer::Buildings => BUILDING_DETAIL_MINZOOM,
+        Layer::Gates => GATES_MINZOOM,
     };
     (min, crate::MAX_ZOOM)
 }
@@ -42,7 +46,7 @@ pub fn visible_zoom_range(layer: Layer) -> (u8, u8) {
 
 /// A set of atlas layers, as a bit mask in [`Layer::ALL`] order; cheap to copy, hash and compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct LayerSet(u8);
+pub struct LayerSet(u16);
 
 impl LayerSet {
     /// Every layer: the composite tile.
@@ -91,7 +95,7 @@ impl fmt::Display for LayerSet {
     }
 }
 
-fn bit(layer: Layer) -> u8 {
+fn bit(layer: Layer) -> u16 {
     let i = Layer::ALL.iter().position(|l| *l == layer).unwrap_or(0);
     1 << i
 }

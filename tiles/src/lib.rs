@@ -33,7 +33,7 @@ pub use encode::{
 pub use geometry::{BUFFER, EXTENT};
 pub use layers::{
     aggregate_zoom_range, visible_zoom_range, zoom_range, LayerSet, BUILDING_CELLS_MINZOOM,
-    BUILDING_DETAIL_MINZOOM,
+    BUILDING_DETAIL_MINZOOM, GATES_MINZOOM,
 };
 pub use tile_id::{TileError, TileId, MAX_LATITUDE, MAX_ZOOM};
 pub use tilejson::{tilejson, ATTRIBUTION};

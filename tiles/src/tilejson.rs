@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(doc["bounds"], json!([105.3, 28.8, 105.6, 29.0]));
         assert_eq!(doc["center"], json!([105.44, 28.89, 13.0]));
         let layers = doc["vector_layers"].as_array().unwrap();
-        assert_eq!(layers.len(), 7);
+        assert_eq!(layers.len(), 8);
         let compounds = layers.iter().find(|l| l["id"] == "compounds").unwrap();
         assert_eq!(compounds["minzoom"], 13);
         assert_eq!(

@@ -1,6 +1,6 @@
 // The server's HTTP API, as the map uses it. Every call goes to the same origin that served the page.
 
-export const LAYERS = ['streets', 'communities', 'grids', 'compounds', 'buildings', 'stations', 'service_spaces'];
+export const LAYERS = ['streets', 'communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'];
 
 async function getJson(url, { signal } = {}) {
   const res = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });

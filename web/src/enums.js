@@ -22,6 +22,11 @@ export const ENUMS = {
     joint: { zh: '连片物业', en: 'Joint (shared across compounds)' },
     none: { zh: '无物业', en: 'None' },
   },
+  gate_kind: {
+    pedestrian: { zh: '人行出入口', en: 'Pedestrian gate' },
+    vehicle: { zh: '车行出入口', en: 'Vehicle gate' },
+    mixed: { zh: '人车混行出入口', en: 'Pedestrian and vehicle gate' },
+  },
   station_kind: {
     party_mass_centre: { zh: '党群服务中心', en: 'Party-mass service centre' },
     social_work_station: { zh: '社工站', en: 'Social-work station' },
@@ -61,6 +66,7 @@ export const ENUMS = {
 export const FIELD_ENUMS = {
   communities: { kind: 'community_kind' },
   compounds: { class: 'compound_class', property_management: 'property_management' },
+  gates: { kind: 'gate_kind' },
   stations: { kind: 'station_kind', level: 'facility_level' },
   service_spaces: { services: 'service_type', operating_model: 'operating_model', level: 'facility_level' },
 };

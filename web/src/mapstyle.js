@@ -14,6 +14,13 @@ export const STATION_COLORS = {
   kindergarten: '#fbc02d',
 };
 
+// Compound gates 小区出入口 by kind.
+export const GATE_COLORS = {
+  pedestrian: '#00897b',
+  vehicle: '#5d4037',
+  mixed: '#3949ab',
+};
+
 export const SERVICE_COLORS = {
   elderly_care: '#c2185b',
   childcare: '#ff8a65',
@@ -143,6 +150,15 @@ export function atlasLayers() {
           'circle-stroke-color': ['case', isScattered, '#ffeb3b', '#ffffff'], 'circle-stroke-width': 1.2,
         } },
     ],
+    // Small markers on the compounds' edges, from zoom 16 (the tiles carry them from there).
+    gates: [
+      { id: 'gates', type: 'circle', source: SRC, 'source-layer': 'gates', minzoom: 16, interactive: true,
+        paint: {
+          'circle-color': matchColor(['get', 'kind'], GATE_COLORS, '#757575'),
+          'circle-radius': ['interpolate', ['linear'], ['zoom'], 16, 3, 20, 6],
+          'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1.2,
+        } },
+    ],
     service_spaces: [
       { id: 'service-spaces-area', type: 'fill', source: SRC, 'source-layer': 'service_spaces', interactive: true, filter: isPolygon,
         paint: { 'fill-color': matchColor(firstService, SERVICE_COLORS, '#757575'), 'fill-opacity': 0.35,
@@ -166,7 +182,7 @@ export function atlasLayers() {
 }
 
 /** The order the atlas layers are drawn in (bottom first); the layer panel lists them top first. */
-export const DRAW_ORDER = ['grids', 'communities', 'streets', 'compounds', 'buildings', 'service_spaces', 'stations'];
+export const DRAW_ORDER = ['grids', 'communities', 'streets', 'compounds', 'buildings', 'gates', 'service_spaces', 'stations'];
 
 // Grid outlines are drawn above compounds so grid boundaries stay visible.
 function gridOutline() {

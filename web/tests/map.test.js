@@ -64,6 +64,8 @@ describe('the web map on the demo district', () => {
       assert.equal((await page.textContent('.brand h1')).trim(), '社区网格与服务设施一张图');
       assert.equal((await page.textContent('[data-ws="planning"]')).trim(), '网格规划');
       assert.equal((await page.textContent('.layer-block[data-layer="compounds"] .layer-title')).trim(), '小区/院落');
+      assert.equal((await page.textContent('.layer-block[data-layer="gates"] .layer-title')).trim(), '小区出入口');
+      assert.equal(await page.locator('.layer-block[data-layer="gates"] li[data-legend^="gate:"]').count(), 3);
       // The whole district is in view and its streets are drawn.
       const streets = await rendered(page, 'streets');
       assert.ok(new Set(streets.map((f) => f.id)).size >= 10, `streets drawn: ${streets.length}`);
@@ -92,15 +94,15 @@ describe('the web map on the demo district', () => {
       const [street] = await items('streets', { code: HONGXING_CODE });
       const [community] = await items('communities', { code: LONGNAN_CODE });
       const longnan = {};
-      for (const layer of ['grids', 'compounds', 'buildings', 'stations', 'service_spaces']) {
+      for (const layer of ['grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces']) {
         longnan[layer] = await items(layer, { community_code: LONGNAN_CODE });
         assert.ok(longnan[layer].length > 0, `龙南社区 has ${layer}`);
       }
 
-      // 龙南社区 at zoom 16: every one of its grids, compounds, buildings, stations and service
-      // spaces is drawn, and its three-no compounds (19 of 21 in the demo) are hatched.
+      // 龙南社区 at zoom 16: every one of its grids, compounds, buildings, gates, stations and
+      // service spaces is drawn, and its three-no compounds (19 of 21 in the demo) are hatched.
       await jumpTo(page, centre(bboxOf(community.geometry)), 16);
-      for (const layer of ['communities', 'grids', 'compounds', 'buildings', 'stations', 'service_spaces']) {
+      for (const layer of ['communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces']) {
         const want = layer === 'communities' ? new Set([community.id]) : ids(longnan[layer]);
         const drawn = ids(await rendered(page, layer));
         const missing = [...want].filter((id) => !drawn.has(id));

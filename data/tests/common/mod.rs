@@ -110,6 +110,15 @@ pub fn assert_references(data: &Dataset) {
             other => panic!("building {} has compound/grid {other:?}", b.id),
         }
     }
+    for g in &data.gates {
+        assert_eq!(
+            compounds.get(&g.compound_id),
+            Some(&g.community_code.as_str()),
+            "gate {} of compound {}",
+            g.id,
+            g.compound_id
+        );
+    }
     let stations: HashMap<i64, &str> = data
         .stations
         .iter()

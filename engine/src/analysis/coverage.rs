@@ -3,8 +3,10 @@
 //! grid 网格, community 社区, street 街道 and the whole snapshot.
 //!
 //! - Distance: Euclidean, metres, in the snapshot's [`metric_frame`](super::metric_frame), from
-//!   the unit's geometry (a compound's polygon — the model has no gates yet —, a building's point
-//!   or footprint) to the facility's (point or polygon); 0 when they touch or overlap. Found with
+//!   the unit's geometry to the facility's (point or polygon); 0 when they touch or overlap. A
+//!   compound with gates 小区出入口 is measured from its nearest gate (the minimum over its gates
+//!   of the gate point's distance), since residents leave through a gate; a compound without
+//!   gates from its polygon; a scattered building from its point or footprint. Found with
 //!   an rstar nearest-neighbour walk over the counting facilities' bounding boxes from the unit's
 //!   centre, refined with exact distances, stopping once no further facility can be nearer.
 //! - A facility counts for a rule when it is selected ([`FacilitySelector`]) and its level is
@@ -36,7 +38,8 @@ use super::{pct, AnalysisError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
-    /// A compound 小区/院落, measured from its polygon.
+    /// A compound 小区/院落, measured from its nearest gate when it has gates, else from its
+    /// polygon.
     Compound,
     /// A building outside any compound 散居楼栋, measured from its point or footprint.
     ScatteredBuilding,
@@ -113,6 +116,10 @@ pub struct UnitCoverage {
     pub school_age: f64,
     /// Whether population and elderly are estimates ([`Demography`](super::Demography)).
     pub estimated: bool,
+    /// The compound's gates the distances were measured from; 0: measured from the polygon
+    /// (and for scattered buildings).
+    #[serde(default)]
+    pub gates: usize,
     /// A representative point, lon/lat (polygon centroid or the building's point).
     pub centroid: [f64; 2],
     /// The compound's governance facts (`None` for scattered buildings).
@@ -343,7 +350,12 @@ impl Measured {
         let shapes: Vec<Option<UnitShape>> = data
             .compounds
             .par_iter()
-            .map(|c| Shape::project_polygon(&c.geometry, &frame).and_then(UnitShape::new))
+            .map(|c| {
+                let gates: Vec<Point> = snapshot.gates_of(c.id).map(|g| g.geometry).collect();
+                Shape::project_gates(&gates, &frame)
+                    .or_else(|| Shape::project_polygon(&c.geometry, &frame))
+                    .and_then(UnitShape::new)
+            })
             .chain(scattered.par_iter().map(|&i| {
                 Shape::project(&data.buildings[i].geometry, &frame).and_then(UnitShape::new)
             }))
@@ -465,7 +477,9 @@ fn assemble(snapshot: &Snapshot, standards: &Standards, measured: Arc<Measured>)
                 })
                 .collect();
             let mut unit = if u < data.compounds.len() {
-                compound_unit(&data.compounds[u], standards)
+                let mut unit = compound_unit(&data.compounds[u], standards);
+                unit.gates = snapshot.gates_of(unit.id).count();
+                unit
             } else {
                 scattered_unit(
                     &data.buildings[m.scattered[u - data.compounds.len()]],
@@ -584,6 +598,7 @@ fn scattered_unit(b: &Building, standards: &Standards) -> UnitCoverage {
         infants: population * d.infants_share,
         school_age: population * d.school_age_share,
         estimated: true,
+        gates: 0,
         centroid: representative(&b.geometry),
         compound: None,
         services: Vec::new(),
@@ -617,6 +632,7 @@ fn compound_unit(c: &Compound, standards: &Standards) -> UnitCoverage {
         infants: population * d.infants_share,
         school_age: population * d.school_age_share,
         estimated,
+        gates: 0,
         centroid: representative(&Geometry::Polygon(c.geometry.clone())),
         compound: Some(CompoundFacts {
             class: c.class,

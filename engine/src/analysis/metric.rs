@@ -2,7 +2,7 @@
 //! query.
 
 use geo::{BoundingRect, Distance, Euclidean, MapCoords};
-use geo_types::{Coord, Geometry, Point, Polygon, Rect};
+use geo_types::{Coord, Geometry, MultiPoint, Point, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{Envelope, RTree, AABB};
@@ -21,6 +21,8 @@ const SLACK_M: f64 = 1e-6;
 pub(crate) enum Shape {
     Point(Point),
     Polygon(Polygon),
+    /// A compound's gates 小区出入口: the distance is the nearest gate's.
+    Gates(MultiPoint),
     Other(Geometry),
 }
 
@@ -42,10 +44,20 @@ impl Shape {
         Some(Shape::Polygon(p.map_coords(|c| frame.to_metres(c))))
     }
 
+    /// Projects a compound's gate points (lon/lat); `None` when there are none.
+    pub(crate) fn project_gates(gates: &[Point], frame: &LocalFrame) -> Option<Shape> {
+        (!gates.is_empty()).then(|| {
+            Shape::Gates(MultiPoint(
+                gates.iter().map(|g| Point(frame.to_metres(g.0))).collect(),
+            ))
+        })
+    }
+
     pub(crate) fn bbox(&self) -> Option<Rect> {
         match self {
             Shape::Point(p) => Some(Rect::new(p.0, p.0)),
             Shape::Polygon(p) => p.bounding_rect(),
+            Shape::Gates(g) => g.bounding_rect(),
             Shape::Other(g) => g.bounding_rect(),
         }
     }
@@ -53,6 +65,10 @@ impl Shape {
     /// Euclidean distance in metres; 0 when the shapes touch or overlap.
     pub(crate) fn distance(&self, other: &Shape) -> f64 {
         match (self, other) {
+            (Shape::Gates(g), o) | (o, Shape::Gates(g)) => g
+                .iter()
+                .map(|p| Shape::Point(*p).distance(o))
+                .fold(f64::INFINITY, f64::min),
             (Shape::Point(a), Shape::Point(b)) => (a.x() - b.x()).hypot(a.y() - b.y()),
             (Shape::Point(a), Shape::Polygon(b)) | (Shape::Polygon(b), Shape::Point(a)) => {
                 Euclidean.distance(a, b)
@@ -66,6 +82,7 @@ impl Shape {
         match self {
             Shape::Point(p) => Geometry::Point(*p),
             Shape::Polygon(p) => Geometry::Polygon(p.clone()),
+            Shape::Gates(g) => Geometry::MultiPoint(g.clone()),
             Shape::Other(g) => g.clone(),
         }
     }
@@ -91,6 +108,10 @@ impl UnitShape {
                 .0
                 .iter()
                 .map(|v| (v.x - c.x).hypot(v.y - c.y))
+                .fold(0.0, f64::max),
+            Shape::Gates(g) => g
+                .iter()
+                .map(|p| (p.x() - c.x).hypot(p.y() - c.y))
                 .fold(0.0, f64::max),
             Shape::Other(_) => (bbox.width() / 2.0).hypot(bbox.height() / 2.0),
         };

@@ -9,7 +9,8 @@
 //! - [`siting`]: greedy maximal-covering siting suggestions with lazy evaluation.
 //!
 //! Distances are Euclidean in metres in one local frame per snapshot ([`metric_frame`]),
-//! measured from the unit's geometry (a compound's polygon, a building's point or footprint) to
+//! measured from the unit's geometry (a compound's nearest gate 小区出入口 when it has gates,
+//! else its polygon; a building's point or footprint) to
 //! the facility's geometry (point or polygon); 0 when they touch or overlap. A unit is covered
 //! when the distance is at most the threshold (`≤`, as `ST_DWithin`).
 //!

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use geo::{Distance, Euclidean, Geodesic, Intersects, MapCoords};
-use geo_types::{coord, Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{coord, Coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -265,17 +265,63 @@ fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> Dataset {
             geometry,
         });
     }
+    add_random_gates(&mut d, seed);
     d
 }
 
-/// Every unit's geometry in metres, in coverage order (compounds, then scattered buildings).
+/// Gates 小区出入口 for about half the compounds, 1–3 each, at a corner of the polygon moved up to
+/// 30 m in any direction (so on, inside or outside the edge). A stream of its own, so the rest
+/// of the data does not depend on it.
+fn add_random_gates(d: &mut Dataset, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6a7e);
+    let frame = place();
+    for c in &d.compounds {
+        if !rng.random_bool(0.5) {
+            continue;
+        }
+        let corners = &c.geometry.exterior().0;
+        for _ in 0..rng.random_range(1..=3) {
+            let v = frame.to_metres(corners[rng.random_range(0..corners.len() - 1)]);
+            let (dx, dy) = if rng.random_bool(0.3) {
+                (0.0, 0.0)
+            } else {
+                (rng.random_range(-21.0..21.0), rng.random_range(-21.0..21.0))
+            };
+            d.gates.push(Gate {
+                id: d.gates.len() as i64 + 1,
+                version: 1,
+                name: None,
+                community_code: c.community_code.clone(),
+                compound_id: c.id,
+                kind: pick(&mut rng, GateKind::ALL),
+                geometry: Point(at(v.x + dx, v.y + dy)),
+            });
+        }
+    }
+}
+
+/// Every unit's geometry in metres, in coverage order (compounds — their gates when they have
+/// any, else their polygon —, then scattered buildings).
 fn unit_geometries(snapshot: &Snapshot, frame: &LocalFrame) -> Vec<Geometry> {
     let m = |g: &Geometry| g.map_coords(|c| frame.to_metres(c));
     snapshot
         .data
         .compounds
         .iter()
-        .map(|c| m(&Geometry::Polygon(c.geometry.clone())))
+        .map(|c| {
+            let gates: Vec<Point> = snapshot
+                .data
+                .gates
+                .iter()
+                .filter(|g| g.compound_id == c.id)
+                .map(|g| g.geometry)
+                .collect();
+            if gates.is_empty() {
+                m(&Geometry::Polygon(c.geometry.clone()))
+            } else {
+                m(&Geometry::MultiPoint(MultiPoint(gates)))
+            }
+        })
         .chain(
             snapshot
                 .data
@@ -308,9 +354,19 @@ fn brute_distance(
         .iter()
         .filter(|s| life_circle.admits(s.level) && selector.selects_space(s))
         .map(|s| m(&s.geometry));
+    // A compound's gates: the nearest gate's distance, gate by gate.
+    let parts: Vec<Geometry> = match unit {
+        Geometry::MultiPoint(gates) => gates.iter().map(|g| Geometry::Point(*g)).collect(),
+        other => vec![other.clone()],
+    };
     stations
         .chain(spaces)
-        .map(|f| Euclidean.distance(unit, &f))
+        .flat_map(|f| {
+            parts
+                .iter()
+                .map(|p| Euclidean.distance(p, &f))
+                .collect::<Vec<_>>()
+        })
         .min_by(f64::total_cmp)
 }
 
@@ -332,10 +388,37 @@ fn distances_equal_brute_force_on_random_data() {
         let geoms = unit_geometries(&snapshot, &frame);
         assert_eq!(coverage.units.len(), geoms.len());
         let (mut zero, mut none, mut covered) = (0, 0, 0);
-        for (u, g) in coverage.units.iter().zip(&geoms) {
+        // Compounds whose gates are farther from a facility than their polygon is.
+        let mut gates_farther = 0;
+        for (i, (u, g)) in coverage.units.iter().zip(&geoms).enumerate() {
+            assert_eq!(
+                u.gates,
+                snapshot
+                    .data
+                    .gates
+                    .iter()
+                    .filter(|g| u.kind == UnitKind::Compound && g.compound_id == u.id)
+                    .count()
+            );
             for (reach, rule) in u.services.iter().zip(&standards.services) {
                 let brute =
                     brute_distance(&snapshot, &frame, g, &rule.facilities, rule.life_circle);
+                if u.gates > 0 {
+                    let polygon = Geometry::Polygon(
+                        snapshot.data.compounds[i]
+                            .geometry
+                            .map_coords(|c| frame.to_metres(c)),
+                    );
+                    let from_polygon = brute_distance(
+                        &snapshot,
+                        &frame,
+                        &polygon,
+                        &rule.facilities,
+                        rule.life_circle,
+                    );
+                    gates_farther +=
+                        usize::from(brute.zip(from_polygon).is_some_and(|(a, b)| a > b + 1.0));
+                }
                 assert!(
                     close(reach.distance_m, brute),
                     "seed {seed} unit {:?} {} {}: {:?} vs brute {:?}",
@@ -357,10 +440,10 @@ fn distances_equal_brute_force_on_random_data() {
                 assert_eq!(reach.within, brute.is_some_and(|d| d <= rule.threshold_m));
             }
         }
-        // The data exercises overlaps, misses and hits.
+        // The data exercises overlaps, misses, hits and gates.
         assert!(
-            zero > 0 && covered > 0,
-            "seed {seed}: zero {zero}, covered {covered}"
+            zero > 0 && covered > 0 && gates_farther > 0,
+            "seed {seed}: zero {zero}, covered {covered}, gates farther {gates_farther}"
         );
         let _ = none;
     }
@@ -596,6 +679,42 @@ fn distance_is_measured_from_the_compound_polygon_in_metres() {
     )]);
     let d = elderly_reach(&north).distance_m.expect("a facility");
     assert!((d - 30.0).abs() < 0.1, "{d}");
+}
+
+#[test]
+fn a_compound_with_gates_is_measured_from_its_nearest_gate() {
+    // Facility 150 m east of the centre: 100 m from the polygon's east edge.
+    let mut snapshot = one_compound(vec![(
+        FacilityLevel::Community,
+        Geometry::Point(Point(at(150.0, 0.0))),
+    )]);
+    let gate = |id: i64, x: f64, y: f64| Gate {
+        id,
+        version: 1,
+        name: Some("西门".into()),
+        community_code: community_code(0),
+        compound_id: 1,
+        kind: GateKind::Pedestrian,
+        geometry: Point(at(x, y)),
+    };
+    let mut d = snapshot.data.clone();
+    // Only a west gate: 200 m.
+    d.gates.push(gate(1, -50.0, 0.0));
+    snapshot = Snapshot::new(2, d.clone());
+    let reach = elderly_reach(&snapshot);
+    let m = reach.distance_m.expect("a facility");
+    // (The test frame is spherical, the analyses' ellipsoidal: 0.3 % apart at most.)
+    assert!((m - 200.0).abs() < 0.6, "{m}");
+    // A north gate at (0, 50) is nearer: √(150² + 50²) ≈ 158.1 m.
+    d.gates.push(gate(2, 0.0, 50.0));
+    let reach = elderly_reach(&Snapshot::new(3, d.clone()));
+    let m = reach.distance_m.expect("a facility");
+    assert!((m - 150f64.hypot(50.0)).abs() < 0.5, "{m}");
+    // A gate on the east edge: back to the polygon's 100 m.
+    d.gates.push(gate(3, 50.0, 0.0));
+    let reach = elderly_reach(&Snapshot::new(4, d));
+    let m = reach.distance_m.expect("a facility");
+    assert!((m - 100.0).abs() < 0.3, "{m}");
 }
 
 #[test]

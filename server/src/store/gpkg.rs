@@ -30,7 +30,7 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 3;
+const ATLAS_SCHEMA_VERSION: i64 = 4;
 
 /// Tables added in atlas schema version 2.
 const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
@@ -75,6 +75,8 @@ const FOREIGN_KEYS: &[(Layer, &str, &str, &str)] = &[
     (Layer::Buildings, "community_code", "communities", "code"),
     (Layer::Buildings, "compound_id", "compounds", "id"),
     (Layer::Buildings, "grid_code", "grids", "code"),
+    (Layer::Gates, "community_code", "communities", "code"),
+    (Layer::Gates, "compound_id", "compounds", "id"),
     (Layer::Stations, "community_code", "communities", "code"),
     (
         Layer::ServiceSpaces,
@@ -195,12 +197,18 @@ impl GeoPackage {
                 )));
             }
             if version < ATLAS_SCHEMA_VERSION {
-                // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts.
+                // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts, 3 → 4
+                // compound gates.
                 let mut tx = self.pool.begin().await?;
                 if version < 2 {
                     sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
                 }
-                sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
+                if version < 3 {
+                    sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
+                }
+                if version < 4 {
+                    create_layer(&mut tx, Layer::Gates).await?;
+                }
                 sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
                     .bind(ATLAS_SCHEMA_VERSION)
                     .execute(&mut *tx)
@@ -227,18 +235,7 @@ impl GeoPackage {
         .execute(&mut *tx)
         .await?;
         for layer in Layer::ALL {
-            sqlx::query(&create_table(layer)).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)")
-                .bind(layer.name())
-                .bind(layer.name())
-                .bind(format!("{} {}", layer.title_zh(), layer.title_en()))
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)")
-                .bind(layer.name())
-                .bind(schema::geometry_kind(layer).ogc_name())
-                .execute(&mut *tx)
-                .await?;
+            create_layer(&mut tx, layer).await?;
         }
         sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('audit_log', 'attributes', 'audit_log', '审计日志 Audit log')")
             .execute(&mut *tx)
@@ -252,6 +249,23 @@ impl GeoPackage {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Creates a layer's feature table and registers it as `GeoPackage` features.
+async fn create_layer(tx: &mut Transaction<'_, Sqlite>, layer: Layer) -> Result<(), StoreError> {
+    sqlx::query(&create_table(layer)).execute(&mut **tx).await?;
+    sqlx::query("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?, 'features', ?, ?, 4326)")
+        .bind(layer.name())
+        .bind(layer.name())
+        .bind(format!("{} {}", layer.title_zh(), layer.title_en()))
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', ?, 4326, 0, 0)")
+        .bind(layer.name())
+        .bind(schema::geometry_kind(layer).ogc_name())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 fn columns(layer: Layer) -> String {

@@ -16,6 +16,7 @@ export const FIELD_ORDER = {
   compounds: ['name', 'community_code', 'grid_code', 'households', 'population', 'elderly', 'build_year', 'class',
     'property_management', 'owners_committee', 'competent_unit', 'three_no', 'missing_flags'],
   buildings: ['name', 'community_code', 'compound_id', 'grid_code', 'households', 'floors', 'build_year', 'scattered'],
+  gates: ['name', 'community_code', 'compound_id', 'kind'],
   stations: ['name', 'kind', 'community_code', 'level', 'floor_area'],
   service_spaces: ['name', 'community_code', 'services', 'floor_area', 'operating_model', 'level', 'station_id',
     'capacity', 'opening_hours'],

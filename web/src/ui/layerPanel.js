@@ -3,10 +3,11 @@
 import { enumLabel } from '../enums.js';
 import { getLang, t, onLangChange } from '../i18n.js';
 import {
-  BUILDING_COLORS, COMMUNITY_COLOR, COMPOUND_COLORS, GRID_PALETTE, SERVICE_COLORS, STATION_COLORS, STREET_COLOR,
+  BUILDING_COLORS, COMMUNITY_COLOR, COMPOUND_COLORS, GATE_COLORS, GRID_PALETTE, SERVICE_COLORS, STATION_COLORS,
+  STREET_COLOR,
 } from '../mapstyle.js';
 
-export const PANEL_ORDER = ['stations', 'service_spaces', 'buildings', 'compounds', 'grids', 'communities', 'streets'];
+export const PANEL_ORDER = ['stations', 'service_spaces', 'gates', 'buildings', 'compounds', 'grids', 'communities', 'streets'];
 
 function swatch(kind, style = {}) {
   const s = document.createElement('span');
@@ -32,6 +33,12 @@ function legendFor(layer) {
     case 'stations':
       for (const [kind, color] of Object.entries(STATION_COLORS)) {
         ul.append(legendItem(swatch('circle', { background: color }), enumLabel('station_kind', kind, lang), `station:${kind}`));
+      }
+      break;
+    case 'gates':
+      for (const [kind, color] of Object.entries(GATE_COLORS)) {
+        ul.append(legendItem(swatch('circle', { background: color, width: '9px', height: '9px' }),
+          enumLabel('gate_kind', kind, lang), `gate:${kind}`));
       }
       break;
     case 'service_spaces':

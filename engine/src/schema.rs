@@ -101,6 +101,14 @@ const FEATURE_ID: FieldKind = FieldKind::Integer {
     max: i64::MAX,
 };
 const GRID_CODE: FieldKind = FieldKind::Text { max_chars: 40 };
+/// The community a feature belongs to (and the scope of who may change it).
+const COMMUNITY_CODE: FieldDef = f(
+    "community_code",
+    FieldKind::Code { digits: 12 },
+    true,
+    "所属社区",
+    "Community",
+);
 
 const STREETS: &[FieldDef] = &[
     f(
@@ -148,13 +156,7 @@ const COMMUNITIES: &[FieldDef] = &[
 const GRIDS: &[FieldDef] = &[
     f("code", GRID_CODE, true, "网格编码", "Grid code"),
     f("name", NAME, true, "名称", "Name"),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f(
         "workers",
         FieldKind::Integer { min: 0, max: 100 },
@@ -167,13 +169,7 @@ const GRIDS: &[FieldDef] = &[
 
 const COMPOUNDS: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f("grid_code", GRID_CODE, false, "所属网格", "Grid"),
     f("households", COUNT, true, "户数", "Households"),
     f("population", COUNT, true, "常住人口", "Residents"),
@@ -211,13 +207,7 @@ const COMPOUNDS: &[FieldDef] = &[
 
 const BUILDINGS: &[FieldDef] = &[
     f("name", NAME, false, "名称", "Name"),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f("compound_id", FEATURE_ID, false, "所属小区", "Compound"),
     f("grid_code", GRID_CODE, false, "所属网格", "Grid"),
     f("households", COUNT, true, "户数", "Households"),
@@ -233,13 +223,7 @@ const BUILDINGS: &[FieldDef] = &[
 
 const GATES: &[FieldDef] = &[
     f("name", NAME, false, "名称", "Name"),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f("compound_id", FEATURE_ID, true, "所属小区", "Compound"),
     f(
         "kind",
@@ -259,13 +243,7 @@ const STATIONS: &[FieldDef] = &[
         "站点类型",
         "Kind",
     ),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f(
         "level",
         FieldKind::Enum(FacilityLevel::NAMES),
@@ -278,13 +256,7 @@ const STATIONS: &[FieldDef] = &[
 
 const SERVICE_SPACES: &[FieldDef] = &[
     f("name", NAME, true, "名称", "Name"),
-    f(
-        "community_code",
-        FieldKind::Code { digits: 12 },
-        true,
-        "所属社区",
-        "Community",
-    ),
+    COMMUNITY_CODE,
     f(
         "services",
         FieldKind::EnumList(ServiceType::NAMES),

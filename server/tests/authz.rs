@@ -7,47 +7,17 @@ mod common;
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use axum::Router;
+use axum::http::{Method, StatusCode};
 use engine::access::Role;
 use engine::{Feature, Layer};
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::load_dataset;
 use serde_json::Value;
-use tower::ServiceExt;
 
 const LONGNAN: &str = "510504003004";
 
-async fn send(
-    app: &Router,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    if_match: Option<i64>,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    if let Some(v) = if_match {
-        req = req.header("if-match", format!("\"{v}\""));
-    }
-    let req = req
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("request");
-    let resp = app.clone().oneshot(req).await.expect("response");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
+use common::send;
 
 /// A new feature of `layer` placed in 龙南社区 (or, for streets and communities, under new codes
 /// in 红星街道's district), unique by `n`.

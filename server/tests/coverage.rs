@@ -56,35 +56,6 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, Value, String) {
     )
 }
 
-async fn send(
-    app: &Router,
-    method: Method,
-    uri: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder()
-        .method(method.clone())
-        .uri(uri)
-        .header("authorization", format!("Bearer {token}"));
-    if method == Method::DELETE {
-        // Every feature deleted here is at its first version.
-        req = req.header("if-match", "\"1\"");
-    }
-    let req = req
-        .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
-        .expect("req");
-    let resp = app.clone().oneshot(req).await.expect("resp");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 fn service<'a>(area: &'a Value, name: &str) -> &'a Value {
     area["services"]
         .as_array()
@@ -315,11 +286,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
         "geometry": { "type": "Polygon", "coordinates": [[at(0.0, 0.0), at(400.0, 0.0), at(400.0, 100.0), at(0.0, 100.0), at(0.0, 0.0)]] },
         "properties": { "name": "长条院落", "community_code": code, "households": 120, "population": 300, "elderly": 90,
                         "class": "old", "property_management": "none", "owners_committee": false, "competent_unit": false } });
-    let (s, created) = send(
+    let (s, created) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/compounds/items",
-        &token,
+        Some(&token),
+        None,
         Some(&compound),
     )
     .await;
@@ -328,11 +300,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
     let space = json!({ "type": "Feature", "geometry": point(500.0, 50.0),
         "properties": { "name": "镇养老服务站", "community_code": code, "services": ["elderly_care"],
                         "floor_area": 200.0, "operating_model": "public_benefit", "level": "community" } });
-    let (s, reply) = send(
+    let (s, reply) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/service_spaces/items",
-        &token,
+        Some(&token),
+        None,
         Some(&space),
     )
     .await;
@@ -341,11 +314,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
         json!({ "type": "Feature", "geometry": point(x, y),
         "properties": { "name": name, "community_code": code, "compound_id": compound_id, "kind": "pedestrian" } })
     };
-    let (s, reply) = send(
+    let (s, reply) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/gates/items",
-        &token,
+        Some(&token),
+        None,
         Some(&gate(0.0, 50.0, "西门")),
     )
     .await;
@@ -383,11 +357,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
     assert!((d - 500.0).abs() < 1.0, "{d}");
     assert_eq!(covered, Some(false));
     // An east gate facing the space: 100 m, covered.
-    let (s, east) = send(
+    let (s, east) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/gates/items",
-        &token,
+        Some(&token),
+        None,
         Some(&gate(400.0, 50.0, "东门")),
     )
     .await;
@@ -398,11 +373,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
     assert_eq!(covered, Some(true));
 
     // A gate 200 m off the compound is refused, naming the geometry and the 50 m rule.
-    let (s, reply) = send(
+    let (s, reply) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/gates/items",
-        &token,
+        Some(&token),
+        None,
         Some(&gate(200.0, 300.0, "北门")),
     )
     .await;
@@ -413,11 +389,12 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
         "{text}"
     );
     // The compound cannot be deleted while it has gates.
-    let (s, reply) = send(
+    let (s, reply) = common::send(
         &app,
         Method::DELETE,
         &format!("/ogc/collections/compounds/items/{compound_id}"),
-        &token,
+        Some(&token),
+        Some(1),
         None,
     )
     .await;

@@ -107,3 +107,37 @@ pub async fn sign_in(app: &axum::Router, name: &str) -> String {
     let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
     v["token"].as_str().expect("token").to_owned()
 }
+
+/// Sends one API request (bearer `token`, `If-Match: "if_match"`, JSON `body`) to the app;
+/// the status and the JSON reply (`Null` when the reply is not JSON).
+pub async fn send(
+    app: &axum::Router,
+    method: axum::http::Method,
+    uri: &str,
+    token: Option<&str>,
+    if_match: Option<i64>,
+    body: Option<&serde_json::Value>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(v) = if_match {
+        req = req.header("if-match", format!("\"{v}\""));
+    }
+    let req = req
+        .body(body.map_or_else(axum::body::Body::empty, |b| {
+            axum::body::Body::from(b.to_string())
+        }))
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}

@@ -314,15 +314,18 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
         json!({ "type": "Feature", "geometry": point(x, y),
         "properties": { "name": name, "community_code": code, "compound_id": compound_id, "kind": "pedestrian" } })
     };
-    let (s, reply) = common::send(
-        &app,
-        Method::POST,
-        "/ogc/collections/gates/items",
-        Some(&token),
-        None,
-        Some(&gate(0.0, 50.0, "西门")),
-    )
-    .await;
+    let post_gate = async |body: Value| {
+        common::send(
+            &app,
+            Method::POST,
+            "/ogc/collections/gates/items",
+            Some(&token),
+            None,
+            Some(&body),
+        )
+        .await
+    };
+    let (s, reply) = post_gate(gate(0.0, 50.0, "西门")).await;
     assert_eq!(s, StatusCode::CREATED, "{reply}");
 
     let reach = |app: Router| {
@@ -357,15 +360,7 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
     assert!((d - 500.0).abs() < 1.0, "{d}");
     assert_eq!(covered, Some(false));
     // An east gate facing the space: 100 m, covered.
-    let (s, east) = common::send(
-        &app,
-        Method::POST,
-        "/ogc/collections/gates/items",
-        Some(&token),
-        None,
-        Some(&gate(400.0, 50.0, "东门")),
-    )
-    .await;
+    let (s, east) = post_gate(gate(400.0, 50.0, "东门")).await;
     assert_eq!(s, StatusCode::CREATED, "{east}");
     let (gates, d, covered) = reach(app.clone()).await;
     assert_eq!(gates, Some(2));
@@ -373,15 +368,7 @@ async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_covera
     assert_eq!(covered, Some(true));
 
     // A gate 200 m off the compound is refused, naming the geometry and the 50 m rule.
-    let (s, reply) = common::send(
-        &app,
-        Method::POST,
-        "/ogc/collections/gates/items",
-        Some(&token),
-        None,
-        Some(&gate(200.0, 300.0, "北门")),
-    )
-    .await;
+    let (s, reply) = post_gate(gate(200.0, 300.0, "北门")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
     let text = reply.to_string();
     assert!(

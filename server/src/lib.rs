@@ -6,6 +6,8 @@ pub mod api;
 pub mod atlas;
 pub mod bench;
 pub mod commands;
+/// Fuzzing entry points, compiled only with the `fuzzing` feature (never in the production binary).
+#[cfg(feature = "fuzzing")]
 pub mod fuzz;
 pub mod io;
 pub mod store;

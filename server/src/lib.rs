@@ -4,7 +4,6 @@
 pub mod accounts;
 pub mod api;
 pub mod atlas;
-pub mod bench;
 pub mod commands;
 pub mod fuzz;
 pub mod io;

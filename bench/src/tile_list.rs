@@ -7,17 +7,19 @@ use tiles::TileId;
 /// (`[west, south, east, north]`).
 pub fn tile_list(bounds: [f64; 4], z: u8, n: usize) -> Result<Vec<TileId>, CommandError> {
     let err = |e: tiles::TileError| CommandError::Io(e.to_string());
-    let a = TileId::containing(bounds[0], bounds[3], z).map_err(err)?;
-    let b = TileId::containing(bounds[2], bounds[1], z).map_err(err)?;
-    let (w, h) = (u64::from(b.x() - a.x() + 1), u64::from(b.y() - a.y() + 1));
-    let total = w * h;
+    let top_left = TileId::containing(bounds[0], bounds[3], z).map_err(err)?;
+    let bottom_right = TileId::containing(bounds[2], bounds[1], z).map_err(err)?;
+    let width = u64::from(bottom_right.x() - top_left.x() + 1);
+    let height = u64::from(bottom_right.y() - top_left.y() + 1);
+    let total = width * height;
     let step = (total / n as u64).max(1);
     let mut out = Vec::new();
     // A stride coprime-ish with the width spreads the sample over rows and columns.
     let mut k = 0u64;
     while out.len() < n && k < total {
         let i = (k * step + (k * 7919) % step) % total;
-        out.push(TileId::new(z, a.x() + (i % w) as u32, a.y() + (i / w) as u32).map_err(err)?);
+        let (col, row) = ((i % width) as u32, (i / width) as u32);
+        out.push(TileId::new(z, top_left.x() + col, top_left.y() + row).map_err(err)?);
         k += 1;
     }
     Ok(out)

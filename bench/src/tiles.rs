@@ -57,12 +57,11 @@ pub async fn run(
         .ok_or_else(|| CommandError::Usage("the city is empty".into()))?;
     let (server_port, cache) = serve(atlas.clone()).await?;
     // Kept alive (killed on drop) until the measurements are done.
-    let martin = match martin_bin {
-        Some(bin) => start_martin(bin, database_url).await?,
-        None => {
-            println!("martin: not given (--martin or MARTIN_BIN); left out");
-            None
-        }
+    let martin = if let Some(bin) = martin_bin {
+        start_martin(bin, database_url).await?
+    } else {
+        println!("martin: not given (--martin or MARTIN_BIN); left out");
+        None
     };
     let targets = Targets {
         client: reqwest::Client::builder()

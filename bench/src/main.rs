@@ -64,7 +64,7 @@ enum Bench {
         /// Buildings in the synthetic city.
         #[arg(long, default_value_t = 1_000_000)]
         scale: usize,
-        /// The martin binary; without it martin is left out.
+        /// The martin binary; without it (or empty) martin is left out.
         #[arg(long, env = "MARTIN_BIN")]
         martin: Option<String>,
         /// Tiles per zoom level.
@@ -111,6 +111,10 @@ async fn run(bench: Bench) -> Result<(), CommandError> {
             scale,
             martin,
             tiles_per_zoom,
-        } => tiles::run(&database_url, scale, martin.as_deref(), tiles_per_zoom).await,
+        } => {
+            // An empty MARTIN_BIN (how scripts/bench-tiles.sh says "no martin") is no martin.
+            let martin = martin.filter(|m| !m.is_empty());
+            tiles::run(&database_url, scale, martin.as_deref(), tiles_per_zoom).await
+        }
     }
 }

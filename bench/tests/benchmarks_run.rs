@@ -13,13 +13,21 @@ const SCALE: usize = 2000;
 /// Runs `gridatlas-bench` with `args`, isolated from the caller's store settings; returns
 /// whether it succeeded and what it printed.
 fn bench(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_gridatlas-bench"))
+    bench_with_martin_env(args, None)
+}
+
+/// [`bench`] with `MARTIN_BIN` set to `martin_bin`.
+fn bench_with_martin_env(args: &[&str], martin_bin: Option<&str>) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gridatlas-bench"));
+    command
         .args(args)
         .env_remove("DATABASE_URL")
         .env_remove("GRIDATLAS_STORE")
-        .env_remove("MARTIN_BIN")
-        .output()
-        .expect("run gridatlas-bench");
+        .env_remove("MARTIN_BIN");
+    if let Some(bin) = martin_bin {
+        command.env("MARTIN_BIN", bin);
+    }
+    let out = command.output().expect("run gridatlas-bench");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -160,4 +168,23 @@ async fn tiles_without_a_working_martin_says_so_and_measures_the_rest() {
         stdout.contains("largest composite tile over every tile of z0–z12"),
         "{stdout}"
     );
+}
+
+#[tokio::test]
+async fn tiles_with_an_empty_martin_bin_leave_martin_out() {
+    let scale = SCALE.to_string();
+    let url = fresh_database("tiles_no_martin").await;
+    let args = [
+        "tiles",
+        "--database-url",
+        &url,
+        "--scale",
+        &scale,
+        "--tiles-per-zoom",
+        "2",
+    ];
+    let (ok, stdout, stderr) = bench_with_martin_env(&args, Some(""));
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("martin: not given"), "{stdout}");
+    assert!(stdout.contains("z16 (2 tiles): martin not run"), "{stdout}");
 }

@@ -1,7 +1,6 @@
 //! What each CLI command does, callable from tests.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use engine::crs::Crs;
 use engine::{Dataset, Feature, Layer, Problem};
@@ -329,36 +328,4 @@ pub async fn add_user(
 /// Opens a store by location.
 pub async fn open_store(location: &str) -> Result<Box<dyn Store>, CommandError> {
     Ok(store::open(location).await?)
-}
-
-/// Peak resident memory of this process in MiB (Linux `VmHWM`).
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// Generates a synthetic city and imports it into one store, printing time and peak memory.
-pub async fn bench_import(location: &str, buildings: usize) -> Result<(), CommandError> {
-    let t0 = Instant::now();
-    let data = tokio::task::spawn_blocking(move || data::synthetic_city(buildings, 1))
-        .await
-        .map_err(|e| CommandError::Io(e.to_string()))?;
-    let generated = t0.elapsed();
-    let total = data.total();
-    let store = open_store(location).await?;
-    let kind = store.kind();
-    let t1 = Instant::now();
-    load_dataset(store.as_ref(), data).await?;
-    store.close().await;
-    let imported = t1.elapsed();
-    println!(
-        "bench import store={kind} buildings={buildings} features={total} generate_s={:.2} import_s={:.2} features_per_s={:.0} peak_rss_mib={:.0}",
-        generated.as_secs_f64(),
-        imported.as_secs_f64(),
-        total as f64 / imported.as_secs_f64(),
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
-    Ok(())
 }

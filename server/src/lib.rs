@@ -4,7 +4,6 @@
 pub mod accounts;
 pub mod api;
 pub mod atlas;
-pub mod bench;
 pub mod commands;
 /// Fuzzing entry points, compiled only with the `fuzzing` feature (never in the production binary).
 #[cfg(feature = "fuzzing")]

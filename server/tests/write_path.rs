@@ -1,0 +1,303 @@
+//! Safe by construction, on both stores: no request can write what the store's loader refuses,
+//! and a store with a row broken by hand (in QGIS, by an older version) still opens, reports the
+//! row and lets an admin repair it, with nothing else changed.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use axum::Router;
+use common::send;
+use gridatlas_server::api::{app, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::load_dataset;
+use gridatlas_server::store::{self, Store};
+use serde_json::{json, Value};
+
+const LONGNAN: &str = "510504003004";
+
+/// The demo in a store at `location`, with a planner and a district admin; returns the app, its
+/// atlas and the planner's and admin's tokens.
+async fn demo(location: &str) -> (Router, Arc<Atlas>, String, String) {
+    let store = store::open(location).await.expect("store");
+    load_dataset(store.as_ref(), data::demo_district())
+        .await
+        .expect("demo");
+    common::add_account(store.as_ref(), "planner", "planner", "district").await;
+    common::add_account(store.as_ref(), "admin", "admin", "district").await;
+    serve(store).await
+}
+
+async fn serve(store: Box<dyn Store>) -> (Router, Arc<Atlas>, String, String) {
+    let atlas = Arc::new(Atlas::open(store).await.expect("the store opens"));
+    let app = app(AppState::new(atlas.clone(), Config::default()));
+    let planner = common::sign_in(&app, "planner").await;
+    let admin = common::sign_in(&app, "admin").await;
+    (app, atlas, planner, admin)
+}
+
+/// Closes the store and opens it again as `gridatlas serve` does: it must open.
+async fn restart(atlas: Arc<Atlas>, location: &str) -> (Router, Arc<Atlas>, String, String) {
+    atlas.store().close().await;
+    drop(atlas);
+    serve(store::open(location).await.expect("reopen")).await
+}
+
+async fn new_draft(app: &Router, token: &str) -> (i64, i64) {
+    let (status, body) = send(
+        app,
+        Method::POST,
+        "/api/planning/drafts",
+        Some(token),
+        None,
+        Some(&json!({ "community_code": LONGNAN })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (
+        body["id"].as_i64().expect("id"),
+        body["version"].as_i64().expect("version"),
+    )
+}
+
+fn problem_fields(body: &Value) -> Vec<String> {
+    body["problems"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|x| x["field"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A 150-character grid name (the grid schema allows 100) is refused however it is sent —
+/// a new grid, a renamed grid, a whole plan — and so are 101 workers reached by merging; the
+/// draft keeps its version and the store opens afterwards with every grid readable.
+async fn grid_attributes_beyond_the_schema_are_refused(location: &str) {
+    let (app, atlas, planner, _) = demo(location).await;
+    let (id, version) = new_draft(&app, &planner).await;
+    let long = "网".repeat(150);
+    let ops = format!("/api/planning/drafts/{id}/operations");
+    for op in [
+        json!({ "op": "create_grid", "name": long }),
+        json!({ "op": "set_grid", "code": "510504003004001", "name": long }),
+        json!({ "op": "set_grid", "code": "510504003004001", "workers": 101 }),
+        json!([{ "op": "set_grid", "code": "510504003004001", "workers": 100 },
+               { "op": "merge_grids", "into": "510504003004001", "from": "510504003004002" }]),
+    ] {
+        let (status, body) = send(
+            &app,
+            Method::POST,
+            &ops,
+            Some(&planner),
+            Some(version),
+            Some(&op),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{op}: {body}");
+        let fields = problem_fields(&body);
+        assert!(
+            fields
+                .iter()
+                .any(|f| f.ends_with("name") || f.ends_with("workers")),
+            "{op}: the field is named: {body}"
+        );
+    }
+    let (_, draft) = send(
+        &app,
+        Method::GET,
+        &format!("/api/planning/drafts/{id}"),
+        Some(&planner),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        draft["version"].as_i64(),
+        Some(version),
+        "nothing was saved"
+    );
+    let mut plan = draft["plan"].clone();
+    plan["grids"][0]["name"] = json!(long);
+    let (status, body) = send(
+        &app,
+        Method::PUT,
+        &format!("/api/planning/drafts/{id}"),
+        Some(&planner),
+        Some(version),
+        Some(&json!({ "plan": plan })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(problem_fields(&body), vec!["name".to_owned()], "{body}");
+
+    let (app, atlas, _, admin) = restart(atlas, location).await;
+    assert!(atlas.snapshot().unreadable.is_empty());
+    let (_, problems) = send(&app, Method::GET, "/api/problems", Some(&admin), None, None).await;
+    assert_eq!(problems["problems"], json!([]));
+}
+
+#[tokio::test]
+async fn grid_attributes_beyond_the_schema_are_refused_in_a_geopackage() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("atlas.gpkg");
+    grid_attributes_beyond_the_schema_are_refused(&path.to_string_lossy()).await;
+}
+
+#[tokio::test]
+async fn grid_attributes_beyond_the_schema_are_refused_in_postgis() {
+    grid_attributes_beyond_the_schema_are_refused(&common::fresh_pg_url().await).await;
+}
+
+/// A compound broken by hand opens, is reported (health, the admin's problems list), is left out
+/// of the map, and is repaired by an admin's write; nothing else changes.
+async fn a_hand_broken_row_is_reported_and_repairable(
+    location: &str,
+    break_row: impl AsyncFnOnce(i64),
+) {
+    let (app, atlas, planner, _) = demo(location).await;
+    let before = atlas.snapshot();
+    let victim = before
+        .data
+        .compounds
+        .iter()
+        .find(|c| c.community_code == LONGNAN)
+        .expect("a compound of 龙南社区")
+        .clone();
+    let (_, original) = send(
+        &app,
+        Method::GET,
+        &format!("/ogc/collections/compounds/items/{}", victim.id),
+        None,
+        None,
+        None,
+    )
+    .await;
+    drop(planner);
+    atlas.store().close().await;
+    drop(atlas);
+    break_row(victim.id).await;
+
+    let (app, atlas, planner, admin) = serve(store::open(location).await.expect("reopen")).await;
+    let snap = atlas.snapshot();
+    assert_eq!(snap.unreadable.len(), 1, "{:?}", snap.unreadable);
+    assert_eq!(snap.unreadable[0].id, victim.id);
+    assert!(
+        snap.unreadable[0].reason.contains("households"),
+        "{:?}",
+        snap.unreadable[0]
+    );
+    assert_eq!(snap.data.compounds.len(), before.data.compounds.len() - 1);
+    assert_eq!(
+        snap.data.buildings, before.data.buildings,
+        "nothing else changed"
+    );
+    let (_, health) = send(&app, Method::GET, "/health", None, None, None).await;
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["unreadable"][0]["layer"], "compounds");
+    assert_eq!(health["unreadable"][0]["id"].as_i64(), Some(victim.id));
+    let (status, _) = send(
+        &app,
+        Method::GET,
+        "/api/problems",
+        Some(&planner),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only admins see the problems list"
+    );
+    let (_, problems) = send(&app, Method::GET, "/api/problems", Some(&admin), None, None).await;
+    let version = problems["problems"][0]["version"]
+        .as_i64()
+        .expect("stored version");
+    let item = format!("/ogc/collections/compounds/items/{}", victim.id);
+    let (status, _) = send(&app, Method::GET, &item, None, None, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "left out of the map");
+
+    let mut repaired = original.clone();
+    repaired["properties"]["version"] = json!(version);
+    let (status, body) = send(
+        &app,
+        Method::PUT,
+        &item,
+        Some(&planner),
+        Some(version),
+        Some(&repaired),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a planner cannot repair a row of unknown place: {body}"
+    );
+    let (status, body) = send(
+        &app,
+        Method::PUT,
+        &item,
+        Some(&admin),
+        Some(version),
+        Some(&repaired),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["properties"]["households"],
+        original["properties"]["households"]
+    );
+    assert!(atlas.snapshot().unreadable.is_empty());
+
+    let (_, atlas, _, _) = restart(atlas, location).await;
+    let snap = atlas.snapshot();
+    assert!(snap.unreadable.is_empty());
+    assert_eq!(snap.data.compounds.len(), before.data.compounds.len());
+    let back = snap
+        .feature(engine::Layer::Compounds, victim.id)
+        .expect("repaired");
+    assert_eq!(
+        back.properties()["households"],
+        original["properties"]["households"]
+    );
+}
+
+#[tokio::test]
+async fn a_hand_broken_row_is_reported_and_repairable_in_a_geopackage() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("atlas.gpkg");
+    let location = path.to_string_lossy().into_owned();
+    let file = path.clone();
+    a_hand_broken_row_is_reported_and_repairable(&location, async move |id| {
+        // As QGIS would let anyone do: text typed into a whole-number column.
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+            .await
+            .expect("sqlite");
+        sqlx::query("UPDATE compounds SET households = 'about 300' WHERE id = ?")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("break the row");
+        pool.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_hand_broken_row_is_reported_and_repairable_in_postgis() {
+    let url = common::fresh_pg_url().await;
+    let target = url.clone();
+    a_hand_broken_row_is_reported_and_repairable(&url, async move |id| {
+        let pool = sqlx::PgPool::connect(&target).await.expect("pg");
+        sqlx::query("UPDATE compounds SET households = 2000000 WHERE id = $1")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("break the row");
+        pool.close().await;
+    })
+    .await;
+}

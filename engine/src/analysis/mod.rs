@@ -2,8 +2,8 @@
 //!
 //! - [`standards`]: the service standards as configuration, with national defaults and sources.
 //! - [`coverage`]: per compound 小区 and scattered building 散居楼栋, metres to the nearest
-//!   counting facility of each service type and checklist item; summaries per grid, community,
-//!   street and the whole snapshot.
+//!   counting facility of each service type and checklist item (`reach.rs`); summaries per
+//!   grid, community, street and the whole snapshot (`areas.rs`).
 //! - [`heatmap`](mod@heatmap): H3 hexagons with households not covered and household-weighted distance.
 //! - [`underserved`](mod@underserved): the underserved-compound list in rule tiers, with evidence.
 //! - [`siting`]: greedy maximal-covering siting suggestions with lazy evaluation.
@@ -25,9 +25,11 @@
 //! assert!(coverage.units.is_empty());
 //! ```
 
+mod areas;
 pub mod coverage;
 pub mod heatmap;
 mod metric;
+mod reach;
 pub mod siting;
 pub mod standards;
 pub mod underserved;

@@ -27,6 +27,7 @@
 
 mod areas;
 pub mod coverage;
+pub(crate) mod distance;
 pub mod heatmap;
 mod metric;
 mod reach;

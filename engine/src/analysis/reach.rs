@@ -1,7 +1,8 @@
 //! Per-unit reach 服务可达: for every compound 小区 and scattered building 散居楼栋, metres to the
 //! nearest counting facility of each service type and checklist item.
 //!
-//! - Distance: Euclidean, metres, in the snapshot's [`metric_frame`](super::metric_frame), from
+//! - Distance: ellipsoidal (WGS84), metres, wherever the data lies (see [`distance`](super::distance):
+//!   one frame for the indexes, each pair measured at its own latitude), from
 //!   the unit's geometry to the facility's (point or polygon); 0 when they touch or overlap. A
 //!   compound with gates 小区出入口 is measured from its nearest gate (the minimum over its gates
 //!   of the gate point's distance), since residents leave through a gate; a compound without
@@ -23,7 +24,8 @@ use crate::model::{Building, Compound, CompoundClass, Layer, PropertyManagement,
 use crate::snapshot::Snapshot;
 
 use super::areas::Lookups;
-use super::metric::{snapshot_frame, Facilities, FacilityIndex, Shape, UnitShape};
+use super::distance::Metric;
+use super::metric::{snapshot_metric, Facilities, FacilityIndex, Shape, UnitShape};
 use super::standards::{ChecklistItem, FacilitySelector, LifeCircle, Standards, TargetGroup};
 
 /// What a residential unit is.
@@ -150,7 +152,8 @@ fn rule_key(selector: &FacilitySelector, life_circle: LifeCircle) -> Rule {
 /// distance to the nearest counting facility.
 #[derive(Debug)]
 pub(crate) struct Measured {
-    pub(crate) frame: crate::crs::LocalFrame,
+    /// The frame of the shapes, and how distances are measured in it.
+    pub(crate) metric: Metric,
     /// Unit shapes in the metric frame (`None` for empty geometry): compounds, then scattered
     /// buildings.
     pub(crate) shapes: Vec<Option<UnitShape>>,
@@ -165,7 +168,8 @@ pub(crate) struct Measured {
 impl Measured {
     pub(crate) fn measure(snapshot: &Snapshot, standards: &Standards) -> Measured {
         let data = &snapshot.data;
-        let frame = snapshot_frame(snapshot);
+        let metric = snapshot_metric(snapshot);
+        let frame = metric.frame;
         // Distinct rules (a checklist item often shares its rule with a service type).
         let mut rules: Vec<Rule> = Vec::new();
         let keys = standards
@@ -221,14 +225,14 @@ impl Measured {
                     if let Some(shape) = shape {
                         for (d, index) in row.iter_mut().zip(&indexes) {
                             *d = index
-                                .nearest(shape, &facilities)
+                                .nearest(shape, &facilities, &metric)
                                 .map(|(m, f)| (m, f as u32));
                         }
                     }
                 });
         }
         Measured {
-            frame,
+            metric,
             shapes,
             scattered,
             rules,

@@ -113,4 +113,6 @@ pub(crate) fn pct(part: f64, whole: f64) -> Option<f64> {
 }
 
 #[cfg(test)]
+mod far_tests;
+#[cfg(test)]
 mod tests;

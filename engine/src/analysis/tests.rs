@@ -17,7 +17,7 @@ use crate::feature::Feature;
 use crate::model::*;
 use crate::snapshot::{Dataset, Snapshot};
 
-const ORIGIN: Coord = Coord {
+pub(super) const ORIGIN: Coord = Coord {
     x: 105.44,
     y: 28.90,
 };
@@ -87,7 +87,7 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, all: &[T]) -> T {
 /// A random district: 2 streets, 4 communities, 16 grids, compounds of 4–8 vertices, scattered
 /// buildings (points and footprints), buildings in some compounds, stations and spaces (points
 /// and polygons, some overlapping compounds) of random kinds, levels and services.
-fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> Dataset {
+pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut d = Dataset::default();
     for (i, (y0, y1)) in [(-HALF_M, 0.0), (0.0, HALF_M)].into_iter().enumerate() {
@@ -301,7 +301,7 @@ fn add_random_gates(d: &mut Dataset, seed: u64) {
 
 /// Every unit's geometry (lon/lat), in coverage order (compounds — their gates when they have
 /// any, else their polygon —, then scattered buildings).
-fn unit_geometries(snapshot: &Snapshot) -> Vec<Geometry> {
+pub(super) fn unit_geometries(snapshot: &Snapshot) -> Vec<Geometry> {
     let m = |g: &Geometry| g.clone();
     snapshot
         .data

@@ -256,13 +256,17 @@ fn two_cities() -> Dataset {
     d
 }
 
+/// How a unit's row reports a rule: distance, nearest facility, within the threshold.
+type Reported<'a> =
+    Box<dyn Fn(&UnitCoverage) -> (Option<f64>, Option<FacilityRef>, bool) + Sync + 'a>;
+
 /// One rule of the standards and how a unit's row reports it.
 struct Rule<'a> {
     name: String,
     selector: &'a FacilitySelector,
     life_circle: LifeCircle,
     threshold_m: f64,
-    reported: Box<dyn Fn(&UnitCoverage) -> (Option<f64>, Option<FacilityRef>, bool) + Sync + 'a>,
+    reported: Reported<'a>,
 }
 
 fn rules(standards: &Standards) -> Vec<Rule<'_>> {
@@ -290,7 +294,7 @@ fn rules(standards: &Standards) -> Vec<Rule<'_>> {
 }
 
 /// What the comparison of one rule saw.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Seen {
     pairs: usize,
     zero: usize,

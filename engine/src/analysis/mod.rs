@@ -8,8 +8,10 @@
 //! - [`underserved`](mod@underserved): the underserved-compound list in rule tiers, with evidence.
 //! - [`siting`]: greedy maximal-covering siting suggestions with lazy evaluation.
 //!
-//! Distances are Euclidean in metres in one local frame per snapshot ([`metric_frame`]),
-//! measured from the unit's geometry (a compound's nearest gate 小区出入口 when it has gates,
+//! Distances are ellipsoidal (WGS84) metres wherever the data lies, within 0.1 % of the geodesic
+//! (10⁻⁵ in practice): shapes and indexes share one frame per snapshot ([`metric_frame`]), and
+//! each pair is measured at its own mid-latitude (see `distance.rs`),
+//! from the unit's geometry (a compound's nearest gate 小区出入口 when it has gates,
 //! else its polygon; a building's point or footprint) to
 //! the facility's geometry (point or polygon); 0 when they touch or overlap. A unit is covered
 //! when the distance is at most the threshold (`≤`, as `ST_DWithin`).

@@ -29,6 +29,10 @@ pub(crate) const FAR_M: f64 = 20_000.0;
 /// poleward, and siting candidates may lie up to a threshold (≤ 100 km) outside the data.
 const MARGIN_DEG: f64 = 1.0;
 
+/// Spacing, degrees, of the tabulated stretches: linear interpolation between them is within
+/// 10⁻⁸ of the formula, and a table look-up costs far less than the formula's trigonometry.
+const STEP_DEG: f64 = 0.01;
+
 /// The scales, east and north, that turn frame metres into local metres at some latitude.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Stretch {
@@ -119,6 +123,10 @@ pub(crate) struct Metric {
     pub(crate) frame: LocalFrame,
     /// The least stretch, over the data's latitudes and both axes, from frame to local metres.
     min_scale: f64,
+    /// The southern end of the tabulated band, degrees.
+    south: f64,
+    /// The stretch every [`STEP_DEG`] from `south` across the data's latitudes.
+    table: Vec<Stretch>,
 }
 
 impl Metric {
@@ -128,20 +136,25 @@ impl Metric {
             (south.min(north) - MARGIN_DEG).max(-89.0),
             (south.max(north) + MARGIN_DEG).min(89.0),
         );
-        let probe = Metric {
-            frame,
-            min_scale: 1.0,
-        };
         // East–west stretch falls away from the equator and north–south stretch grows, so
         // the least of either is at an end of the band or at the equator.
         let min_scale = [lo, hi, 0.0_f64.clamp(lo, hi)]
             .into_iter()
             .map(|lat| {
-                let s = probe.stretch_at(lat);
+                let s = exact_stretch(&frame, lat);
                 s.x.min(s.y)
             })
             .fold(1.0, f64::min);
-        Metric { frame, min_scale }
+        let steps = ((hi - lo) / STEP_DEG).ceil() as usize + 1;
+        let table = (0..=steps)
+            .map(|i| exact_stretch(&frame, lo + i as f64 * STEP_DEG))
+            .collect();
+        Metric {
+            frame,
+            min_scale,
+            south: lo,
+            table,
+        }
     }
 
     /// The metric of a frame for data near its origin (a gate and its compound).
@@ -149,11 +162,19 @@ impl Metric {
         Metric::new(frame, frame.origin.y, frame.origin.y)
     }
 
+    /// The stretch at a latitude, from the table (by the formula outside it).
     fn stretch_at(&self, lat: f64) -> Stretch {
-        let local = metric_frame(Coord { x: 0.0, y: lat });
-        Stretch {
-            x: local.m_per_deg_lon / self.frame.m_per_deg_lon,
-            y: local.m_per_deg_lat / self.frame.m_per_deg_lat,
+        let at = (lat - self.south) / STEP_DEG;
+        if at >= 0.0 && at < (self.table.len() - 1) as f64 {
+            let step = at as usize;
+            let frac = at - step as f64;
+            let (lo, hi) = (self.table[step], self.table[step + 1]);
+            Stretch {
+                x: lo.x + frac * (hi.x - lo.x),
+                y: lo.y + frac * (hi.y - lo.y),
+            }
+        } else {
+            exact_stretch(&self.frame, lat)
         }
     }
 
@@ -207,6 +228,16 @@ impl Metric {
         }
         let lonlat = |c| Point(self.frame.to_lonlat(c));
         d * Geodesic.distance(lonlat(ca), lonlat(cb)) / flat
+    }
+}
+
+/// The stretch from `frame` metres to local metres at a latitude: the ratio of the WGS84 radii
+/// there to the frame's.
+fn exact_stretch(frame: &LocalFrame, lat: f64) -> Stretch {
+    let local = metric_frame(Coord { x: 0.0, y: lat });
+    Stretch {
+        x: local.m_per_deg_lon / frame.m_per_deg_lon,
+        y: local.m_per_deg_lat / frame.m_per_deg_lat,
     }
 }
 

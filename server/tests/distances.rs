@@ -1,7 +1,7 @@
 //! Distances anywhere, through the API: the demo district 龙马潭区 (泸州) and a copy of it moved
 //! 1,011 km to 郑州 (codes 410105…), imported into one store of each kind. Every distance
 //! `/api/coverage/units` reports from points (gates, point buildings) to point facilities is
-//! within 0.1 % of `geo`'s geodesic, found by brute force; on PostGIS every compound's distance
+//! within 0.1 % of `geo`'s geodesic, found by brute force; on `PostGIS` every compound's distance
 //! also agrees within 0.1 % with `ST_Distance` on the spheroid (polygons included).
 
 mod common;
@@ -241,7 +241,7 @@ async fn geopackage_distances_across_1000_km_are_within_0_1_percent_of_the_geode
     check_store(Box::new(store)).await;
 }
 
-/// On PostGIS, also every compound (gates or polygon) against `ST_Distance` on the spheroid.
+/// On `PostGIS`, also every compound (gates or polygon) against `ST_Distance` on the spheroid.
 #[tokio::test]
 async fn postgis_distances_across_1000_km_are_within_0_1_percent_of_the_geodesic() {
     let store = common::fresh_postgis().await;

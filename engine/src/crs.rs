@@ -138,8 +138,10 @@ pub fn bd09_to_gcj02(c: Coord) -> Coord {
 /// Mean Earth radius in metres (IUGG), used by the local frame.
 pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// A local equirectangular frame in metres around a reference latitude: accurate to well under
-/// 0.1 % across a city, and cheap enough for millions of distance computations.
+/// A local equirectangular frame in metres around a reference latitude, cheap enough for
+/// millions of distance computations. [`LocalFrame::new`] scales by the mean Earth radius (up to
+/// 0.3 % off the ellipsoid; used to place generated data); the analyses and planning use
+/// `analysis::metric_frame`, with the WGS84 radii, and measure each pair at its own latitude.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LocalFrame {
     pub origin: Coord,

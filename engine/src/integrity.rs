@@ -6,10 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use geo::{Distance, Euclidean, MapCoords};
-use geo_types::{Point, Polygon};
+use geo_types::Polygon;
 
-use crate::analysis::metric_frame;
+use crate::analysis::distance::point_to_polygon_m;
 use crate::feature::{Feature, Problem};
 use crate::model::{Gate, Layer, GATE_MAX_OFFSET_M};
 use crate::snapshot::Snapshot;
@@ -275,11 +274,9 @@ fn compound_polygon<'a>(
 }
 
 /// Why a gate lies too far from its compound's polygon, or `None` when it is close enough
-/// (metres in a local frame at the gate).
+/// (ellipsoidal metres, as the analyses measure).
 fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<String> {
-    let frame = metric_frame(gate.geometry.0);
-    let to = |c| frame.to_metres(c);
-    let metres = Euclidean.distance(&Point(to(gate.geometry.0)), &polygon.map_coords(to));
+    let metres = point_to_polygon_m(gate.geometry, polygon);
     (metres > GATE_MAX_OFFSET_M).then(|| {
         format!(
             "gate lies {metres:.0} m from compound {}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",

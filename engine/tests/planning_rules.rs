@@ -13,8 +13,9 @@ use gridatlas_engine::{Building, Compound, CompoundClass, Grid, PropertyManageme
 
 const CODE: &str = "510504999001";
 
+/// The planning context's kind of frame (WGS84 radii), so metres here are its metres.
 fn frame() -> LocalFrame {
-    LocalFrame::new(Coord {
+    gridatlas_engine::analysis::metric_frame(Coord {
         x: 105.44,
         y: 28.90,
     })

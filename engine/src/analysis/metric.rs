@@ -1,7 +1,7 @@
 //! Geometry in the analyses' metric frame, facility indexes and the exact nearest-facility
-//! query.
+//! query (distances by [`Metric`]: ellipsoidal, wherever the data lies).
 
-use geo::{BoundingRect, Distance, Euclidean, MapCoords};
+use geo::{BoundingRect, MapCoords};
 use geo_types::{Coord, Geometry, MultiPoint, Point, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -11,6 +11,7 @@ use crate::crs::LocalFrame;
 use crate::model::{FacilityLevel, Layer};
 use crate::snapshot::{Dataset, Snapshot};
 
+use super::distance::Metric;
 use super::standards::{FacilitySelector, LifeCircle};
 
 /// Slack, metres, on the lower bound that ends a nearest search, against rounding.
@@ -62,23 +63,7 @@ impl Shape {
         }
     }
 
-    /// Euclidean distance in metres; 0 when the shapes touch or overlap.
-    pub(crate) fn distance(&self, other: &Shape) -> f64 {
-        match (self, other) {
-            (Shape::Gates(g), o) | (o, Shape::Gates(g)) => g
-                .iter()
-                .map(|p| Shape::Point(*p).distance(o))
-                .fold(f64::INFINITY, f64::min),
-            (Shape::Point(a), Shape::Point(b)) => (a.x() - b.x()).hypot(a.y() - b.y()),
-            (Shape::Point(a), Shape::Polygon(b)) | (Shape::Polygon(b), Shape::Point(a)) => {
-                Euclidean.distance(a, b)
-            }
-            (Shape::Polygon(a), Shape::Polygon(b)) => Euclidean.distance(a, b),
-            (a, b) => Euclidean.distance(&a.geometry(), &b.geometry()),
-        }
-    }
-
-    fn geometry(&self) -> Geometry {
+    pub(crate) fn geometry(&self) -> Geometry {
         match self {
             Shape::Point(p) => Geometry::Point(*p),
             Shape::Polygon(p) => Geometry::Polygon(p.clone()),
@@ -127,6 +112,8 @@ impl UnitShape {
 /// spaces, each at its position in its layer.
 pub(crate) struct Facilities {
     pub(crate) shapes: Vec<Option<Shape>>,
+    /// Each shape's bounding-box centre (its latitude sets the pair's stretch).
+    centres: Vec<Coord>,
 }
 
 impl Facilities {
@@ -140,8 +127,16 @@ impl Facilities {
                     .par_iter()
                     .map(|s| Shape::project(&s.geometry, frame)),
             )
+            .collect::<Vec<_>>();
+        let centres = shapes
+            .iter()
+            .map(|s| {
+                s.as_ref()
+                    .and_then(Shape::bbox)
+                    .map_or(Coord { x: 0.0, y: 0.0 }, geo_types::Rect::center)
+            })
             .collect();
-        Facilities { shapes }
+        Facilities { shapes, centres }
     }
 }
 
@@ -190,26 +185,32 @@ impl FacilityIndex {
 
     /// The exact distance (metres) from the unit to its nearest counting facility, and which
     /// facility. Walks facilities outward from the unit's centre in order of their bounding
-    /// boxes' distance `b`; no facility further along can be nearer than `b − radius`, so the
-    /// walk ends as soon as that bound reaches the best exact distance found.
+    /// boxes' frame distance `b`; no facility further along can be nearer than the metric's
+    /// lower bound of `b − radius`, so the walk ends as soon as that bound reaches the best
+    /// distance found.
     pub(crate) fn nearest(
         &self,
         unit: &UnitShape,
         facilities: &Facilities,
+        metric: &Metric,
     ) -> Option<(f64, usize)> {
+        let centre = Coord {
+            x: unit.centre[0],
+            y: unit.centre[1],
+        };
         let mut best = f64::INFINITY;
         let mut who = None;
         for (entry, d2) in self
             .tree
             .nearest_neighbor_iter_with_distance_2(&unit.centre)
         {
-            if best == 0.0 || d2.sqrt() - unit.radius - SLACK_M > best {
+            if best == 0.0 || metric.lower_bound(d2.sqrt() - unit.radius) - SLACK_M > best {
                 break;
             }
             let Some(shape) = facilities.shapes[entry.data].as_ref() else {
                 continue;
             };
-            let d = unit.shape.distance(shape);
+            let d = metric.distance(&unit.shape, centre, shape, facilities.centres[entry.data]);
             if d < best {
                 best = d;
                 who = Some(entry.data);
@@ -219,13 +220,14 @@ impl FacilityIndex {
     }
 }
 
-/// The analyses' metric frame for a snapshot: centred on the middle of its residential and
-/// facility layers' extent.
-pub(crate) fn snapshot_frame(snapshot: &Snapshot) -> LocalFrame {
+/// The analyses' metric for a snapshot: its frame is centred on the middle of the residential,
+/// gate and facility layers' extent, and bounds its distortion over that extent.
+pub(crate) fn snapshot_metric(snapshot: &Snapshot) -> Metric {
     let mut env: Option<AABB<[f64; 2]>> = None;
     for layer in [
         Layer::Compounds,
         Layer::Buildings,
+        Layer::Gates,
         Layer::Stations,
         Layer::ServiceSpaces,
     ] {
@@ -246,12 +248,10 @@ pub(crate) fn snapshot_frame(snapshot: &Snapshot) -> LocalFrame {
             None => e,
         });
     }
-    let origin = env.map_or(Coord { x: 0.0, y: 0.0 }, |e| {
-        let (lo, hi) = (e.lower(), e.upper());
-        Coord {
-            x: f64::midpoint(lo[0], hi[0]),
-            y: f64::midpoint(lo[1], hi[1]),
-        }
-    });
-    super::metric_frame(origin)
+    let (lo, hi) = env.map_or(([0.0, 0.0], [0.0, 0.0]), |e| (e.lower(), e.upper()));
+    let origin = Coord {
+        x: f64::midpoint(lo[0], hi[0]),
+        y: f64::midpoint(lo[1], hi[1]),
+    };
+    Metric::new(super::metric_frame(origin), lo[1], hi[1])
 }

@@ -2,14 +2,16 @@
 //!
 //! - [`standards`]: the service standards as configuration, with national defaults and sources.
 //! - [`coverage`]: per compound 小区 and scattered building 散居楼栋, metres to the nearest
-//!   counting facility of each service type and checklist item; summaries per grid, community,
-//!   street and the whole snapshot.
+//!   counting facility of each service type and checklist item (`reach.rs`); summaries per
+//!   grid, community, street and the whole snapshot (`areas.rs`).
 //! - [`heatmap`](mod@heatmap): H3 hexagons with households not covered and household-weighted distance.
 //! - [`underserved`](mod@underserved): the underserved-compound list in rule tiers, with evidence.
 //! - [`siting`]: greedy maximal-covering siting suggestions with lazy evaluation.
 //!
-//! Distances are Euclidean in metres in one local frame per snapshot ([`metric_frame`]),
-//! measured from the unit's geometry (a compound's nearest gate 小区出入口 when it has gates,
+//! Distances are ellipsoidal (WGS84) metres wherever the data lies, within 0.1 % of the geodesic
+//! (10⁻⁵ in practice): shapes and indexes share one frame per snapshot ([`metric_frame`]), and
+//! each pair is measured at its own mid-latitude (see `distance.rs`),
+//! from the unit's geometry (a compound's nearest gate 小区出入口 when it has gates,
 //! else its polygon; a building's point or footprint) to
 //! the facility's geometry (point or polygon); 0 when they touch or overlap. A unit is covered
 //! when the distance is at most the threshold (`≤`, as `ST_DWithin`).
@@ -25,9 +27,12 @@
 //! assert!(coverage.units.is_empty());
 //! ```
 
+mod areas;
 pub mod coverage;
+pub(crate) mod distance;
 pub mod heatmap;
 mod metric;
+mod reach;
 pub mod siting;
 pub mod standards;
 pub mod underserved;
@@ -109,5 +114,7 @@ pub(crate) fn pct(part: f64, whole: f64) -> Option<f64> {
     (whole > 0.0).then(|| 100.0 * part / whole)
 }
 
+#[cfg(test)]
+mod far_tests;
 #[cfg(test)]
 mod tests;

@@ -194,23 +194,25 @@ pub fn suggest_sites(
     let open = RTree::bulk_load(open);
 
     // Each candidate's reach: the open units within the threshold of its point.
-    let frame = &coverage.measured.frame;
+    let metric = &coverage.measured.metric;
+    let box_m = metric.frame_reach(threshold);
     let reach: Vec<Vec<usize>> = candidates
         .par_iter()
         .map(|c| {
-            let q = frame.to_metres(c.lonlat);
+            let q = metric.frame.to_metres(c.lonlat);
             let point = Shape::Point(Point(q));
-            let env = AABB::from_corners(
-                [q.x - threshold, q.y - threshold],
-                [q.x + threshold, q.y + threshold],
-            );
+            let env = AABB::from_corners([q.x - box_m, q.y - box_m], [q.x + box_m, q.y + box_m]);
             let mut hits: Vec<usize> = open
                 .locate_in_envelope_intersecting(&env)
                 .map(|e| e.data)
                 .filter(|&u| {
-                    coverage.measured.shapes[u]
-                        .as_ref()
-                        .is_some_and(|s| s.shape.distance(&point) <= threshold)
+                    coverage.measured.shapes[u].as_ref().is_some_and(|s| {
+                        let centre = Coord {
+                            x: s.centre[0],
+                            y: s.centre[1],
+                        };
+                        metric.distance(&s.shape, centre, &point, q) <= threshold
+                    })
                 })
                 .collect();
             hits.sort_unstable();

@@ -75,7 +75,8 @@ impl PlanningContext {
             .map(geo::Rect::center)
             .or_else(|| units.first().map(|u| u.centroid.0))
             .unwrap_or(Coord { x: 0.0, y: 0.0 });
-        let frame = LocalFrame::new(origin);
+        // WGS84 radii at the community's centre: metres within 0.1 % across a community.
+        let frame = crate::analysis::metric_frame(origin);
         let to_m = |c: Coord| frame.to_metres(c);
         let geometries: Vec<Geometry> = units.iter().map(|u| u.geometry.map_coords(to_m)).collect();
         let boundary = catalog.boundary.map_coords(to_m);

@@ -1,0 +1,488 @@
+//! Area summaries 区域汇总: coverage, complete-community checklist, floor area and governance
+//! indicators per grid 网格, community 社区, street 街道 and the whole snapshot, from the units'
+//! reach.
+//!
+//! A unit belongs to the grid, community and street its codes name (a compound without a grid
+//! code is in no grid summary but in its community's); floor area and embedded complexes belong
+//! to the facility's community (by code) and to the grid holding it (by location).
+
+use std::collections::HashMap;
+
+use geo::{Centroid, Intersects};
+use geo_types::{Coord, Point};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Layer, PropertyManagement, ServiceType};
+use crate::snapshot::Snapshot;
+
+use super::pct;
+use super::reach::UnitCoverage;
+use super::standards::{ChecklistItem, LifeCircle, Standards, TargetGroup};
+
+/// The level of an area summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    Grid,
+    Community,
+    Street,
+    /// Everything in the snapshot (the district, or the city).
+    All,
+}
+
+impl AreaLevel {
+    /// Looks a level up by its wire name.
+    pub fn from_name(s: &str) -> Option<AreaLevel> {
+        match s {
+            "grid" => Some(AreaLevel::Grid),
+            "community" => Some(AreaLevel::Community),
+            "street" => Some(AreaLevel::Street),
+            "all" => Some(AreaLevel::All),
+            _ => None,
+        }
+    }
+}
+
+/// Governance indicators 治理指标 officials report.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Governance {
+    /// Households in compounds and scattered buildings.
+    pub households: i64,
+    /// Residents (with estimates for scattered buildings).
+    pub population: f64,
+    pub compounds: usize,
+    pub scattered_buildings: usize,
+    pub three_no_compounds: usize,
+    pub three_no_households: i64,
+    /// Compounds with any property management (professional, community-hosted or joint).
+    pub managed_compounds: usize,
+    /// Property-management coverage 物业覆盖率, % of compounds.
+    pub property_management_pct: Option<f64>,
+    pub owners_committee_compounds: usize,
+    /// Owners'-committee coverage 业委会覆盖率, % of compounds.
+    pub owners_committee_pct: Option<f64>,
+    pub grids: usize,
+    /// Grid workers 网格员.
+    pub grid_workers: i64,
+}
+
+/// An area's coverage of one service type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaServiceCoverage {
+    pub service: ServiceType,
+    pub life_circle: LifeCircle,
+    pub threshold_m: f64,
+    pub target_group: TargetGroup,
+    pub households: i64,
+    pub households_covered: i64,
+    /// % of households covered.
+    pub households_pct: Option<f64>,
+    /// The target group's size (households, or persons).
+    pub target_total: f64,
+    pub target_covered: f64,
+    /// % of the target group covered.
+    pub target_pct: Option<f64>,
+    /// Household-weighted mean distance to the nearest facility, metres (over households
+    /// that have one at all).
+    pub mean_distance_m: Option<f64>,
+    /// Households with no counting facility anywhere.
+    pub households_without_facility: i64,
+}
+
+/// Community service floor area of an area against the standard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FloorAreaStatus {
+    /// Counted floor area, m², of the facilities attributed to the area.
+    pub floor_area_m2: f64,
+    /// m² per 100 households; `None` without households.
+    pub per_100_households: Option<f64>,
+    pub minimum: f64,
+    pub stretch: f64,
+    pub meets_minimum: bool,
+    pub meets_stretch: bool,
+}
+
+/// One complete-community checklist item in an area.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistStatus {
+    pub item: ChecklistItem,
+    pub threshold_m: f64,
+    pub households_within: i64,
+    /// % of households with such a facility within the threshold.
+    pub households_pct: Option<f64>,
+    /// At least the standards' share of households reach one within the threshold.
+    pub present: bool,
+}
+
+/// Coverage and governance of one grid, community, street or the whole snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaSummary {
+    pub level: AreaLevel,
+    pub code: String,
+    pub name: String,
+    /// The enclosing area's code (a grid's community, a community's street).
+    pub parent_code: Option<String>,
+    pub governance: Governance,
+    /// One entry per service standard, in the standards' order.
+    pub services: Vec<AreaServiceCoverage>,
+    pub floor_area: FloorAreaStatus,
+    /// One entry per checklist item, in the standards' order.
+    pub checklist: Vec<ChecklistStatus>,
+    /// Embedded service complexes 嵌入式服务综合体 attributed to the area.
+    pub embedded_complexes: usize,
+}
+
+impl AreaSummary {
+    /// The area's coverage of a service type, if analysed.
+    pub fn service(&self, service: ServiceType) -> Option<&AreaServiceCoverage> {
+        self.services.iter().find(|s| s.service == service)
+    }
+}
+
+/// Positions of areas by code.
+pub(crate) struct Lookups<'a> {
+    communities: HashMap<&'a str, usize>,
+    grids: HashMap<&'a str, usize>,
+    streets: HashMap<&'a str, usize>,
+}
+
+impl<'a> Lookups<'a> {
+    pub(crate) fn new(snapshot: &'a Snapshot) -> Self {
+        let d = &snapshot.data;
+        Lookups {
+            communities: d
+                .communities
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.code.as_str(), i))
+                .collect(),
+            grids: d
+                .grids
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (g.code.as_str(), i))
+                .collect(),
+            streets: d
+                .streets
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.code.as_str(), i))
+                .collect(),
+        }
+    }
+    pub(crate) fn community(&self, code: &str) -> Option<usize> {
+        self.communities.get(code).copied()
+    }
+    fn grid(&self, code: &str) -> Option<usize> {
+        self.grids.get(code).copied()
+    }
+    fn street(&self, code: &str) -> Option<usize> {
+        self.streets.get(code).copied()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct ServiceAcc {
+    households_covered: i64,
+    target_total: f64,
+    target_covered: f64,
+    distance_households: f64,
+    households_reached: i64,
+    households_without: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    governance: Governance,
+    services: Vec<ServiceAcc>,
+    checklist: Vec<i64>,
+    floor_area: f64,
+    complexes: usize,
+}
+
+impl Acc {
+    fn new(standards: &Standards) -> Self {
+        Acc {
+            services: vec![ServiceAcc::default(); standards.services.len()],
+            checklist: vec![0; standards.checklist.len()],
+            ..Acc::default()
+        }
+    }
+
+    fn add_unit(&mut self, u: &UnitCoverage, standards: &Standards) {
+        let g = &mut self.governance;
+        g.households += u.households;
+        g.population += u.population;
+        match &u.compound {
+            Some(c) => {
+                g.compounds += 1;
+                if c.three_no {
+                    g.three_no_compounds += 1;
+                    g.three_no_households += u.households;
+                }
+                if c.property_management != PropertyManagement::None {
+                    g.managed_compounds += 1;
+                }
+                if c.owners_committee {
+                    g.owners_committee_compounds += 1;
+                }
+            }
+            None => g.scattered_buildings += 1,
+        }
+        for ((acc, reach), rule) in self
+            .services
+            .iter_mut()
+            .zip(&u.services)
+            .zip(&standards.services)
+        {
+            let target = u.target(rule.target_group);
+            acc.target_total += target;
+            if reach.covered {
+                acc.households_covered += u.households;
+                acc.target_covered += target;
+            }
+            match reach.distance_m {
+                Some(d) => {
+                    acc.distance_households += d * u.households as f64;
+                    acc.households_reached += u.households;
+                }
+                None => acc.households_without += u.households,
+            }
+        }
+        for (n, c) in self.checklist.iter_mut().zip(&u.checklist) {
+            if c.within {
+                *n += u.households;
+            }
+        }
+    }
+
+    fn finish(
+        mut self,
+        level: AreaLevel,
+        code: String,
+        name: String,
+        parent_code: Option<String>,
+        standards: &Standards,
+    ) -> AreaSummary {
+        let g = &mut self.governance;
+        g.property_management_pct = pct(g.managed_compounds as f64, g.compounds as f64);
+        g.owners_committee_pct = pct(g.owners_committee_compounds as f64, g.compounds as f64);
+        let households = g.households;
+        let hh = households as f64;
+        let services = self
+            .services
+            .iter()
+            .zip(&standards.services)
+            .map(|(a, s)| AreaServiceCoverage {
+                service: s.service,
+                life_circle: s.life_circle,
+                threshold_m: s.threshold_m,
+                target_group: s.target_group,
+                households,
+                households_covered: a.households_covered,
+                households_pct: pct(a.households_covered as f64, hh),
+                target_total: a.target_total,
+                target_covered: a.target_covered,
+                target_pct: pct(a.target_covered, a.target_total),
+                mean_distance_m: (a.households_reached > 0)
+                    .then(|| a.distance_households / a.households_reached as f64),
+                households_without_facility: a.households_without,
+            })
+            .collect();
+        let checklist = self
+            .checklist
+            .iter()
+            .zip(&standards.checklist)
+            .map(|(&n, c)| ChecklistStatus {
+                item: c.item,
+                threshold_m: c.threshold_m,
+                households_within: n,
+                households_pct: pct(n as f64, hh),
+                present: households > 0 && n as f64 >= standards.checklist_min_household_share * hh,
+            })
+            .collect();
+        let f = &standards.floor_area;
+        let per_100 = (households > 0).then(|| self.floor_area / hh * 100.0);
+        AreaSummary {
+            level,
+            code,
+            name,
+            parent_code,
+            governance: self.governance,
+            services,
+            floor_area: FloorAreaStatus {
+                floor_area_m2: self.floor_area,
+                per_100_households: per_100,
+                minimum: f.minimum_m2_per_100_households,
+                stretch: f.stretch_m2_per_100_households,
+                meets_minimum: per_100.is_some_and(|v| v >= f.minimum_m2_per_100_households),
+                meets_stretch: per_100.is_some_and(|v| v >= f.stretch_m2_per_100_households),
+            },
+            checklist,
+            embedded_complexes: self.complexes,
+        }
+    }
+}
+
+/// The grid whose polygon holds the point (the first in snapshot order on a shared edge).
+fn grid_at(snapshot: &Snapshot, p: Coord) -> Option<usize> {
+    let grids = &snapshot.data.grids;
+    if grids.is_empty() {
+        return None;
+    }
+    snapshot
+        .index(Layer::Grids)
+        .rtree
+        .locate_all_at_point(&[p.x, p.y])
+        .map(|e| e.data)
+        .filter(|&i| grids[i].geometry.intersects(&Point(p)))
+        .min()
+}
+
+pub(crate) type Summaries = (
+    Vec<AreaSummary>,
+    Vec<AreaSummary>,
+    Vec<AreaSummary>,
+    AreaSummary,
+);
+
+pub(crate) fn summarize(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    units: &[UnitCoverage],
+    lookups: &Lookups,
+) -> Summaries {
+    let data = &snapshot.data;
+    let mut grids = vec![Acc::new(standards); data.grids.len()];
+    let mut communities = vec![Acc::new(standards); data.communities.len()];
+    let mut streets = vec![Acc::new(standards); data.streets.len()];
+    let mut all = Acc::new(standards);
+    let street_of_community: Vec<Option<usize>> = data
+        .communities
+        .iter()
+        .map(|c| lookups.street(&c.street_code))
+        .collect();
+
+    for u in units {
+        if let Some(g) = u.grid_code.as_deref().and_then(|c| lookups.grid(c)) {
+            grids[g].add_unit(u, standards);
+        }
+        if let Some(c) = lookups.community(&u.community_code) {
+            communities[c].add_unit(u, standards);
+            if let Some(s) = street_of_community[c] {
+                streets[s].add_unit(u, standards);
+            }
+        }
+        all.add_unit(u, standards);
+    }
+
+    // Grids and grid workers.
+    for (gi, g) in data.grids.iter().enumerate() {
+        let add = |acc: &mut Acc| {
+            acc.governance.grids += 1;
+            acc.governance.grid_workers += g.workers;
+        };
+        add(&mut grids[gi]);
+        if let Some(c) = lookups.community(&g.community_code) {
+            add(&mut communities[c]);
+            if let Some(s) = street_of_community[c] {
+                add(&mut streets[s]);
+            }
+        }
+        add(&mut all);
+    }
+
+    // Floor area and embedded complexes, attributed to the facility's community (and street)
+    // by its code, and to the grid that holds it by location.
+    let fa = &standards.floor_area;
+    let counted_station: HashMap<i64, bool> = data
+        .stations
+        .iter()
+        .map(|s| (s.id, fa.station_area(s).is_some()))
+        .collect();
+    // (community code, location, floor area, is a complex) of every facility that counts.
+    let mut counted: Vec<(&str, Option<Coord>, f64, bool)> = data
+        .stations
+        .iter()
+        .filter_map(|s| {
+            let area = fa.station_area(s)?;
+            Some((s.community_code.as_str(), Some(s.geometry.0), area, false))
+        })
+        .collect();
+    counted.extend(data.service_spaces.iter().filter_map(|s| {
+        let host_counted = s
+            .station_id
+            .is_some_and(|id| counted_station.get(&id).copied().unwrap_or(false));
+        let area = fa.space_area(s, host_counted).unwrap_or(0.0);
+        let complex = standards.complex.qualifies(s);
+        (area > 0.0 || complex).then(|| {
+            let at = s.geometry.centroid().map(|p| p.0);
+            (s.community_code.as_str(), at, area, complex)
+        })
+    }));
+    let in_grid: Vec<Option<usize>> = counted
+        .par_iter()
+        .map(|(_, at, _, _)| at.and_then(|p| grid_at(snapshot, p)))
+        .collect();
+    for ((community_code, _, area, complex), grid) in counted.iter().zip(in_grid) {
+        let community = lookups.community(community_code);
+        let street = community.and_then(|c| street_of_community[c]);
+        let add = |acc: &mut Acc| {
+            acc.floor_area += area;
+            acc.complexes += usize::from(*complex);
+        };
+        if let Some(g) = grid {
+            add(&mut grids[g]);
+        }
+        if let Some(c) = community {
+            add(&mut communities[c]);
+        }
+        if let Some(s) = street {
+            add(&mut streets[s]);
+        }
+        add(&mut all);
+    }
+
+    let grids = grids
+        .into_iter()
+        .zip(&data.grids)
+        .map(|(acc, g)| {
+            acc.finish(
+                AreaLevel::Grid,
+                g.code.clone(),
+                g.name.clone(),
+                Some(g.community_code.clone()),
+                standards,
+            )
+        })
+        .collect();
+    let communities = communities
+        .into_iter()
+        .zip(&data.communities)
+        .map(|(acc, c)| {
+            acc.finish(
+                AreaLevel::Community,
+                c.code.clone(),
+                c.name.clone(),
+                Some(c.street_code.clone()),
+                standards,
+            )
+        })
+        .collect();
+    let streets = streets
+        .into_iter()
+        .zip(&data.streets)
+        .map(|(acc, s)| {
+            acc.finish(
+                AreaLevel::Street,
+                s.code.clone(),
+                s.name.clone(),
+                None,
+                standards,
+            )
+        })
+        .collect();
+    let all = all.finish(AreaLevel::All, "all".into(), "全部".into(), None, standards);
+    (grids, communities, streets, all)
+}

@@ -1,0 +1,426 @@
+//! Per-unit reach 服务可达: for every compound 小区 and scattered building 散居楼栋, metres to the
+//! nearest counting facility of each service type and checklist item.
+//!
+//! - Distance: ellipsoidal (WGS84), metres, wherever the data lies (see [`distance`](super::distance):
+//!   one frame for the indexes, each pair measured at its own latitude), from
+//!   the unit's geometry to the facility's (point or polygon); 0 when they touch or overlap. A
+//!   compound with gates 小区出入口 is measured from its nearest gate (the minimum over its gates
+//!   of the gate point's distance), since residents leave through a gate; a compound without
+//!   gates from its polygon; a scattered building from its point or footprint. Found with
+//!   an rstar nearest-neighbour walk over the counting facilities' bounding boxes from the unit's
+//!   centre, refined with exact distances, stopping once no further facility can be nearer.
+//! - A facility counts for a rule when it is selected ([`FacilitySelector`]) and its level is
+//!   admitted by the rule's life circle ([`LifeCircle::admits`]).
+//! - Covered: distance ≤ threshold. Units with no counting facility anywhere are not covered.
+//! - Households: a compound's own count (not the sum of its buildings'); a scattered
+//!   building's count. Target groups: see [`UnitCoverage::target`].
+
+use geo::Centroid;
+use geo_types::{Geometry, Point};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Building, Compound, CompoundClass, Layer, PropertyManagement, ServiceType};
+use crate::snapshot::Snapshot;
+
+use super::areas::Lookups;
+use super::distance::Metric;
+use super::metric::{snapshot_metric, Facilities, FacilityIndex, Shape, UnitShape};
+use super::standards::{ChecklistItem, FacilitySelector, LifeCircle, Standards, TargetGroup};
+
+/// What a residential unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// A compound 小区/院落, measured from its nearest gate when it has gates, else from its
+    /// polygon.
+    Compound,
+    /// A building outside any compound 散居楼栋, measured from its point or footprint.
+    ScatteredBuilding,
+}
+
+/// The governance facts of a compound, carried as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompoundFacts {
+    pub class: CompoundClass,
+    pub build_year: Option<i64>,
+    pub property_management: PropertyManagement,
+    pub owners_committee: bool,
+    pub competent_unit: bool,
+    /// Three-no 三无: none of the three.
+    pub three_no: bool,
+    /// How many of the three are missing (0–3).
+    pub missing_flags: u8,
+}
+
+/// A station or service space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FacilityRef {
+    /// `stations` or `service_spaces`.
+    pub layer: Layer,
+    pub id: i64,
+}
+
+/// How far a unit is from a service type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceReach {
+    pub service: ServiceType,
+    /// Metres to the nearest counting facility; `None` when none exists.
+    pub distance_m: Option<f64>,
+    /// That facility (one of them when several are equally near).
+    pub nearest: Option<FacilityRef>,
+    /// The standard's threshold, metres.
+    pub threshold_m: f64,
+    /// `distance_m ≤ threshold_m`.
+    pub covered: bool,
+}
+
+/// How far a unit is from a complete-community checklist facility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChecklistReach {
+    pub item: ChecklistItem,
+    /// Metres to the nearest counting facility; `None` when none exists.
+    pub distance_m: Option<f64>,
+    /// That facility (one of them when several are equally near).
+    pub nearest: Option<FacilityRef>,
+    pub threshold_m: f64,
+    /// `distance_m ≤ threshold_m`.
+    pub within: bool,
+}
+
+/// One compound or scattered building with its distances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitCoverage {
+    pub kind: UnitKind,
+    /// The compound's or building's id.
+    pub id: i64,
+    pub name: Option<String>,
+    pub community_code: String,
+    pub grid_code: Option<String>,
+    /// The street of the unit's community, when the community is known.
+    pub street_code: Option<String>,
+    pub households: i64,
+    /// Residents (the compound's count; estimated for scattered buildings).
+    pub population: f64,
+    /// Residents aged 60+ (the compound's count; estimated for scattered buildings).
+    pub elderly: f64,
+    /// Children aged 0–3, estimated from population.
+    pub infants: f64,
+    /// Children aged 6–14, estimated from population.
+    pub school_age: f64,
+    /// Whether population and elderly are estimates ([`Demography`](super::Demography)).
+    pub estimated: bool,
+    /// The compound's gates the distances were measured from; 0: measured from the polygon
+    /// (and for scattered buildings).
+    #[serde(default)]
+    pub gates: usize,
+    /// A representative point, lon/lat (polygon centroid or the building's point).
+    pub centroid: [f64; 2],
+    /// The compound's governance facts (`None` for scattered buildings).
+    pub compound: Option<CompoundFacts>,
+    /// One entry per service standard, in the standards' order.
+    pub services: Vec<ServiceReach>,
+    /// One entry per checklist item, in the standards' order.
+    pub checklist: Vec<ChecklistReach>,
+}
+
+impl UnitCoverage {
+    /// The size of a target group here: households, or persons.
+    pub fn target(&self, group: TargetGroup) -> f64 {
+        match group {
+            TargetGroup::Households => self.households as f64,
+            TargetGroup::Elderly => self.elderly,
+            TargetGroup::Infants => self.infants,
+            TargetGroup::SchoolAge => self.school_age,
+        }
+    }
+
+    /// The unit's reach of a service type, if analysed.
+    pub fn reach(&self, service: ServiceType) -> Option<&ServiceReach> {
+        self.services.iter().find(|r| r.service == service)
+    }
+}
+
+/// A distinct facility rule: which facilities, at which tier.
+type Rule = (FacilitySelector, LifeCircle);
+
+fn rule_key(selector: &FacilitySelector, life_circle: LifeCircle) -> Rule {
+    (selector.canonical(), life_circle)
+}
+
+/// The geometry work of a coverage: unit shapes and, per unit and distinct facility rule, the
+/// distance to the nearest counting facility.
+#[derive(Debug)]
+pub(crate) struct Measured {
+    /// The frame of the shapes, and how distances are measured in it.
+    pub(crate) metric: Metric,
+    /// Unit shapes in the metric frame (`None` for empty geometry): compounds, then scattered
+    /// buildings.
+    pub(crate) shapes: Vec<Option<UnitShape>>,
+    /// Positions of the scattered buildings in the buildings layer.
+    scattered: Vec<usize>,
+    rules: Vec<Rule>,
+    /// `rules.len()` entries per unit: metres and the facility (stations then spaces).
+    distances: Vec<Option<(f64, u32)>>,
+    stations: usize,
+}
+
+impl Measured {
+    pub(crate) fn measure(snapshot: &Snapshot, standards: &Standards) -> Measured {
+        let data = &snapshot.data;
+        let metric = snapshot_metric(snapshot);
+        let frame = metric.frame;
+        // Distinct rules (a checklist item often shares its rule with a service type).
+        let mut rules: Vec<Rule> = Vec::new();
+        let keys = standards
+            .services
+            .iter()
+            .map(|s| rule_key(&s.facilities, s.life_circle))
+            .chain(
+                standards
+                    .checklist
+                    .iter()
+                    .map(|c| rule_key(&c.facilities, c.life_circle)),
+            );
+        for key in keys {
+            if !rules.contains(&key) {
+                rules.push(key);
+            }
+        }
+
+        let facilities = Facilities::project(data, &frame);
+        let indexes: Vec<FacilityIndex> = rules
+            .par_iter()
+            .map(|(sel, lc)| FacilityIndex::build(data, &facilities, sel, *lc))
+            .collect();
+
+        let scattered: Vec<usize> = data
+            .buildings
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| b.scattered())
+            .map(|(i, _)| i)
+            .collect();
+        let shapes: Vec<Option<UnitShape>> = data
+            .compounds
+            .par_iter()
+            .map(|c| {
+                let gates: Vec<Point> = snapshot.gates_of(c.id).map(|g| g.geometry).collect();
+                Shape::project_gates(&gates, &frame)
+                    .or_else(|| Shape::project_polygon(&c.geometry, &frame))
+                    .and_then(UnitShape::new)
+            })
+            .chain(scattered.par_iter().map(|&i| {
+                Shape::project(&data.buildings[i].geometry, &frame).and_then(UnitShape::new)
+            }))
+            .collect();
+
+        let width = rules.len();
+        let mut distances: Vec<Option<(f64, u32)>> = vec![None; shapes.len() * width];
+        if width > 0 {
+            distances
+                .par_chunks_mut(width)
+                .zip(shapes.par_iter())
+                .for_each(|(row, shape)| {
+                    if let Some(shape) = shape {
+                        for (d, index) in row.iter_mut().zip(&indexes) {
+                            *d = index
+                                .nearest(shape, &facilities, &metric)
+                                .map(|(m, f)| (m, f as u32));
+                        }
+                    }
+                });
+        }
+        Measured {
+            metric,
+            shapes,
+            scattered,
+            rules,
+            distances,
+            stations: data.stations.len(),
+        }
+    }
+
+    fn rule(&self, selector: &FacilitySelector, life_circle: LifeCircle) -> Option<usize> {
+        let key = rule_key(selector, life_circle);
+        self.rules.iter().position(|r| *r == key)
+    }
+
+    /// Whether every facility rule of the standards was measured.
+    pub(crate) fn covers(&self, standards: &Standards) -> bool {
+        standards
+            .services
+            .iter()
+            .all(|s| self.rule(&s.facilities, s.life_circle).is_some())
+            && standards
+                .checklist
+                .iter()
+                .all(|c| self.rule(&c.facilities, c.life_circle).is_some())
+    }
+}
+
+/// One row per unit, in `measured` order, with its verdicts under `standards`.
+pub(crate) fn unit_rows(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    measured: &Measured,
+    lookups: &Lookups,
+) -> Vec<UnitCoverage> {
+    let data = &snapshot.data;
+    let m = measured;
+    let width = m.rules.len();
+    // `covers` held, or the rules were measured from these very standards.
+    let rule = |sel: &FacilitySelector, lc: LifeCircle| m.rule(sel, lc).unwrap_or(usize::MAX);
+    let service_rule: Vec<usize> = standards
+        .services
+        .iter()
+        .map(|s| rule(&s.facilities, s.life_circle))
+        .collect();
+    let checklist_rule: Vec<usize> = standards
+        .checklist
+        .iter()
+        .map(|c| rule(&c.facilities, c.life_circle))
+        .collect();
+    let facility_ref = |i: u32| {
+        let i = i as usize;
+        if i < m.stations {
+            FacilityRef {
+                layer: Layer::Stations,
+                id: data.stations[i].id,
+            }
+        } else {
+            FacilityRef {
+                layer: Layer::ServiceSpaces,
+                id: data.service_spaces[i - m.stations].id,
+            }
+        }
+    };
+
+    (0..m.shapes.len())
+        .into_par_iter()
+        .map(|u| {
+            let row = &m.distances[u * width..(u + 1) * width];
+            let reach = |rule: usize, threshold: f64| match row.get(rule).copied().flatten() {
+                Some((d, f)) => (Some(d), Some(facility_ref(f)), d <= threshold),
+                None => (None, None, false),
+            };
+            let services = standards
+                .services
+                .iter()
+                .zip(&service_rule)
+                .map(|(s, &r)| {
+                    let (distance_m, nearest, covered) = reach(r, s.threshold_m);
+                    ServiceReach {
+                        service: s.service,
+                        distance_m,
+                        nearest,
+                        threshold_m: s.threshold_m,
+                        covered,
+                    }
+                })
+                .collect();
+            let checklist = standards
+                .checklist
+                .iter()
+                .zip(&checklist_rule)
+                .map(|(c, &r)| {
+                    let (distance_m, nearest, within) = reach(r, c.threshold_m);
+                    ChecklistReach {
+                        item: c.item,
+                        distance_m,
+                        nearest,
+                        threshold_m: c.threshold_m,
+                        within,
+                    }
+                })
+                .collect();
+            let mut unit = if u < data.compounds.len() {
+                let mut unit = compound_unit(&data.compounds[u], standards);
+                unit.gates = snapshot.gates_of(unit.id).count();
+                unit
+            } else {
+                scattered_unit(
+                    &data.buildings[m.scattered[u - data.compounds.len()]],
+                    standards,
+                )
+            };
+            unit.street_code = lookups
+                .community(&unit.community_code)
+                .map(|c| data.communities[c].street_code.clone());
+            unit.services = services;
+            unit.checklist = checklist;
+            unit
+        })
+        .collect()
+}
+
+fn scattered_unit(b: &Building, standards: &Standards) -> UnitCoverage {
+    let d = &standards.demography;
+    let population = b.households as f64 * d.persons_per_household;
+    UnitCoverage {
+        kind: UnitKind::ScatteredBuilding,
+        id: b.id,
+        name: b.name.clone(),
+        community_code: b.community_code.clone(),
+        grid_code: b.grid_code.clone(),
+        street_code: None,
+        households: b.households,
+        population,
+        elderly: population * d.elderly_share,
+        infants: population * d.infants_share,
+        school_age: population * d.school_age_share,
+        estimated: true,
+        gates: 0,
+        centroid: representative(&b.geometry),
+        compound: None,
+        services: Vec::new(),
+        checklist: Vec::new(),
+    }
+}
+
+fn compound_unit(c: &Compound, standards: &Standards) -> UnitCoverage {
+    let d = &standards.demography;
+    let estimated = c.population <= 0 && c.households > 0;
+    let population = if estimated {
+        c.households as f64 * d.persons_per_household
+    } else {
+        c.population as f64
+    };
+    let elderly = if estimated {
+        population * d.elderly_share
+    } else {
+        c.elderly as f64
+    };
+    UnitCoverage {
+        kind: UnitKind::Compound,
+        id: c.id,
+        name: Some(c.name.clone()),
+        community_code: c.community_code.clone(),
+        grid_code: c.grid_code.clone(),
+        street_code: None,
+        households: c.households,
+        population,
+        elderly,
+        infants: population * d.infants_share,
+        school_age: population * d.school_age_share,
+        estimated,
+        gates: 0,
+        centroid: representative(&Geometry::Polygon(c.geometry.clone())),
+        compound: Some(CompoundFacts {
+            class: c.class,
+            build_year: c.build_year,
+            property_management: c.property_management,
+            owners_committee: c.owners_committee,
+            competent_unit: c.competent_unit,
+            three_no: c.three_no(),
+            missing_flags: c.missing_flags(),
+        }),
+        services: Vec::new(),
+        checklist: Vec::new(),
+    }
+}
+
+/// A representative lon/lat point: the point, or the centroid.
+pub(crate) fn representative(g: &Geometry) -> [f64; 2] {
+    g.centroid().map_or([0.0, 0.0], |p| [p.x(), p.y()])
+}

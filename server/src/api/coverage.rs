@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::error::ApiError;
 use super::AppState;
+use crate::io::formula::neutralize;
 
 /// Heatmap cells keyed by data version, service, resolution and threshold (metres, as bits).
 type HeatKey = (i64, ServiceType, u8, Option<u64>);
@@ -333,6 +334,7 @@ pub async fn underserved(
     Ok(Json(json!({ "data_version": snapshot.version, "rows": rows })).into_response())
 }
 
+/// The underserved list as CSV; text cells neutralized against formula injection.
 fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
     let err = |e: csv::Error| ApiError::Internal(e.to_string());
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -365,23 +367,26 @@ fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
         header.push(format!("{}_threshold_m", s.name()));
     }
     w.write_record(&header).map_err(err)?;
+    let text = |s: &str| neutralize(s).into_owned();
     for r in rows {
         let mut rec = vec![
             r.rank.to_string(),
-            r.tier
-                .map(|t| {
-                    serde_json::to_value(t)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
-                })
-                .unwrap_or_default(),
+            text(
+                &r.tier
+                    .map(|t| {
+                        serde_json::to_value(t)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    })
+                    .unwrap_or_default(),
+            ),
             r.compound_id.to_string(),
-            r.name.clone().unwrap_or_default(),
-            r.community_code.clone(),
-            r.grid_code.clone().unwrap_or_default(),
+            text(r.name.as_deref().unwrap_or_default()),
+            text(&r.community_code),
+            text(r.grid_code.as_deref().unwrap_or_default()),
             r.flags.three_no.to_string(),
-            r.flags.property_management.name().to_owned(),
+            text(r.flags.property_management.name()),
             r.flags.owners_committee.to_string(),
             r.flags.competent_unit.to_string(),
             r.flags
@@ -390,11 +395,13 @@ fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
                 .unwrap_or_default(),
             r.households.to_string(),
             format!("{:.0}", r.elderly),
-            r.gaps
-                .iter()
-                .map(|g| g.name())
-                .collect::<Vec<_>>()
-                .join(";"),
+            text(
+                &r.gaps
+                    .iter()
+                    .map(|g| g.name())
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            ),
             format!("{:.0}", r.unserved_target),
         ];
         for s in &services {

@@ -19,6 +19,8 @@ pub enum ApiError {
     Unauthorized(String),
     Forbidden(String),
     NotFound(String),
+    /// A known path asked with a method it does not serve (405 `method_not_allowed`).
+    MethodNotAllowed(String),
     Conflict(String),
     PreconditionRequired(String),
     Invalid(Vec<Problem>),
@@ -59,6 +61,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PreconditionRequired(_) => {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
@@ -174,6 +177,7 @@ impl IntoResponse for ApiError {
             | ApiError::Unauthorized(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
+            | ApiError::MethodNotAllowed(m)
             | ApiError::Conflict(m)
             | ApiError::PreconditionRequired(m) => json!({ "code": code, "message": m }),
         };

@@ -1,7 +1,9 @@
 //! The HTTP API (axum): OGC API – Features under `/ogc`, health, the audit log, and the web map.
+//! Every endpoint is a row of [`endpoints`]; whatever is not one is the web map's or a JSON 404.
 
 pub mod auth;
 pub(crate) mod coverage;
+mod endpoint;
 pub mod error;
 mod extract;
 pub mod features;
@@ -10,25 +12,27 @@ mod openapi;
 pub mod planning;
 mod problems;
 mod tiles;
+mod web;
+
+pub use endpoint::{Endpoint, Verb};
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::Method;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router};
 use engine::Layer;
 use serde::Deserialize;
 use serde_json::json;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::atlas::Atlas;
+use crate::io::formula::neutralize;
 use crate::store::AuditQuery;
 use error::ApiError;
 
@@ -74,84 +78,94 @@ impl AppState {
     }
 }
 
+/// Every endpoint of the API in one table: [`app`] serves exactly these, and a test checks that
+/// `/ogc/api` documents each of them (and nothing else).
+pub fn endpoints() -> Vec<Endpoint> {
+    use endpoint::endpoint;
+    use Verb::{Delete, Get, Post, Put};
+    vec![
+        endpoint(Get, "/health", health),
+        endpoint(Get, "/audit", audit),
+        endpoint(Get, "/api/session", auth::whoami),
+        endpoint(Post, "/api/session", auth::login),
+        endpoint(Delete, "/api/session", auth::logout),
+        endpoint(Get, "/api/search", lookup::search),
+        endpoint(Get, "/api/config", lookup::config),
+        endpoint(Get, "/api/problems", problems::list),
+        endpoint(Get, "/api/standards", coverage::standards),
+        endpoint(Get, "/api/coverage", coverage::areas),
+        endpoint(Get, "/api/coverage/units", coverage::units),
+        endpoint(Get, "/api/underserved", coverage::underserved),
+        endpoint(Get, "/api/heatmap", coverage::heatmap),
+        endpoint(Get, "/api/siting", coverage::siting),
+        endpoint(Get, "/api/planning/communities/{code}", planning::current),
+        endpoint(
+            Post,
+            "/api/planning/communities/{code}/partition",
+            planning::community_partition,
+        ),
+        endpoint(
+            Get,
+            "/api/planning/communities/{code}/clusters",
+            planning::clusters,
+        ),
+        endpoint(Get, "/api/planning/drafts", planning::list_drafts),
+        endpoint(Post, "/api/planning/drafts", planning::create_draft),
+        endpoint(Get, "/api/planning/drafts/{id}", planning::get_draft),
+        endpoint(Put, "/api/planning/drafts/{id}", planning::replace_draft),
+        endpoint(Delete, "/api/planning/drafts/{id}", planning::delete_draft),
+        endpoint(
+            Post,
+            "/api/planning/drafts/{id}/operations",
+            planning::operate,
+        ),
+        endpoint(
+            Post,
+            "/api/planning/drafts/{id}/proposal",
+            planning::draft_proposal,
+        ),
+        endpoint(Post, "/api/planning/drafts/{id}/publish", planning::publish),
+        endpoint(Get, "/tiles/{file}", tiles::tilejson),
+        endpoint(Get, "/tiles/{set}/{z}/{x}/{y}", tiles::tile),
+        endpoint(Get, "/ogc", features::landing),
+        endpoint(Get, "/ogc/", features::landing),
+        endpoint(Get, "/ogc/conformance", features::conformance),
+        endpoint(Get, "/ogc/api", openapi::document),
+        endpoint(Get, "/ogc/collections", features::collections),
+        endpoint(Get, "/ogc/collections/{layer}", features::collection_one),
+        endpoint(
+            Get,
+            "/ogc/collections/{layer}/queryables",
+            features::queryables,
+        ),
+        endpoint(Get, "/ogc/collections/{layer}/items", features::items),
+        endpoint(Post, "/ogc/collections/{layer}/items", features::create),
+        endpoint(Get, "/ogc/collections/{layer}/items/{id}", features::item),
+        endpoint(
+            Put,
+            "/ogc/collections/{layer}/items/{id}",
+            features::replace,
+        ),
+        endpoint(
+            Delete,
+            "/ogc/collections/{layer}/items/{id}",
+            features::delete,
+        ),
+    ]
+}
+
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    let ogc = Router::new()
-        .route("/", get(features::landing))
-        .route("/conformance", get(features::conformance))
-        .route("/api", get(openapi::document))
-        .route("/collections", get(features::collections))
-        .route("/collections/{layer}", get(features::collection_one))
-        .route("/collections/{layer}/queryables", get(features::queryables))
-        .route(
-            "/collections/{layer}/items",
-            get(features::items).post(features::create),
-        )
-        .route(
-            "/collections/{layer}/items/{id}",
-            get(features::item)
-                .put(features::replace)
-                .delete(features::delete),
-        );
-    let mut router = Router::new()
-        .route("/health", get(health))
-        .route("/audit", get(audit))
-        .route(
-            "/api/session",
-            get(auth::whoami).post(auth::login).delete(auth::logout),
-        )
-        .route("/api/search", get(lookup::search))
-        .route("/api/standards", get(coverage::standards))
-        .route("/api/coverage", get(coverage::areas))
-        .route("/api/coverage/units", get(coverage::units))
-        .route("/api/underserved", get(coverage::underserved))
-        .route("/api/heatmap", get(coverage::heatmap))
-        .route("/api/siting", get(coverage::siting))
-        .route("/api/config", get(lookup::config))
-        .route("/api/problems", get(problems::list))
-        .route("/api/planning/communities/{code}", get(planning::current))
-        .route(
-            "/api/planning/communities/{code}/partition",
-            post(planning::community_partition),
-        )
-        .route(
-            "/api/planning/communities/{code}/clusters",
-            get(planning::clusters),
-        )
-        .route(
-            "/api/planning/drafts",
-            get(planning::list_drafts).post(planning::create_draft),
-        )
-        .route(
-            "/api/planning/drafts/{id}",
-            get(planning::get_draft)
-                .put(planning::replace_draft)
-                .delete(planning::delete_draft),
-        )
-        .route(
-            "/api/planning/drafts/{id}/operations",
-            post(planning::operate),
-        )
-        .route(
-            "/api/planning/drafts/{id}/proposal",
-            post(planning::draft_proposal),
-        )
-        .route("/api/planning/drafts/{id}/publish", post(planning::publish))
-        .route("/tiles/{file}", get(tiles::tilejson))
-        .route("/tiles/{set}/{z}/{x}/{y}", get(tiles::tile))
-        .nest("/ogc", ogc)
-        .route("/ogc/", get(features::landing));
-    if let Some(dir) = state
+    let router = endpoints()
+        .into_iter()
+        .fold(Router::new(), |r, e| r.route(e.path, e.route))
+        .method_not_allowed_fallback(web::method_not_allowed);
+    let web_dir = state
         .config
         .web_dir
         .clone()
-        .filter(|d| d.join("index.html").exists())
-    {
-        router = router
-            .fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html"))));
-    } else {
-        router = router.fallback(not_found);
-    }
+        .filter(|d| d.join("index.html").exists());
+    let router = router.fallback(move |req: Request| web::fallback(web_dir.clone(), req));
     router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CompressionLayer::new())
@@ -185,10 +199,6 @@ fn cors() -> CorsLayer {
         ])
         .expose_headers([header::ETAG])
         .max_age(std::time::Duration::from_secs(3600))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such resource; the API starts at /ogc".into())
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -286,16 +296,17 @@ async fn audit(
             let opt = |v: &Option<serde_json::Value>| {
                 v.as_ref().map(ToString::to_string).unwrap_or_default()
             };
+            let text = |s: &str| neutralize(s).into_owned();
             w.write_record([
                 e.id.to_string(),
-                e.at.clone(),
-                e.actor.clone(),
-                e.operation.clone(),
-                e.layer.clone().unwrap_or_default(),
+                text(&e.at),
+                text(&e.actor),
+                text(&e.operation),
+                text(e.layer.as_deref().unwrap_or_default()),
                 e.feature_id.map(|i| i.to_string()).unwrap_or_default(),
                 e.data_version.to_string(),
-                opt(&e.before),
-                opt(&e.after),
+                text(&opt(&e.before)),
+                text(&opt(&e.after)),
             ])
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         }

@@ -2,6 +2,10 @@
 //!
 //! Readers turn a file into validated features, or into the full list of problems (each naming
 //! the feature's position, id, field and reason); nothing is written until every feature passes.
+//! Text cells of CSV exports are neutralized against formula injection ([`formula`]); the CSV
+//! reader undoes exactly that.
+
+pub mod formula;
 
 use std::path::Path;
 
@@ -150,7 +154,8 @@ pub fn read_geojson(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, 
 
 /// Reads a CSV file of one layer: a header row naming the fields, geometry from `lon`/`lat`
 /// columns (points) or a `wkt` column (any geometry). Empty cells are missing values; lists
-/// (`services`) are separated by `;`.
+/// (`services`) are separated by `;`; the `'` an export put before a formula character is removed
+/// ([`formula::restore`]).
 pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -214,7 +219,7 @@ pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<
             {
                 continue;
             }
-            props.insert(key.clone(), csv_value(layer, &key, v));
+            props.insert(key.clone(), csv_value(layer, &key, formula::restore(v)));
         }
         let id = props
             .get("id")
@@ -337,7 +342,8 @@ pub fn csv_header(layer: Layer) -> Vec<String> {
     h
 }
 
-/// One CSV record of a feature, in [`csv_header`] order.
+/// One CSV record of a feature, in [`csv_header`] order; text cells neutralized
+/// ([`formula::neutralize`]), numbers and coordinates as written.
 pub fn csv_record(f: &Feature) -> Vec<String> {
     let layer = f.layer();
     let props = f.properties();
@@ -349,12 +355,14 @@ pub fn csv_record(f: &Feature) -> Vec<String> {
     {
         r.push(match props.get(name) {
             None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(";"),
+            Some(Value::String(s)) => formula::neutralize(s).into_owned(),
+            Some(Value::Array(a)) => formula::neutralize(
+                &a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            )
+            .into_owned(),
             Some(v) => v.to_string(),
         });
     }
@@ -366,4 +374,38 @@ pub fn csv_record(f: &Feature) -> Vec<String> {
         g => r.push(geometry_wkt(&g)),
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_export_neutralizes_text_keeps_negative_numbers_and_imports_back_unchanged() {
+        let link = "=HYPERLINK(\"http://x.example/\",\"点击\")";
+        let station = serde_json::json!({ "type": "FeatureCollection", "features": [
+            { "type": "Feature", "id": 7, "geometry": { "type": "Point", "coordinates": [-0.1276, -51.5] },
+              "properties": { "name": link, "kind": "grid_post", "community_code": "510504003004", "level": "community" } },
+            { "type": "Feature", "id": 8, "geometry": { "type": "Point", "coordinates": [105.4, 28.9] },
+              "properties": { "name": "'=1+1", "kind": "grid_post", "community_code": "510504003004", "level": "community" } }
+        ] });
+        let features =
+            read_geojson(Layer::Stations, &station.to_string(), Crs::Wgs84).expect("valid");
+        let header = csv_header(Layer::Stations);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).expect("header");
+        for f in &features {
+            w.write_record(csv_record(f)).expect("record");
+        }
+        let text = String::from_utf8(w.into_inner().expect("csv")).expect("utf-8");
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let cells: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+        assert_eq!(&cells[0][col("name")], format!("'{link}"));
+        assert_eq!(&cells[0][col("lon")], "-0.1276", "a number stays a number");
+        assert_eq!(&cells[0][col("lat")], "-51.5");
+        assert_eq!(&cells[1][col("name")], "''=1+1");
+        let back = read_csv(Layer::Stations, &text, Crs::Wgs84).expect("imports");
+        assert_eq!(back, features);
+    }
 }

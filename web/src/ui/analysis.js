@@ -2,6 +2,7 @@
 // (coverage, `/api/coverage` + the heatmap tiles `/tiles/heatmap/{z}/{x}/{y}.mvt`).
 
 import { fetchItem, geometryBbox } from '../api.js';
+import { csvCell } from '../csv.js';
 import { enumLabel } from '../enums.js';
 import { getLang, t } from '../i18n.js';
 
@@ -216,11 +217,12 @@ export function createAnalysis({ map, fitTo, openFeature, app }) {
   }
   function coverageCsv() {
     const head = ['code', 'name', 'service', 'threshold_m', 'households', 'households_pct', 'target_pct', 'floor_area_per_100_households', 'minimum', 'stretch', 'meets_minimum', 'meets_stretch'];
-    const q = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v ?? ''));
+    const text = (v) => csvCell(v, { text: true });
     const lines = [head.join(',')];
     for (const r of tableRows()) {
-      lines.push([r.code, r.name, cState.service, r.threshold_m, r.households, r.hh_pct?.toFixed(2), r.target_pct?.toFixed(2),
-        r.fa.per_100_households?.toFixed(1), r.fa.minimum, r.fa.stretch, r.fa.meets_minimum, r.fa.meets_stretch].map(q).join(','));
+      const numbers = [r.threshold_m, r.households, r.hh_pct?.toFixed(2), r.target_pct?.toFixed(2),
+        r.fa.per_100_households?.toFixed(1), r.fa.minimum, r.fa.stretch, r.fa.meets_minimum, r.fa.meets_stretch].map((v) => csvCell(v));
+      lines.push([text(r.code), text(r.name), text(cState.service), ...numbers].join(','));
     }
     return `\ufeff${lines.join('\n')}\n`;
   }

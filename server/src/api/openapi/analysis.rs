@@ -1,0 +1,151 @@
+//! OpenAPI paths of the coverage analyses (`api::coverage`): standards, coverage per area and
+//! per unit, the underserved list, the heatmap and siting.
+
+use engine::ServiceType;
+use serde_json::{json, Map, Value};
+
+use super::{json_ok, object, query, responses};
+
+type Paths = Map<String, Value>;
+
+pub(super) fn paths(paths: &mut Paths) {
+    standards_and_coverage(paths);
+    underserved(paths);
+    heatmap_and_siting(paths);
+}
+
+fn service_schema() -> Value {
+    json!({ "type": "string", "enum": ServiceType::NAMES })
+}
+
+fn metres() -> Value {
+    json!({ "type": "number", "minimum": 1, "maximum": 20_000 })
+}
+
+/// `service`/`threshold` and `thresholds`: walking thresholds applied on the spot.
+fn threshold_overrides() -> [Value; 3] {
+    [
+        query(
+            "service",
+            service_schema(),
+            "the service the threshold applies to",
+        ),
+        query(
+            "threshold",
+            metres(),
+            "walking threshold in metres for service",
+        ),
+        query(
+            "thresholds",
+            json!({ "type": "string", "pattern": "^([a-z_]+:[0-9.]+,?)*$" }),
+            "several at once: elderly_care:300,meal_help:800",
+        ),
+    ]
+}
+
+/// `{data_version, <key>: [object]}`.
+fn versioned_list(key: &str, item: &str) -> Value {
+    let mut props = json!({ "data_version": { "type": "integer", "description": "the data the answer was computed on" } });
+    props[key] = json!({ "type": "array", "items": { "type": "object", "description": item } });
+    object(props)
+}
+
+fn standards_and_coverage(paths: &mut Paths) {
+    paths.insert("/api/standards".into(), json!({ "get": { "summary": "The standards in force, each rule with its source (GB 50180-2018, 完整社区建设指南, 国办函〔2023〕121号)",
+        "responses": { "200": json_ok("the standards", { let mut s = object(json!({
+            "services": { "type": "array", "items": { "type": "object" }, "description": "per service: life circle, threshold_m, target group, counting facilities, source" },
+            "checklist": { "type": "array", "items": { "type": "object" } },
+            "floor_area": { "type": "object" }, "complex": { "type": "object" },
+            "demography": { "type": "object" }, "underserved": { "type": "object" } })); s["additionalProperties"] = json!(true); s }) } } }));
+    let mut params = vec![
+        query(
+            "level",
+            json!({ "type": "string", "enum": ["grid", "community", "street", "all"] }),
+            "the areas summarised (community)",
+        ),
+        query(
+            "code",
+            json!({ "type": "string" }),
+            "only the area with this code (404 when none)",
+        ),
+    ];
+    params.extend(threshold_overrides());
+    let mut areas = versioned_list("areas", "per area: households and target group covered per service, floor area per 100 households against the standard, the complete-community checklist, governance indicators");
+    areas["properties"]["level"] = json!({ "type": "string" });
+    areas["properties"]["standards"] = json!({ "type": "object" });
+    paths.insert("/api/coverage".into(), json!({ "get": { "summary": "Service coverage per grid, community, street or the whole district",
+        "parameters": params, "responses": responses(json!({ "200": json_ok("the areas", areas) }), &["400", "404"]) } }));
+    let mut params = vec![
+        query(
+            "community_code",
+            json!({ "type": "string" }),
+            "only this community",
+        ),
+        query("grid_code", json!({ "type": "string" }), "only this grid"),
+    ];
+    params.extend(threshold_overrides());
+    paths.insert("/api/coverage/units".into(), json!({ "get": { "summary": "Per compound and scattered building: every service's nearest facility, distance and covered or not",
+        "parameters": params, "responses": responses(json!({ "200": json_ok("the units", versioned_list("units", "a compound or scattered building with its distances")) }), &["400"]) } }));
+}
+
+fn underserved(paths: &mut Paths) {
+    let flag = |name: &str, d: &str| query(name, json!({ "type": "boolean" }), d);
+    let year = |name: &str, d: &str| query(name, json!({ "type": "integer" }), d);
+    let mut params = vec![
+        flag("three_no_only", "only three-no compounds"),
+        flag(
+            "any_flag_missing",
+            "only compounds missing property management, an owners' committee or a competent unit",
+        ),
+        year("build_year_min", "built in or after"),
+        year("build_year_max", "built in or before"),
+        year("min_elderly", "at least this many residents aged 60+"),
+        query(
+            "out_of_reach",
+            json!({ "type": "string" }),
+            "comma list of service types that must be out of reach",
+        ),
+        query(
+            "out_of_reach_threshold",
+            metres(),
+            "metres beyond which a service is out of reach",
+        ),
+        flag("include_untiered", "also list compounds in neither tier"),
+        query(
+            "community_code",
+            json!({ "type": "string" }),
+            "only this community",
+        ),
+        query("grid_code", json!({ "type": "string" }), "only this grid"),
+        query(
+            "street_code",
+            json!({ "type": "string" }),
+            "only this street",
+        ),
+        query(
+            "format",
+            json!({ "type": "string", "enum": ["json", "csv"] }),
+            "csv: for field visits; text cells a spreadsheet would run as a formula start with '",
+        ),
+    ];
+    params.extend(threshold_overrides());
+    paths.insert("/api/underserved".into(), json!({ "get": { "summary": "Underserved compounds ranked by need, each with its evidence (flags, households, 60+, each distance against its threshold)",
+        "parameters": params, "responses": responses(json!({ "200": { "description": "the ranked list", "content": {
+            "application/json": { "schema": versioned_list("rows", "rank, tier, compound, flags, households, elderly, gaps and per-service distances") },
+            "text/csv": { "schema": { "type": "string" } } } } }), &["400"]) } }));
+}
+
+fn heatmap_and_siting(paths: &mut Paths) {
+    let service = json!({ "name": "service", "in": "query", "required": true, "schema": service_schema(), "description": "the service type" });
+    paths.insert("/api/heatmap".into(), json!({ "get": { "summary": "H3 cells with households not covered and the household-weighted mean distance to the nearest facility",
+        "parameters": [service, query("resolution", json!({ "type": "integer", "minimum": 7, "maximum": 11 }), "H3 resolution (9)"),
+            query("threshold", metres(), "walking threshold in metres")],
+        "responses": responses(json!({ "200": { "description": "GeoJSON FeatureCollection of H3 cells", "content": { "application/geo+json": { "schema": object(json!({
+            "type": { "type": "string", "enum": ["FeatureCollection"] }, "data_version": { "type": "integer" },
+            "features": { "type": "array", "items": { "type": "object", "description": "cell, households, households_uncovered, mean_distance_m" } } })) } } } }), &["400"]) } }));
+    paths.insert("/api/siting".into(), json!({ "get": { "summary": "k sites adding the most newly covered target population, existing facilities kept",
+        "parameters": [service, query("k", json!({ "type": "integer", "minimum": 1, "maximum": 100 }), "sites (3)"),
+            query("threshold", metres(), "walking threshold in metres")],
+        "responses": responses(json!({ "200": json_ok("the suggestion", object(json!({ "data_version": { "type": "integer" },
+            "result": { "type": "object", "description": "target covered before and after, and the sites, each with its gain" } }))) }), &["400"]) } }));
+}

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub(crate) mod coverage;
+mod enums;
 pub mod error;
 pub mod features;
 mod lookup;
@@ -109,6 +110,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/heatmap", get(coverage::heatmap))
         .route("/api/siting", get(coverage::siting))
         .route("/api/config", get(lookup::config))
+        .route("/api/enums", get(enums::enums))
         .route("/api/planning/communities/{code}", get(planning::current))
         .route(
             "/api/planning/communities/{code}/partition",

@@ -2,6 +2,7 @@
 // (coverage, `/api/coverage` + the heatmap tiles `/tiles/heatmap/{z}/{x}/{y}.mvt`).
 
 import { fetchItem, geometryBbox } from '../api.js';
+import { getJson } from '../http.js';
 import { enumLabel } from '../enums.js';
 import { getLang, t } from '../i18n.js';
 
@@ -33,12 +34,6 @@ function download(url, name) {
   document.body.append(a);
   a.click();
   a.remove();
-}
-
-async function getJson(url) {
-  const res = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  return res.json();
 }
 
 export function createAnalysis({ map, fitTo, openFeature, app }) {

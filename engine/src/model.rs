@@ -88,9 +88,34 @@ impl std::fmt::Display for Layer {
     }
 }
 
-/// Declares a string-valued domain enum with its wire names and Chinese labels.
+/// One value of a domain enum as users see it: its wire name and its labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EnumValue {
+    pub name: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+}
+
+/// A domain enum as a table (its wire name and every value), so that clients take values and
+/// labels from the engine instead of keeping a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DomainEnum {
+    pub name: &'static str,
+    pub values: &'static [EnumValue],
+}
+
+impl DomainEnum {
+    /// Whether `names` are exactly this enum's wire names, in order (how a schema field's
+    /// value list is traced back to its enum).
+    pub fn has_names(&self, names: &[&str]) -> bool {
+        self.values.len() == names.len() && self.values.iter().zip(names).all(|(v, n)| v.name == *n)
+    }
+}
+
+/// Declares a string-valued domain enum with its wire name, and each value's wire name, Chinese
+/// and English labels.
 macro_rules! domain_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal / $zh:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident = $enum_wire:literal { $($variant:ident = $wire:literal / $zh:literal / $en:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $name {
@@ -101,10 +126,17 @@ macro_rules! domain_enum {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
             /// Wire names of every value, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($wire),+];
+            /// The enum with every value's labels, for clients.
+            pub const TABLE: DomainEnum = DomainEnum {
+                name: $enum_wire,
+                values: &[$(EnumValue { name: $wire, label_zh: $zh, label_en: $en }),+],
+            };
             /// The wire name (used in files, tables and the API).
             pub fn name(self) -> &'static str { match self { $($name::$variant => $wire),+ } }
             /// The Chinese label shown to users.
             pub fn label_zh(self) -> &'static str { match self { $($name::$variant => $zh),+ } }
+            /// The English label shown to users.
+            pub fn label_en(self) -> &'static str { match self { $($name::$variant => $en),+ } }
             /// Looks a value up by its wire name.
             pub fn from_name(s: &str) -> Option<Self> { match s { $($wire => Some($name::$variant),)+ _ => None } }
         }
@@ -113,93 +145,105 @@ macro_rules! domain_enum {
 
 domain_enum!(
     /// Kind of community 社区类型.
-    CommunityKind {
-        Urban = "urban" / "城市社区",
-        NewBuild = "new_build" / "新建社区",
-        Old = "old" / "老旧社区",
-        VillageConverted = "village_converted" / "村改居社区",
+    CommunityKind = "community_kind" {
+        Urban = "urban" / "城市社区" / "Urban community",
+        NewBuild = "new_build" / "新建社区" / "Newly built community",
+        Old = "old" / "老旧社区" / "Old community",
+        VillageConverted = "village_converted" / "村改居社区" / "Village-converted community",
     }
 );
 
 domain_enum!(
     /// Class of a residential compound 小区类别; decides its grid cap.
-    CompoundClass {
-        Old = "old" / "老旧小区",
-        New = "new" / "新建小区",
-        Commodity = "commodity" / "商品房小区",
-        Resettlement = "resettlement" / "安置小区",
-        UnitOwned = "unit_owned" / "单位宿舍",
+    CompoundClass = "compound_class" {
+        Old = "old" / "老旧小区" / "Old compound",
+        New = "new" / "新建小区" / "New compound",
+        Commodity = "commodity" / "商品房小区" / "Commodity housing",
+        Resettlement = "resettlement" / "安置小区" / "Resettlement compound",
+        UnitOwned = "unit_owned" / "单位宿舍" / "Work-unit dormitory",
     }
 );
 
 domain_enum!(
     /// Who manages a compound's property 物业管理.
-    PropertyManagement {
-        Professional = "professional" / "专业物业",
-        CommunityHosted = "community_hosted" / "社区托管",
-        Joint = "joint" / "连片物业",
-        None = "none" / "无物业",
+    PropertyManagement = "property_management" {
+        Professional = "professional" / "专业物业" / "Professional property management",
+        CommunityHosted = "community_hosted" / "社区托管" / "Hosted by the community",
+        Joint = "joint" / "连片物业" / "Joint (shared across compounds)",
+        None = "none" / "无物业" / "None",
     }
 );
 
 domain_enum!(
     /// Kind of compound gate 出入口类型: who may pass.
-    GateKind {
-        Pedestrian = "pedestrian" / "人行出入口",
-        Vehicle = "vehicle" / "车行出入口",
-        Mixed = "mixed" / "人车混行出入口",
+    GateKind = "gate_kind" {
+        Pedestrian = "pedestrian" / "人行出入口" / "Pedestrian gate",
+        Vehicle = "vehicle" / "车行出入口" / "Vehicle gate",
+        Mixed = "mixed" / "人车混行出入口" / "Pedestrian and vehicle gate",
     }
 );
 
 domain_enum!(
     /// Kind of station 站点类型.
-    StationKind {
-        PartyMassCentre = "party_mass_centre" / "党群服务中心",
-        SocialWorkStation = "social_work_station" / "社工站",
-        GridPost = "grid_post" / "网格驿站",
-        PartyPost = "party_post" / "党员服务点",
-        HealthStation = "health_station" / "社区卫生服务站",
-        ParcelStation = "parcel_station" / "快递驿站",
-        ConveniencePoint = "convenience_point" / "便民服务点",
-        CommunityServiceStation = "community_service_station" / "社区综合服务站",
-        Kindergarten = "kindergarten" / "幼儿园",
+    StationKind = "station_kind" {
+        PartyMassCentre = "party_mass_centre" / "党群服务中心" / "Party-mass service centre",
+        SocialWorkStation = "social_work_station" / "社工站" / "Social-work station",
+        GridPost = "grid_post" / "网格驿站" / "Grid post",
+        PartyPost = "party_post" / "党员服务点" / "Party-member service point",
+        HealthStation = "health_station" / "社区卫生服务站" / "Community health station",
+        ParcelStation = "parcel_station" / "快递驿站" / "Parcel station",
+        ConveniencePoint = "convenience_point" / "便民服务点" / "Convenience point",
+        CommunityServiceStation = "community_service_station" / "社区综合服务站" / "Community service station",
+        Kindergarten = "kindergarten" / "幼儿园" / "Kindergarten",
     }
 );
 
 domain_enum!(
     /// Embedded service type 嵌入式服务类型 (国办函〔2023〕121号).
-    ServiceType {
-        ElderlyCare = "elderly_care" / "养老服务",
-        Childcare = "childcare" / "托育服务",
-        AfterSchool = "after_school" / "儿童托管",
-        MealHelp = "meal_help" / "社区助餐",
-        Housekeeping = "housekeeping" / "家政便民",
-        Health = "health" / "健康服务",
-        Fitness = "fitness" / "体育健身",
-        Culture = "culture" / "文化服务",
-        Study = "study" / "学习服务",
-        ChildrenPlay = "children_play" / "儿童游憩",
+    ServiceType = "service_type" {
+        ElderlyCare = "elderly_care" / "养老服务" / "Elderly care",
+        Childcare = "childcare" / "托育服务" / "Childcare (under 3)",
+        AfterSchool = "after_school" / "儿童托管" / "After-school care",
+        MealHelp = "meal_help" / "社区助餐" / "Community meals",
+        Housekeeping = "housekeeping" / "家政便民" / "Housekeeping & convenience",
+        Health = "health" / "健康服务" / "Health",
+        Fitness = "fitness" / "体育健身" / "Fitness",
+        Culture = "culture" / "文化服务" / "Culture",
+        Study = "study" / "学习服务" / "Study",
+        ChildrenPlay = "children_play" / "儿童游憩" / "Children's play",
     }
 );
 
 domain_enum!(
     /// Operating model of a service 运营模式.
-    OperatingModel {
-        PublicBenefit = "public_benefit" / "公益",
-        LowCost = "low_cost" / "低偿",
-        Market = "market" / "市场",
+    OperatingModel = "operating_model" {
+        PublicBenefit = "public_benefit" / "公益" / "Public benefit (free)",
+        LowCost = "low_cost" / "低偿" / "Low cost",
+        Market = "market" / "市场" / "Market",
     }
 );
 
 domain_enum!(
     /// Tier of a facility in the life-circle system 生活圈层级; a higher tier never stands in
     /// for a lower one.
-    FacilityLevel {
-        Street = "street" / "街道级(15分钟)",
-        Community = "community" / "社区级(10分钟)",
-        Compound = "compound" / "小区级(5分钟)",
+    FacilityLevel = "facility_level" {
+        Street = "street" / "街道级(15分钟)" / "Street level (15 min)",
+        Community = "community" / "社区级(10分钟)" / "Community level (10 min)",
+        Compound = "compound" / "小区级(5分钟)" / "Compound level (5 min)",
     }
 );
+
+/// Every domain enum, in the order clients list them.
+pub const DOMAIN_ENUMS: &[DomainEnum] = &[
+    CommunityKind::TABLE,
+    CompoundClass::TABLE,
+    PropertyManagement::TABLE,
+    GateKind::TABLE,
+    StationKind::TABLE,
+    ServiceType::TABLE,
+    OperatingModel::TABLE,
+    FacilityLevel::TABLE,
+];
 
 /// A street or town 街道/镇, identified by its 9-digit statistical code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 //! the OpenAPI / OGC API schemas and the import/export column order.
 
 use crate::model::{
-    CommunityKind, CompoundClass, FacilityLevel, GateKind, Layer, OperatingModel,
-    PropertyManagement, ServiceType, StationKind,
+    CommunityKind, CompoundClass, DomainEnum, FacilityLevel, GateKind, Layer, OperatingModel,
+    PropertyManagement, ServiceType, StationKind, DOMAIN_ENUMS,
 };
 
 /// The value type and range of a field.
@@ -349,4 +349,70 @@ pub fn geometry_kind(layer: Layer) -> GeometryKind {
 /// Looks a stored field of a layer up by name.
 pub fn field(layer: Layer, name: &str) -> Option<&'static FieldDef> {
     fields(layer).iter().find(|d| d.name == name)
+}
+
+impl FieldDef {
+    /// The domain enum an enum or enum-list field takes its values from (its labels included).
+    pub fn domain_enum(&self) -> Option<&'static DomainEnum> {
+        match self.kind {
+            FieldKind::Enum(names) | FieldKind::EnumList(names) => {
+                DOMAIN_ENUMS.iter().find(|e| e.has_names(names))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_enum_field_names_one_domain_enum() {
+        for layer in Layer::ALL {
+            for d in fields(layer).iter().chain(derived_fields(layer)) {
+                let names = match d.kind {
+                    FieldKind::Enum(n) | FieldKind::EnumList(n) => n,
+                    _ => {
+                        assert!(d.domain_enum().is_none(), "{layer}.{}", d.name);
+                        continue;
+                    }
+                };
+                let matching: Vec<_> = DOMAIN_ENUMS.iter().filter(|e| e.has_names(names)).collect();
+                assert_eq!(matching.len(), 1, "{layer}.{}: {names:?}", d.name);
+                assert_eq!(d.domain_enum(), Some(matching[0]));
+            }
+        }
+        assert_eq!(
+            field(Layer::ServiceSpaces, "services")
+                .and_then(FieldDef::domain_enum)
+                .map(|e| e.name),
+            Some("service_type")
+        );
+    }
+
+    #[test]
+    fn every_enum_value_has_both_labels() {
+        for e in DOMAIN_ENUMS {
+            for v in e.values {
+                assert!(
+                    !v.label_zh.is_empty() && !v.label_en.is_empty(),
+                    "{}.{}",
+                    e.name,
+                    v.name
+                );
+                assert!(
+                    v.label_en.is_ascii(),
+                    "{}.{}: English label",
+                    e.name,
+                    v.name
+                );
+            }
+        }
+        assert_eq!(CompoundClass::Old.label_en(), "Old compound");
+        assert_eq!(
+            CompoundClass::TABLE.values[0].label_zh,
+            CompoundClass::Old.label_zh()
+        );
+    }
 }

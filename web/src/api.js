@@ -1,21 +1,7 @@
-// The server's HTTP API, as the map uses it. Every call goes to the same origin that served the page.
+// The server's read API, as the map uses it (through the one HTTP client, ./http.js). Every call
+// goes to the same origin that served the page.
 
-export const LAYERS = ['streets', 'communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'];
-
-async function getJson(url, { signal } = {}) {
-  const res = await fetch(url, { signal, headers: { Accept: 'application/json, application/geo+json' } });
-  if (!res.ok) {
-    let detail = '';
-    try {
-      const body = await res.json();
-      detail = body.message || body.detail || body.error || '';
-    } catch {
-      // not JSON
-    }
-    throw new Error(`${res.status} ${res.statusText}${detail ? ` — ${detail}` : ''}`);
-  }
-  return res.json();
-}
+import { getJson } from './http.js';
 
 /** `GET /api/config`: basemap, bounds, layers, data version. */
 export function fetchConfig() {
@@ -58,9 +44,14 @@ export function fetchAudit(params, { signal } = {}) {
   return getJson(auditUrl(params), { signal });
 }
 
-/** The JSON Schema of a layer's properties: `title` (zh), `description` (en), `enum`, `type`. */
-export function fetchQueryables(layer) {
-  return getJson(`/ogc/collections/${encodeURIComponent(layer)}/queryables`);
+/** The atlas's TileJSON (`vector_layers` with their zoom ranges). */
+export function fetchTileJson() {
+  return getJson('/tiles/atlas.json');
+}
+
+/** `GET /api/enums`: every enum with its values' labels, and every layer's fields with theirs. */
+export function fetchEnums() {
+  return getJson('/api/enums');
 }
 
 /** `[minLon, minLat, maxLon, maxLat]` of a GeoJSON geometry. */

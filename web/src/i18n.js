@@ -1,5 +1,5 @@
-// Every UI string, in Chinese (the default) and English. Attribute labels come from the server's
-// queryables (title = Chinese, description = English); enum labels from ./enums.js.
+// Every UI string, in Chinese (the default) and English. Attribute labels and enum values come
+// from the server (`/api/enums`, read through ./enums.js).
 
 import { enumLabel } from './enums.js';
 

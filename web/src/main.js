@@ -6,7 +6,8 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import './style.css';
 
-import { LAYERS, fetchConfig, fetchItem, fetchQueryables, geometryBbox } from './api.js';
+import { fetchConfig, fetchTileJson, geometryBbox } from './api.js';
+import { loadEnums } from './enums.js';
 import { applyDocumentLang, getLang, onLangChange, setLang, t, translateDom } from './i18n.js';
 import { installImages } from './icons.js';
 import { installAreaLabels } from './labels.js';
@@ -16,7 +17,7 @@ import { createLayerPanel } from './ui/layerPanel.js';
 import { createSearch } from './ui/search.js';
 import { createAnalysis } from './ui/analysis.js';
 import { createAccount } from './ui/account.js';
-import { createPlanning } from './ui/planning.js';
+import { createPlanning } from './planning/controller.js';
 import { verifySession } from './session.js';
 import { createWorkspaces } from './ui/workspaces.js';
 import { createZoomTo } from './ui/zoomTo.js';
@@ -52,7 +53,8 @@ async function main() {
 
   let config;
   try {
-    config = await fetchConfig();
+    // The enum values and attribute labels every panel shows come with the configuration.
+    [config] = await Promise.all([fetchConfig(), loadEnums()]);
   } catch (e) {
     showBanner(t('error.config', { msg: e.message }));
     app.errors.push(String(e));
@@ -65,20 +67,9 @@ async function main() {
     return getLang() === 'zh' ? l.title_zh : l.title_en;
   };
 
-  const queryables = {};
-  await Promise.all(LAYERS.map(async (layer) => {
-    try {
-      queryables[layer] = await fetchQueryables(layer);
-    } catch {
-      queryables[layer] = null; // labels fall back to the field name
-    }
-  }));
-
   let tilejson = null;
   try {
-    const res = await fetch('/tiles/atlas.json');
-    if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-    tilejson = await res.json();
+    tilejson = await fetchTileJson();
   } catch (e) {
     showBanner(t('error.tiles', { msg: e.message }));
     app.errors.push(String(e));
@@ -144,7 +135,6 @@ async function main() {
   const panel = createFeaturePanel({
     el: $('#feature-panel'),
     layerTitle,
-    queryables,
     onZoom: (f) => fitTo(geometryBbox(f.geometry)),
     onClose: () => setSelection(null),
   });

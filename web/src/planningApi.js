@@ -1,39 +1,11 @@
-// The grid-planning API (`/api/planning/…`). Writes carry the signed-in account's bearer token and
-// the draft's version as `If-Match`; a stale version is a 409 and changes nothing.
+// The grid-planning API (`/api/planning/…`), through the one HTTP client (./http.js). Requests
+// carry the signed-in account's bearer token, writes the draft's version as `If-Match`; a stale
+// version is a 409 and changes nothing.
 
-import { authHeaders, sessionExpired } from './session.js';
+import { request as send } from './http.js';
 
-/** An API refusal: HTTP `status`, the stable `code`, the server's `message`, and `violations` (publish). */
-export class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || body?.description || `HTTP ${status}`);
-    this.name = 'ApiError';
-    this.status = status;
-    this.code = body?.code || null;
-    this.violations = body?.violations || null;
-  }
-}
-
-async function request(method, url, { body, ifMatch, signal } = {}) {
-  const headers = { Accept: 'application/json', ...authHeaders() };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (ifMatch !== undefined && ifMatch !== null) headers['If-Match'] = `"${ifMatch}"`;
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
-  let parsed = null;
-  const text = await res.text();
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = { message: text };
-    }
-  }
-  if (!res.ok) {
-    if (res.status === 401 && headers.Authorization) sessionExpired();
-    throw new ApiError(res.status, parsed);
-  }
-  return parsed;
-}
+// Every planning request carries the account's token.
+const request = (method, url, opts = {}) => send(method, url, { ...opts, auth: true });
 
 const enc = encodeURIComponent;
 

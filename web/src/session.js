@@ -1,5 +1,11 @@
 // The signed-in account: `POST /api/session` gives a bearer token, kept in sessionStorage (gone when
-// the tab closes; the server forgets sessions on restart too). Every write the map makes sends it.
+// the tab closes; the server forgets sessions on restart too). Every write the map makes sends it
+// (the HTTP client asks here for the header, and tells here when the server refused the token).
+
+import { mayPlan } from './access.js';
+import { configureClient, request } from './http.js';
+
+export { PLANNING_ROLES, scopeCovers } from './access.js';
 
 const KEY = 'gridatlas.session';
 const listeners = new Set();
@@ -40,35 +46,13 @@ export function authHeaders() {
   return session ? { Authorization: `Bearer ${session.token}` } : {};
 }
 
-/** Roles that may change grids (the server decides; the map only hides what would be refused). */
-export const PLANNING_ROLES = ['admin', 'planner'];
-
 export function canPlan() {
-  return Boolean(session && PLANNING_ROLES.includes(session.role));
+  return mayPlan(session);
 }
 
-async function errorText(res) {
-  try {
-    const body = await res.json();
-    return body.message || body.description || `${res.status}`;
-  } catch {
-    return `${res.status} ${res.statusText}`;
-  }
-}
-
-/** Signs in; resolves to the session or throws an Error with the server's reason. */
+/** Signs in; resolves to the session or throws the server's refusal (an ApiError). */
 export async function signIn(name, password) {
-  const res = await fetch('/api/session', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ name, password }),
-  });
-  if (!res.ok) {
-    const err = new Error(await errorText(res));
-    err.status = res.status;
-    throw err;
-  }
-  const body = await res.json();
+  const body = await request('POST', '/api/session', { body: { name, password } });
   store({ token: body.token, name: body.name, role: body.role, scope: body.scope });
   return session;
 }
@@ -78,7 +62,7 @@ export async function signOut() {
   const headers = authHeaders();
   store(null);
   try {
-    await fetch('/api/session', { method: 'DELETE', headers });
+    await request('DELETE', '/api/session', { headers });
   } catch {
     // signed out locally all the same
   }
@@ -88,17 +72,10 @@ export async function signOut() {
 export async function verifySession() {
   if (!session) return null;
   try {
-    const res = await fetch('/api/session', { headers: { ...authHeaders(), Accept: 'application/json' } });
-    if (res.status === 401) {
-      store(null);
-      return null;
-    }
-    if (res.ok) {
-      const me = await res.json();
-      store({ ...session, name: me.name, role: me.role, scope: me.scope });
-    }
+    const me = await request('GET', '/api/session', { auth: true });
+    if (me) store({ ...session, name: me.name, role: me.role, scope: me.scope });
   } catch {
-    // offline: keep it; the next write will tell
+    // a 401 has signed it out (below); offline: keep it, the next write will tell
   }
   return session;
 }
@@ -108,11 +85,4 @@ export function sessionExpired() {
   store(null);
 }
 
-/** Whether an account scope (`district`, `street:<code>`, `community:<code>`) covers a community. */
-export function scopeCovers(scope, community) {
-  if (!scope || scope === 'district') return true;
-  const [kind, code] = scope.split(':');
-  if (kind === 'street') return String(community).startsWith(code);
-  if (kind === 'community') return community === code;
-  return false;
-}
+configureClient({ auth: { headers: authHeaders, expired: sessionExpired } });

@@ -385,4 +385,34 @@ describe('the grid-planning workspace', () => {
       await page.context().close();
     }
   });
+
+  test('on a 390×844 phone the workspace fits the screen, in Chinese and in English', async () => {
+    const page = await openMap(browser, server.url, { viewport: { width: 390, height: 844 } });
+    /** Elements reaching past the right edge of the screen (the page would scroll sideways). */
+    const overflow = () => page.evaluate(() => [...document.querySelectorAll('body *')]
+      .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1; })
+      .slice(0, 5).map((e) => `${e.tagName}.${e.className}#${e.id}`));
+    try {
+      // A planner signed in before opening the workspace gets their community.
+      await signInUi(page, PLANNER);
+      await page.click('[data-ws="planning"]');
+      await page.waitForFunction((c) => window.gridAtlas.planning.state.view?.community_code === c && window.gridAtlas.planning.state.busy === 0, AOTI, { timeout: 30_000 });
+      await newDraft(page);
+      await page.locator('#pl-grids .pl-grid').nth(2).click();
+      await page.locator('#pl-grids .pl-grid.selected .pl-grid-actions').waitFor();
+      await waitForIdle(page);
+      await screenshot(page, '40-planning-phone-zh');
+      assert.deepEqual(await overflow(), []);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390);
+
+      await page.click('#lang-switch');
+      await page.locator('#pl-grids .pl-grid.selected .pl-merge button', { hasText: 'Merge into' }).waitFor();
+      await waitForIdle(page);
+      await screenshot(page, '41-planning-phone-en');
+      assert.deepEqual(await overflow(), []);
+      assertNoProblems(page);
+    } finally {
+      await page.context().close();
+    }
+  });
 });

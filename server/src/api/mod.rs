@@ -4,6 +4,7 @@
 pub mod auth;
 pub(crate) mod coverage;
 mod endpoint;
+mod enums;
 pub mod error;
 mod extract;
 pub mod features;
@@ -92,6 +93,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/search", lookup::search),
         endpoint(Get, "/api/config", lookup::config),
         endpoint(Get, "/api/problems", problems::list),
+        endpoint(Get, "/api/enums", enums::enums),
         endpoint(Get, "/api/standards", coverage::standards),
         endpoint(Get, "/api/coverage", coverage::areas),
         endpoint(Get, "/api/coverage/units", coverage::units),

@@ -3,6 +3,7 @@
 
 import { fetchItem, geometryBbox } from '../api.js';
 import { csvCell } from '../csv.js';
+import { getJson } from '../http.js';
 import { enumLabel } from '../enums.js';
 import { getLang, t } from '../i18n.js';
 
@@ -34,12 +35,6 @@ function download(url, name) {
   document.body.append(a);
   a.click();
   a.remove();
-}
-
-async function getJson(url) {
-  const res = await fetch(url, { headers: { Accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  return res.json();
 }
 
 export function createAnalysis({ map, fitTo, openFeature, app }) {

@@ -1,26 +1,11 @@
 // The feature panel: every attribute of one feature in plain words, fetched from the OGC item
-// endpoint. Labels come from the layer's queryables (title = zh, description = en); enum values
-// are translated, booleans read 是/否 (Yes/No), and codes and ids of related features are shown
-// with the related feature's name.
+// endpoint. Labels, attribute order and enum values come from the server's schema (`/api/enums`,
+// ../enums.js): enum values are shown in words, booleans read 是/否 (Yes/No), and codes and ids
+// of related features are shown with the related feature's name.
 
 import { auditUrl, fetchAudit, fetchItem, search } from '../api.js';
-import { FIELD_ENUMS, enumLabel } from '../enums.js';
+import { enumLabel, fieldEnum, fieldLabel, fieldOrder } from '../enums.js';
 import { getLang, t, onLangChange } from '../i18n.js';
-
-// Attribute order, as in engine/src/schema.rs (fields, then derived fields); anything else the
-// server sends is listed after these.
-export const FIELD_ORDER = {
-  streets: ['code', 'name'],
-  communities: ['code', 'name', 'street_code', 'kind', 'residents_groups'],
-  grids: ['code', 'name', 'community_code', 'workers', 'locked'],
-  compounds: ['name', 'community_code', 'grid_code', 'households', 'population', 'elderly', 'build_year', 'class',
-    'property_management', 'owners_committee', 'competent_unit', 'three_no', 'missing_flags'],
-  buildings: ['name', 'community_code', 'compound_id', 'grid_code', 'households', 'floors', 'build_year', 'scattered'],
-  gates: ['name', 'community_code', 'compound_id', 'kind'],
-  stations: ['name', 'kind', 'community_code', 'level', 'floor_area'],
-  service_spaces: ['name', 'community_code', 'services', 'floor_area', 'operating_model', 'level', 'station_id',
-    'capacity', 'opening_hours'],
-};
 
 // Fields naming another feature: (layer, field) → how to find that feature's name.
 const REFERENCES = {
@@ -50,14 +35,14 @@ async function referencedName(ref, value) {
   return nameCache.get(key);
 }
 
-export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose }) {
+export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
   let current = null; // { kind: 'feature', layer, feature } | { kind: 'cell', props } | { kind: 'loading' | 'error', ... }
   let request = null;
 
   function label(layer, field) {
     if (field === 'version') return t('feature.version');
-    const q = queryables[layer]?.properties?.[field];
-    if (q) return getLang() === 'zh' ? q.title || field : q.description || q.title || field;
+    const served = fieldLabel(layer, field, getLang());
+    if (served) return served;
     if (field === 'count') return t('cell.count');
     return field;
   }
@@ -65,7 +50,7 @@ export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose
   function formatValue(layer, field, value) {
     if (value === null || value === undefined || value === '') return t('feature.empty');
     if (typeof value === 'boolean') return value ? t('feature.yes') : t('feature.no');
-    const enumName = FIELD_ENUMS[layer]?.[field];
+    const enumName = fieldEnum(layer, field);
     if (enumName) {
       const list = Array.isArray(value) ? value : String(value).split(',').filter(Boolean);
       return list.map((v) => enumLabel(enumName, v, getLang())).join(getLang() === 'zh' ? '、' : ', ');
@@ -158,7 +143,7 @@ export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose
     dl.className = 'attributes';
     row(dl, 'layer', t('feature.layer'), layerTitle(layer));
     row(dl, 'id', t('feature.id'), String(feature.id));
-    const order = FIELD_ORDER[layer] || [];
+    const order = fieldOrder(layer);
     const fields = [...order.filter((f) => f in props), ...Object.keys(props).filter((f) => !order.includes(f) && f !== 'version')];
     if ('version' in props) fields.push('version');
     for (const field of fields) {
@@ -215,7 +200,7 @@ export function createFeaturePanel({ el, layerTitle, queryables, onZoom, onClose
     const after = entry.after?.properties;
     if (!before || !after) return [];
     const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((f) => f !== 'version');
-    const order = FIELD_ORDER[entry.layer] || [];
+    const order = fieldOrder(entry.layer);
     fields.sort((a, b) => (order.includes(a) ? order.indexOf(a) : 999) - (order.includes(b) ? order.indexOf(b) : 999));
     const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
     const changes = fields.filter((f) => !same(before[f], after[f])).map((f) => ({ field: f, before: before[f], after: after[f] }));

@@ -75,6 +75,19 @@ fn search_and_config(paths: &mut Paths) {
             "data_version": { "type": "integer" },
             "layers": { "type": "array", "items": object(json!({ "id": { "type": "string" }, "title_zh": { "type": "string" }, "title_en": { "type": "string" } })) },
             "sign_in": { "type": "string" } }))) } } }));
+    paths.insert("/api/enums".into(), json!({ "get": { "summary": "Every domain enum with its values' Chinese and English labels, and every layer's fields in schema order",
+        "responses": { "200": json_ok("enums and fields", object(json!({
+            "enums": { "type": "object", "description": "enum name → values with label_zh and label_en" },
+            "layers": { "type": "object", "description": "layer → title and fields (name, label_zh, label_en, enum, list, derived)" } }))) } } }));
+    paths.insert("/api/problems".into(), json!({ "get": { "summary": "Stored rows that could not be read (admins): left out of the map until a write repairs or deletes them",
+        "security": [{ "bearer": [] }],
+        "responses": responses(json!({ "200": json_ok("the problems", object(json!({
+            "data_version": { "type": "integer" },
+            "problems": { "type": "array", "items": object(json!({
+                "layer": { "type": "string" }, "id": { "type": "integer" },
+                "version": { "type": "integer", "nullable": true },
+                "reason": { "type": "string", "description": "every problem, naming the field" },
+                "repair": { "type": "string", "description": "the request that repairs the row" } })) } }))) }), &["401", "403"]) } }));
 }
 
 fn tiles(paths: &mut Paths) {

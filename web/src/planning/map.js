@@ -2,7 +2,7 @@
 // fill + outline + a label with its households), its units (compounds and scattered buildings of
 // the community, from the atlas tiles) tinted with their grid's colour, the current grids' outlines
 // for comparison, the units a draft moves, the target grid, the selected unit and the boundary being
-// drawn. Also the two ways of picking several units: a shift-drag box and a drawn boundary.
+// drawn; and which units are drawn under a point or in a box (a shift-drag).
 
 import { labelPoint } from '../labels.js';
 import { GRID_PALETTE } from '../mapstyle.js';
@@ -56,16 +56,6 @@ function bboxOfPolys(polys) {
     }
   }
   return b;
-}
-
-function pointInRing([x, y], ring) {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 /** Colour match on feature ids: `[['id'] → colour]`. */
@@ -238,18 +228,11 @@ export function createPlanningMap(map) {
     return keys;
   }
 
-  /** Units of `view` whose representative point lies inside the ring `[[lon, lat], …]`. */
-  function unitsInside(view, ring) {
-    if (!ring || ring.length < 3) return [];
-    const closed = [...ring, ring[0]];
-    return (view?.units || []).filter((u) => pointInRing([u.lon, u.lat], closed)).map((u) => u.unit);
-  }
-
   /** The bounding box of the shown plan's grids. */
   function bboxOf(view) {
     const polys = (view?.grids?.features || []).flatMap((f) => polygonsOf(f.geometry));
     return polys.length ? bboxOfPolys(polys) : null;
   }
 
-  return { update, setVisible, unitsIn, unitsInside, bboxOf, get visible() { return visible; } };
+  return { update, setVisible, unitsIn, bboxOf, get visible() { return visible; } };
 }

@@ -277,8 +277,8 @@ fn field_value(kind: FieldKind, v: &Value) -> Result<Value, String> {
     }
 }
 
-/// The stored properties of a valid incoming feature (with derived fields), or the field the
-/// model expects to be named in the refusal.
+/// The stored form of each field of an incoming feature, or the field the model expects to be
+/// named in the refusal. Rules across fields come after (see [`finish`]).
 pub fn properties(layer: Layer, props: &Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
     let defs = schema::fields(layer);
     let derived = schema::derived_fields(layer);
@@ -307,9 +307,32 @@ pub fn properties(layer: Layer, props: &Map<String, Value>) -> Result<Map<String
             }
         }
     }
-    cross_field_rules(layer, &out)?;
-    add_derived(layer, &mut out);
     Ok(out)
+}
+
+/// The rules across fields, checked once every field and the geometry are valid; the stored
+/// properties with the derived fields added.
+pub fn finish(layer: Layer, mut p: Map<String, Value>) -> Result<Map<String, Value>, Invalid> {
+    cross_field_rules(layer, &p)?;
+    add_derived(layer, &mut p);
+    Ok(p)
+}
+
+/// Fields, geometry, then rules across fields, as a feature is validated: the stored
+/// properties and geometry, or the expected refusal's field and whether the geometry may be
+/// refused as unparseable (400) rather than invalid (422).
+pub fn feature(
+    layer: Layer,
+    props: &Map<String, Value>,
+    g: &Value,
+    known_bad: Option<&str>,
+) -> Result<(Map<String, Value>, Value), (Invalid, bool)> {
+    match (properties(layer, props), geometry(layer, g, known_bad)) {
+        (Err(i), Err(_)) => Err((i, true)),
+        (Err(i), Ok(_)) => Err((i, false)),
+        (Ok(_), Err(i)) => Err((i, true)),
+        (Ok(p), Ok(g)) => finish(layer, p).map(|p| (p, g)).map_err(|i| (i, false)),
+    }
 }
 
 fn cross_field_rules(layer: Layer, p: &Map<String, Value>) -> Result<(), Invalid> {

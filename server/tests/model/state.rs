@@ -262,7 +262,10 @@ impl Model {
                                 want.version, got.version
                             ));
                         }
-                        for (k, v) in &want.props {
+                        let keys: std::collections::BTreeSet<&String> =
+                            want.props.keys().chain(got.props.keys()).collect();
+                        for k in keys {
+                            let v = want.props.get(k).unwrap_or(&Value::Null);
                             let g = got.props.get(k).unwrap_or(&Value::Null);
                             if !close(v, g) {
                                 out.push(format!("{l} {id}.{k}: model {v}, store {g}"));

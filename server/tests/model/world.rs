@@ -68,10 +68,13 @@ fn refuse(statuses: &[u16], why: impl Into<String>) -> Expect {
     }
 }
 
-fn invalid(i: &Invalid) -> Expect {
-    let geometry = i.field == "geometry";
+fn invalid(i: &Invalid, unparseable: bool) -> Expect {
     Expect::Refuse {
-        statuses: if geometry { vec![400, 422] } else { vec![422] },
+        statuses: if unparseable {
+            vec![400, 422]
+        } else {
+            vec![422]
+        },
         field: Some(i.field.clone()),
         why: format!("{}: {}", i.field, i.reason),
     }
@@ -480,13 +483,9 @@ impl World {
         who: &str,
     ) -> (Expect, Option<Stored>) {
         let (g, known_bad) = oracle::derive_geometry(layer, &base.geometry, geom);
-        let p = match oracle::properties(layer, props) {
-            Ok(p) => p,
-            Err(i) => return (invalid(&i), None),
-        };
-        let g = match oracle::geometry(layer, &g, known_bad) {
-            Ok(g) => g,
-            Err(i) => return (invalid(&i), None),
+        let (p, g) = match oracle::feature(layer, props, &g, known_bad) {
+            Ok(pg) => pg,
+            Err((i, unparseable)) => return (invalid(&i, unparseable), None),
         };
         let stored = Stored {
             version: 0,
@@ -716,12 +715,9 @@ impl World {
                 props
             };
             let id = if row.replace { tid } else { 0 };
-            let verdict = match (
-                oracle::properties(l, &seen),
-                oracle::geometry(l, &g, known_bad),
-            ) {
-                (Err(i), _) | (_, Err(i)) => Verdict::Bad(format!("{}: {}", i.field, i.reason)),
-                (Ok(p), Ok(g)) => {
+            let verdict = match oracle::feature(l, &seen, &g, known_bad) {
+                Err((i, _)) => Verdict::Bad(format!("{}: {}", i.field, i.reason)),
+                Ok((p, g)) => {
                     let v = self.model.integrity(l, id, &p, base, &row.geometry);
                     let code = p.get("code").and_then(Value::as_str).map(str::to_owned);
                     let (new_id, version) = if row.replace {
@@ -1341,13 +1337,22 @@ impl World {
                         .insert("grid_code".into(), old.props["grid_code"].clone());
                     let changed = got.props["grid_code"] != old.props["grid_code"];
                     same.version = old.version;
-                    if !close(
-                        &Value::Object(same.props.clone()),
-                        &Value::Object(old.props.clone()),
-                    ) || !close(&same.geometry, &old.geometry)
-                    {
+                    let keys: BTreeSet<&String> =
+                        old.props.keys().chain(same.props.keys()).collect();
+                    for k in keys {
+                        let v = old.props.get(k).unwrap_or(&Value::Null);
+                        let now = same.props.get(k).unwrap_or(&Value::Null);
+                        if !close(v, now) {
+                            problems.push(format!(
+                                "{l} {id}.{k}: the publication changed it from {v} to {now}"
+                            ));
+                        }
+                    }
+                    if !close(&same.geometry, &old.geometry) {
                         problems.push(format!(
-                            "{l} {id}: the publication changed more than its grid code"
+                            "{l} {id}: the publication changed its geometry from {} to {}",
+                            brief(&old.geometry),
+                            brief(&same.geometry)
                         ));
                     }
                     if got.version != old.version + i64::from(changed) {

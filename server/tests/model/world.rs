@@ -221,8 +221,15 @@ impl World {
             .map_err(|e| self.fail("store-does-not-open", format!("drafts do not load: {e}")))?;
         let diffs = self.model.differences(version, &data, &accounts, &drafts);
         if !diffs.is_empty() {
+            let first: String = diffs[0]
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect();
             return Err(self.fail(
-                "store-differs-from-model",
+                &format!("store-differs-from-model:{}", first.replace(' ', "")),
                 format!(
                     "after the restart the store differs from the model in {} way(s):\n  {}",
                     diffs.len(),

@@ -277,6 +277,12 @@ fn field_value(kind: FieldKind, v: &Value) -> Result<Value, String> {
     }
 }
 
+/// A grid's name as the grid layer stores it (trimmed), or why the layer refuses it.
+pub fn grid_name(v: &Value) -> Result<Value, String> {
+    let def = schema::field(Layer::Grids, "name").expect("grids have names");
+    field_value(def.kind, v)
+}
+
 /// The stored form of each field of an incoming feature, or the field the model expects to be
 /// named in the refusal. Rules across fields come after (see [`finish`]).
 pub fn properties(layer: Layer, props: &Map<String, Value>) -> Result<Map<String, Value>, Invalid> {

@@ -8,7 +8,7 @@ use engine::{Dataset, Feature, Layer};
 use gridatlas_server::store::{Account, DraftRecord};
 use serde_json::{Map, Value};
 
-use super::steps::{Geom, STREET};
+use super::steps::{Geom, NEWEST, STREET};
 
 /// A feature as the model holds it: stored properties (with derived ones) and GeoJSON geometry.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,15 +104,19 @@ impl Model {
         layer.iter().nth(k % layer.len()).map(|(id, s)| (*id, s))
     }
 
-    /// The `k`-th draft (modulo how many there are).
+    /// The `k`-th draft (modulo how many there are); from [`NEWEST`] on, counted from the
+    /// newest.
     pub fn pick_draft(&self, k: usize) -> Option<(i64, &DraftModel)> {
-        if self.drafts.is_empty() {
+        let n = self.drafts.len();
+        if n == 0 {
             return None;
         }
-        self.drafts
-            .iter()
-            .nth(k % self.drafts.len())
-            .map(|(id, d)| (*id, d))
+        let i = if k >= NEWEST {
+            n - 1 - (k - NEWEST) % n
+        } else {
+            k % n
+        };
+        self.drafts.iter().nth(i).map(|(id, d)| (*id, d))
     }
 
     /// The id a store gives the next new feature of a layer (largest id + 1).

@@ -196,6 +196,13 @@ pub enum Op {
     SplitGrid {
         grid: usize,
     },
+    /// A new grid (`create_grid` with this code and name) that takes over the `grid`-th grid's
+    /// units (`delete_grid` moving them to it): the plan stays valid with the new name.
+    ReplaceGrid {
+        grid: usize,
+        code: String,
+        name: Option<String>,
+    },
 }
 
 /// Characters strings are built of: CJK, Latin, precomposed and combining accents, an emoji
@@ -489,6 +496,11 @@ fn op(rng: &mut ChaCha8Rng) -> Op {
                 .then(|| *[-1, 0, 1, 3, 100, 101].choose(rng).expect("workers")),
             locked: rng.random_bool(0.2).then(|| rng.random_bool(0.5)),
         },
+        3 if rng.random_bool(0.5) => Op::ReplaceGrid {
+            grid: pick(rng),
+            code: format!("{COMMUNITY}{:03}", rng.random_range(100..1000)),
+            name: rng.random_bool(0.9).then(|| grid_name(rng)),
+        },
         3 => Op::CreateGrid {
             code: rng.random_bool(0.4).then(|| match rng.random_range(0..4) {
                 0 => text(rng, 40),
@@ -659,9 +671,72 @@ pub fn step(rng: &mut ChaCha8Rng) -> Step {
     }
 }
 
-/// The sequence of a seed.
+/// A `draft` pick at or above this counts from the newest draft (`NEWEST` is the newest).
+pub const NEWEST: usize = 1_000_000;
+
+/// A planner's whole errand: a new draft, an edit giving a grid an odd or long name (in place,
+/// or as a new grid taking over an old one's units), the publication, sometimes a restart.
+fn errand(rng: &mut ChaCha8Rng) -> Vec<Step> {
+    let name = if rng.random_bool(0.5) {
+        (*ODD_TEXTS.choose(rng).expect("texts")).to_owned()
+    } else {
+        grid_name(rng)
+    };
+    let grid = rng.random_range(0..64);
+    let op = if rng.random_bool(0.5) {
+        Op::SetGrid {
+            grid,
+            name: Some(name),
+            workers: None,
+            locked: None,
+        }
+    } else {
+        Op::ReplaceGrid {
+            grid,
+            code: format!("{COMMUNITY}{:03}", rng.random_range(100..1000)),
+            name: Some(name),
+        }
+    };
+    let who = if rng.random_bool(0.5) {
+        "planner"
+    } else {
+        "admin"
+    };
+    let mut steps = vec![
+        Step::CreateDraft {
+            community: COMMUNITY.into(),
+            name: None,
+            who: who.into(),
+        },
+        Step::Operate {
+            draft: NEWEST,
+            ops: vec![op],
+            stale: false,
+            who: who.into(),
+        },
+        Step::Publish {
+            draft: NEWEST,
+            stale: false,
+            who: who.into(),
+        },
+    ];
+    if rng.random_bool(0.5) {
+        steps.push(Step::Restart);
+    }
+    steps
+}
+
+/// The sequence of a seed: random steps, and now and then a planner's errand.
 pub fn sequence(seed: u64, len: usize) -> Vec<Step> {
     use rand::SeedableRng;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    (0..len).map(|_| step(&mut rng)).collect()
+    let mut steps = Vec::with_capacity(len + 4);
+    while steps.len() < len {
+        if rng.random_bool(0.08) {
+            steps.extend(errand(&mut rng));
+        } else {
+            steps.push(step(&mut rng));
+        }
+    }
+    steps
 }

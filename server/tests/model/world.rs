@@ -1177,13 +1177,9 @@ impl World {
         };
         let d = d.clone();
         let long = plan_grids(&d.plan).into_iter().find_map(|g| {
-            let n = g["name"].as_str().unwrap_or("").trim().chars().count();
-            (n > 100).then(|| {
-                format!(
-                    "grid {} has a name of {n} characters (a grid holds at most 100)",
-                    g["code"]
-                )
-            })
+            oracle::grid_name(&g["name"])
+                .err()
+                .map(|why| format!("grid {}: name {why}", g["code"]))
         });
         // Refused it must be; for the long name (422 naming `name`) unless the plan also
         // breaks a grid rule or the current grids changed since the draft began (409).
@@ -1315,7 +1311,11 @@ impl World {
                     .map(|g| {
                         (
                             g["code"].as_str().unwrap_or("").to_owned(),
-                            (g["name"].clone(), g["workers"].clone(), g["locked"].clone()),
+                            (
+                                oracle::grid_name(&g["name"]).unwrap_or(Value::Null),
+                                g["workers"].clone(),
+                                g["locked"].clone(),
+                            ),
                         )
                     })
                     .collect();
@@ -1332,8 +1332,13 @@ impl World {
                         )
                     })
                     .collect();
-                if want != got {
-                    problems.push(format!("grids (code → name, workers, locked): the plan {want:?}, published {got:?}"));
+                let codes: BTreeSet<&String> = want.keys().chain(got.keys()).collect();
+                for code in codes.into_iter().filter(|c| want.get(*c) != got.get(*c)) {
+                    problems.push(format!(
+                        "grid {code} (name, workers, locked): the plan stored by the grid schema {:?}, published {:?}",
+                        want.get(code),
+                        got.get(code)
+                    ));
                 }
             } else {
                 if fetched.keys().collect::<Vec<_>>() != before.keys().collect::<Vec<_>>() {
@@ -1522,6 +1527,18 @@ fn resolve_ops(plan: &Value, ops: &[Op]) -> (Vec<Value>, Option<String>) {
                 json!({ "op": "merge_grids", "into": grid(*into), "from": grid(*from) })
             }
             Op::SplitGrid { grid: g } => json!({ "op": "split_grid", "code": grid(*g) }),
+            Op::ReplaceGrid {
+                grid: g,
+                code,
+                name,
+            } => json!([
+                { "op": "create_grid", "code": code, "name": name },
+                { "op": "delete_grid", "code": grid(*g), "move_to": code },
+            ]),
+        })
+        .flat_map(|v| match v {
+            Value::Array(pair) => pair,
+            one => vec![one],
         })
         .collect();
     (out, refusal)

@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use tower::ServiceExt;
 
 use super::oracle::{self, Invalid};
+use super::publication;
 use super::state::{authorized, close, AccountModel, DraftModel, Model, Stored, Verdict};
 use super::steps::{Geom, Op, Row, Step, COMMUNITY, STREET};
 
@@ -759,16 +760,7 @@ impl World {
                 Verdict::Bad(why) => expect = refuse(&[], why),
             }
         }
-        let text = if csv {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(&header).expect("csv");
-            for l in &lines {
-                w.write_record(l).expect("csv");
-            }
-            String::from_utf8(w.into_inner().expect("csv")).expect("utf-8")
-        } else {
-            json!({ "type": "FeatureCollection", "features": features }).to_string()
-        };
+        let text = import_text(csv, &header, &lines, features);
         std::fs::write(path, text).expect("write the import file");
         (expect, written)
     }
@@ -1244,60 +1236,18 @@ impl World {
     }
 
     /// After a publication: reads the community's grids, compounds and buildings back, checks
-    /// that they are what the plan says (grids by code with their names, workers and locks;
-    /// every unit's grid code its grid's; nothing else changed), and takes them into the model.
+    /// them against the plan (see [`publication`]) and takes them into the model.
     async fn take_publication(&mut self, d: &DraftModel) -> Result<(), Failure> {
-        let plan = &d.plan;
-        let mut grid_of: BTreeMap<String, String> = BTreeMap::new();
-        for g in plan_grids(plan) {
-            for u in g["units"].as_array().into_iter().flatten() {
-                grid_of.insert(
-                    u.as_str().unwrap_or("").to_owned(),
-                    g["code"].as_str().unwrap_or("").to_owned(),
-                );
-            }
-        }
-        let split: BTreeSet<i64> = plan["split_compounds"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_i64)
-            .collect();
+        let expected = publication::Expected::of(&d.plan);
         let mut problems = Vec::new();
         for l in [Layer::Grids, Layer::Compounds, Layer::Buildings] {
-            let r = self
-                .call(
-                    Method::GET,
-                    &format!(
-                        "/ogc/collections/{}/items?community_code={}&limit=10000",
-                        l.name(),
-                        d.community
-                    ),
-                    None,
-                    None,
-                    None,
-                )
-                .await;
-            let fetched: BTreeMap<i64, Stored> = r.body["features"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| {
-                    let mut props = f["properties"].as_object().cloned().unwrap_or_default();
-                    let version = props
-                        .remove("version")
-                        .and_then(|v| v.as_i64())
-                        .unwrap_or(0);
-                    (
-                        f["id"].as_i64().unwrap_or(0),
-                        Stored {
-                            version,
-                            props,
-                            geometry: f["geometry"].clone(),
-                        },
-                    )
-                })
-                .collect();
+            let uri = format!(
+                "/ogc/collections/{}/items?community_code={}&limit=10000",
+                l.name(),
+                d.community
+            );
+            let r = self.call(Method::GET, &uri, None, None, None).await;
+            let fetched = publication::features(&r.body);
             let before: BTreeMap<i64, Stored> = self
                 .model
                 .layer(l)
@@ -1305,89 +1255,11 @@ impl World {
                 .filter(|(_, s)| s.str("community_code") == Some(d.community.as_str()))
                 .map(|(id, s)| (*id, s.clone()))
                 .collect();
-            if l == Layer::Grids {
-                let want: BTreeMap<String, (Value, Value, Value)> = plan_grids(plan)
-                    .iter()
-                    .map(|g| {
-                        (
-                            g["code"].as_str().unwrap_or("").to_owned(),
-                            (
-                                oracle::grid_name(&g["name"]).unwrap_or(Value::Null),
-                                g["workers"].clone(),
-                                g["locked"].clone(),
-                            ),
-                        )
-                    })
-                    .collect();
-                let got: BTreeMap<String, (Value, Value, Value)> = fetched
-                    .values()
-                    .map(|s| {
-                        (
-                            s.str("code").unwrap_or("").to_owned(),
-                            (
-                                s.props["name"].clone(),
-                                s.props["workers"].clone(),
-                                s.props["locked"].clone(),
-                            ),
-                        )
-                    })
-                    .collect();
-                let codes: BTreeSet<&String> = want.keys().chain(got.keys()).collect();
-                for code in codes.into_iter().filter(|c| want.get(*c) != got.get(*c)) {
-                    problems.push(format!(
-                        "grid {code} (name, workers, locked): the plan stored by the grid schema {:?}, published {:?}",
-                        want.get(code),
-                        got.get(code)
-                    ));
-                }
+            problems.extend(if l == Layer::Grids {
+                expected.grids(&fetched)
             } else {
-                if fetched.keys().collect::<Vec<_>>() != before.keys().collect::<Vec<_>>() {
-                    problems.push(format!("{l}: the publication added or removed features"));
-                }
-                for (id, got) in &fetched {
-                    let Some(old) = before.get(id) else { continue };
-                    let mut same = got.clone();
-                    same.props
-                        .insert("grid_code".into(), old.props["grid_code"].clone());
-                    let changed = got.props["grid_code"] != old.props["grid_code"];
-                    same.version = old.version;
-                    let keys: BTreeSet<&String> =
-                        old.props.keys().chain(same.props.keys()).collect();
-                    for k in keys {
-                        let v = old.props.get(k).unwrap_or(&Value::Null);
-                        let now = same.props.get(k).unwrap_or(&Value::Null);
-                        if !close(v, now) {
-                            problems.push(format!(
-                                "{l} {id}.{k}: the publication changed it from {v} to {now}"
-                            ));
-                        }
-                    }
-                    if !close(&same.geometry, &old.geometry) {
-                        problems.push(format!(
-                            "{l} {id}: the publication changed its geometry from {} to {}",
-                            brief(&old.geometry),
-                            brief(&same.geometry)
-                        ));
-                    }
-                    if got.version != old.version + i64::from(changed) {
-                        problems.push(format!("{l} {id}: version {} after a publication that {} its grid code (was {})", got.version, if changed { "changed" } else { "kept" }, old.version));
-                    }
-                    let unit = if l == Layer::Compounds {
-                        format!("compound:{id}")
-                    } else {
-                        format!("building:{id}")
-                    };
-                    let expected = grid_of.get(&unit);
-                    let follows = l == Layer::Compounds && !split.contains(id)
-                        || l == Layer::Buildings && got.props["compound_id"].is_null();
-                    if follows && got.props["grid_code"].as_str() != expected.map(String::as_str) {
-                        problems.push(format!(
-                            "{unit}: grid code {} but the plan puts it in {expected:?}",
-                            got.props["grid_code"]
-                        ));
-                    }
-                }
-            }
+                expected.units(l, &before, &fetched)
+            });
             let layer = self.model.layers.entry(l).or_default();
             layer.retain(|_, s| s.str("community_code") != Some(d.community.as_str()));
             layer.extend(fetched);
@@ -1406,8 +1278,21 @@ impl World {
     }
 }
 
+/// The text of an import file: CSV rows under `header`, or a GeoJSON FeatureCollection.
+fn import_text(csv: bool, header: &[&str], lines: &[Vec<String>], features: Vec<Value>) -> String {
+    if !csv {
+        return json!({ "type": "FeatureCollection", "features": features }).to_string();
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header).expect("csv");
+    for l in lines {
+        w.write_record(l).expect("csv");
+    }
+    String::from_utf8(w.into_inner().expect("csv")).expect("utf-8")
+}
+
 /// A reply body cut to a readable length.
-fn brief(body: &Value) -> String {
+pub fn brief(body: &Value) -> String {
     let s = body.to_string();
     if s.chars().count() > 400 {
         format!("{}…", s.chars().take(400).collect::<String>())
@@ -1417,7 +1302,7 @@ fn brief(body: &Value) -> String {
 }
 
 /// The grids of a plan (JSON).
-fn plan_grids(plan: &Value) -> Vec<Value> {
+pub fn plan_grids(plan: &Value) -> Vec<Value> {
     plan["grids"].as_array().cloned().unwrap_or_default()
 }
 

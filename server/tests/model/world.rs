@@ -941,7 +941,8 @@ impl World {
         } else if !name_ok {
             refuse(&[400], "draft name must be 1 to 200 characters")
         } else {
-            Expect::Either
+            // Whatever valid features the community holds, planning must take it in.
+            Expect::Accept
         };
         let mut body = json!({ "community_code": community });
         if let Some(n) = name {

@@ -58,11 +58,19 @@ fn env_number<T: std::str::FromStr>(name: &str) -> Option<T> {
 /// Runs one sequence on a fresh store; the statuses seen, or the first failure.
 async fn run(kind: Kind, steps: &[Step]) -> Result<BTreeMap<String, usize>, Failure> {
     let mut w = World::new(kind).await?;
+    let mut result = Ok(());
     for (i, s) in steps.iter().enumerate() {
-        w.exec(i, s).await?;
+        result = w.exec(i, s).await;
+        if result.is_err() {
+            break;
+        }
     }
-    w.finish().await?;
-    Ok(w.statuses)
+    if result.is_ok() {
+        result = w.finish().await;
+    }
+    let statuses = w.statuses.clone();
+    w.discard().await;
+    result.map(|()| statuses)
 }
 
 /// Delta debugging: drops chunks of steps (halves, quarters, … single steps) while the sequence

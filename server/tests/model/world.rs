@@ -298,6 +298,27 @@ impl World {
         self.restart().await
     }
 
+    /// Stops the server and, on PostGIS, drops the case's database (a GeoPackage goes with its
+    /// temporary directory).
+    pub async fn discard(mut self) {
+        self.stop().await;
+        if self.kind == Kind::PostGis {
+            let name = self
+                .location
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if let Ok(pool) = sqlx::PgPool::connect(&super::common::pg_admin_url()).await {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&pool)
+                    .await
+                    .ok();
+                pool.close().await;
+            }
+        }
+    }
+
     /// A restart: stop, reopen, compare.
     pub async fn restart(&mut self) -> Result<(), Failure> {
         self.stop().await;

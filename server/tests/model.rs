@@ -2,7 +2,7 @@
 //!
 //! Random sequences of requests — feature writes on every layer with extreme and odd values
 //! (limits ± 1, long and odd Unicode text, control characters, empty and off-globe geometries),
-//! `gridatlas import` of GeoJSON and CSV files, accounts, sign-ins, drafts and their operations,
+//! `gridatlas import` of `GeoJSON` and CSV files, accounts, sign-ins, drafts and their operations,
 //! proposals and publications — run against the real HTTP app on a small part of the demo
 //! district. A model kept by the test says what each request must do (accepted → the model
 //! changes with it; refused → nothing changes) and what the store holds; the server is stopped

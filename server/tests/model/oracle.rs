@@ -1,6 +1,6 @@
 //! The model's own reading of the schema: whether an incoming feature is valid and, if so, the
 //! form a store must give back (text trimmed, optional fields defaulted, derived fields added).
-//! Written from the documented rules (engine::schema's table of fields and limits), not by
+//! Written from the documented rules (`engine::schema`'s table of fields and limits), not by
 //! calling the validation under test.
 
 use engine::schema::{self, FieldKind, GeometryKind};
@@ -169,8 +169,8 @@ fn rings(rings: &Value) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Checks a GeoJSON geometry for a layer; the stored form (a Polygon of a MultiPolygon layer
-/// becomes a one-part MultiPolygon).
+/// Checks a `GeoJSON` geometry for a layer; the stored form (a `Polygon` of a `MultiPolygon` layer
+/// becomes a one-part `MultiPolygon`).
 pub fn geometry(layer: Layer, g: &Value, known_bad: Option<&str>) -> Result<Value, Invalid> {
     if g.is_null() {
         return Err(bad("geometry", "missing"));
@@ -334,8 +334,7 @@ pub fn feature(
     known_bad: Option<&str>,
 ) -> Result<(Map<String, Value>, Value), (Invalid, bool)> {
     match (properties(layer, props), geometry(layer, g, known_bad)) {
-        (Err(i), Err(_)) => Err((i, true)),
-        (Err(i), Ok(_)) => Err((i, false)),
+        (Err(i), g) => Err((i, g.is_err())),
         (Ok(_), Err(i)) => Err((i, true)),
         (Ok(p), Ok(g)) => finish(layer, p).map(|p| (p, g)).map_err(|i| (i, false)),
     }
@@ -428,7 +427,7 @@ pub fn cell(v: &Value) -> String {
     }
 }
 
-/// A GeoJSON geometry as WKT (shortest round-tripping decimals); empty for none.
+/// A `GeoJSON` geometry as WKT (shortest round-tripping decimals); empty for none.
 pub fn wkt(g: &Value) -> String {
     fn pos(p: &Value) -> String {
         p.as_array()

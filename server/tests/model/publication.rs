@@ -12,7 +12,7 @@ use super::oracle;
 use super::state::{close, Stored};
 use super::world::{brief, plan_grids};
 
-/// The features of a GeoJSON FeatureCollection as the model holds them.
+/// The features of a `GeoJSON` `FeatureCollection` as the model holds them.
 pub fn features(collection: &Value) -> BTreeMap<i64, Stored> {
     collection["features"]
         .as_array()

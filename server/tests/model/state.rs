@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::steps::{Geom, NEWEST, STREET};
 
-/// A feature as the model holds it: stored properties (with derived ones) and GeoJSON geometry.
+/// A feature as the model holds it: stored properties (with derived ones) and `GeoJSON` geometry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub version: i64,
@@ -358,6 +358,7 @@ pub fn authorized(who: &str, l: Layer, p: &Map<String, Value>) -> bool {
 
 /// JSON equality with numbers compared as numbers (an integer and the same float are equal;
 /// coordinates within 1e-9).
+#[allow(clippy::float_cmp)] // equal first (infinities), then within the tolerance
 pub fn close(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {

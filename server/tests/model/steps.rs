@@ -60,7 +60,7 @@ pub enum Step {
         #[serde(default = "admin")]
         who: String,
     },
-    /// `gridatlas import` of one GeoJSON or CSV file while the server is stopped.
+    /// `gridatlas import` of one `GeoJSON` or CSV file while the server is stopped.
     Import {
         layer: String,
         #[serde(default)]
@@ -158,7 +158,7 @@ pub enum Geom {
     Unclosed,
     /// A self-intersecting square (a point: a bow-tie polygon).
     BowTie,
-    /// A LineString (no layer takes one).
+    /// A `LineString` (no layer takes one).
     LineString,
     /// A point at the given position (a polygon layer: a tiny square there).
     Point { lon: f64, lat: f64 },

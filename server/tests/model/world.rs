@@ -1,4 +1,4 @@
-//! The system under test and the model side by side: a store (GeoPackage file or PostGIS
+//! The system under test and the model side by side: a store (`GeoPackage` file or `PostGIS`
 //! database) served by the real HTTP app, each step sent as a request, its outcome checked
 //! against the model's expectation, and restarts that reopen the store as `gridatlas serve`
 //! does and compare it with the model.
@@ -87,8 +87,13 @@ struct Reply {
     body: Value,
 }
 
-/// 红星街道 with 奥体社区 and everything in it (a small part of the demo district).
+/// 红星街道 with 奥体社区 and everything in it (a small part of the demo district), built once.
 pub fn dataset() -> Dataset {
+    static DATASET: std::sync::OnceLock<Dataset> = std::sync::OnceLock::new();
+    DATASET.get_or_init(small_demo).clone()
+}
+
+fn small_demo() -> Dataset {
     let demo = data::demo_district();
     let mut out = Dataset::default();
     let stations: BTreeSet<i64> = demo
@@ -298,7 +303,7 @@ impl World {
         self.restart().await
     }
 
-    /// Stops the server and, on PostGIS, drops the case's database (a GeoPackage goes with its
+    /// Stops the server and, on `PostGIS`, drops the case's database (a `GeoPackage` goes with its
     /// temporary directory).
     pub async fn discard(mut self) {
         self.stop().await;
@@ -689,7 +694,7 @@ impl World {
         Ok(())
     }
 
-    /// Writes the import file of `rows` (GeoJSON or CSV) and what the model expects of it.
+    /// Writes the import file of `rows` (`GeoJSON` or CSV) and what the model expects of it.
     fn import_file(
         &self,
         l: Layer,
@@ -781,7 +786,7 @@ impl World {
                 Verdict::Bad(why) => expect = refuse(&[], why),
             }
         }
-        let text = import_text(csv, &header, &lines, features);
+        let text = import_text(csv, &header, &lines, &features);
         std::fs::write(path, text).expect("write the import file");
         (expect, written)
     }
@@ -1300,8 +1305,8 @@ impl World {
     }
 }
 
-/// The text of an import file: CSV rows under `header`, or a GeoJSON FeatureCollection.
-fn import_text(csv: bool, header: &[&str], lines: &[Vec<String>], features: Vec<Value>) -> String {
+/// The text of an import file: CSV rows under `header`, or a `GeoJSON` `FeatureCollection`.
+fn import_text(csv: bool, header: &[&str], lines: &[Vec<String>], features: &[Value]) -> String {
     if !csv {
         return json!({ "type": "FeatureCollection", "features": features }).to_string();
     }

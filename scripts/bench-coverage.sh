@@ -5,10 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
-cargo build --release -q -p gridatlas-server
+cargo build --release -q -p gridatlas-bench
 eval "$(scripts/postgis-cluster.sh start)"
 db="gridatlas_coverage_$$"
 psql -q "$GRIDATLAS_TEST_PG" -c "CREATE DATABASE $db"
 trap 'psql -q "$GRIDATLAS_TEST_PG" -c "DROP DATABASE IF EXISTS $db"' EXIT
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
-target/release/gridatlas bench coverage --database-url "${GRIDATLAS_TEST_PG%/*}/$db" --scale "$n"
+target/release/gridatlas-bench coverage --database-url "${GRIDATLAS_TEST_PG%/*}/$db" --scale "$n"

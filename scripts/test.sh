@@ -24,7 +24,7 @@ python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install
 eval "$(scripts/postgis-cluster.sh start)"
 export GRIDATLAS_TEST_PG
 
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --workspace --features gridatlas-server/fuzzing --no-fail-fast
 cargo test --workspace --doc
 
 # Browser tests: the built web map against the debug server, in Debian's headless Chromium.

@@ -162,6 +162,35 @@ pub enum Denied {
     Layer { role: Role, layer: Layer },
     #[error("{place} lies outside your scope ({scope})")]
     Scope { scope: Scope, place: String },
+    #[error("{layer} {id} is stored in a form that cannot be read, so where it lies is unknown: only an admin with the whole district in scope repairs it")]
+    Unreadable { layer: Layer, id: i64 },
+}
+
+/// Checks an account name: 2 to 64 ASCII letters, digits or `_ . @ -` (it appears in audit
+/// entries, URLs and the command line). The stores apply it on every write and every read.
+pub fn check_account_name(name: &str) -> Result<(), String> {
+    let valid = (2..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "name: \"{}\" must be 2–64 letters, digits or _ . @ -",
+            name.chars().take(80).collect::<String>()
+        ))
+    }
+}
+
+/// Checks that `role` within `scope` may repair or delete a stored feature whose row cannot be
+/// read: its place is unknown, so only an admin whose scope is the whole district may.
+pub fn may_repair(role: Role, scope: &Scope, layer: Layer, id: i64) -> Result<(), Denied> {
+    if role == Role::Admin && *scope == Scope::District {
+        Ok(())
+    } else {
+        Err(Denied::Unreadable { layer, id })
+    }
 }
 
 /// Checks that `role` within `scope` may change a feature of `layer` at `place`.

@@ -324,6 +324,27 @@ impl Feature {
     }
 }
 
+impl Feature {
+    /// Checks the feature exactly as the store's loader will when it reads it back
+    /// ([`Feature::from_stored`] on its own attributes and geometry). Every write path calls this
+    /// (through [`crate::integrity::check`]), so nothing reaches a store that the next start
+    /// could not read, however the feature was built.
+    pub fn storable(&self) -> Result<(), Vec<Problem>> {
+        let mut props = self.properties();
+        for def in schema::derived_fields(self.layer()) {
+            props.remove(def.name);
+        }
+        Feature::from_stored(
+            self.layer(),
+            self.id(),
+            self.version(),
+            &props,
+            self.geometry(),
+        )
+        .map(drop)
+    }
+}
+
 fn finish(
     layer: Layer,
     attrs: Map<String, Value>,
@@ -741,11 +762,6 @@ fn check_rules(feature: &Feature, problems: &mut Vec<Problem>) {
                         c.code, c.street_code
                     ),
                 ));
-            }
-        }
-        Feature::Building(b) => {
-            if b.compound_id.is_some() && b.grid_code.is_some() {
-                problems.push(Problem::new("grid_code", "a building in a compound follows its compound's grid; set grid_code only on scattered buildings"));
             }
         }
         _ => {}

@@ -1,4 +1,5 @@
-//! Referential integrity of a change set against a snapshot: every code and id a feature names
+//! Integrity of a change set against a snapshot: every feature written passes the schema exactly
+//! as the store's loader applies it ([`Feature::storable`]); every code and id a feature names
 //! exists (in the snapshot or the same change set) and agrees on the community; codes stay
 //! unique; nothing deleted is still referred to; a compound's gates 小区出入口 lie within
 //! [`GATE_MAX_OFFSET_M`] of its polygon.
@@ -26,7 +27,8 @@ struct Registry {
     streets: HashMap<String, i64>,
     communities: HashMap<String, (i64, String)>,
     grids: HashMap<String, (i64, String)>,
-    compounds: HashMap<i64, String>,
+    /// Each compound's community and grid.
+    compounds: HashMap<i64, (String, Option<String>)>,
     stations: HashSet<i64>,
 }
 
@@ -64,7 +66,7 @@ impl Registry {
                 .compounds
                 .iter()
                 .filter(|c| keep(Layer::Compounds, c.id))
-                .map(|c| (c.id, c.community_code.clone()))
+                .map(|c| (c.id, (c.community_code.clone(), c.grid_code.clone())))
                 .collect(),
             stations: d
                 .stations
@@ -87,7 +89,8 @@ impl Registry {
                         .insert(g.code.clone(), (g.id, g.community_code.clone()));
                 }
                 Feature::Compound(c) if c.id > 0 => {
-                    r.compounds.insert(c.id, c.community_code.clone());
+                    r.compounds
+                        .insert(c.id, (c.community_code.clone(), c.grid_code.clone()));
                 }
                 Feature::Station(s) if s.id > 0 => {
                     r.stations.insert(s.id);
@@ -103,7 +106,7 @@ impl Registry {
 /// the deletion in `deleted`, after all written ones) and its id.
 pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem> {
     let reg = Registry::after(snapshot, change);
-    let mut problems = Vec::new();
+    let mut problems = unstorable(change.written);
     let mut codes_seen: HashMap<(Layer, &str), usize> = HashMap::new();
     for (i, f) in change.written.iter().enumerate() {
         let id = (f.id() > 0).then(|| f.id().to_string());
@@ -188,7 +191,7 @@ pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem
                 if let Some(cid) = b.compound_id {
                     match reg.compounds.get(&cid) {
                         None => push("compound_id", format!("no compound has id {cid}")),
-                        Some(cc) if *cc != b.community_code => {
+                        Some((cc, _)) if *cc != b.community_code => {
                             push(
                                 "compound_id",
                                 format!(
@@ -223,7 +226,7 @@ pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem
                         "compound_id",
                         format!("no compound has id {}", g.compound_id),
                     ),
-                    Some(cc) if *cc != g.community_code => push(
+                    Some((cc, _)) if *cc != g.community_code => push(
                         "compound_id",
                         format!(
                             "compound {} belongs to community {cc}, not {}",
@@ -439,6 +442,23 @@ fn check_deletions(
             )));
         }
     }
+}
+
+/// Problems of written features that the store's loader would refuse, in feature order.
+fn unstorable(written: &[&Feature]) -> Vec<Problem> {
+    use rayon::prelude::*;
+    written
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, f)| {
+            let id = (f.id() > 0).then(|| f.id().to_string());
+            f.storable()
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |p| p.at(Some(i), id.clone()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,14 +5,17 @@
 
 pub mod access;
 pub mod analysis;
+pub mod change;
 pub mod crs;
 pub mod feature;
 pub mod integrity;
+pub mod memo;
 pub mod model;
 pub mod planning;
 pub mod schema;
 pub mod snapshot;
 
+pub use change::Change;
 pub use feature::{DomainFeature, Feature, Problem};
 pub use model::*;
 pub use snapshot::{Dataset, Snapshot};

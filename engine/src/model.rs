@@ -289,7 +289,8 @@ pub struct Building {
     pub name: Option<String>,
     pub community_code: String,
     pub compound_id: Option<i64>,
-    /// The grid of a scattered building (buildings in a compound follow their compound's grid).
+    /// The grid of a scattered building, or of a building of a compound split along its
+    /// buildings by a grid plan (the buildings of a whole compound have none: they follow it).
     pub grid_code: Option<String>,
     pub households: i64,
     pub floors: Option<i64>,

@@ -142,6 +142,19 @@ fn bbox(g: &Geometry) -> Option<Rect> {
     g.bounding_rect()
 }
 
+/// A stored row the loader could not read (a GeoPackage edited by hand, an older version):
+/// kept untouched in the store, left out of the snapshot and reported until a write repairs or
+/// deletes its feature.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Unreadable {
+    pub layer: Layer,
+    pub id: i64,
+    /// The stored version, when that much of the row could be read.
+    pub version: Option<i64>,
+    /// Every problem found, naming the field.
+    pub reason: String,
+}
+
 /// The atlas at one version, with an rstar index and id lookup per layer.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -153,6 +166,10 @@ pub struct Snapshot {
     grid_by_code: HashMap<String, usize>,
     /// Positions of each compound's gates in the gates layer, by compound id.
     gates_by_compound: HashMap<i64, Vec<usize>>,
+    /// Stored rows left out because they could not be read.
+    pub unreadable: Vec<Unreadable>,
+    /// Results derived from this snapshot (coverage, planning contexts, heatmaps).
+    pub memo: crate::memo::Memo,
 }
 
 impl Snapshot {
@@ -193,7 +210,23 @@ impl Snapshot {
             community_by_code,
             grid_by_code,
             gates_by_compound,
+            unreadable: Vec::new(),
+            memo: crate::memo::Memo::default(),
         }
+    }
+
+    /// The snapshot with the stored rows that could not be read, for reporting.
+    #[must_use]
+    pub fn with_unreadable(mut self, unreadable: Vec<Unreadable>) -> Self {
+        self.unreadable = unreadable;
+        self
+    }
+
+    /// The unreadable row of a feature, if its stored row could not be read.
+    pub fn unreadable(&self, layer: Layer, id: i64) -> Option<&Unreadable> {
+        self.unreadable
+            .iter()
+            .find(|u| u.layer == layer && u.id == id)
     }
 
     /// The rstar index and id lookup of a layer.
@@ -261,7 +294,19 @@ impl Snapshot {
             let gone: std::collections::HashSet<(Layer, i64)> = deleted.iter().copied().collect();
             data.retain(|layer, id| !gone.contains(&(layer, id)));
         }
-        Snapshot::new(version, data)
+        let repaired = |u: &Unreadable| {
+            written
+                .iter()
+                .any(|f| f.layer() == u.layer && f.id() == u.id)
+                || deleted.contains(&(u.layer, u.id))
+        };
+        let unreadable = self
+            .unreadable
+            .iter()
+            .filter(|u| !repaired(u))
+            .cloned()
+            .collect();
+        Snapshot::new(version, data).with_unreadable(unreadable)
     }
 
     /// The gates 小区出入口 of a compound, in snapshot order (empty when it has none).

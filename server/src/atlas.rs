@@ -32,12 +32,19 @@ pub struct Atlas {
 }
 
 impl Atlas {
-    /// Loads the store into a first snapshot.
+    /// Loads the store into a first snapshot. Rows that cannot be read are left out of the
+    /// snapshot, listed in it ([`Snapshot::unreadable`]) and logged: the atlas opens anyway, and
+    /// a write of such a feature repairs it.
     pub async fn open(store: Box<dyn Store>) -> Result<Self, AtlasError> {
-        let (version, data) = store.load().await?;
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::new(version, data))
-            .await
-            .map_err(|e| AtlasError::Task(e.to_string()))?;
+        let loaded = store.load_all().await?;
+        for u in &loaded.unreadable {
+            tracing::warn!(layer = %u.layer, id = u.id, reason = %u.reason, "stored row is unreadable; left out of the map until repaired");
+        }
+        let snapshot = tokio::task::spawn_blocking(move || {
+            Snapshot::new(loaded.version, loaded.data).with_unreadable(loaded.unreadable)
+        })
+        .await
+        .map_err(|e| AtlasError::Task(e.to_string()))?;
         Ok(Atlas {
             store,
             snapshot: ArcSwap::from_pointee(snapshot),

@@ -1,7 +1,6 @@
 //! What each CLI command does, callable from tests.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use engine::crs::Crs;
 use engine::{Dataset, Feature, Layer, Problem};
@@ -158,12 +157,12 @@ fn layer_names() -> String {
 
 /// Loads a whole dataset into a store in one transaction (demo district or synthetic city).
 pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, CommandError> {
-    let (_, existing) = store.load().await?;
-    if existing.total() > 0 {
+    let existing = store.load_all().await?;
+    let held = existing.data.total() + existing.unreadable.len();
+    if held > 0 {
         return Err(CommandError::Usage(format!(
-            "{} already holds {} features; load the demo into an empty store (remove the file, or use --store with a new path)",
+            "{} already holds {held} features; load the demo into an empty store (remove the file, or use --store with a new path)",
             store.location(),
-            existing.total()
         )));
     }
     let op = Operation {
@@ -171,6 +170,25 @@ pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, Comma
         changes: data.features().map(Change::Upsert).collect(),
         publishes: None,
     };
+    // The one write path's check, against the empty store: nothing is written that the
+    // loader could not read back.
+    let op = tokio::task::spawn_blocking(move || {
+        let written: Vec<&Feature> = op.changes.iter().filter_map(Change::written).collect();
+        let problems = engine::integrity::check(
+            &engine::Snapshot::default(),
+            &engine::integrity::ChangeView {
+                written: &written,
+                deleted: &[],
+            },
+        );
+        if problems.is_empty() {
+            Ok(op)
+        } else {
+            Err(CommandError::Problems(lines(problems)))
+        }
+    })
+    .await
+    .map_err(|e| CommandError::Io(e.to_string()))??;
     Ok(store.commit(&op, &cli_actor()).await?.data_version)
 }
 
@@ -188,8 +206,15 @@ pub async fn export(
             out.display()
         ))
     })?;
-    let (version, data) = store.load().await?;
+    let loaded = store.load_all().await?;
     store.close().await;
+    for u in &loaded.unreadable {
+        eprintln!(
+            "warning: {} {} is unreadable in the store and is not exported: {}",
+            u.layer, u.id, u.reason
+        );
+    }
+    let (version, data) = (loaded.version, loaded.data);
     let layers: Vec<Layer> = match (layer, format) {
         (Some(l), _) => vec![l],
         (None, Format::GeoPackage) => Layer::ALL.to_vec(),
@@ -282,15 +307,7 @@ pub async fn add_user(
     disabled: bool,
     password: &str,
 ) -> Result<(), CommandError> {
-    let valid_name = (2..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b));
-    if !valid_name {
-        return Err(CommandError::Usage(format!(
-            "name: \"{name}\" must be 2–64 letters, digits or _ . @ -"
-        )));
-    }
+    engine::access::check_account_name(name).map_err(CommandError::Usage)?;
     let password = password.to_owned();
     let password_hash =
         tokio::task::spawn_blocking(move || crate::accounts::hash_password(&password))
@@ -311,36 +328,4 @@ pub async fn add_user(
 /// Opens a store by location.
 pub async fn open_store(location: &str) -> Result<Box<dyn Store>, CommandError> {
     Ok(store::open(location).await?)
-}
-
-/// Peak resident memory of this process in MiB (Linux `VmHWM`).
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
-}
-
-/// Generates a synthetic city and imports it into one store, printing time and peak memory.
-pub async fn bench_import(location: &str, buildings: usize) -> Result<(), CommandError> {
-    let t0 = Instant::now();
-    let data = tokio::task::spawn_blocking(move || data::synthetic_city(buildings, 1))
-        .await
-        .map_err(|e| CommandError::Io(e.to_string()))?;
-    let generated = t0.elapsed();
-    let total = data.total();
-    let store = open_store(location).await?;
-    let kind = store.kind();
-    let t1 = Instant::now();
-    load_dataset(store.as_ref(), data).await?;
-    store.close().await;
-    let imported = t1.elapsed();
-    println!(
-        "bench import store={kind} buildings={buildings} features={total} generate_s={:.2} import_s={:.2} features_per_s={:.0} peak_rss_mib={:.0}",
-        generated.as_secs_f64(),
-        imported.as_secs_f64(),
-        total as f64 / imported.as_secs_f64(),
-        peak_rss_mib().unwrap_or(f64::NAN)
-    );
-    Ok(())
 }

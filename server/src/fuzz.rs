@@ -57,13 +57,7 @@ pub fn feature_body(data: &[u8]) {
 /// diffed and turned into a publication as the API does.
 pub fn plan_body(data: &[u8]) {
     use std::sync::OnceLock;
-    static DEMO: OnceLock<(engine::Snapshot, crate::api::planning::PlanningCache)> =
-        OnceLock::new();
-    let (snapshot, cache) = DEMO.get_or_init(|| {
-        (
-            engine::Snapshot::new(1, data::demo_district()),
-            crate::api::planning::PlanningCache::default(),
-        )
-    });
-    crate::api::planning::exercise_plan_body(cache, snapshot, data::AOTI_COMMUNITY, data);
+    static DEMO: OnceLock<engine::Snapshot> = OnceLock::new();
+    let snapshot = DEMO.get_or_init(|| engine::Snapshot::new(1, data::demo_district()));
+    crate::api::planning::exercise_plan_body(snapshot, data::AOTI_COMMUNITY, data);
 }

@@ -4,8 +4,9 @@
 pub mod accounts;
 pub mod api;
 pub mod atlas;
-pub mod bench;
 pub mod commands;
+/// Fuzzing entry points, compiled only with the `fuzzing` feature (never in the production binary).
+#[cfg(feature = "fuzzing")]
 pub mod fuzz;
 pub mod io;
 pub mod store;

@@ -1,4 +1,5 @@
-//! `gridatlas`: serve the atlas, load the demo district, import, export, migrate, benchmark.
+//! `gridatlas`: serve the atlas, load the demo district, import, export, migrate, manage accounts.
+//! The benchmarks are a separate binary, `gridatlas-bench` (`bench/`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -111,11 +112,6 @@ enum Command {
         #[command(subcommand)]
         which: User,
     },
-    /// Benchmarks that print figures (never assert them).
-    Bench {
-        #[command(subcommand)]
-        which: Bench,
-    },
 }
 
 #[derive(Subcommand)]
@@ -141,52 +137,6 @@ enum User {
     List {
         #[command(flatten)]
         store: StoreArgs,
-    },
-}
-
-#[derive(Subcommand)]
-enum Bench {
-    /// Import a synthetic city into one store; prints time and peak memory.
-    Import {
-        #[command(flatten)]
-        store: StoreArgs,
-        /// Buildings in the synthetic city.
-        #[arg(long, default_value_t = 1_000_000)]
-        scale: usize,
-    },
-    /// A load run on loopback: tiles, feature pages, coverage, search and edits together.
-    Load {
-        /// How long to run, in seconds.
-        #[arg(long, default_value_t = 60)]
-        seconds: u64,
-        /// Concurrent clients.
-        #[arg(long, default_value_t = 8)]
-        clients: usize,
-    },
-    /// Full coverage recompute in the engine against PostGIS KNN on the same synthetic city.
-    Coverage {
-        /// An empty PostGIS database to load the city into.
-        #[arg(long, env = "DATABASE_URL")]
-        database_url: String,
-        /// Buildings in the synthetic city.
-        #[arg(long, default_value_t = 1_000_000)]
-        scale: usize,
-    },
-    /// Tiles from the server, from martin (cache off) and from raw PostGIS on the same synthetic
-    /// city and tile list; prints throughput, p50/p99 latency, sizes and ratios.
-    Tiles {
-        /// An empty PostGIS database to load the city into.
-        #[arg(long, env = "DATABASE_URL")]
-        database_url: String,
-        /// Buildings in the synthetic city.
-        #[arg(long, default_value_t = 1_000_000)]
-        scale: usize,
-        /// The martin binary; without it martin is left out.
-        #[arg(long, env = "MARTIN_BIN")]
-        martin: Option<String>,
-        /// Tiles per zoom level.
-        #[arg(long, default_value_t = 200)]
-        tiles_per_zoom: usize,
     },
 }
 
@@ -368,31 +318,6 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 );
             }
             Ok(())
-        }
-        Command::Bench {
-            which: Bench::Load { seconds, clients },
-        } => gridatlas_server::bench::load(seconds, clients).await,
-        Command::Bench {
-            which:
-                Bench::Coverage {
-                    database_url,
-                    scale,
-                },
-        } => gridatlas_server::bench::coverage(&database_url, scale).await,
-        Command::Bench {
-            which: Bench::Import { store, scale },
-        } => commands::bench_import(store.location(), scale).await,
-        Command::Bench {
-            which:
-                Bench::Tiles {
-                    database_url,
-                    scale,
-                    martin,
-                    tiles_per_zoom,
-                },
-        } => {
-            gridatlas_server::bench::tiles(&database_url, scale, martin.as_deref(), tiles_per_zoom)
-                .await
         }
     }
 }

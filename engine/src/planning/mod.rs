@@ -12,8 +12,11 @@
 //!   share an edge. Grid polygons are the dissolved cells of their units, so grids always tile
 //!   the community.
 //! - [`rules`]: every rule for every grid of a [`Plan`] ([`check_plan`]).
-//! - [`plan`]: drafts ([`Plan`]) with their operations and the [`PlanDiff`] against the current
+//! - [`plan`]: plans ([`Plan`]) with their operations and the [`PlanDiff`] against the current
 //!   plan.
+//! - [`draft`]: what a saved draft holds, the API's operations ([`PlanOperation`]) and the
+//!   validation of every plan against the grid schema.
+//! - [`publication`]: the feature changes that make a store hold a plan ([`publication()`]).
 //! - [`partition`]: automatic partition within the caps, contiguous, with as few grids as
 //!   possible (lower bound ⌈Σ load⌉), then as few changes as possible, then compact
 //!   ([`auto_partition`], and [`partition_graph`] on any graph).
@@ -52,9 +55,11 @@
 
 pub mod clusters;
 pub mod context;
+pub mod draft;
 pub mod graph;
 pub mod partition;
 pub mod plan;
+pub mod publication;
 mod rng;
 pub mod rules;
 pub mod tessellation;
@@ -65,6 +70,10 @@ pub use clusters::{
     MaxPParams, Regions, UnclusteredCompound,
 };
 pub use context::{PlanningContext, UnitIssue};
+pub use draft::{
+    apply_all, catalog_of, check_grid, check_grids, context_of, validate_plan, ContextSource,
+    DraftBody, PlanOperation, SnapshotContexts, MAX_GRIDS, MAX_OPERATIONS,
+};
 pub use graph::UnitGraph;
 pub use partition::{
     auto_partition, partition_graph, CurrentAssignment, GraphPartition, InfeasibleUnit,
@@ -72,6 +81,7 @@ pub use partition::{
     SplitCompound,
 };
 pub use plan::{GridChange, GridCodes, Plan, PlanDiff, PlanGrid, UnitMove};
+pub use publication::{publication, Publication, PublishError};
 pub use rules::{
     check_plan, CoverageReport, GridReport, PlanReport, RuleOptions, Severity, Violation,
 };
@@ -111,6 +121,19 @@ pub enum PlanningError {
     /// A grid cannot be split as asked.
     #[error("grid {grid} cannot be split: {reason}")]
     CannotSplit { grid: String, reason: String },
+    /// A grid's attribute breaks the grid layer's schema (it could not be stored).
+    #[error("grid {grid}: {field}: {reason}")]
+    InvalidGrid {
+        grid: String,
+        field: &'static str,
+        reason: String,
+    },
+    /// An operation of a list failed.
+    #[error("operation {index}: {source}")]
+    InOperation {
+        index: usize,
+        source: Box<PlanningError>,
+    },
     /// A compound cannot be split or joined as asked.
     #[error("compound {compound} cannot be {action}: {reason}")]
     Compound {

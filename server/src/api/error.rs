@@ -7,6 +7,9 @@ use axum::Json;
 use engine::Problem;
 use serde_json::json;
 
+use engine::planning::{PlanningError, PublishError};
+
+use super::planning::view::violations_json;
 use crate::atlas::AtlasError;
 use crate::store::StoreError;
 
@@ -30,6 +33,26 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// The human message of the error (a 500's stays internal).
+    fn message(&self) -> String {
+        match self {
+            ApiError::Invalid(problems) => problems
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "),
+            ApiError::Internal(_) => "internal error; the details are in the server log".into(),
+            ApiError::InvalidPlan { message, .. }
+            | ApiError::BadRequest(message)
+            | ApiError::InvalidOperation(message)
+            | ApiError::Unauthorized(message)
+            | ApiError::Forbidden(message)
+            | ApiError::NotFound(message)
+            | ApiError::Conflict(message)
+            | ApiError::PreconditionRequired(message) => message.clone(),
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -56,6 +79,58 @@ impl From<AtlasError> for ApiError {
             AtlasError::Invalid(problems) => ApiError::Invalid(problems),
             AtlasError::Store(s) => s.into(),
             AtlasError::Task(t) => ApiError::Internal(t),
+        }
+    }
+}
+
+impl From<PlanningError> for ApiError {
+    fn from(e: PlanningError) -> Self {
+        match e {
+            PlanningError::UnknownCommunity(_) => ApiError::NotFound(e.to_string()),
+            PlanningError::InvalidGrid {
+                grid,
+                field,
+                reason,
+            } => ApiError::Invalid(vec![Problem::new(field, reason).at(None, Some(grid))]),
+            PlanningError::InOperation { index, source } => match ApiError::from(*source) {
+                ApiError::Invalid(problems) => ApiError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| Problem {
+                            field: format!("operation {index}: {}", p.field),
+                            ..p
+                        })
+                        .collect(),
+                ),
+                ApiError::NotFound(m) => ApiError::NotFound(format!("operation {index}: {m}")),
+                other => {
+                    ApiError::InvalidOperation(format!("operation {index}: {}", other.message()))
+                }
+            },
+            other => ApiError::InvalidOperation(other.to_string()),
+        }
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::Violations(v) => ApiError::InvalidPlan {
+                message: PublishError::Violations(v.clone()).to_string(),
+                violations: violations_json(&v),
+            },
+            PublishError::MultiPart { .. } => ApiError::InvalidPlan {
+                message: e.to_string(),
+                violations: json!([]),
+            },
+            PublishError::Unstorable { grid, problems } => ApiError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| p.at(None, Some(grid.clone())))
+                    .collect(),
+            ),
+            PublishError::BaseChanged { .. } => ApiError::Conflict(e.to_string()),
+            PublishError::Planning(p) => p.into(),
         }
     }
 }

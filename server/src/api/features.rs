@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Editor;
 use super::error::ApiError;
+use super::extract::IfMatch;
 use super::AppState;
 use crate::io;
 use crate::store::{Change, Operation, OperationKind};
@@ -415,20 +416,33 @@ pub async fn create(
 
 /// The version a write expects: `If-Match` (an ETag) or else `properties.version` of the body.
 fn expected_version(headers: &HeaderMap, body_version: Option<i64>) -> Result<i64, ApiError> {
-    if let Some(v) = headers.get(header::IF_MATCH) {
-        let s = v
-            .to_str()
-            .unwrap_or("")
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"');
-        return s.parse::<i64>().map_err(|_| {
-            ApiError::BadRequest(format!(
-                "If-Match: expected an ETag such as \"3\", got {v:?}"
-            ))
-        });
+    match IfMatch::from_headers(headers)? {
+        IfMatch(Some(v)) => Ok(v),
+        IfMatch(None) => body_version.filter(|v| *v > 0).ok_or_else(|| {
+            ApiError::PreconditionRequired(
+                "say which version you are changing: an If-Match header with the feature's ETag, or properties.version".into(),
+            )
+        }),
     }
-    body_version.filter(|v| *v > 0).ok_or_else(|| ApiError::PreconditionRequired("say which version you are changing: an If-Match header with the feature's ETag, or properties.version".into()))
+}
+
+/// Whether the editor may change the stored feature `l` `id`: by its place when it is readable;
+/// when its stored row is unreadable (reported in `/health`), only a district admin repairs it.
+fn authorize_existing(
+    state: &AppState,
+    editor: &Editor,
+    l: Layer,
+    id: i64,
+) -> Result<(), ApiError> {
+    let snapshot = state.atlas.snapshot();
+    if let Some(current) = snapshot.feature(l, id) {
+        return editor.authorize(&current);
+    }
+    if snapshot.unreadable(l, id).is_some() {
+        return engine::access::may_repair(editor.role, &editor.scope, l, id)
+            .map_err(|d| ApiError::Forbidden(d.to_string()));
+    }
+    Err(ApiError::NotFound(format!("{l} {id} does not exist")))
 }
 
 pub async fn replace(
@@ -448,12 +462,7 @@ pub async fn replace(
         )));
     }
     let expected = expected_version(&headers, Some(f.version()))?;
-    let current = state
-        .atlas
-        .snapshot()
-        .feature(l, id)
-        .ok_or_else(|| ApiError::NotFound(format!("{l} {id} does not exist")))?;
-    editor.authorize(&current)?;
+    authorize_existing(&state, &editor, l, id)?;
     editor.authorize(&f)?;
     f.set_meta(id, expected);
     let committed = state
@@ -486,12 +495,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let l = layer(&name)?;
     let id = parse_id(&id)?;
-    let current = state
-        .atlas
-        .snapshot()
-        .feature(l, id)
-        .ok_or_else(|| ApiError::NotFound(format!("{l} {id} does not exist")))?;
-    editor.authorize(&current)?;
+    authorize_existing(&state, &editor, l, id)?;
     let expected = expected_version(&headers, None)?;
     state
         .atlas

@@ -3,10 +3,12 @@
 pub mod auth;
 pub(crate) mod coverage;
 pub mod error;
+mod extract;
 pub mod features;
 mod lookup;
 mod openapi;
 pub mod planning;
+mod problems;
 mod tiles;
 
 use std::path::PathBuf;
@@ -57,8 +59,6 @@ pub struct AppState {
     pub sessions: Arc<crate::accounts::Sessions>,
     /// Coverage of the latest snapshot.
     pub coverage: Arc<coverage::CoverageCache>,
-    /// Grid-planning contexts (units and tessellations) of recent communities.
-    pub planning: Arc<planning::PlanningCache>,
 }
 
 impl AppState {
@@ -70,7 +70,6 @@ impl AppState {
             tiles: Arc::new(::tiles::TileCache::default()),
             sessions: Arc::new(crate::accounts::Sessions::default()),
             coverage: Arc::new(coverage::CoverageCache::default()),
-            planning: Arc::new(planning::PlanningCache::default()),
         }
     }
 }
@@ -109,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/heatmap", get(coverage::heatmap))
         .route("/api/siting", get(coverage::siting))
         .route("/api/config", get(lookup::config))
+        .route("/api/problems", get(problems::list))
         .route("/api/planning/communities/{code}", get(planning::current))
         .route(
             "/api/planning/communities/{code}/partition",
@@ -198,10 +198,11 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
         .map(|l| (l.name().to_owned(), json!(snap.data.len(*l))))
         .collect();
     Json(json!({
-        "status": "ok",
+        "status": if snap.unreadable.is_empty() { "ok" } else { "degraded" },
         "store": state.atlas.store().kind(),
         "data_version": snap.version,
-        "features": counts
+        "features": counts,
+        "unreadable": snap.unreadable,
     }))
 }
 

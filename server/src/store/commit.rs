@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
 
 use super::{Actor, Change, Committed, Operation, StoreError, PER_FEATURE_AUDIT_LIMIT};
@@ -32,7 +33,12 @@ pub trait Tx: Send {
         layer: Layer,
         ids: &[i64],
     ) -> Result<HashMap<i64, i64>, StoreError>;
-    async fn fetch(&mut self, layer: Layer, id: i64) -> Result<Option<Feature>, StoreError>;
+    /// A stored feature, or its row's problems when it cannot be read (a repair's "before").
+    async fn fetch(
+        &mut self,
+        layer: Layer,
+        id: i64,
+    ) -> Result<Option<Result<Feature, Unreadable>>, StoreError>;
     /// Inserts features of one layer (ids and versions set).
     async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError>;
     /// Overwrites a feature's row (id and new version set on the feature).
@@ -58,6 +64,14 @@ pub trait Tx: Send {
 
 fn json(feature: &Feature) -> serde_json::Value {
     serde_json::to_value(feature.to_geojson()).unwrap_or(serde_json::Value::Null)
+}
+
+/// A stored row for the audit log: the feature, or what made its row unreadable.
+fn stored_json(row: &Result<Feature, Unreadable>) -> serde_json::Value {
+    match row {
+        Ok(f) => json(f),
+        Err(u) => serde_json::json!({ "unreadable": u.reason, "version": u.version }),
+    }
 }
 
 /// Runs an operation inside an open transaction; the caller commits on `Ok` and rolls back
@@ -136,7 +150,7 @@ pub async fn run(
                         audit.push(NewAudit {
                             layer: Some(layer),
                             feature_id: Some(f.id()),
-                            before: before.as_ref().map(json),
+                            before: before.as_ref().map(stored_json),
                             after: Some(json(&f)),
                         });
                     }
@@ -193,7 +207,7 @@ pub async fn run(
                     audit.push(NewAudit {
                         layer: Some(layer),
                         feature_id: Some(*id),
-                        before: before.as_ref().map(json),
+                        before: before.as_ref().map(stored_json),
                         after: None,
                     });
                 }

@@ -11,7 +11,8 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use engine::schema::{self, FieldKind};
-use engine::{Dataset, Feature, Layer};
+use engine::snapshot::Unreadable;
+use engine::{Feature, Layer};
 use geo::BoundingRect;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -21,7 +22,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::{
-    draft_refusal, now_utc, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord,
+    draft_refusal, now_utc, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded,
     Operation, Store, StoreError,
 };
 
@@ -278,9 +279,24 @@ fn select(layer: Layer) -> String {
     format!("SELECT {}, geom FROM {}", columns(layer), layer.name())
 }
 
-fn read_row(layer: Layer, row: &SqliteRow) -> Result<Feature, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let version: i64 = row.try_get("version")?;
+/// A stored row as a feature, or what makes it unreadable (named by column).
+fn read_row(layer: Layer, row: &SqliteRow) -> Result<Feature, Unreadable> {
+    let id: i64 = row.try_get("id").unwrap_or(0);
+    let version: Option<i64> = row.try_get("version").ok();
+    decode_row(layer, id, version, row).map_err(|e| super::unreadable_row(layer, id, version, &e))
+}
+
+fn decode_row(
+    layer: Layer,
+    id: i64,
+    version: Option<i64>,
+    row: &SqliteRow,
+) -> Result<Feature, StoreError> {
+    let version = version.ok_or_else(|| StoreError::Corrupt {
+        layer,
+        id,
+        reason: "version: missing or not a whole number".into(),
+    })?;
     let corrupt = |reason: String| StoreError::Corrupt { layer, id, reason };
     let mut cells = Vec::new();
     for def in schema::fields(layer) {
@@ -407,12 +423,16 @@ impl Tx for GpkgTx<'_> {
         Ok(out)
     }
 
-    async fn fetch(&mut self, layer: Layer, id: i64) -> Result<Option<Feature>, StoreError> {
+    async fn fetch(
+        &mut self,
+        layer: Layer,
+        id: i64,
+    ) -> Result<Option<Result<Feature, Unreadable>>, StoreError> {
         let row = sqlx::query(&format!("{} WHERE id = ?", select(layer)))
             .bind(id)
             .fetch_optional(&mut *self.0)
             .await?;
-        row.map(|r| read_row(layer, &r)).transpose()
+        Ok(row.map(|r| read_row(layer, &r)))
     }
 
     async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError> {
@@ -541,6 +561,7 @@ impl Store for GeoPackage {
     }
 
     async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
+        account.validate()?;
         let mut tx = self.pool.begin().await?;
         let version: i64 =
             sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
@@ -633,23 +654,24 @@ impl Store for GeoPackage {
         self.pool.close().await;
     }
 
-    async fn load(&self) -> Result<(i64, Dataset), StoreError> {
+    async fn load_all(&self) -> Result<Loaded, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let version: i64 =
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+        let mut loaded = Loaded {
+            version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
                 .fetch_one(&mut *tx)
-                .await?;
-        let mut data = Dataset::default();
+                .await?,
+            ..Loaded::default()
+        };
         for layer in Layer::ALL {
             let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
                 .fetch_all(&mut *tx)
                 .await?;
             for row in &rows {
-                data.push(read_row(layer, row)?);
+                loaded.push(read_row(layer, row));
             }
         }
         tx.commit().await?;
-        Ok((version, data))
+        Ok(loaded)
     }
 
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {

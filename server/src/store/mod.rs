@@ -18,6 +18,7 @@ pub(crate) fn account_from_row(
     disabled: bool,
 ) -> Result<Account, StoreError> {
     let bad = |reason: String| StoreError::Integrity(format!("stored account {name}: {reason}"));
+    engine::access::check_account_name(&name).map_err(bad)?;
     Ok(Account {
         role: role.parse().map_err(bad)?,
         scope: scope.parse().map_err(bad)?,
@@ -28,6 +29,7 @@ pub(crate) fn account_from_row(
 }
 
 use async_trait::async_trait;
+use engine::snapshot::Unreadable;
 use engine::{Dataset, Feature, Layer};
 use serde::Serialize;
 
@@ -42,6 +44,19 @@ pub struct Account {
 }
 
 impl Account {
+    /// Checks the account as the loader will read it back: its name, and a password hash in
+    /// PHC form. Both stores call this before writing an account.
+    pub fn validate(&self) -> Result<(), StoreError> {
+        engine::access::check_account_name(&self.name).map_err(StoreError::Integrity)?;
+        if !self.password_hash.starts_with('$') || self.password_hash.len() > 512 {
+            return Err(StoreError::Integrity(format!(
+                "account {}: the password is not stored as a PHC hash",
+                self.name
+            )));
+        }
+        Ok(())
+    }
+
     /// The audit-log form: everything but the password hash.
     pub fn audit_json(&self) -> serde_json::Value {
         serde_json::json!({ "name": self.name, "role": self.role.name(), "scope": self.scope.to_string(), "disabled": self.disabled })
@@ -61,24 +76,7 @@ impl Actor {
     }
 }
 
-/// One change to one feature.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    /// Inserts the feature; an id of 0 asks the store to assign one. With a given id that
-    /// already exists, the stored feature is replaced (import semantics) and its version grows.
-    Upsert(Feature),
-    /// Replaces the feature with the same id if its stored version is still `expected_version`.
-    Update {
-        feature: Feature,
-        expected_version: i64,
-    },
-    /// Deletes the feature if its stored version is still `expected_version` (when given).
-    Delete {
-        layer: Layer,
-        id: i64,
-        expected_version: Option<i64>,
-    },
-}
+pub use engine::Change;
 
 /// What kind of operation a change set is (recorded in the audit log).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -203,6 +201,48 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
+/// What a store holds, as loaded.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub version: i64,
+    pub data: Dataset,
+    /// Rows that could not be read, each with its reason.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl Loaded {
+    /// Adds a row as read: a feature, or an unreadable row.
+    pub(crate) fn push(&mut self, row: Result<Feature, Unreadable>) {
+        match row {
+            Ok(f) => self.data.push(f),
+            Err(u) => self.unreadable.push(u),
+        }
+    }
+}
+
+/// One stored row that could not be read: its layer and id (0 when even the id was
+/// unreadable), its version when readable, and the reason naming the column.
+pub(crate) fn unreadable_row(
+    layer: Layer,
+    id: i64,
+    version: Option<i64>,
+    e: &StoreError,
+) -> Unreadable {
+    let reason = match e {
+        StoreError::Corrupt { reason, .. } => reason.clone(),
+        StoreError::Database(sqlx::Error::ColumnDecode { index, source }) => {
+            format!("{index}: {source}")
+        }
+        other => other.to_string(),
+    };
+    Unreadable {
+        layer,
+        id,
+        version,
+        reason,
+    }
+}
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -260,8 +300,23 @@ pub trait Store: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Where the data lives (a file path or a database URL without its password).
     fn location(&self) -> String;
-    /// The data version and every feature.
-    async fn load(&self) -> Result<(i64, Dataset), StoreError>;
+    /// The data version, every readable feature, and the rows that could not be read (kept
+    /// untouched in the store, reported, left out of the dataset). A store with unreadable
+    /// rows still loads.
+    async fn load_all(&self) -> Result<Loaded, StoreError>;
+    /// The data version and every feature; an unreadable row is an error (for tools that need
+    /// the whole store, such as tests and exports of a clean store).
+    async fn load(&self) -> Result<(i64, Dataset), StoreError> {
+        let loaded = self.load_all().await?;
+        match loaded.unreadable.into_iter().next() {
+            Some(u) => Err(StoreError::Corrupt {
+                layer: u.layer,
+                id: u.id,
+                reason: u.reason,
+            }),
+            None => Ok((loaded.version, loaded.data)),
+        }
+    }
     /// Commits an operation atomically, with its audit entries and a new data version.
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError>;
     /// Audit entries matching the query, newest first.

@@ -4,15 +4,16 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use engine::schema::{self, FieldKind};
-use engine::{Dataset, Feature, Layer};
+use engine::snapshot::Unreadable;
+use engine::{Feature, Layer};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::{
-    draft_refusal, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Operation,
-    Store, StoreError,
+    draft_refusal, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded,
+    Operation, Store, StoreError,
 };
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -62,9 +63,24 @@ fn select(layer: Layer) -> String {
     )
 }
 
-fn read_row(layer: Layer, row: &PgRow) -> Result<Feature, StoreError> {
-    let id: i64 = row.try_get("id")?;
-    let version: i64 = row.try_get("version")?;
+/// A stored row as a feature, or what makes it unreadable (named by column).
+fn read_row(layer: Layer, row: &PgRow) -> Result<Feature, Unreadable> {
+    let id: i64 = row.try_get("id").unwrap_or(0);
+    let version: Option<i64> = row.try_get("version").ok();
+    decode_row(layer, id, version, row).map_err(|e| super::unreadable_row(layer, id, version, &e))
+}
+
+fn decode_row(
+    layer: Layer,
+    id: i64,
+    version: Option<i64>,
+    row: &PgRow,
+) -> Result<Feature, StoreError> {
+    let version = version.ok_or_else(|| StoreError::Corrupt {
+        layer,
+        id,
+        reason: "version: missing".into(),
+    })?;
     let mut cells = Vec::new();
     for def in schema::fields(layer) {
         cells.push(match def.kind {
@@ -148,12 +164,16 @@ impl Tx for PgTx<'_> {
         Ok(rows.into_iter().collect())
     }
 
-    async fn fetch(&mut self, layer: Layer, id: i64) -> Result<Option<Feature>, StoreError> {
+    async fn fetch(
+        &mut self,
+        layer: Layer,
+        id: i64,
+    ) -> Result<Option<Result<Feature, Unreadable>>, StoreError> {
         let row = sqlx::query(&format!("{} WHERE id = $1", select(layer)))
             .bind(id)
             .fetch_optional(&mut *self.0)
             .await?;
-        row.map(|r| read_row(layer, &r)).transpose()
+        Ok(row.map(|r| read_row(layer, &r)))
     }
 
     async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError> {
@@ -305,6 +325,7 @@ impl Store for PostGis {
     }
 
     async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
+        account.validate()?;
         let mut tx = self.pool.begin().await?;
         let version: i64 = sqlx::query_scalar(
             "SELECT value FROM atlas_meta WHERE key = 'data_version' FOR UPDATE",
@@ -364,27 +385,28 @@ impl Store for PostGis {
             .collect()
     }
 
-    async fn load(&self) -> Result<(i64, Dataset), StoreError> {
+    async fn load_all(&self) -> Result<Loaded, StoreError> {
         // One REPEATABLE READ transaction: every layer from the same committed state.
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .execute(&mut *tx)
             .await?;
-        let version: i64 =
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+        let mut loaded = Loaded {
+            version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
                 .fetch_one(&mut *tx)
-                .await?;
-        let mut data = Dataset::default();
+                .await?,
+            ..Loaded::default()
+        };
         for layer in Layer::ALL {
             let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
                 .fetch_all(&mut *tx)
                 .await?;
             for row in &rows {
-                data.push(read_row(layer, row)?);
+                loaded.push(read_row(layer, row));
             }
         }
         tx.commit().await?;
-        Ok((version, data))
+        Ok(loaded)
     }
 
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {

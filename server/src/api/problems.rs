@@ -1,0 +1,39 @@
+//! The data problems an admin must see: stored rows that could not be read, left out of the map
+//! until a write repairs or deletes them.
+
+use axum::extract::State;
+use axum::Json;
+use engine::access::Role;
+use serde_json::{json, Value};
+
+use super::auth::Editor;
+use super::error::ApiError;
+use super::AppState;
+
+/// `GET /api/problems` (admins) — every unreadable stored row: layer, id, stored version and
+/// the reason naming the field, with the request that repairs it.
+pub async fn list(State(state): State<AppState>, editor: Editor) -> Result<Json<Value>, ApiError> {
+    if editor.role != Role::Admin {
+        return Err(ApiError::Forbidden(format!(
+            "a {} does not see the store's problems; ask an admin",
+            editor.role
+        )));
+    }
+    let snapshot = state.atlas.snapshot();
+    let problems: Vec<Value> = snapshot
+        .unreadable
+        .iter()
+        .map(|u| {
+            json!({
+                "layer": u.layer,
+                "id": u.id,
+                "version": u.version,
+                "reason": u.reason,
+                "repair": format!("PUT /ogc/collections/{}/items/{} with If-Match: \"{}\"", u.layer.name(), u.id, u.version.unwrap_or_default()),
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "data_version": snapshot.version, "problems": problems }),
+    ))
+}

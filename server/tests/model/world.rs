@@ -211,12 +211,24 @@ impl World {
                 format!("the {:?} store does not open: {e}", self.kind),
             )
         })?;
-        let (version, data) = s.load().await.map_err(|e| {
+        let loaded = s.load_all().await.map_err(|e| {
             self.fail(
                 "store-does-not-open",
                 format!("the {:?} store opens but does not load: {e}", self.kind),
             )
         })?;
+        if !loaded.unreadable.is_empty() {
+            return Err(self.fail(
+                "store-has-unreadable-rows",
+                format!(
+                    "the {:?} store opens but {} row(s) are unreadable (left out of the map): {}",
+                    self.kind,
+                    loaded.unreadable.len(),
+                    unreadable(&loaded.unreadable)
+                ),
+            ));
+        }
+        let (version, data) = (loaded.version, loaded.data);
         let accounts = s
             .accounts()
             .await
@@ -1252,10 +1264,14 @@ impl World {
         match store::open(&self.location).await {
             Err(e) => format!("; after it the store does not open: {e}"),
             Ok(s) => {
-                let loaded = s.load().await;
+                let loaded = s.load_all().await;
                 s.close().await;
                 match loaded {
                     Err(e) => format!("; after it the server refuses to start on the store: {e}"),
+                    Ok(l) if !l.unreadable.is_empty() => format!(
+                        "; after it the store holds unreadable rows: {}",
+                        unreadable(&l.unreadable)
+                    ),
                     Ok(_) => "; the store still opens after it".into(),
                 }
             }
@@ -1316,6 +1332,15 @@ fn import_text(csv: bool, header: &[&str], lines: &[Vec<String>], features: &[Va
         w.write_record(l).expect("csv");
     }
     String::from_utf8(w.into_inner().expect("csv")).expect("utf-8")
+}
+
+/// Unreadable stored rows, named.
+fn unreadable(rows: &[engine::snapshot::Unreadable]) -> String {
+    rows.iter()
+        .take(5)
+        .map(|u| format!("{} {}: {}", u.layer, u.id, u.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A reply body cut to a readable length.

@@ -324,6 +324,9 @@ pub fn finish(layer: Layer, mut p: Map<String, Value>) -> Result<Map<String, Val
     Ok(p)
 }
 
+/// The fields that refer to other features, any of which a refusal may name instead.
+const REFERENCES: &str = "code|street_code|community_code|grid_code|compound_id|station_id";
+
 /// Fields, geometry, then rules across fields, as a feature is validated: the stored
 /// properties and geometry, or the expected refusal's field and whether the geometry may be
 /// refused as unparseable (400) rather than invalid (422).
@@ -336,7 +339,11 @@ pub fn feature(
     match (properties(layer, props), geometry(layer, g, known_bad)) {
         (Err(i), g) => Err((i, g.is_err())),
         (Ok(_), Err(i)) => Err((i, true)),
-        (Ok(p), Ok(g)) => finish(layer, p).map(|p| (p, g)).map_err(|i| (i, false)),
+        // A rule across fields may be reported after (or instead of) a broken reference.
+        (Ok(p), Ok(g)) => finish(layer, p).map(|p| (p, g)).map_err(|mut i| {
+            i.field = format!("{}|{REFERENCES}", i.field);
+            (i, false)
+        }),
     }
 }
 

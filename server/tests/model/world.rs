@@ -643,8 +643,10 @@ impl World {
         let base = base.clone();
         let props = Self::props_with(&base, l, set);
         let (mut expect, stored) = self.expect_write(l, id, &base, &props, geom, who);
-        if stale && !matches!(expect, Expect::Refuse { .. }) {
-            expect = refuse(&[409], "stale If-Match");
+        match &mut expect {
+            Expect::Refuse { statuses, .. } if stale => statuses.push(409),
+            _ if stale => expect = refuse(&[409], "stale If-Match"),
+            _ => {}
         }
         let (g, _) = oracle::derive_geometry(l, &base.geometry, geom);
         let body = json!({ "type": "Feature", "properties": props, "geometry": g });
@@ -966,7 +968,7 @@ impl World {
     ) -> Result<(), Failure> {
         let name_ok = name.is_none_or(|n| {
             let t = n.trim();
-            !t.is_empty() && t.chars().count() <= 200
+            draft_name_ok(t)
         });
         let twelve = community.len() == 12 && community.bytes().all(|b| b.is_ascii_digit());
         let community_name = self.community_name(community);
@@ -977,7 +979,10 @@ impl World {
         } else if community_name.is_none() {
             refuse(&[404], format!("no community {community}"))
         } else if !name_ok {
-            refuse(&[400], "draft name must be 1 to 200 characters")
+            refuse(
+                &[400],
+                "draft name must be 1 to 200 characters without control characters",
+            )
         } else {
             // Whatever valid features the community holds, planning must take it in.
             Expect::Accept
@@ -1100,8 +1105,11 @@ impl World {
         let d = d.clone();
         let t = name.trim();
         let expect = Self::draft_state(&d, stale, "admin").unwrap_or_else(|| {
-            if t.is_empty() || t.chars().count() > 200 {
-                refuse(&[400], "draft name must be 1 to 200 characters")
+            if !draft_name_ok(t) {
+                refuse(
+                    &[400],
+                    "draft name must be 1 to 200 characters without control characters",
+                )
             } else {
                 Expect::Accept
             }
@@ -1155,14 +1163,13 @@ impl World {
             return Ok(());
         }
         let plan = r.body["plan"].clone();
-        let names_ok = plan_grids(&plan).iter().all(|g| {
-            let t = g["name"].as_str().unwrap_or("").trim();
-            !t.is_empty() && t.chars().count() <= 200
-        });
+        let names_ok = plan_grids(&plan)
+            .iter()
+            .all(|g| oracle::grid_name(&g["name"]).is_ok());
         let expect = Self::draft_state(&d, false, "admin").unwrap_or(if names_ok {
             Expect::Accept
         } else {
-            refuse(&[400], "a grid name of more than 200 characters")
+            refuse(&[], "a grid name the grid schema refuses")
         });
         let put = self
             .call(
@@ -1343,6 +1350,11 @@ fn unreadable(rows: &[engine::snapshot::Unreadable]) -> String {
         .join("; ")
 }
 
+/// A (trimmed) draft name the planning API keeps: 1 to 200 characters, no control characters.
+fn draft_name_ok(t: &str) -> bool {
+    !t.is_empty() && t.chars().count() <= 200 && !t.chars().any(char::is_control)
+}
+
 /// A reply body cut to a readable length.
 pub fn brief(body: &Value) -> String {
     let s = body.to_string();
@@ -1367,8 +1379,13 @@ fn breaks_grid_rules(body: &Value) -> bool {
             .is_some_and(|v| v.iter().any(|x| x["severity"] == "error"))
 }
 
-/// Whether a refusal's answer names `field` (a problem's field, or the message).
-fn names_field(body: &Value, field: &str) -> bool {
+/// Whether a refusal's answer names `field` (a problem's field, or the message), or one of the
+/// `|`-separated alternatives.
+fn names_field(body: &Value, fields: &str) -> bool {
+    fields.split('|').any(|f| names_one_field(body, f))
+}
+
+fn names_one_field(body: &Value, field: &str) -> bool {
     let in_problems = body["problems"]
         .as_array()
         .into_iter()

@@ -33,10 +33,10 @@ use serde::{Deserialize, Serialize};
 use steps::Step;
 use world::{Failure, Kind, World};
 
-/// Cases per store when not told otherwise (the three tests take about two minutes on 2 cores).
-const CASES: u64 = 8;
+/// Cases per store when not told otherwise (the three tests take about a minute on 2 cores).
+const CASES: u64 = 16;
 /// Steps per case.
-const STEPS: usize = 24;
+const STEPS: usize = 30;
 /// Sequences tried while shrinking one failure.
 const SHRINK_TRIALS: usize = 40;
 /// Kinds of failure shrunk per run (further kinds are reported as found).

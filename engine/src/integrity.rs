@@ -32,6 +32,16 @@ struct Registry {
 }
 
 impl Registry {
+    /// Whether a street, community or grid holds `code` after the change.
+    fn holds(&self, layer: Layer, code: &str) -> bool {
+        match layer {
+            Layer::Streets => self.streets.contains_key(code),
+            Layer::Communities => self.communities.contains_key(code),
+            Layer::Grids => self.grids.contains_key(code),
+            _ => false,
+        }
+    }
+
     fn after(snapshot: &Snapshot, change: &ChangeView) -> Registry {
         let gone: HashSet<(Layer, i64)> = change.deleted.iter().copied().collect();
         let replaced: HashSet<(Layer, i64)> = change
@@ -362,57 +372,9 @@ fn check_deletions(
     for (k, &(layer, id)) in change.deleted.iter().enumerate() {
         let at =
             |reason: String| Problem::new("id", reason).at(Some(base + k), Some(id.to_string()));
-        let code_of = |layer: Layer| -> Option<String> {
-            let i = *snapshot.index(layer).by_id.get(&id)?;
-            match snapshot.data.get(layer, i)? {
-                Feature::Street(s) => Some(s.code),
-                Feature::Community(c) => Some(c.code),
-                Feature::Grid(g) => Some(g.code),
-                _ => None,
-            }
-        };
         let referrers: Vec<(Layer, i64)> = match layer {
-            Layer::Streets => match code_of(layer) {
-                Some(code) if !reg.streets.contains_key(&code) => after(Layer::Communities)
-                    .iter()
-                    .filter(|f| matches!(f, Feature::Community(c) if c.street_code == code))
-                    .map(|f| (f.layer(), f.id()))
-                    .collect(),
-                _ => vec![],
-            },
-            Layer::Communities => match code_of(layer) {
-                Some(code) if !reg.communities.contains_key(&code) => [
-                    Layer::Grids,
-                    Layer::Compounds,
-                    Layer::Buildings,
-                    Layer::Gates,
-                    Layer::Stations,
-                    Layer::ServiceSpaces,
-                ]
-                .into_iter()
-                .flat_map(after)
-                .filter(|f| {
-                    f.properties()
-                        .get("community_code")
-                        .and_then(|v| v.as_str())
-                        == Some(code.as_str())
-                })
-                .map(|f| (f.layer(), f.id()))
-                .collect(),
-                _ => vec![],
-            },
-            Layer::Grids => match code_of(layer) {
-                Some(code) if !reg.grids.contains_key(&code) => {
-                    [Layer::Compounds, Layer::Buildings]
-                        .into_iter()
-                        .flat_map(after)
-                        .filter(|f| {
-                            f.properties().get("grid_code").and_then(|v| v.as_str())
-                                == Some(code.as_str())
-                        })
-                        .map(|f| (f.layer(), f.id()))
-                        .collect()
-                }
+            Layer::Streets | Layer::Communities | Layer::Grids => match code_of(snapshot, layer, id) {
+                Some(code) if !reg.holds(layer, &code) => code_referrers(layer, &code, &after),
                 _ => vec![],
             },
             Layer::Compounds => after(Layer::Buildings)
@@ -439,6 +401,72 @@ fn check_deletions(
             )));
         }
     }
+    // A street, community or grid whose code changes leaves its old code behind: refused while
+    // anything kept still names the old code (the referrers must change in the same change).
+    for (i, f) in change.written.iter().enumerate() {
+        let Some(old) = code_of(snapshot, f.layer(), f.id()) else {
+            continue;
+        };
+        if reg.holds(f.layer(), &old) {
+            continue;
+        }
+        let referrers = code_referrers(f.layer(), &old, &after);
+        if let Some((rl, rid)) = referrers.first() {
+            problems.push(
+                Problem::new(
+                    "code",
+                    format!(
+                        "code {old} of {} {} is still referred to by {} feature(s), e.g. {rl} {rid}; change their codes in the same change, or keep this code",
+                        f.layer(),
+                        f.id(),
+                        referrers.len()
+                    ),
+                )
+                .at(Some(i), Some(f.id().to_string())),
+            );
+        }
+    }
+}
+
+/// The code of the street, community or grid `id` in the snapshot.
+fn code_of(snapshot: &Snapshot, layer: Layer, id: i64) -> Option<String> {
+    let i = *snapshot.index(layer).by_id.get(&id)?;
+    match snapshot.data.get(layer, i)? {
+        Feature::Street(s) => Some(s.code),
+        Feature::Community(c) => Some(c.code),
+        Feature::Grid(g) => Some(g.code),
+        _ => None,
+    }
+}
+
+/// The features (after the change) that name a street's, community's or grid's `code`.
+fn code_referrers(
+    layer: Layer,
+    code: &str,
+    after: &dyn Fn(Layer) -> Vec<Feature>,
+) -> Vec<(Layer, i64)> {
+    let (field, layers): (&str, &[Layer]) = match layer {
+        Layer::Streets => ("street_code", &[Layer::Communities]),
+        Layer::Communities => (
+            "community_code",
+            &[
+                Layer::Grids,
+                Layer::Compounds,
+                Layer::Buildings,
+                Layer::Gates,
+                Layer::Stations,
+                Layer::ServiceSpaces,
+            ],
+        ),
+        Layer::Grids => ("grid_code", &[Layer::Compounds, Layer::Buildings]),
+        _ => return vec![],
+    };
+    layers
+        .iter()
+        .flat_map(|l| after(*l))
+        .filter(|f| f.properties().get(field).and_then(|v| v.as_str()) == Some(code))
+        .map(|f| (f.layer(), f.id()))
+        .collect()
 }
 
 /// Problems of written features that the store's loader would refuse, in feature order.

@@ -57,6 +57,7 @@ pub mod partition;
 pub mod plan;
 mod rng;
 pub mod rules;
+pub mod search;
 pub mod tessellation;
 pub mod units;
 

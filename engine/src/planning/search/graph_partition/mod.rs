@@ -34,6 +34,7 @@
 // Graph and geometry notation: u, v units; a, b, p, q grids or points; w loads.
 #![allow(clippy::many_single_char_names)]
 
+mod exact;
 mod polish;
 mod reduce;
 mod repair;

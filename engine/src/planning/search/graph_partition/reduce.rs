@@ -1,4 +1,5 @@
-//! Fewer parts: local re-partition, slack gathering, elimination of a part and kicks.
+//! Fewer parts: local re-partition (on spanning trees, then exact), slack gathering,
+//! elimination of a part and kicks.
 
 // Graph and geometry notation: u, v units; a, b, p, q grids or points; w loads.
 #![allow(clippy::many_single_char_names)]
@@ -20,11 +21,15 @@ impl Problem<'_> {
     ) {
         let lb = self.lower_bound();
         let mut kicks = 0;
+        let (mut seen_local, mut seen_exact) = (Vec::new(), Vec::new());
         loop {
             if s.count() <= lb {
                 return;
             }
-            if self.local_repartition_pass(s, rng, scratch, params.local_trees) {
+            if self.local_repartition_pass(s, rng, scratch, params.local_trees, &mut seen_local) {
+                continue;
+            }
+            if self.exact_pass(s, rng, &mut seen_exact) {
                 continue;
             }
             if self.concentrate(s, rng, scratch, 8) {
@@ -166,16 +171,19 @@ impl Problem<'_> {
         rng: &mut Rng,
         scratch: &mut Scratch,
         trees: usize,
+        seen: &mut Vec<u64>,
     ) -> bool {
         let mut order: Vec<u32> = (0..s.members.len() as u32)
             .filter(|&p| !s.members[p as usize].is_empty())
             .collect();
         order.sort_by_key(|&p| (s.load[p as usize], p));
+        seen.resize(s.members.len(), 0);
         let mut improved = false;
         for a in order {
-            if s.members[a as usize].is_empty() {
+            if s.members[a as usize].is_empty() || !s.changed_around(self.g, a, seen[a as usize]) {
                 continue;
             }
+            seen[a as usize] = s.clock();
             let mut group: Vec<u32> = vec![a];
             for &u in &s.members[a as usize] {
                 for &v in self.g.targets(u as usize) {

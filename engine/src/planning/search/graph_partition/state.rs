@@ -15,6 +15,10 @@ pub(super) struct State {
     pub(super) members: Vec<Vec<u32>>,
     pos: Vec<u32>,
     pub(super) load: Vec<u64>,
+    /// When each part last changed (a move in or out), on the clock of moves: passes skip
+    /// parts whose neighbourhood has not changed since they last found nothing there.
+    changed: Vec<u64>,
+    clock: u64,
 }
 
 impl State {
@@ -32,7 +36,9 @@ impl State {
             part,
             members,
             pos,
+            changed: vec![1; load.len()],
             load,
+            clock: 1,
         }
     }
 
@@ -55,12 +61,31 @@ impl State {
         self.members[t].push(u as u32);
         self.load[t] += w[u];
         self.part[u] = to;
+        self.clock += 1;
+        self.changed[from] = self.clock;
+        self.changed[t] = self.clock;
+    }
+
+    /// The clock of moves: it advances with every move.
+    pub(super) fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// Whether part `a` or a part adjacent to it changed after `since`.
+    pub(super) fn changed_around(&self, g: &UnitGraph, a: u32, since: u64) -> bool {
+        self.changed[a as usize] > since
+            || self.members[a as usize].iter().any(|&u| {
+                g.targets(u as usize)
+                    .iter()
+                    .any(|&v| self.changed[self.part[v as usize] as usize] > since)
+            })
     }
 
     /// A new empty part.
     pub(super) fn push_part(&mut self) -> u32 {
         self.members.push(Vec::new());
         self.load.push(0);
+        self.changed.push(self.clock);
         (self.members.len() - 1) as u32
     }
 

@@ -263,7 +263,7 @@ def report(directory):
             if x and int(x["grids"]) < eg:
                 cands.append((int(x["grids"]), f"CP-SAT, {float(x['seconds']):.0f} s"))
             if b:
-                cands.append((int(b["grids"]), f"engine, best of {b['runs']} long runs"))
+                cands.append((int(b["grids"]), f"engine, best of {b['runs']} longer runs"))
             ref, how = min(cands)
             if x:
                 how += f"; opt ≥ {int(x['best_bound'])}"

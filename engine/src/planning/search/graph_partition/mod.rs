@@ -13,7 +13,10 @@
 //!    seed are both improved; the better result wins.
 //! 2. **Fewer grids**, until the lower bound or the search gives up:
 //!    - local re-partition: a grid and its neighbouring grids re-cut by Kundu–Misra on random
-//!      spanning trees of their union, accepted when they need fewer grids;
+//!      spanning trees of their union, accepted when they need fewer grids; then exactly: a grid
+//!      and adjacent grids (up to 24 units) re-cut into one grid fewer by a branch and bound over
+//!      connected subsets, which finds the re-cuts trees miss when units are the size of a grid.
+//!      Both passes skip grids whose neighbourhood has not changed since they last failed;
 //!    - slack gathering: units move from lighter to fuller adjacent grids (raising Σ load²), so
 //!      light grids empty out;
 //!    - elimination: a grid whose neighbours have the most room is dissolved into them, then the
@@ -29,8 +32,6 @@
 //!
 //! Units heavier than the cap are infeasible: each is a grid of its own, reported.
 
-// Graph and geometry notation: u, v units; a, b, p, q grids or points; w loads.
-#![allow(clippy::many_single_char_names)]
 // Graph and geometry notation: u, v units; a, b, p, q grids or points; w loads.
 #![allow(clippy::many_single_char_names)]
 

@@ -135,6 +135,8 @@ pub fn polygon_set(city: &gridatlas_engine::Dataset, target: usize, caps: Caps) 
 /// 30 % new, cap 300) laid out cell by cell; a compound above its cap is split along its
 /// buildings (40–90 households each) over a block of adjacent cells, as the partition splits
 /// it, so its buildings' cells stay together.
+// Lattice notation: n cells, c a cell, x and y its coordinates, d a neighbour, h households.
+#[allow(clippy::many_single_char_names)]
 pub fn compound_lattice(side: usize, seed: u64, caps: Caps) -> Instance {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let n = side * side;

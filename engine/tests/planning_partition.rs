@@ -451,6 +451,45 @@ fn random_lattices_partition_validly_and_tiny_ones_optimally() {
     }
 }
 
+#[test]
+fn compound_sized_units_on_small_lattices_partition_optimally() {
+    // Units the size of real compounds: 20–150 old households (×2 load units) or 20–300 new
+    // ones, cap 300 load units: two or three to a grid, where spanning-tree cuts go wrong.
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20_261_203);
+    let cap = 300;
+    for case in 0..24 {
+        let (w, h) = [(2, 5), (3, 3), (5, 2), (2, 4)][case % 4];
+        let g = random_lattice(&mut rng, w, h);
+        let n = g.len();
+        let loads: Vec<u64> = (0..n)
+            .map(|_| {
+                if rng.random_bool(0.7) {
+                    2 * rng.random_range(20..=150)
+                } else {
+                    rng.random_range(20..=300)
+                }
+            })
+            .collect();
+        let params = PartitionParams {
+            seed: case as u64,
+            repair_moves: 500,
+            kicks: 1,
+            ..PartitionParams::default()
+        };
+        let p = partition_graph(&g, &loads, cap, None, &params);
+        for (i, m) in parts_of(&p.part_of, p.parts).iter().enumerate() {
+            let load: u64 = m.iter().map(|&u| loads[u]).sum();
+            assert!(load <= cap, "case {case}: part {i} load {load} > {cap}");
+            assert_eq!(g.components_of(m).len(), 1, "case {case}: part {i}");
+        }
+        assert_eq!(
+            p.parts,
+            brute_force_min_parts(&g, &loads, cap),
+            "case {case}: optimum of {n} compound-sized units"
+        );
+    }
+}
+
 /// The most regions of weight ≥ floor, contiguous, by enumerating set partitions of the
 /// eligible units (n ≤ 9); units may stay unassigned.
 fn brute_force_max_regions(g: &UnitGraph, w: &[u64], floor: u64) -> usize {

@@ -62,6 +62,7 @@ pub mod plan;
 pub mod publication;
 mod rng;
 pub mod rules;
+pub mod search;
 pub mod tessellation;
 pub mod units;
 

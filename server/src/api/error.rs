@@ -51,7 +51,8 @@ impl ApiError {
             | ApiError::Forbidden(message)
             | ApiError::NotFound(message)
             | ApiError::Conflict(message)
-            | ApiError::PreconditionRequired(message) => message.clone(),
+            | ApiError::PreconditionRequired(message)
+            | ApiError::MethodNotAllowed(message) => message.clone(),
         }
     }
 

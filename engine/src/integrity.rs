@@ -373,10 +373,12 @@ fn check_deletions(
         let at =
             |reason: String| Problem::new("id", reason).at(Some(base + k), Some(id.to_string()));
         let referrers: Vec<(Layer, i64)> = match layer {
-            Layer::Streets | Layer::Communities | Layer::Grids => match code_of(snapshot, layer, id) {
-                Some(code) if !reg.holds(layer, &code) => code_referrers(layer, &code, &after),
-                _ => vec![],
-            },
+            Layer::Streets | Layer::Communities | Layer::Grids => {
+                match code_of(snapshot, layer, id) {
+                    Some(code) if !reg.holds(layer, &code) => code_referrers(layer, &code, &after),
+                    _ => vec![],
+                }
+            }
             Layer::Compounds => after(Layer::Buildings)
                 .iter()
                 .chain(&after(Layer::Gates))

@@ -1,12 +1,11 @@
 //! Coverage analyses over HTTP: the standards, coverage per area and per unit, the underserved
 //! compound list (JSON or CSV), the H3 heatmap (GeoJSON) and siting suggestions.
 //!
-//! The coverage of the current snapshot under the default standards is computed once per data
-//! version (off the async runtime) and cached; a request that changes a threshold re-thresholds the
-//! cached distances, so an official sees the effect of 500 → 300 m at once.
+//! The coverage of the current snapshot under the default standards and its heatmaps are
+//! computed once per snapshot (off the async runtime) and memoized on it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
 use axum::http::header;
@@ -19,23 +18,12 @@ use engine::{ServiceType, Snapshot};
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::extract::blocking;
 use super::AppState;
 use crate::io::formula::neutralize;
 
-/// Heatmap cells keyed by data version, service, resolution and threshold (metres, as bits).
-type HeatKey = (i64, ServiceType, u8, Option<u64>);
-
-/// The coverage of the latest snapshot under the default standards, and the latest heatmaps.
-#[derive(Default)]
-pub struct CoverageCache {
-    latest: Mutex<Option<Arc<Coverage>>>,
-    heat: Mutex<Vec<(HeatKey, Arc<Vec<analysis::HeatCell>>)>>,
-}
-
-/// Heatmaps kept at once (one per service × resolution × threshold in use).
-const HEATMAPS_KEPT: usize = 16;
-
-/// Heatmap cells of the current snapshot, computed once per key.
+/// Heatmap cells of the current snapshot, computed once per snapshot, service, resolution and
+/// threshold (memoized on the snapshot).
 pub(super) async fn heat_cells(
     state: &AppState,
     s: ServiceType,
@@ -43,35 +31,14 @@ pub(super) async fn heat_cells(
     threshold: Option<f64>,
 ) -> Result<(Arc<Snapshot>, Arc<Vec<analysis::HeatCell>>), ApiError> {
     let (snapshot, cov) = coverage(state, &[]).await?;
-    let key = (snapshot.version, s, resolution, threshold.map(f64::to_bits));
-    if let Some((_, cells)) = state
-        .coverage
-        .heat
-        .lock()
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .iter()
-        .find(|(k, _)| *k == key)
-    {
-        return Ok((snapshot, cells.clone()));
-    }
     let snap = snapshot.clone();
-    let cells = Arc::new(
-        tokio::task::spawn_blocking(move || {
+    let cells = blocking(move || {
+        let key = format!("heatmap {} {resolution} {threshold:?}", s.name());
+        Ok(snap.memo.get_or_try_insert(&key, || {
             analysis::heatmap(&snap, &cov, s, resolution, threshold)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??,
-    );
-    let mut heat = state
-        .coverage
-        .heat
-        .lock()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    heat.retain(|(k, _)| k.0 == snapshot.version);
-    if heat.len() >= HEATMAPS_KEPT {
-        heat.remove(0);
-    }
-    heat.push((key, cells.clone()));
+        })?)
+    })
+    .await?;
     Ok((snapshot, cells))
 }
 
@@ -165,50 +132,31 @@ fn params(raw: Option<&str>) -> HashMap<String, String> {
         .collect()
 }
 
-/// The coverage of the current snapshot, with threshold overrides applied.
+/// The coverage of the current snapshot, with threshold overrides applied. Under the default
+/// standards it is computed once per snapshot (memoized on it); an override re-thresholds those
+/// distances, so an official sees the effect of 500 → 300 m at once.
 async fn coverage(
     state: &AppState,
     overrides: &[(ServiceType, f64)],
 ) -> Result<(Arc<Snapshot>, Arc<Coverage>), ApiError> {
     let snapshot = state.atlas.snapshot();
-    let cached = state
-        .coverage
-        .latest
-        .lock()
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .clone()
-        .filter(|c| c.snapshot_version == snapshot.version);
-    let base = match cached {
-        Some(c) => c,
-        None => {
-            let snap = snapshot.clone();
-            let c = Arc::new(
-                tokio::task::spawn_blocking(move || {
-                    Coverage::compute(&snap, &Standards::default())
-                })
-                .await
-                .map_err(|e| ApiError::Internal(e.to_string()))??,
-            );
-            *state
-                .coverage
-                .latest
-                .lock()
-                .map_err(|e| ApiError::Internal(e.to_string()))? = Some(c.clone());
-            c
-        }
-    };
-    if overrides.is_empty() {
-        return Ok((snapshot, base));
-    }
-    let mut standards = base.standards.clone();
-    for (s, m) in overrides {
-        standards.set_threshold(*s, *m)?;
-    }
     let snap = snapshot.clone();
-    let c = tokio::task::spawn_blocking(move || base.with_standards(&snap, &standards))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok((snapshot, Arc::new(c)))
+    let overrides = overrides.to_vec();
+    let coverage = blocking(move || {
+        let base = snap.memo.get_or_try_insert("coverage", || {
+            Coverage::compute(&snap, &Standards::default())
+        })?;
+        if overrides.is_empty() {
+            return Ok(base);
+        }
+        let mut standards = base.standards.clone();
+        for (s, m) in &overrides {
+            standards.set_threshold(*s, *m)?;
+        }
+        Ok(Arc::new(base.with_standards(&snap, &standards)?))
+    })
+    .await?;
+    Ok((snapshot, coverage))
 }
 
 /// `GET /api/standards`: the standards in force, each rule with its source.
@@ -484,10 +432,7 @@ pub async fn siting(
         ..SitingRequest::default()
     };
     let snap = snapshot.clone();
-    let result =
-        tokio::task::spawn_blocking(move || analysis::suggest_sites(&snap, &cov, &request))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let result = blocking(move || Ok(analysis::suggest_sites(&snap, &cov, &request)?)).await?;
     Ok(Json(
         json!({ "data_version": snapshot.version, "result": result }),
     ))

@@ -62,8 +62,6 @@ pub struct AppState {
     pub tiles: Arc<::tiles::TileCache>,
     /// Signed-in users.
     pub sessions: Arc<crate::accounts::Sessions>,
-    /// Coverage of the latest snapshot.
-    pub coverage: Arc<coverage::CoverageCache>,
 }
 
 impl AppState {
@@ -74,7 +72,6 @@ impl AppState {
             config: Arc::new(config),
             tiles: Arc::new(::tiles::TileCache::default()),
             sessions: Arc::new(crate::accounts::Sessions::default()),
-            coverage: Arc::new(coverage::CoverageCache::default()),
         }
     }
 }

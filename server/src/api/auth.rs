@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
+use super::extract::blocking;
 use super::AppState;
 use crate::accounts::{LoginError, SESSION_TTL};
 use crate::store::Actor;
@@ -125,11 +126,8 @@ pub async fn login(
     }
     let account = state.atlas.store().account(&login.name).await?;
     let sessions = state.sessions.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        sessions.login(&login.name, &login.password, account.as_ref())
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let result =
+        blocking(move || Ok(sessions.login(&login.name, &login.password, account.as_ref()))).await?;
     match result {
         Ok((token, s)) => Ok(Json(json!({
             "token": token,

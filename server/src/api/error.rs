@@ -153,6 +153,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<tiles::TileError> for ApiError {
+    /// A tile address out of range is the client's; a failed compression is ours.
+    fn from(e: tiles::TileError) -> Self {
+        match e {
+            tiles::TileError::Compression { .. } => ApiError::Internal(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Editor;
 use super::error::ApiError;
-use super::extract::IfMatch;
+use super::extract::{blocking, etag, IfMatch};
 use super::AppState;
 use crate::io;
 use crate::store::{Change, Operation, OperationKind};
@@ -267,7 +267,7 @@ pub async fn items(
     let filters = property_filters(l, raw.as_deref())?;
     let snap = state.atlas.snapshot();
     let b = base(&state, &headers);
-    let body = tokio::task::spawn_blocking(move || {
+    let body = blocking(move || {
         // The rstar index yields exactly the features whose bounding boxes meet the box.
         let candidates: Vec<usize> = match bbox {
             Some(r) => snap.in_rect(l, r),
@@ -304,24 +304,19 @@ pub async fn items(
         if offset > 0 {
             links.push(json!({ "href": link(offset.saturating_sub(limit)), "rel": "prev", "type": GEOJSON }));
         }
-        json!({
+        Ok(json!({
             "type": "FeatureCollection",
             "numberMatched": matched,
             "numberReturned": page.len(),
             "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "features": page,
             "links": links
-        })
+        }))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(body)).into_response())
 }
 
-fn etag(version: i64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"{version}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
-}
 
 fn feature_response(status: StatusCode, f: &Feature, location: Option<String>) -> Response {
     let mut resp = (

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use super::extract::blocking;
 use super::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -43,12 +44,12 @@ pub async fn search(
     }
     let limit = p.limit.unwrap_or(20).clamp(1, 200);
     let snap = state.atlas.snapshot();
-    let results = tokio::task::spawn_blocking(move || {
+    let results = blocking(move || {
         let mut out = Vec::new();
         for layer in SEARCHED {
             for i in 0..snap.data.len(layer) {
                 if out.len() >= limit {
-                    return out;
+                    return Ok(out);
                 }
                 let Some(f) = snap.data.get(layer, i) else {
                     continue;
@@ -61,10 +62,9 @@ pub async fn search(
                 }
             }
         }
-        out
+        Ok(out)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     Ok(Json(json!({ "results": results })))
 }
 

@@ -15,6 +15,7 @@ use engine::Layer;
 use tiles::{Encoding, LayerSet, TileId};
 
 use super::error::ApiError;
+use super::extract::blocking;
 use super::AppState;
 
 const MVT: &str = "application/vnd.mapbox-vector-tile";
@@ -88,18 +89,16 @@ pub async fn tile(
     let gzip = wants_gzip(&headers);
     let snapshot = state.atlas.snapshot();
     let cache = state.tiles.clone();
-    let (plain, body) = tokio::task::spawn_blocking(move || {
+    let (plain, body) = blocking(move || {
         let plain = cache.tile(&snapshot, layers, tile_id, Encoding::Identity)?;
         let body = if gzip && !plain.is_empty() {
             Some(cache.tile(&snapshot, layers, tile_id, Encoding::Gzip)?)
         } else {
             None
         };
-        Ok::<_, tiles::TileError>((plain, body))
+        Ok((plain, body))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     respond(&headers, &plain, body)
 }
 
@@ -114,7 +113,7 @@ async fn heatmap_tile(
         super::coverage::heat_params(raw, if tile_id.z() >= 15 { 10 } else { 9 })?;
     let (_, cells) = super::coverage::heat_cells(state, service, resolution, threshold).await?;
     let gzip = wants_gzip(headers);
-    let (plain, body) = tokio::task::spawn_blocking(move || {
+    let (plain, body) = blocking(move || {
         let features: Vec<tiles::OverlayFeature<'_>> = cells
             .iter()
             .map(|c| tiles::OverlayFeature {
@@ -137,15 +136,13 @@ async fn heatmap_tile(
             tile_id,
         ));
         let body = if gzip && !plain.is_empty() {
-            Some(Bytes::from(tiles::gzip(&plain)?))
+            Some(Bytes::from(tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?))
         } else {
             None
         };
-        Ok::<_, std::io::Error>((plain, body))
+        Ok((plain, body))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     respond(headers, &plain, body)
 }
 

@@ -136,20 +136,13 @@ where
         id: i64,
         expected_version: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let query = sqlx::query(
             "DELETE FROM plan_drafts WHERE id = $1 AND version = $2 AND status = 'draft' \
              RETURNING id",
         )
         .bind(id)
-        .bind(expected_version)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-        if done {
-            Ok(())
-        } else {
-            Err(Self::refusal(conn, id, expected_version).await?)
-        }
+        .bind(expected_version);
+        Self::guarded(conn, query, id, expected_version).await
     }
 
     /// Marks a draft published by `actor` at `data_version` inside a commit's transaction, if
@@ -161,23 +154,31 @@ where
         actor: &str,
         data_version: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "UPDATE plan_drafts SET status = 'published', version = version + 1, \
              updated_by = $1, updated_at = {}, published_data_version = $2 \
              WHERE id = $3 AND version = $4 AND status = 'draft' RETURNING id",
             DB::NOW
-        ))
-        .bind(actor.to_owned())
-        .bind(data_version)
-        .bind(id)
-        .bind(expected_version)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some();
-        if done {
-            Ok(())
-        } else {
-            Err(Self::refusal(conn, id, expected_version).await?)
+        );
+        let query = sqlx::query(&sql)
+            .bind(actor.to_owned())
+            .bind(data_version)
+            .bind(id)
+            .bind(expected_version);
+        Self::guarded(conn, query, id, expected_version).await
+    }
+
+    /// Runs a write guarded by the draft's version (`… RETURNING id`); no row written is a
+    /// refusal.
+    async fn guarded(
+        conn: &mut DB::Connection,
+        query: sqlx::query::Query<'_, DB, DB::Arguments<'_>>,
+        id: i64,
+        expected_version: i64,
+    ) -> Result<(), StoreError> {
+        match query.fetch_optional(&mut *conn).await? {
+            Some(_) => Ok(()),
+            None => Err(Self::refusal(conn, id, expected_version).await?),
         }
     }
 

@@ -457,3 +457,245 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     .expect("registered");
     assert_eq!(registered, ("features".to_owned(), 4));
 }
+
+/// A stored time as the API shows it: RFC 3339 UTC with milliseconds.
+fn assert_utc_millis(at: &str, what: &str) {
+    assert!(
+        at.len() == 24 && at.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+        "{what}: {at} is not RFC 3339 UTC with milliseconds"
+    );
+}
+
+#[tokio::test]
+async fn accounts_are_checked_audited_and_read_back_alike_in_both_stores() {
+    use gridatlas_server::store::Account;
+    let (stores, _dir) = common::both_stores().await;
+    let admin = Actor::new("admin");
+    for store in stores {
+        let kind = store.kind();
+        let mut account = Account {
+            name: "planner.wang".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            role: "planner".parse().expect("role"),
+            scope: "community:110105001001".parse().expect("scope"),
+            disabled: false,
+        };
+        let plain = Account {
+            password_hash: "hunter2".into(),
+            ..account.clone()
+        };
+        let err = store.put_account(&plain, &admin).await.expect_err(kind);
+        assert!(matches!(err, StoreError::Integrity(_)), "{kind}: {err}");
+        assert!(store.accounts().await.expect(kind).is_empty(), "{kind}");
+        assert_eq!(audit_count(store.as_ref()).await, 0, "{kind}");
+
+        store.put_account(&account, &admin).await.expect(kind);
+        account.disabled = true;
+        account.role = "viewer".parse().expect("role");
+        store.put_account(&account, &admin).await.expect(kind);
+        let other = Account {
+            name: "admin".into(),
+            role: "admin".parse().expect("role"),
+            scope: "district".parse().expect("scope"),
+            ..account.clone()
+        };
+        store.put_account(&other, &admin).await.expect(kind);
+
+        assert_eq!(
+            store.account("planner.wang").await.expect(kind),
+            Some(account.clone()),
+            "{kind}"
+        );
+        assert_eq!(store.account("nobody").await.expect(kind), None, "{kind}");
+        let names: Vec<String> = store
+            .accounts()
+            .await
+            .expect(kind)
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["admin", "planner.wang"], "{kind}: by name");
+
+        let audit = store
+            .audit(&AuditQuery {
+                limit: 10,
+                ..AuditQuery::default()
+            })
+            .await
+            .expect(kind);
+        assert_eq!(audit.len(), 3, "{kind}");
+        let change = &audit[1];
+        assert_eq!(
+            (
+                change.operation.as_str(),
+                change.layer.as_deref(),
+                change.actor.as_str()
+            ),
+            ("account", Some("accounts"), "admin"),
+            "{kind}"
+        );
+        assert_eq!(change.data_version, 0, "{kind}");
+        assert_utc_millis(&change.at, kind);
+        assert_eq!(
+            change.before,
+            Some(
+                serde_json::json!({ "name": "planner.wang", "role": "planner", "scope": "community:110105001001", "disabled": false })
+            ),
+            "{kind}: the account as it was"
+        );
+        assert_eq!(
+            change.after,
+            Some(
+                serde_json::json!({ "name": "planner.wang", "role": "viewer", "scope": "community:110105001001", "disabled": true })
+            ),
+            "{kind}: the account as it is, without its password hash"
+        );
+        assert_eq!(audit[2].before, None, "{kind}: a new account has no before");
+    }
+}
+
+/// A draft write refused as a conflict: the expected and stored versions, and whether the
+/// draft is published.
+fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (i64, i64, bool) {
+    match result {
+        Err(StoreError::DraftConflict {
+            expected,
+            actual,
+            published,
+            ..
+        }) => (expected, actual, published),
+        other => panic!("expected a draft conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn drafts_keep_versions_times_and_refusals_alike_in_both_stores() {
+    use gridatlas_server::store::{DraftPublication, DraftRecord};
+    let (stores, _dir) = common::both_stores().await;
+    let (wang, li) = (Actor::new("wang"), Actor::new("li"));
+    for store in stores {
+        let kind = store.kind();
+        let new = |community: &str, name: &str| DraftRecord {
+            id: 0,
+            version: 0,
+            community_code: community.into(),
+            name: name.into(),
+            status: String::new(),
+            author: String::new(),
+            updated_by: String::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            published_data_version: None,
+            body: serde_json::json!({ "plan": [{ "grid": "A", "compounds": [1, 2] }], "名": "草案" }),
+        };
+        let first = store
+            .save_draft(&new("110105001001", "方案一"), None, &wang)
+            .await
+            .expect(kind);
+        assert_eq!(
+            (
+                first.version,
+                first.status.as_str(),
+                first.author.as_str(),
+                first.updated_by.as_str()
+            ),
+            (1, "draft", "wang", "wang"),
+            "{kind}"
+        );
+        assert_utc_millis(&first.created_at, kind);
+        assert_eq!(first.created_at, first.updated_at, "{kind}");
+        assert_eq!(
+            first.body,
+            new("", "").body,
+            "{kind}: the plan comes back unchanged"
+        );
+        let second = store
+            .save_draft(&new("110105001002", "方案二"), None, &wang)
+            .await
+            .expect(kind);
+        assert!(second.id > first.id, "{kind}");
+
+        let mut edited = first.clone();
+        edited.name = "方案一改".into();
+        edited.body = serde_json::json!({ "plan": [] });
+        let saved = store.save_draft(&edited, Some(1), &li).await.expect(kind);
+        assert_eq!(
+            (
+                saved.version,
+                saved.name.as_str(),
+                saved.author.as_str(),
+                saved.updated_by.as_str()
+            ),
+            (2, "方案一改", "wang", "li"),
+            "{kind}"
+        );
+        assert_eq!(saved.created_at, first.created_at, "{kind}");
+        assert!(saved.updated_at >= first.updated_at, "{kind}");
+        assert_eq!(
+            store.draft(first.id).await.expect(kind),
+            Some(saved.clone()),
+            "{kind}"
+        );
+
+        let stale = store.save_draft(&edited, Some(1), &li).await;
+        assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale save");
+        let stale = store.delete_draft(first.id, 1).await;
+        assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale delete");
+
+        let ids = |drafts: Vec<DraftRecord>| drafts.into_iter().map(|d| d.id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(store.drafts(None).await.expect(kind)),
+            [second.id, first.id],
+            "{kind}: newest first"
+        );
+        assert_eq!(
+            ids(store.drafts(Some("110105001001")).await.expect(kind)),
+            [first.id],
+            "{kind}"
+        );
+
+        let publish = Operation {
+            kind: OperationKind::Publish,
+            changes: Vec::new(),
+            publishes: Some(DraftPublication {
+                id: first.id,
+                expected_version: 2,
+                summary: serde_json::json!({ "draft": first.id }),
+            }),
+        };
+        let committed = store.commit(&publish, &li).await.expect(kind);
+        let published = store.draft(first.id).await.expect(kind).expect(kind);
+        assert_eq!(
+            (
+                published.version,
+                published.status.as_str(),
+                published.published_data_version
+            ),
+            (3, "published", Some(committed.data_version)),
+            "{kind}"
+        );
+        assert_utc_millis(&published.updated_at, kind);
+        let again = store.commit(&publish, &li).await.map(|_| ());
+        assert_eq!(refusal(again), (2, 3, true), "{kind}: a second publication");
+        let late = store.save_draft(&published, Some(3), &li).await;
+        assert_eq!(
+            refusal(late),
+            (3, 3, true),
+            "{kind}: a save after publication"
+        );
+        let late = store.delete_draft(first.id, 3).await;
+        assert_eq!(
+            refusal(late),
+            (3, 3, true),
+            "{kind}: a delete after publication"
+        );
+
+        store.delete_draft(second.id, 1).await.expect(kind);
+        assert_eq!(store.draft(second.id).await.expect(kind), None, "{kind}");
+        let gone = store.delete_draft(second.id, 1).await.expect_err(kind);
+        assert!(
+            matches!(gone, StoreError::DraftNotFound(id) if id == second.id),
+            "{kind}: {gone}"
+        );
+    }
+}

@@ -19,11 +19,13 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 
+use super::accounts::Accounts;
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
+use super::drafts::Drafts;
 use super::{
-    draft_refusal, now_utc, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded,
-    Operation, Store, StoreError,
+    Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
+    StoreError,
 };
 
 /// "GPKG" as the SQLite application id.
@@ -525,28 +527,7 @@ impl Tx for GpkgTx<'_> {
         actor: &str,
         data_version: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE plan_drafts SET status = 'published', version = version + 1, updated_by = ?, \
-             updated_at = ?, published_data_version = ? \
-             WHERE id = ? AND version = ? AND status = 'draft'",
-        )
-        .bind(actor)
-        .bind(now_utc())
-        .bind(data_version)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *self.0)
-        .await?
-        .rows_affected();
-        if done == 1 {
-            return Ok(());
-        }
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, status FROM plan_drafts WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&mut *self.0)
-                .await?;
-        Err(draft_refusal(id, expected_version, row))
+        Drafts::<Sqlite>::publish(&mut self.0, id, expected_version, actor, data_version).await
     }
 }
 
@@ -561,76 +542,23 @@ impl Store for GeoPackage {
     }
 
     async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
-        account.validate()?;
-        let mut tx = self.pool.begin().await?;
-        let version: i64 =
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&mut *tx)
-                .await?;
-        let before: Option<(String, String, String, bool)> =
-            sqlx::query_as("SELECT name, role, scope, disabled FROM accounts WHERE name = ?")
-                .bind(&account.name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let now = chrono::Utc::now()
-            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-            .to_string();
-        sqlx::query(
-            "INSERT INTO accounts (name, password_hash, role, scope, disabled, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-             ON CONFLICT (name) DO UPDATE SET password_hash = ?2, role = ?3, scope = ?4, disabled = ?5",
-        )
-        .bind(&account.name)
-        .bind(&account.password_hash)
-        .bind(account.role.name())
-        .bind(account.scope.to_string())
-        .bind(account.disabled)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_db)?;
-        let before = before.map(|(n, r, s, d)| {
-            serde_json::json!({ "name": n, "role": r, "scope": s, "disabled": d }).to_string()
-        });
-        sqlx::query("INSERT INTO audit_log (at, actor, operation, layer, before, after, data_version) VALUES (?, ?, 'account', 'accounts', ?, ?, ?)")
-            .bind(&now)
-            .bind(&actor.name)
-            .bind(before)
-            .bind(account.audit_json().to_string())
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        Accounts::<Sqlite>::put(&mut *self.pool.acquire().await?, account, actor).await
     }
 
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
-        let row: Option<(String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT name, password_hash, role, scope, disabled FROM accounts WHERE name = ?",
-        )
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
-            .transpose()
+        Accounts::<Sqlite>::get(&mut *self.pool.acquire().await?, name).await
     }
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT name, password_hash, role, scope, disabled FROM accounts ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
-            .collect()
+        Accounts::<Sqlite>::list(&mut *self.pool.acquire().await?).await
     }
 
     async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {
-        self.drafts_impl(community_code).await
+        Drafts::<Sqlite>::list(&mut *self.pool.acquire().await?, community_code).await
     }
 
     async fn draft(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
-        self.draft_impl(id).await
+        Drafts::<Sqlite>::get(&mut *self.pool.acquire().await?, id).await
     }
 
     async fn save_draft(
@@ -639,11 +567,17 @@ impl Store for GeoPackage {
         expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<DraftRecord, StoreError> {
-        self.save_draft_impl(draft, expected_version, actor).await
+        Drafts::<Sqlite>::save(
+            &mut *self.pool.acquire().await?,
+            draft,
+            expected_version,
+            actor,
+        )
+        .await
     }
 
     async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
-        self.delete_draft_impl(id, expected_version).await
+        Drafts::<Sqlite>::delete(&mut *self.pool.acquire().await?, id, expected_version).await
     }
 
     async fn close(&self) {
@@ -716,126 +650,5 @@ impl Store for GeoPackage {
                 })
             })
             .collect()
-    }
-}
-
-const DRAFT_COLUMNS: &str = "id, version, community_code, name, status, author, updated_by, \
-    created_at, updated_at, published_data_version, body";
-
-fn draft_from_row(row: &SqliteRow) -> Result<DraftRecord, StoreError> {
-    let id: i64 = row.try_get(0)?;
-    let body: String = row.try_get(10)?;
-    Ok(DraftRecord {
-        id,
-        version: row.try_get(1)?,
-        community_code: row.try_get(2)?,
-        name: row.try_get(3)?,
-        status: row.try_get(4)?,
-        author: row.try_get(5)?,
-        updated_by: row.try_get(6)?,
-        created_at: row.try_get(7)?,
-        updated_at: row.try_get(8)?,
-        published_data_version: row.try_get(9)?,
-        body: serde_json::from_str(&body)
-            .map_err(|e| StoreError::Integrity(format!("stored draft {id} is unreadable: {e}")))?,
-    })
-}
-
-impl GeoPackage {
-    async fn drafts_impl(
-        &self,
-        community_code: Option<&str>,
-    ) -> Result<Vec<DraftRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE ?1 IS NULL OR community_code = ?1 ORDER BY id DESC"
-        ))
-        .bind(community_code)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(draft_from_row).collect()
-    }
-
-    async fn draft_impl(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(draft_from_row).transpose()
-    }
-
-    async fn save_draft_impl(
-        &self,
-        draft: &DraftRecord,
-        expected_version: Option<i64>,
-        actor: &Actor,
-    ) -> Result<DraftRecord, StoreError> {
-        let now = now_utc();
-        let body = draft.body.to_string();
-        let row = match expected_version {
-            None => sqlx::query(&format!(
-                "INSERT INTO plan_drafts (community_code, name, author, updated_by, created_at, updated_at, body) \
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?4, ?5) RETURNING {DRAFT_COLUMNS}"
-            ))
-            .bind(&draft.community_code)
-            .bind(&draft.name)
-            .bind(&actor.name)
-            .bind(&now)
-            .bind(&body)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::from_db)?,
-            Some(expected) => {
-                let row = sqlx::query(&format!(
-                    "UPDATE plan_drafts SET name = ?1, body = ?2, updated_by = ?3, updated_at = ?4, \
-                     version = version + 1 WHERE id = ?5 AND version = ?6 AND status = 'draft' \
-                     RETURNING {DRAFT_COLUMNS}"
-                ))
-                .bind(&draft.name)
-                .bind(&body)
-                .bind(&actor.name)
-                .bind(&now)
-                .bind(draft.id)
-                .bind(expected)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_db)?;
-                match row {
-                    Some(r) => r,
-                    None => return Err(self.refusal(draft.id, expected).await),
-                }
-            }
-        };
-        draft_from_row(&row)
-    }
-
-    async fn delete_draft_impl(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM plan_drafts WHERE id = ? AND version = ? AND status = 'draft'",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(self.refusal(id, expected_version).await)
-        }
-    }
-
-    async fn refusal(&self, id: i64, expected: i64) -> StoreError {
-        match sqlx::query_as::<_, (i64, String)>(
-            "SELECT version, status FROM plan_drafts WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        {
-            Ok(row) => draft_refusal(id, expected, row),
-            Err(e) => e.into(),
-        }
     }
 }

@@ -4,8 +4,11 @@
 //! [`Operation`] — all of it commits or none of it does — and writes its audit entries and the
 //! new data version in that same transaction.
 
+pub mod accounts;
 pub mod codec;
 pub mod commit;
+pub mod dialect;
+pub mod drafts;
 pub mod gpkg;
 pub mod postgis;
 
@@ -149,13 +152,6 @@ pub struct DraftRecord {
     /// The plan, the plan it started from and its rule options.
     #[serde(skip)]
     pub body: serde_json::Value,
-}
-
-/// The time stores write, RFC 3339 UTC with milliseconds.
-pub(crate) fn now_utc() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }
 
 /// Above this many changes an operation is audited by one summary entry per layer (counts and

@@ -9,11 +9,13 @@ use engine::{Feature, Layer};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
+use super::accounts::Accounts;
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
+use super::drafts::Drafts;
 use super::{
-    draft_refusal, Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded,
-    Operation, Store, StoreError,
+    Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
+    StoreError,
 };
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -265,27 +267,7 @@ impl Tx for PgTx<'_> {
         actor: &str,
         data_version: i64,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE plan_drafts SET status = 'published', version = version + 1, updated_by = $1, \
-             updated_at = now(), published_data_version = $2 \
-             WHERE id = $3 AND version = $4 AND status = 'draft'",
-        )
-        .bind(actor)
-        .bind(data_version)
-        .bind(id)
-        .bind(expected_version)
-        .execute(&mut *self.0)
-        .await?
-        .rows_affected();
-        if done == 1 {
-            return Ok(());
-        }
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, status FROM plan_drafts WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *self.0)
-                .await?;
-        Err(draft_refusal(id, expected_version, row))
+        Drafts::<Postgres>::publish(&mut self.0, id, expected_version, actor, data_version).await
     }
 }
 
@@ -300,11 +282,11 @@ impl Store for PostGis {
     }
 
     async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {
-        self.drafts_impl(community_code).await
+        Drafts::<Postgres>::list(&mut *self.pool.acquire().await?, community_code).await
     }
 
     async fn draft(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
-        self.draft_impl(id).await
+        Drafts::<Postgres>::get(&mut *self.pool.acquire().await?, id).await
     }
 
     async fn save_draft(
@@ -313,11 +295,17 @@ impl Store for PostGis {
         expected_version: Option<i64>,
         actor: &Actor,
     ) -> Result<DraftRecord, StoreError> {
-        self.save_draft_impl(draft, expected_version, actor).await
+        Drafts::<Postgres>::save(
+            &mut *self.pool.acquire().await?,
+            draft,
+            expected_version,
+            actor,
+        )
+        .await
     }
 
     async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
-        self.delete_draft_impl(id, expected_version).await
+        Drafts::<Postgres>::delete(&mut *self.pool.acquire().await?, id, expected_version).await
     }
 
     async fn close(&self) {
@@ -325,64 +313,15 @@ impl Store for PostGis {
     }
 
     async fn put_account(&self, account: &Account, actor: &Actor) -> Result<(), StoreError> {
-        account.validate()?;
-        let mut tx = self.pool.begin().await?;
-        let version: i64 = sqlx::query_scalar(
-            "SELECT value FROM atlas_meta WHERE key = 'data_version' FOR UPDATE",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let before: Option<(String, String, String, bool)> =
-            sqlx::query_as("SELECT name, role, scope, disabled FROM accounts WHERE name = $1")
-                .bind(&account.name)
-                .fetch_optional(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO accounts (name, password_hash, role, scope, disabled) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (name) DO UPDATE SET password_hash = $2, role = $3, scope = $4, disabled = $5",
-        )
-        .bind(&account.name)
-        .bind(&account.password_hash)
-        .bind(account.role.name())
-        .bind(account.scope.to_string())
-        .bind(account.disabled)
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::from_db)?;
-        let before = before.map(
-            |(n, r, s, d)| serde_json::json!({ "name": n, "role": r, "scope": s, "disabled": d }),
-        );
-        sqlx::query("INSERT INTO audit_log (actor, operation, layer, before, after, data_version) VALUES ($1, 'account', 'accounts', $2, $3, $4)")
-            .bind(&actor.name)
-            .bind(before)
-            .bind(account.audit_json())
-            .bind(version)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        Accounts::<Postgres>::put(&mut *self.pool.acquire().await?, account, actor).await
     }
 
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError> {
-        let row: Option<(String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT name, password_hash, role, scope, disabled FROM accounts WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
-            .transpose()
+        Accounts::<Postgres>::get(&mut *self.pool.acquire().await?, name).await
     }
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
-            "SELECT name, password_hash, role, scope, disabled FROM accounts ORDER BY name",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        rows.into_iter()
-            .map(|(n, h, r, s, d)| super::account_from_row(n, h, &r, &s, d))
-            .collect()
+        Accounts::<Postgres>::list(&mut *self.pool.acquire().await?).await
     }
 
     async fn load_all(&self) -> Result<Loaded, StoreError> {
@@ -456,121 +395,5 @@ impl Store for PostGis {
                 })
             })
             .collect()
-    }
-}
-
-const DRAFT_COLUMNS: &str = "id, version, community_code, name, status, author, updated_by, \
-    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
-    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), \
-    published_data_version, body";
-
-fn draft_from_row(row: &PgRow) -> Result<DraftRecord, StoreError> {
-    Ok(DraftRecord {
-        id: row.try_get(0)?,
-        version: row.try_get(1)?,
-        community_code: row.try_get(2)?,
-        name: row.try_get(3)?,
-        status: row.try_get(4)?,
-        author: row.try_get(5)?,
-        updated_by: row.try_get(6)?,
-        created_at: row.try_get(7)?,
-        updated_at: row.try_get(8)?,
-        published_data_version: row.try_get(9)?,
-        body: row.try_get(10)?,
-    })
-}
-
-impl PostGis {
-    async fn drafts_impl(
-        &self,
-        community_code: Option<&str>,
-    ) -> Result<Vec<DraftRecord>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE $1::text IS NULL OR community_code = $1 ORDER BY id DESC"
-        ))
-        .bind(community_code)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(draft_from_row).collect()
-    }
-
-    async fn draft_impl(&self, id: i64) -> Result<Option<DraftRecord>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM plan_drafts WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(draft_from_row).transpose()
-    }
-
-    async fn save_draft_impl(
-        &self,
-        draft: &DraftRecord,
-        expected_version: Option<i64>,
-        actor: &Actor,
-    ) -> Result<DraftRecord, StoreError> {
-        let row = match expected_version {
-            None => sqlx::query(&format!(
-                "INSERT INTO plan_drafts (community_code, name, author, updated_by, body) \
-                 VALUES ($1, $2, $3, $3, $4) RETURNING {DRAFT_COLUMNS}"
-            ))
-            .bind(&draft.community_code)
-            .bind(&draft.name)
-            .bind(&actor.name)
-            .bind(&draft.body)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(StoreError::from_db)?,
-            Some(expected) => {
-                let row = sqlx::query(&format!(
-                    "UPDATE plan_drafts SET name = $1, body = $2, updated_by = $3, updated_at = now(), \
-                     version = version + 1 WHERE id = $4 AND version = $5 AND status = 'draft' \
-                     RETURNING {DRAFT_COLUMNS}"
-                ))
-                .bind(&draft.name)
-                .bind(&draft.body)
-                .bind(&actor.name)
-                .bind(draft.id)
-                .bind(expected)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(StoreError::from_db)?;
-                match row {
-                    Some(r) => r,
-                    None => return Err(self.refusal(draft.id, expected).await),
-                }
-            }
-        };
-        draft_from_row(&row)
-    }
-
-    async fn delete_draft_impl(&self, id: i64, expected_version: i64) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM plan_drafts WHERE id = $1 AND version = $2 AND status = 'draft'",
-        )
-        .bind(id)
-        .bind(expected_version)
-        .execute(&self.pool)
-        .await?
-        .rows_affected();
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(self.refusal(id, expected_version).await)
-        }
-    }
-
-    async fn refusal(&self, id: i64, expected: i64) -> StoreError {
-        match sqlx::query_as::<_, (i64, String)>(
-            "SELECT version, status FROM plan_drafts WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        {
-            Ok(row) => draft_refusal(id, expected, row),
-            Err(e) => e.into(),
-        }
     }
 }

@@ -424,7 +424,7 @@ export const STRINGS = {
     'problems.title': 'Data problems',
     'problems.close': 'Close',
     'problems.intro': 'These records cannot be read and are left off the map for now; they show again once repaired. The stored rows are kept as they are, nothing was deleted.',
-    'problems.count': '{n} unreadable records (data version {v})',
+    'problems.count': 'Unreadable records: {n} (data version {v})',
     'problems.none': 'No data problems: every record can be read.',
     'problems.loading': 'Checking…',
     'problems.error': 'Could not load the list of data problems: {msg}',

@@ -75,7 +75,7 @@ export function createProblems({ el: root, layerTitle }) {
       el('header', { class: 'problems-head' },
         el('h2', {}, t('problems.title')),
         el('button', { type: 'button', class: 'icon-button', id: 'problems-close', 'aria-label': t('problems.close'), onclick: toggle }, '×')),
-      el('p', { class: 'problems-intro' }, t('problems.intro')),
+      rows.length ? el('p', { class: 'problems-intro' }, t('problems.intro')) : null,
       rows.length ? el('div', { class: 'problems-count' }, t('problems.count', { n: rows.length, v: state.dataVersion ?? '—' })) : null,
       status ? el('div', { class: 'problems-status', role: 'status' }, status) : null,
       rows.length ? el('ol', { class: 'problems-list' }, rows.map(row)) : null,
@@ -84,6 +84,11 @@ export function createProblems({ el: root, layerTitle }) {
         el('button', { type: 'button', id: 'problems-download', onclick: download, disabled: rows.length === 0 }, t('problems.download')),
         el('button', { type: 'button', id: 'problems-copy', onclick: copy, disabled: rows.length === 0 }, t('problems.copy')),
         note ? el('span', { class: 'problems-note', role: 'status' }, note) : null));
+  }
+
+  function badgeText(n) {
+    if (n > 0) return t('problems.badge', { n });
+    return state.phase === 'error' ? t('problems.badge.error') : t('problems.title');
   }
 
   function render() {
@@ -95,10 +100,11 @@ export function createProblems({ el: root, layerTitle }) {
     root.append(el('button', {
       type: 'button', id: 'problems-badge', class: 'problems-badge', 'aria-expanded': String(state.open),
       'aria-controls': 'problems-panel', title: t('problems.badge.title'), dataset: { count: String(n) }, onclick: toggle,
-    }, n > 0 ? t('problems.badge', { n }) : t('problems.badge.error')));
+    }, badgeText(n)));
     if (!state.open) return;
     // On a narrow screen the panel is fixed under the (wrapped) top bar, across the screen.
-    root.style.setProperty('--problems-top', `${Math.round(root.getBoundingClientRect().bottom + 6)}px`);
+    const bar = root.closest('header') || root;
+    root.style.setProperty('--problems-top', `${Math.round(bar.getBoundingClientRect().bottom + 6)}px`);
     root.append(panel());
   }
 
@@ -108,7 +114,7 @@ export function createProblems({ el: root, layerTitle }) {
     reload();
   });
   onLangChange(render);
-  root.addEventListener('keydown', (e) => {
+  document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && state.open) toggle();
   });
   render();

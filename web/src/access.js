@@ -23,3 +23,8 @@ export function scopedCommunity(account) {
   const scope = account?.scope || '';
   return scope.startsWith('community:') ? scope.slice('community:'.length) : null;
 }
+
+/** Whether an account sees the store's data problems (`GET /api/problems` answers admins only). */
+export function mayReviewProblems(account) {
+  return account?.role === 'admin';
+}

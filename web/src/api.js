@@ -71,3 +71,8 @@ export function geometryBbox(geometry) {
   else if (geometry?.coordinates) visit(geometry.coordinates);
   return Number.isFinite(b[0]) ? b : null;
 }
+
+/** `GET /api/problems` (admins, with the account's token): `{ data_version, problems: [{ layer, id, version, reason, repair }] }`. */
+export function fetchProblems({ signal } = {}) {
+  return getJson('/api/problems', { signal, auth: true });
+}

@@ -17,6 +17,7 @@ import { createLayerPanel } from './ui/layerPanel.js';
 import { createSearch } from './ui/search.js';
 import { createAnalysis } from './ui/analysis.js';
 import { createAccount } from './ui/account.js';
+import { createProblems } from './ui/problems.js';
 import { createPlanning } from './planning/controller.js';
 import { verifySession } from './session.js';
 import { createWorkspaces } from './ui/workspaces.js';
@@ -66,6 +67,8 @@ async function main() {
     if (!l) return layer;
     return getLang() === 'zh' ? l.title_zh : l.title_en;
   };
+  // Admins: the store's unreadable rows (数据问题), a badge in the top bar.
+  app.problems = createProblems({ el: $('#problems'), layerTitle });
 
   let tilejson = null;
   try {
@@ -191,6 +194,7 @@ async function main() {
     if (src?.setUrl) src.setUrl(new URL('/tiles/atlas.json', window.location.href).href);
     labels.refresh();
     zoomTo.load();
+    app.problems.reload();
   };
   app.refreshTiles = refreshTiles;
 

@@ -68,10 +68,11 @@ export const TEST_PASSWORD = 'test-password-123';
 
 /**
  * Starts `gridatlas serve` on a fresh demo store. `accounts` (`[{ name, role, scope, password? }]`)
- * are created with `gridatlas user add` before the server starts. Resolves to
+ * are created with `gridatlas user add` before the server starts; then `prepareStore(path)` (async,
+ * optional) may change the GeoPackage. Resolves to
  * `{ url, stop, log }`; `stop()` ends the server and removes its folder.
  */
-export async function startServer({ basemapUrl, basemapAttribution, accounts = [] } = {}) {
+export async function startServer({ basemapUrl, basemapAttribution, accounts = [], prepareStore } = {}) {
   if (!existsSync(SERVER_BIN)) {
     throw new Error(`no server binary at ${SERVER_BIN}: run \`cargo build -p gridatlas-server\` or set GRIDATLAS_BIN`);
   }
@@ -88,6 +89,8 @@ export async function startServer({ basemapUrl, basemapAttribution, accounts = [
       timeout: 30_000,
     });
   }
+  // E.g. a row edited by hand, as QGIS would let anyone do, before the server opens the store.
+  if (prepareStore) await prepareStore(store);
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -14,11 +14,26 @@ use gridatlas_engine::analysis::{
 };
 use gridatlas_engine::{ServiceType, Snapshot};
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn main() -> BenchResult<()> {
     let buildings: usize = match std::env::args().nth(1) {
         Some(s) => s.replace('_', "").parse()?,
         None => 1_000_000,
     };
+    let snapshot = synthetic_snapshot(buildings);
+    println!("threads: {}", rayon::current_num_threads());
+
+    let standards = Standards::default();
+    let coverage = time_full_recompute(&snapshot, &standards)?;
+    time_threshold_change(&snapshot, &standards, &coverage)?;
+    time_queries(&snapshot, &coverage)?;
+    print_peak_memory();
+    Ok(())
+}
+
+/// Builds the synthetic city and its snapshot, timing both.
+fn synthetic_snapshot(buildings: usize) -> Snapshot {
     let t = Instant::now();
     let data = data::synthetic_city(buildings, 1);
     println!(
@@ -37,14 +52,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         d.service_spaces.len(),
         d.grids.len()
     );
-    println!("threads: {}", rayon::current_num_threads());
+    snapshot
+}
 
-    let standards = Standards::default();
+/// Times the full recompute (best of 3) and prints the whole area's coverage; the last run's.
+fn time_full_recompute(snapshot: &Snapshot, standards: &Standards) -> BenchResult<Coverage> {
     let mut best = f64::INFINITY;
     let mut coverage = None;
     for run in 1..=3 {
         let t = Instant::now();
-        let c = Coverage::compute(&snapshot, &standards)?;
+        let c = Coverage::compute(snapshot, standards)?;
         let s = t.elapsed().as_secs_f64();
         best = best.min(s);
         println!(
@@ -67,11 +84,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.target_pct.unwrap_or(0.0)
         );
     }
+    Ok(coverage)
+}
 
+/// Times an official's threshold change, which reuses the measured distances.
+fn time_threshold_change(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    coverage: &Coverage,
+) -> BenchResult<()> {
     let mut official = standards.clone();
     official.set_threshold(ServiceType::ElderlyCare, 300.0)?;
     let t = Instant::now();
-    let changed = coverage.with_standards(&snapshot, &official)?;
+    let changed = coverage.with_standards(snapshot, &official)?;
     let pct = |c: &Coverage| {
         c.all
             .service(ServiceType::ElderlyCare)
@@ -81,13 +106,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "threshold change (elderly care 500 → 300 m, distances reused): {:.3?} ({:.1} % → {:.1} % of households)",
         t.elapsed(),
-        pct(&coverage),
+        pct(coverage),
         pct(&changed),
     );
+    Ok(())
+}
 
+/// Times the queries on a coverage: heatmaps, the underserved list and siting.
+fn time_queries(snapshot: &Snapshot, coverage: &Coverage) -> BenchResult<()> {
     for res in [9, 10] {
         let t = Instant::now();
-        let cells = heatmap(&snapshot, &coverage, ServiceType::ElderlyCare, res, None)?;
+        let cells = heatmap(snapshot, coverage, ServiceType::ElderlyCare, res, None)?;
         println!(
             "heatmap res {res}: {:.3?} ({} cells)",
             t.elapsed(),
@@ -95,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let t = Instant::now();
-    let rows = underserved(&coverage, &UnderservedFilter::default())?;
+    let rows = underserved(coverage, &UnderservedFilter::default())?;
     println!(
         "underserved list: {:.3?} ({} rows)",
         t.elapsed(),
@@ -103,8 +132,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let t = Instant::now();
     let sites = suggest_sites(
-        &snapshot,
-        &coverage,
+        snapshot,
+        coverage,
         &SitingRequest {
             service: ServiceType::ElderlyCare,
             k: 20,
@@ -118,6 +147,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         sites.target_covered_before,
         sites.target_covered_after
     );
+    Ok(())
+}
+
+/// Prints the process's peak resident memory, where the system reports it.
+fn print_peak_memory() {
     if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
         if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM")) {
             println!(
@@ -126,5 +160,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    Ok(())
 }

@@ -120,151 +120,165 @@ pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem
     for (i, f) in change.written.iter().enumerate() {
         let id = (f.id() > 0).then(|| f.id().to_string());
         let mut push = |field: &str, reason: String| {
-            problems.push(Problem::new(field, reason).at(Some(i), id.clone()))
+            problems.push(Problem::new(field, reason).at(Some(i), id.clone()));
         };
-        let community = |code: &str, push: &mut dyn FnMut(&str, String)| {
-            if !reg.communities.contains_key(code) {
-                push("community_code", format!("no community has code {code}"));
-            }
-        };
-        let code = match f {
-            Feature::Street(s) => Some(s.code.as_str()),
-            Feature::Community(c) => Some(c.code.as_str()),
-            Feature::Grid(g) => Some(g.code.as_str()),
-            _ => None,
-        };
-        if let Some(code) = code {
-            if let Some(first) = codes_seen.insert((f.layer(), code), i) {
-                push(
-                    "code",
-                    format!("code {code} is given twice in this change (also feature {first})"),
-                );
-            }
-            let owner = match f {
-                Feature::Street(_) => snapshot
-                    .data
-                    .streets
-                    .iter()
-                    .find(|s| s.code == code)
-                    .map(|s| s.id),
-                Feature::Community(_) => snapshot.community(code).map(|c| c.id),
-                _ => snapshot.grid(code).map(|g| g.id),
-            };
-            if let Some(owner) = owner {
-                let owner_kept = !change.deleted.contains(&(f.layer(), owner));
-                if owner != f.id()
-                    && owner_kept
-                    && !change
-                        .written
-                        .iter()
-                        .any(|w| w.layer() == f.layer() && w.id() == owner)
-                {
-                    push(
-                        "code",
-                        format!("code {code} already belongs to {} {owner}", f.layer()),
-                    );
-                }
-            }
-        }
-        match f {
-            Feature::Street(_) => {}
-            Feature::Community(c) => {
-                if !reg.streets.contains_key(&c.street_code) {
-                    push(
-                        "street_code",
-                        format!("no street has code {}", c.street_code),
-                    );
-                }
-            }
-            Feature::Grid(g) => community(&g.community_code, &mut push),
-            Feature::Compound(c) => {
-                community(&c.community_code, &mut push);
-                if let Some(grid) = &c.grid_code {
-                    match reg.grids.get(grid) {
-                        None => push("grid_code", format!("no grid has code {grid}")),
-                        Some((_, gc)) if *gc != c.community_code => {
-                            push(
-                                "grid_code",
-                                format!(
-                                    "grid {grid} belongs to community {gc}, not {}",
-                                    c.community_code
-                                ),
-                            );
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-            Feature::Building(b) => {
-                community(&b.community_code, &mut push);
-                if let Some(cid) = b.compound_id {
-                    match reg.compounds.get(&cid) {
-                        None => push("compound_id", format!("no compound has id {cid}")),
-                        Some((cc, _)) if *cc != b.community_code => {
-                            push(
-                                "compound_id",
-                                format!(
-                                    "compound {cid} belongs to community {cc}, not {}",
-                                    b.community_code
-                                ),
-                            );
-                        }
-                        Some(_) => {}
-                    }
-                }
-                if let Some(grid) = &b.grid_code {
-                    match reg.grids.get(grid) {
-                        None => push("grid_code", format!("no grid has code {grid}")),
-                        Some((_, gc)) if *gc != b.community_code => {
-                            push(
-                                "grid_code",
-                                format!(
-                                    "grid {grid} belongs to community {gc}, not {}",
-                                    b.community_code
-                                ),
-                            );
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-            Feature::Gate(g) => {
-                community(&g.community_code, &mut push);
-                match reg.compounds.get(&g.compound_id) {
-                    None => push(
-                        "compound_id",
-                        format!("no compound has id {}", g.compound_id),
-                    ),
-                    Some((cc, _)) if *cc != g.community_code => push(
-                        "compound_id",
-                        format!(
-                            "compound {} belongs to community {cc}, not {}",
-                            g.compound_id, g.community_code
-                        ),
-                    ),
-                    Some(_) => {
-                        if let Some(polygon) = compound_polygon(snapshot, change, g.compound_id) {
-                            if let Some(reason) = gate_too_far(g, polygon) {
-                                push("geometry", reason);
-                            }
-                        }
-                    }
-                }
-            }
-            Feature::Station(s) => community(&s.community_code, &mut push),
-            Feature::ServiceSpace(s) => {
-                community(&s.community_code, &mut push);
-                if let Some(sid) = s.station_id {
-                    if !reg.stations.contains(&sid) {
-                        push("station_id", format!("no station has id {sid}"));
-                    }
-                }
-            }
-        }
+        check_code(snapshot, change, &mut codes_seen, (i, *f), &mut push);
+        check_references(snapshot, change, &reg, f, &mut push);
     }
     check_moved_compounds(snapshot, change, &mut problems);
     check_deletions(snapshot, change, &reg, &mut problems);
     problems
+}
+
+/// Checks the code of a written street, community or grid (feature `i` of the change): given
+/// once in the change, and not already held by another feature the change keeps.
+fn check_code<'a>(
+    snapshot: &Snapshot,
+    change: &ChangeView<'a>,
+    codes_seen: &mut HashMap<(Layer, &'a str), usize>,
+    (i, f): (usize, &'a Feature),
+    push: &mut dyn FnMut(&str, String),
+) {
+    let code = match f {
+        Feature::Street(s) => s.code.as_str(),
+        Feature::Community(c) => c.code.as_str(),
+        Feature::Grid(g) => g.code.as_str(),
+        _ => return,
+    };
+    if let Some(first) = codes_seen.insert((f.layer(), code), i) {
+        push(
+            "code",
+            format!("code {code} is given twice in this change (also feature {first})"),
+        );
+    }
+    let owner = match f {
+        Feature::Street(_) => snapshot
+            .data
+            .streets
+            .iter()
+            .find(|s| s.code == code)
+            .map(|s| s.id),
+        Feature::Community(_) => snapshot.community(code).map(|c| c.id),
+        _ => snapshot.grid(code).map(|g| g.id),
+    };
+    if let Some(owner) = owner {
+        let owner_kept = !change.deleted.contains(&(f.layer(), owner));
+        if owner != f.id()
+            && owner_kept
+            && !change
+                .written
+                .iter()
+                .any(|w| w.layer() == f.layer() && w.id() == owner)
+        {
+            push(
+                "code",
+                format!("code {code} already belongs to {} {owner}", f.layer()),
+            );
+        }
+    }
+}
+
+/// Checks what a written feature refers to: its street, community, grid, compound and station
+/// exist after the change and agree on the community; a gate lies near its compound.
+fn check_references(
+    snapshot: &Snapshot,
+    change: &ChangeView,
+    reg: &Registry,
+    f: &Feature,
+    push: &mut dyn FnMut(&str, String),
+) {
+    let community = |code: &str, push: &mut dyn FnMut(&str, String)| {
+        if !reg.communities.contains_key(code) {
+            push("community_code", format!("no community has code {code}"));
+        }
+    };
+    match f {
+        Feature::Street(_) => {}
+        Feature::Community(c) => {
+            if !reg.streets.contains_key(&c.street_code) {
+                push(
+                    "street_code",
+                    format!("no street has code {}", c.street_code),
+                );
+            }
+        }
+        Feature::Grid(g) => community(&g.community_code, push),
+        Feature::Compound(c) => {
+            community(&c.community_code, push);
+            if let Some(grid) = &c.grid_code {
+                check_grid(reg, grid, &c.community_code, push);
+            }
+        }
+        Feature::Building(b) => {
+            community(&b.community_code, push);
+            if let Some(cid) = b.compound_id {
+                check_compound(reg, cid, &b.community_code, push);
+            }
+            if let Some(grid) = &b.grid_code {
+                check_grid(reg, grid, &b.community_code, push);
+            }
+        }
+        Feature::Gate(g) => {
+            community(&g.community_code, push);
+            if check_compound(reg, g.compound_id, &g.community_code, push) {
+                if let Some(polygon) = compound_polygon(snapshot, change, g.compound_id) {
+                    if let Some(reason) = gate_too_far(g, polygon) {
+                        push("geometry", reason);
+                    }
+                }
+            }
+        }
+        Feature::Station(s) => community(&s.community_code, push),
+        Feature::ServiceSpace(s) => {
+            community(&s.community_code, push);
+            if let Some(sid) = s.station_id {
+                if !reg.stations.contains(&sid) {
+                    push("station_id", format!("no station has id {sid}"));
+                }
+            }
+        }
+    }
+}
+
+/// Checks that grid `grid` exists after the change and belongs to community `community_code`.
+fn check_grid(
+    reg: &Registry,
+    grid: &str,
+    community_code: &str,
+    push: &mut dyn FnMut(&str, String),
+) {
+    match reg.grids.get(grid) {
+        None => push("grid_code", format!("no grid has code {grid}")),
+        Some((_, gc)) if *gc != community_code => push(
+            "grid_code",
+            format!("grid {grid} belongs to community {gc}, not {community_code}"),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Checks that compound `cid` exists after the change and belongs to community
+/// `community_code`; true when it does.
+fn check_compound(
+    reg: &Registry,
+    cid: i64,
+    community_code: &str,
+    push: &mut dyn FnMut(&str, String),
+) -> bool {
+    match reg.compounds.get(&cid) {
+        None => {
+            push("compound_id", format!("no compound has id {cid}"));
+            false
+        }
+        Some((cc, _)) if *cc != community_code => {
+            push(
+                "compound_id",
+                format!("compound {cid} belongs to community {cc}, not {community_code}"),
+            );
+            false
+        }
+        Some(_) => true,
+    }
 }
 
 /// The polygon of compound `id` after the change (written in it, or kept from the snapshot).

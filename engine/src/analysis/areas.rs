@@ -347,61 +347,163 @@ pub(crate) type Summaries = (
     AreaSummary,
 );
 
-pub(crate) fn summarize(
-    snapshot: &Snapshot,
+/// Running totals at every level: per grid, community and street, and for everything.
+struct Levels<'s> {
+    standards: &'s Standards,
+    lookups: &'s Lookups<'s>,
+    grids: Vec<Acc>,
+    communities: Vec<Acc>,
+    streets: Vec<Acc>,
+    all: Acc,
+    /// The street (index) of each community (index), when its street exists.
+    street_of_community: Vec<Option<usize>>,
+}
+
+impl<'s> Levels<'s> {
+    /// Empty totals for every grid, community and street of the snapshot.
+    fn new(snapshot: &Snapshot, standards: &'s Standards, lookups: &'s Lookups<'s>) -> Self {
+        let data = &snapshot.data;
+        Levels {
+            standards,
+            lookups,
+            grids: vec![Acc::new(standards); data.grids.len()],
+            communities: vec![Acc::new(standards); data.communities.len()],
+            streets: vec![Acc::new(standards); data.streets.len()],
+            all: Acc::new(standards),
+            street_of_community: data
+                .communities
+                .iter()
+                .map(|c| lookups.street(&c.street_code))
+                .collect(),
+        }
+    }
+
+    /// Adds each unit to its grid, community and street (by code) and to the whole.
+    fn add_units(&mut self, units: &[UnitCoverage]) {
+        let (standards, lookups) = (self.standards, self.lookups);
+        for u in units {
+            if let Some(g) = u.grid_code.as_deref().and_then(|c| lookups.grid(c)) {
+                self.grids[g].add_unit(u, standards);
+            }
+            if let Some(c) = lookups.community(&u.community_code) {
+                self.communities[c].add_unit(u, standards);
+                if let Some(s) = self.street_of_community[c] {
+                    self.streets[s].add_unit(u, standards);
+                }
+            }
+            self.all.add_unit(u, standards);
+        }
+    }
+
+    /// Counts each grid and its workers in itself, its community, its street and the whole.
+    fn add_grids(&mut self, snapshot: &Snapshot) {
+        for (gi, g) in snapshot.data.grids.iter().enumerate() {
+            let add = |acc: &mut Acc| {
+                acc.governance.grids += 1;
+                acc.governance.grid_workers += g.workers;
+            };
+            add(&mut self.grids[gi]);
+            if let Some(c) = self.lookups.community(&g.community_code) {
+                add(&mut self.communities[c]);
+                if let Some(s) = self.street_of_community[c] {
+                    add(&mut self.streets[s]);
+                }
+            }
+            add(&mut self.all);
+        }
+    }
+
+    /// Adds floor area and embedded complexes to the facility's community (and street) by its
+    /// code, and to the grid that holds it by location.
+    fn add_facilities(&mut self, snapshot: &Snapshot) {
+        let counted = counted_facilities(snapshot, self.standards);
+        let in_grid: Vec<Option<usize>> = counted
+            .par_iter()
+            .map(|(_, at, _, _)| at.and_then(|p| grid_at(snapshot, p)))
+            .collect();
+        for ((community_code, _, area, complex), grid) in counted.iter().zip(in_grid) {
+            let community = self.lookups.community(community_code);
+            let street = community.and_then(|c| self.street_of_community[c]);
+            let add = |acc: &mut Acc| {
+                acc.floor_area += area;
+                acc.complexes += usize::from(*complex);
+            };
+            if let Some(g) = grid {
+                add(&mut self.grids[g]);
+            }
+            if let Some(c) = community {
+                add(&mut self.communities[c]);
+            }
+            if let Some(s) = street {
+                add(&mut self.streets[s]);
+            }
+            add(&mut self.all);
+        }
+    }
+
+    /// The finished summaries of every grid, community, street and the whole.
+    fn finish(self, snapshot: &Snapshot) -> Summaries {
+        let data = &snapshot.data;
+        let standards = self.standards;
+        let grids = finish_level(self.grids, &data.grids, AreaLevel::Grid, standards, |g| {
+            (
+                g.code.clone(),
+                g.name.clone(),
+                Some(g.community_code.clone()),
+            )
+        });
+        let communities = finish_level(
+            self.communities,
+            &data.communities,
+            AreaLevel::Community,
+            standards,
+            |c| (c.code.clone(), c.name.clone(), Some(c.street_code.clone())),
+        );
+        let streets = finish_level(
+            self.streets,
+            &data.streets,
+            AreaLevel::Street,
+            standards,
+            |s| (s.code.clone(), s.name.clone(), None),
+        );
+        let all = self
+            .all
+            .finish(AreaLevel::All, "all".into(), "全部".into(), None, standards);
+        (grids, communities, streets, all)
+    }
+}
+
+/// The summaries of the areas of one level, from their totals (in the same order) and each
+/// area's (code, name, parent code).
+fn finish_level<T>(
+    accs: Vec<Acc>,
+    areas: &[T],
+    level: AreaLevel,
     standards: &Standards,
-    units: &[UnitCoverage],
-    lookups: &Lookups,
-) -> Summaries {
+    names: impl Fn(&T) -> (String, String, Option<String>),
+) -> Vec<AreaSummary> {
+    accs.into_iter()
+        .zip(areas)
+        .map(|(acc, area)| {
+            let (code, name, parent_code) = names(area);
+            acc.finish(level, code, name, parent_code, standards)
+        })
+        .collect()
+}
+
+/// (community code, location, floor area, is a complex) of every facility that counts: stations
+/// with counted floor area, then service spaces with floor area or qualifying as a complex.
+fn counted_facilities<'d>(
+    snapshot: &'d Snapshot,
+    standards: &Standards,
+) -> Vec<(&'d str, Option<Coord>, f64, bool)> {
     let data = &snapshot.data;
-    let mut grids = vec![Acc::new(standards); data.grids.len()];
-    let mut communities = vec![Acc::new(standards); data.communities.len()];
-    let mut streets = vec![Acc::new(standards); data.streets.len()];
-    let mut all = Acc::new(standards);
-    let street_of_community: Vec<Option<usize>> = data
-        .communities
-        .iter()
-        .map(|c| lookups.street(&c.street_code))
-        .collect();
-
-    for u in units {
-        if let Some(g) = u.grid_code.as_deref().and_then(|c| lookups.grid(c)) {
-            grids[g].add_unit(u, standards);
-        }
-        if let Some(c) = lookups.community(&u.community_code) {
-            communities[c].add_unit(u, standards);
-            if let Some(s) = street_of_community[c] {
-                streets[s].add_unit(u, standards);
-            }
-        }
-        all.add_unit(u, standards);
-    }
-
-    // Grids and grid workers.
-    for (gi, g) in data.grids.iter().enumerate() {
-        let add = |acc: &mut Acc| {
-            acc.governance.grids += 1;
-            acc.governance.grid_workers += g.workers;
-        };
-        add(&mut grids[gi]);
-        if let Some(c) = lookups.community(&g.community_code) {
-            add(&mut communities[c]);
-            if let Some(s) = street_of_community[c] {
-                add(&mut streets[s]);
-            }
-        }
-        add(&mut all);
-    }
-
-    // Floor area and embedded complexes, attributed to the facility's community (and street)
-    // by its code, and to the grid that holds it by location.
     let fa = &standards.floor_area;
     let counted_station: HashMap<i64, bool> = data
         .stations
         .iter()
         .map(|s| (s.id, fa.station_area(s).is_some()))
         .collect();
-    // (community code, location, floor area, is a complex) of every facility that counts.
     let mut counted: Vec<(&str, Option<Coord>, f64, bool)> = data
         .stations
         .iter()
@@ -421,68 +523,18 @@ pub(crate) fn summarize(
             (s.community_code.as_str(), at, area, complex)
         })
     }));
-    let in_grid: Vec<Option<usize>> = counted
-        .par_iter()
-        .map(|(_, at, _, _)| at.and_then(|p| grid_at(snapshot, p)))
-        .collect();
-    for ((community_code, _, area, complex), grid) in counted.iter().zip(in_grid) {
-        let community = lookups.community(community_code);
-        let street = community.and_then(|c| street_of_community[c]);
-        let add = |acc: &mut Acc| {
-            acc.floor_area += area;
-            acc.complexes += usize::from(*complex);
-        };
-        if let Some(g) = grid {
-            add(&mut grids[g]);
-        }
-        if let Some(c) = community {
-            add(&mut communities[c]);
-        }
-        if let Some(s) = street {
-            add(&mut streets[s]);
-        }
-        add(&mut all);
-    }
+    counted
+}
 
-    let grids = grids
-        .into_iter()
-        .zip(&data.grids)
-        .map(|(acc, g)| {
-            acc.finish(
-                AreaLevel::Grid,
-                g.code.clone(),
-                g.name.clone(),
-                Some(g.community_code.clone()),
-                standards,
-            )
-        })
-        .collect();
-    let communities = communities
-        .into_iter()
-        .zip(&data.communities)
-        .map(|(acc, c)| {
-            acc.finish(
-                AreaLevel::Community,
-                c.code.clone(),
-                c.name.clone(),
-                Some(c.street_code.clone()),
-                standards,
-            )
-        })
-        .collect();
-    let streets = streets
-        .into_iter()
-        .zip(&data.streets)
-        .map(|(acc, s)| {
-            acc.finish(
-                AreaLevel::Street,
-                s.code.clone(),
-                s.name.clone(),
-                None,
-                standards,
-            )
-        })
-        .collect();
-    let all = all.finish(AreaLevel::All, "all".into(), "全部".into(), None, standards);
-    (grids, communities, streets, all)
+pub(crate) fn summarize(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    units: &[UnitCoverage],
+    lookups: &Lookups,
+) -> Summaries {
+    let mut levels = Levels::new(snapshot, standards, lookups);
+    levels.add_units(units);
+    levels.add_grids(snapshot);
+    levels.add_facilities(snapshot);
+    levels.finish(snapshot)
 }

@@ -107,13 +107,7 @@ pub fn heatmap(
         &snapshot.index(Layer::Compounds).by_id
     };
 
-    // Households of each compound's buildings, to spread the compound's households over them.
-    let mut building_households = vec![0_i64; data.compounds.len()];
-    for b in &data.buildings {
-        if let Some(&c) = b.compound_id.and_then(|id| compounds_by_id.get(&id)) {
-            building_households[c] += b.households.max(0);
-        }
-    }
+    let building_households = building_households(snapshot, compounds_by_id);
 
     let distance = |unit: usize| coverage.units[unit].services[pos].distance_m;
     let cell_of = |p: Coord| {
@@ -174,30 +168,46 @@ pub fn heatmap(
 
     let mut out: Vec<HeatCell> = cells
         .into_par_iter()
-        .filter_map(|(index, acc)| {
-            let cell = CellIndex::try_from(index).ok()?;
-            let ring: Vec<Coord> = cell
-                .boundary()
-                .iter()
-                .map(|ll| Coord {
-                    x: ll.lng(),
-                    y: ll.lat(),
-                })
-                .collect();
-            Some(HeatCell {
-                cell: cell.to_string(),
-                index,
-                resolution,
-                polygon: Polygon::new(LineString::from(ring), vec![]),
-                households: acc.households,
-                households_uncovered: acc.uncovered,
-                mean_distance_m: (acc.reached > 0.0).then(|| acc.distance_households / acc.reached),
-                households_without_facility: acc.without,
-            })
-        })
+        .filter_map(|(index, acc)| heat_cell(index, resolution, &acc))
         .collect();
     out.sort_unstable_by_key(|c| c.index);
     Ok(out)
+}
+
+/// Households of each compound's buildings (by compound position), to spread the compound's
+/// households over them.
+fn building_households(snapshot: &Snapshot, compounds_by_id: &HashMap<i64, usize>) -> Vec<i64> {
+    let data = &snapshot.data;
+    let mut building_households = vec![0_i64; data.compounds.len()];
+    for b in &data.buildings {
+        if let Some(&c) = b.compound_id.and_then(|id| compounds_by_id.get(&id)) {
+            building_households[c] += b.households.max(0);
+        }
+    }
+    building_households
+}
+
+/// The heatmap cell of an H3 index with its totals (`None` for an invalid index).
+fn heat_cell(index: u64, resolution: u8, acc: &CellAcc) -> Option<HeatCell> {
+    let cell = CellIndex::try_from(index).ok()?;
+    let ring: Vec<Coord> = cell
+        .boundary()
+        .iter()
+        .map(|ll| Coord {
+            x: ll.lng(),
+            y: ll.lat(),
+        })
+        .collect();
+    Some(HeatCell {
+        cell: cell.to_string(),
+        index,
+        resolution,
+        polygon: Polygon::new(LineString::from(ring), vec![]),
+        households: acc.households,
+        households_uncovered: acc.uncovered,
+        mean_distance_m: (acc.reached > 0.0).then(|| acc.distance_households / acc.reached),
+        households_without_facility: acc.without,
+    })
 }
 
 fn merge(mut a: HashMap<u64, CellAcc>, b: HashMap<u64, CellAcc>) -> HashMap<u64, CellAcc> {

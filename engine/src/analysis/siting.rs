@@ -22,6 +22,7 @@ use crate::snapshot::Snapshot;
 
 use super::coverage::Coverage;
 use super::metric::Shape;
+use super::reach::UnitCoverage;
 use super::standards::{check_threshold, ServiceStandard, TargetGroup};
 use super::AnalysisError;
 
@@ -176,6 +177,45 @@ pub fn suggest_sites(
         .map(|u| u.services[pos].distance_m.is_some_and(|d| d <= threshold))
         .collect();
 
+    let reach = candidate_reach(coverage, &candidates, &covered, &target, threshold);
+    let sites = choose_sites(&candidates, &reach, &target, units, request.k);
+
+    let target_total: f64 = target.iter().sum();
+    let households_total: i64 = units.iter().map(|u| u.households).sum();
+    let before: f64 = (0..units.len())
+        .filter(|&u| covered[u])
+        .map(|u| target[u])
+        .sum();
+    let households_before: i64 = (0..units.len())
+        .filter(|&u| covered[u])
+        .map(|u| units[u].households)
+        .sum();
+    Ok(SitingResult {
+        service: request.service,
+        threshold_m: threshold,
+        target_group: group,
+        candidates: candidates.len(),
+        target_total,
+        target_covered_before: before,
+        target_covered_after: before + sites.iter().map(|s| s.gain_target).sum::<f64>(),
+        households_total,
+        households_covered_before: households_before,
+        households_covered_after: households_before
+            + sites.iter().map(|s| s.gain_households).sum::<i64>(),
+        sites,
+    })
+}
+
+/// Each candidate's reach: the units not yet covered (with a target or households) within the
+/// threshold of its point, in unit order.
+fn candidate_reach(
+    coverage: &Coverage,
+    candidates: &[Candidate],
+    covered: &[bool],
+    target: &[f64],
+    threshold: f64,
+) -> Vec<Vec<usize>> {
+    let units = &coverage.units;
     // The units not yet covered, indexed by their metric bounding boxes.
     let open: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = coverage
         .measured
@@ -193,10 +233,9 @@ pub fn suggest_sites(
         .collect();
     let open = RTree::bulk_load(open);
 
-    // Each candidate's reach: the open units within the threshold of its point.
     let metric = &coverage.measured.metric;
     let box_m = metric.frame_reach(threshold);
-    let reach: Vec<Vec<usize>> = candidates
+    candidates
         .par_iter()
         .map(|c| {
             let q = metric.frame.to_metres(c.lonlat);
@@ -218,8 +257,18 @@ pub fn suggest_sites(
             hits.sort_unstable();
             hits
         })
-        .collect();
+        .collect()
+}
 
+/// Greedy maximal covering with lazy evaluation (CELF): up to `k` sites, each the candidate
+/// with the largest fresh gain given the sites before it; stops early when nothing is gained.
+fn choose_sites(
+    candidates: &[Candidate],
+    reach: &[Vec<usize>],
+    target: &[f64],
+    units: &[UnitCoverage],
+    k: usize,
+) -> Vec<SiteChoice> {
     let mut newly = vec![false; units.len()];
     let gain_of = |c: usize, newly: &[bool]| -> f64 {
         reach[c]
@@ -237,7 +286,7 @@ pub fn suggest_sites(
         .collect();
     let mut sites = Vec::new();
     let mut round = 0;
-    while sites.len() < request.k {
+    while sites.len() < k {
         let Some(top) = queue.pop() else { break };
         if top.round != round {
             queue.push(Bound {
@@ -272,31 +321,7 @@ pub fn suggest_sites(
         });
         round += 1;
     }
-
-    let target_total: f64 = target.iter().sum();
-    let households_total: i64 = units.iter().map(|u| u.households).sum();
-    let before: f64 = (0..units.len())
-        .filter(|&u| covered[u])
-        .map(|u| target[u])
-        .sum();
-    let households_before: i64 = (0..units.len())
-        .filter(|&u| covered[u])
-        .map(|u| units[u].households)
-        .sum();
-    Ok(SitingResult {
-        service: request.service,
-        threshold_m: threshold,
-        target_group: group,
-        candidates: candidates.len(),
-        target_total,
-        target_covered_before: before,
-        target_covered_after: before + sites.iter().map(|s| s.gain_target).sum::<f64>(),
-        households_total,
-        households_covered_before: households_before,
-        households_covered_after: households_before
-            + sites.iter().map(|s| s.gain_households).sum::<i64>(),
-        sites,
-    })
+    sites
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> AnalysisError {

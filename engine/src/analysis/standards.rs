@@ -331,160 +331,188 @@ pub struct Standards {
 
 impl Default for Standards {
     fn default() -> Self {
-        use LifeCircle::{FifteenMinutes, FiveMinutes, TenMinutes};
-        use ServiceType as S;
-        use StationKind as K;
-        use TargetGroup as G;
-        let service = |service, life_circle: LifeCircle, target_group, kinds: &[K], src: &str| {
-            ServiceStandard {
-                service,
-                life_circle,
-                threshold_m: life_circle.default_walk_m(),
-                target_group,
-                facilities: FacilitySelector::service(service, kinds),
-                source: src.to_owned(),
-            }
-        };
-        let ten = format!(
-            "{GB50180} 10分钟生活圈(步行约500 m); community-level (社区级) embedded services"
-        );
-        let services = vec![
-            service(
-                S::ElderlyCare,
-                TenMinutes,
-                G::Elderly,
-                &[],
-                &format!("{EMBEDDED} 养老服务; {ten}; {GB50180} lists 老年人日间照料中心 in the 5-minute circle, the default uses the community tier"),
-            ),
-            service(
-                S::Childcare,
-                TenMinutes,
-                G::Infants,
-                &[],
-                &format!("{EMBEDDED} 托育服务; {COMPLETE} 托儿所; {ten}"),
-            ),
-            service(
-                S::AfterSchool,
-                TenMinutes,
-                G::SchoolAge,
-                &[],
-                &format!("{EMBEDDED} 儿童托管; {ten}"),
-            ),
-            service(
-                S::MealHelp,
-                TenMinutes,
-                G::Elderly,
-                &[],
-                &format!("{EMBEDDED} 社区助餐; {GB50180} 社区食堂; {ten}"),
-            ),
-            service(
-                S::Housekeeping,
-                FiveMinutes,
-                G::Households,
-                &[K::ConveniencePoint],
-                &format!("{EMBEDDED} 家政便民; {GB50180} 5分钟生活圈 社区商业网点(步行约300 m); 便民服务点 stations count"),
-            ),
-            service(
-                S::Health,
-                TenMinutes,
-                G::Households,
-                &[K::HealthStation],
-                &format!("{EMBEDDED} 健康服务; {COMPLETE} 社区卫生服务站; {ten}; 社区卫生服务站 stations count"),
-            ),
-            service(
-                S::Fitness,
-                FiveMinutes,
-                G::Households,
-                &[],
-                &format!("{EMBEDDED} 体育健身; {GB50180} 5分钟生活圈 室外综合健身场地(步行约300 m)"),
-            ),
-            service(
-                S::Culture,
-                FifteenMinutes,
-                G::Households,
-                &[],
-                &format!("{EMBEDDED} 文化服务; {GB50180} 15分钟生活圈 文化活动中心(步行800–1000 m)"),
-            ),
-            service(
-                S::Study,
-                FifteenMinutes,
-                G::Households,
-                &[],
-                &format!("{EMBEDDED} 学习服务; {GB50180} 15分钟生活圈(步行800–1000 m)"),
-            ),
-            service(
-                S::ChildrenPlay,
-                FiveMinutes,
-                G::SchoolAge,
-                &[],
-                &format!("{EMBEDDED} 儿童游憩; {GB50180} 5分钟生活圈 儿童活动场地(步行约300 m)"),
-            ),
-        ];
-        let complete = format!("{COMPLETE}: a complete community is a 5–10 minute walk across; the 10-minute bound (500 m) is used");
-        let item = |item, selector| ChecklistStandard {
-            item,
-            life_circle: TenMinutes,
-            threshold_m: TenMinutes.default_walk_m(),
-            facilities: selector,
-            source: complete.clone(),
-        };
-        let checklist = vec![
-            item(
-                ChecklistItem::CommunityServiceStation,
-                FacilitySelector::stations(&[K::CommunityServiceStation, K::PartyMassCentre]),
-            ),
-            item(
-                ChecklistItem::Kindergarten,
-                FacilitySelector::stations(&[K::Kindergarten]),
-            ),
-            item(
-                ChecklistItem::Nursery,
-                FacilitySelector::service(S::Childcare, &[]),
-            ),
-            item(
-                ChecklistItem::ElderlyServiceStation,
-                FacilitySelector::service(S::ElderlyCare, &[]),
-            ),
-            item(
-                ChecklistItem::HealthStation,
-                FacilitySelector::stations(&[K::HealthStation]),
-            ),
-        ];
         Standards {
-            services,
-            checklist,
+            services: default_services(),
+            checklist: default_checklist(),
             checklist_min_household_share: 0.5,
-            floor_area: FloorAreaStandard {
-                minimum_m2_per_100_households: 30.0,
-                stretch_m2_per_100_households: 80.0,
-                station_kinds: vec![
-                    K::PartyMassCentre,
-                    K::CommunityServiceStation,
-                    K::SocialWorkStation,
-                    K::GridPost,
-                    K::PartyPost,
-                ],
-                include_service_spaces: true,
-                levels: vec![FacilityLevel::Community, FacilityLevel::Compound],
-                source: "《“十四五”城乡社区服务体系建设规划》(国办发〔2021〕56号): 每百户居民拥有社区综合服务设施面积不低于30平方米".into(),
-                stretch_source: "stretch target of 80 m² per 100 households set for the district (configurable), not a national minimum".into(),
-            },
-            complex: ComplexStandard {
-                min_floor_area_m2: 600.0,
-                min_functions: 3,
-                care_services: vec![S::ElderlyCare, S::Childcare, S::AfterSchool, S::MealHelp],
-                min_care_functions: 2,
-                source: format!("{EMBEDDED}: 综合体 ≥ 600 m², ≥ 3 functions, ≥ 2 of 养老/托育/儿童托管/助餐"),
-            },
-            demography: Demography {
-                persons_per_household: 2.62,
-                elderly_share: 0.187,
-                infants_share: 0.02,
-                school_age_share: 0.11,
-                source: "第七次全国人口普查(2020): 2.62 persons per household, 18.70 % aged 60+, ≈ 6.4 % aged 5–9 and 6.0 % aged 10–14 (→ ≈ 11 % aged 6–14); 0–3: three birth cohorts of ≈ 9–10 million (国家统计局 2022–2024) in 1.41 billion ≈ 2 %".into(),
-            },
+            floor_area: default_floor_area(),
+            complex: default_complex(),
+            demography: default_demography(),
             underserved: UnderservedRules::default(),
         }
+    }
+}
+
+/// The default standard of every analysed service type, with its sources.
+fn default_services() -> Vec<ServiceStandard> {
+    use LifeCircle::{FifteenMinutes, FiveMinutes, TenMinutes};
+    use ServiceType as S;
+    use StationKind as K;
+    use TargetGroup as G;
+    let service =
+        |service, life_circle: LifeCircle, target_group, kinds: &[K], src: &str| ServiceStandard {
+            service,
+            life_circle,
+            threshold_m: life_circle.default_walk_m(),
+            target_group,
+            facilities: FacilitySelector::service(service, kinds),
+            source: src.to_owned(),
+        };
+    let ten =
+        format!("{GB50180} 10分钟生活圈(步行约500 m); community-level (社区级) embedded services");
+    vec![
+        service(
+            S::ElderlyCare,
+            TenMinutes,
+            G::Elderly,
+            &[],
+            &format!("{EMBEDDED} 养老服务; {ten}; {GB50180} lists 老年人日间照料中心 in the 5-minute circle, the default uses the community tier"),
+        ),
+        service(
+            S::Childcare,
+            TenMinutes,
+            G::Infants,
+            &[],
+            &format!("{EMBEDDED} 托育服务; {COMPLETE} 托儿所; {ten}"),
+        ),
+        service(
+            S::AfterSchool,
+            TenMinutes,
+            G::SchoolAge,
+            &[],
+            &format!("{EMBEDDED} 儿童托管; {ten}"),
+        ),
+        service(
+            S::MealHelp,
+            TenMinutes,
+            G::Elderly,
+            &[],
+            &format!("{EMBEDDED} 社区助餐; {GB50180} 社区食堂; {ten}"),
+        ),
+        service(
+            S::Housekeeping,
+            FiveMinutes,
+            G::Households,
+            &[K::ConveniencePoint],
+            &format!("{EMBEDDED} 家政便民; {GB50180} 5分钟生活圈 社区商业网点(步行约300 m); 便民服务点 stations count"),
+        ),
+        service(
+            S::Health,
+            TenMinutes,
+            G::Households,
+            &[K::HealthStation],
+            &format!("{EMBEDDED} 健康服务; {COMPLETE} 社区卫生服务站; {ten}; 社区卫生服务站 stations count"),
+        ),
+        service(
+            S::Fitness,
+            FiveMinutes,
+            G::Households,
+            &[],
+            &format!("{EMBEDDED} 体育健身; {GB50180} 5分钟生活圈 室外综合健身场地(步行约300 m)"),
+        ),
+        service(
+            S::Culture,
+            FifteenMinutes,
+            G::Households,
+            &[],
+            &format!("{EMBEDDED} 文化服务; {GB50180} 15分钟生活圈 文化活动中心(步行800–1000 m)"),
+        ),
+        service(
+            S::Study,
+            FifteenMinutes,
+            G::Households,
+            &[],
+            &format!("{EMBEDDED} 学习服务; {GB50180} 15分钟生活圈(步行800–1000 m)"),
+        ),
+        service(
+            S::ChildrenPlay,
+            FiveMinutes,
+            G::SchoolAge,
+            &[],
+            &format!("{EMBEDDED} 儿童游憩; {GB50180} 5分钟生活圈 儿童活动场地(步行约300 m)"),
+        ),
+    ]
+}
+
+/// The default complete-community checklist: its required facilities within the 10-minute walk.
+fn default_checklist() -> Vec<ChecklistStandard> {
+    use LifeCircle::TenMinutes;
+    use ServiceType as S;
+    use StationKind as K;
+    let complete = format!("{COMPLETE}: a complete community is a 5–10 minute walk across; the 10-minute bound (500 m) is used");
+    let item = |item, selector| ChecklistStandard {
+        item,
+        life_circle: TenMinutes,
+        threshold_m: TenMinutes.default_walk_m(),
+        facilities: selector,
+        source: complete.clone(),
+    };
+    vec![
+        item(
+            ChecklistItem::CommunityServiceStation,
+            FacilitySelector::stations(&[K::CommunityServiceStation, K::PartyMassCentre]),
+        ),
+        item(
+            ChecklistItem::Kindergarten,
+            FacilitySelector::stations(&[K::Kindergarten]),
+        ),
+        item(
+            ChecklistItem::Nursery,
+            FacilitySelector::service(S::Childcare, &[]),
+        ),
+        item(
+            ChecklistItem::ElderlyServiceStation,
+            FacilitySelector::service(S::ElderlyCare, &[]),
+        ),
+        item(
+            ChecklistItem::HealthStation,
+            FacilitySelector::stations(&[K::HealthStation]),
+        ),
+    ]
+}
+
+/// The default floor-area standard: 30 m² per 100 households, stretch 80 m².
+fn default_floor_area() -> FloorAreaStandard {
+    use StationKind as K;
+    FloorAreaStandard {
+        minimum_m2_per_100_households: 30.0,
+        stretch_m2_per_100_households: 80.0,
+        station_kinds: vec![
+            K::PartyMassCentre,
+            K::CommunityServiceStation,
+            K::SocialWorkStation,
+            K::GridPost,
+            K::PartyPost,
+        ],
+        include_service_spaces: true,
+        levels: vec![FacilityLevel::Community, FacilityLevel::Compound],
+        source: "《“十四五”城乡社区服务体系建设规划》(国办发〔2021〕56号): 每百户居民拥有社区综合服务设施面积不低于30平方米".into(),
+        stretch_source: "stretch target of 80 m² per 100 households set for the district (configurable), not a national minimum".into(),
+    }
+}
+
+/// The default embedded service complex: ≥ 600 m², ≥ 3 functions, ≥ 2 care functions.
+fn default_complex() -> ComplexStandard {
+    use ServiceType as S;
+    ComplexStandard {
+        min_floor_area_m2: 600.0,
+        min_functions: 3,
+        care_services: vec![S::ElderlyCare, S::Childcare, S::AfterSchool, S::MealHelp],
+        min_care_functions: 2,
+        source: format!(
+            "{EMBEDDED}: 综合体 ≥ 600 m², ≥ 3 functions, ≥ 2 of 养老/托育/儿童托管/助餐"
+        ),
+    }
+}
+
+/// The default demography, from the seventh national census.
+fn default_demography() -> Demography {
+    Demography {
+        persons_per_household: 2.62,
+        elderly_share: 0.187,
+        infants_share: 0.02,
+        school_age_share: 0.11,
+        source: "第七次全国人口普查(2020): 2.62 persons per household, 18.70 % aged 60+, ≈ 6.4 % aged 5–9 and 6.0 % aged 10–14 (→ ≈ 11 % aged 6–14); 0–3: three birth cohorts of ≈ 9–10 million (国家统计局 2022–2024) in 1.41 billion ≈ 2 %".into(),
     }
 }
 

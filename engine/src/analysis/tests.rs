@@ -90,6 +90,18 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, all: &[T]) -> T {
 pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut d = Dataset::default();
+    add_random_areas(&mut rng, &mut d);
+    let centres = add_random_compounds(&mut rng, &mut d, compounds);
+    add_random_scattered(&mut rng, &mut d, compounds / 3);
+    add_random_stations(&mut rng, &mut d, facilities);
+    add_random_spaces(&mut rng, &mut d, facilities, &centres);
+    add_random_gates(&mut d, seed);
+    d
+}
+
+/// The 2 streets (south, north), 4 communities (quadrants) and 16 grids (1 km squares, 1–3
+/// workers) of the random district.
+fn add_random_areas(rng: &mut ChaCha8Rng, d: &mut Dataset) {
     for (i, (y0, y1)) in [(-HALF_M, 0.0), (0.0, HALF_M)].into_iter().enumerate() {
         d.streets.push(Street {
             id: i as i64 + 1,
@@ -133,9 +145,13 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             });
         }
     }
+}
+
+/// `count` compounds of 4–8 vertices, some with 1–4 buildings; the compounds' centres.
+fn add_random_compounds(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize) -> Vec<(f64, f64)> {
     let mut centres = Vec::new();
     let mut building_id = 1;
-    for i in 0..compounds {
+    for i in 0..count {
         let (x, y) = (
             rng.random_range(-1900.0..1900.0),
             rng.random_range(-1900.0..1900.0),
@@ -144,7 +160,7 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
         centres.push((x, y));
         let households = rng.random_range(20..600);
         let population = (households as f64 * rng.random_range(2.0..3.2)) as i64;
-        let pm = pick(&mut rng, PropertyManagement::ALL);
+        let pm = pick(rng, PropertyManagement::ALL);
         let id = i as i64 + 1;
         d.compounds.push(Compound {
             id,
@@ -156,11 +172,11 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             population,
             elderly: (population as f64 * rng.random_range(0.05..0.35)) as i64,
             build_year: rng.random_bool(0.8).then(|| rng.random_range(1975..2022)),
-            class: pick(&mut rng, CompoundClass::ALL),
+            class: pick(rng, CompoundClass::ALL),
             property_management: pm,
             owners_committee: rng.random_bool(0.3),
             competent_unit: rng.random_bool(0.3),
-            geometry: blob(&mut rng, x, y, r),
+            geometry: blob(rng, x, y, r),
         });
         if rng.random_bool(0.4) {
             let n = rng.random_range(1..=4);
@@ -184,18 +200,23 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             }
         }
     }
-    for i in 0..compounds / 3 {
+    centres
+}
+
+/// `count` scattered buildings: every fourth a footprint, the others points.
+fn add_random_scattered(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize) {
+    for i in 0..count {
         let (x, y) = (
             rng.random_range(-1950.0..1950.0),
             rng.random_range(-1950.0..1950.0),
         );
         let geometry = if i % 4 == 0 {
-            Geometry::Polygon(blob(&mut rng, x, y, 12.0))
+            Geometry::Polygon(blob(rng, x, y, 12.0))
         } else {
             Geometry::Point(Point(at(x, y)))
         };
         d.buildings.push(Building {
-            id: building_id,
+            id: d.buildings.len() as i64 + 1,
             version: 1,
             name: Some(format!("散居{i}")),
             community_code: community_code(quadrant(x, y)),
@@ -206,9 +227,12 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             build_year: None,
             geometry,
         });
-        building_id += 1;
     }
-    for i in 0..facilities {
+}
+
+/// `count` stations of random kinds and levels, most with a floor area.
+fn add_random_stations(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize) {
+    for i in 0..count {
         let (x, y) = (
             rng.random_range(-1990.0..1990.0),
             rng.random_range(-1990.0..1990.0),
@@ -217,16 +241,21 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             id: i as i64 + 1,
             version: 1,
             name: format!("站点{i}"),
-            kind: pick(&mut rng, StationKind::ALL),
+            kind: pick(rng, StationKind::ALL),
             community_code: community_code(quadrant(x, y)),
-            level: pick(&mut rng, FacilityLevel::ALL),
+            level: pick(rng, FacilityLevel::ALL),
             floor_area: rng
                 .random_bool(0.8)
                 .then(|| rng.random_range(10.0..1500.0_f64).round()),
             geometry: Point(at(x, y)),
         });
     }
-    for i in 0..facilities {
+}
+
+/// `count` service spaces (every third a polygon, every tenth on a compound centre) of random
+/// services and levels, some hosted by one of the `count` stations.
+fn add_random_spaces(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize, centres: &[(f64, f64)]) {
+    for i in 0..count {
         // Every tenth space sits on a compound (distance 0).
         let (x, y) = if i % 10 == 0 && !centres.is_empty() {
             centres[rng.random_range(0..centres.len())]
@@ -237,13 +266,13 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             )
         };
         let mut services: Vec<ServiceType> = (0..rng.random_range(1..=4))
-            .map(|_| pick(&mut rng, ServiceType::ALL))
+            .map(|_| pick(rng, ServiceType::ALL))
             .collect();
         services.sort_unstable();
         services.dedup();
         let geometry = if i % 3 == 0 {
             let r = rng.random_range(10.0..60.0);
-            Geometry::Polygon(blob(&mut rng, x, y, r))
+            Geometry::Polygon(blob(rng, x, y, r))
         } else {
             Geometry::Point(Point(at(x, y)))
         };
@@ -255,17 +284,15 @@ pub(super) fn random_dataset(seed: u64, compounds: usize, facilities: usize) -> 
             services,
             floor_area: rng.random_range(20.0..1000.0_f64).round(),
             operating_model: OperatingModel::PublicBenefit,
-            level: pick(&mut rng, FacilityLevel::ALL),
+            level: pick(rng, FacilityLevel::ALL),
             station_id: rng
                 .random_bool(0.3)
-                .then(|| rng.random_range(1..=facilities as i64)),
+                .then(|| rng.random_range(1..=count as i64)),
             capacity: None,
             opening_hours: None,
             geometry,
         });
     }
-    add_random_gates(&mut d, seed);
-    d
 }
 
 /// Gates 小区出入口 for about half the compounds, 1–3 each, at a corner of the polygon moved up to

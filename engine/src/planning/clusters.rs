@@ -82,22 +82,7 @@ pub fn joint_management_clusters(
             ),
         });
     }
-    // One node per three-no compound; its units map onto it.
-    let mut node_of_compound: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut node_of_unit: Vec<Option<usize>> = vec![None; ctx.units.len()];
-    for (i, u) in ctx.units.iter().enumerate() {
-        if let (true, Some(c)) = (u.three_no, u.compound_id) {
-            let next = node_of_compound.len();
-            node_of_unit[i] = Some(*node_of_compound.entry(c).or_insert(next));
-        }
-    }
-    let compounds: Vec<i64> = {
-        let mut v = vec![0; node_of_compound.len()];
-        for (&c, &i) in &node_of_compound {
-            v[i] = c;
-        }
-        v
-    };
+    let (compounds, node_of_unit) = three_no_nodes(ctx);
     let edges =
         ctx.graph()
             .edges()
@@ -140,6 +125,48 @@ pub fn joint_management_clusters(
             clusters[r as usize].units.push(ctx.units[i].unit);
         }
     }
+    let unclustered =
+        unclustered_compounds(&graph, &regions, &compounds, &info, opts.floor_households);
+    Ok(ClusterResult {
+        floor_households: opts.floor_households,
+        three_no_compounds: compounds.len(),
+        three_no_households: info.iter().map(|(_, h)| h).sum(),
+        clusters,
+        unclustered,
+        upper_bound: regions.upper_bound,
+    })
+}
+
+/// One node per three-no compound: the compound of each node, and the node of each unit (its
+/// units map onto it).
+fn three_no_nodes(ctx: &PlanningContext) -> (Vec<i64>, Vec<Option<usize>>) {
+    let mut node_of_compound: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut node_of_unit: Vec<Option<usize>> = vec![None; ctx.units.len()];
+    for (i, u) in ctx.units.iter().enumerate() {
+        if let (true, Some(c)) = (u.three_no, u.compound_id) {
+            let next = node_of_compound.len();
+            node_of_unit[i] = Some(*node_of_compound.entry(c).or_insert(next));
+        }
+    }
+    let compounds: Vec<i64> = {
+        let mut v = vec![0; node_of_compound.len()];
+        for (&c, &i) in &node_of_compound {
+            v[i] = c;
+        }
+        v
+    };
+    (compounds, node_of_unit)
+}
+
+/// The three-no compounds (nodes) in no cluster, each with why: its group of adjacent
+/// compounds has too few households. Sorted by compound id.
+fn unclustered_compounds(
+    graph: &UnitGraph,
+    regions: &Regions,
+    compounds: &[i64],
+    info: &[(String, i64)],
+    floor_households: i64,
+) -> Vec<UnclusteredCompound> {
     let all: Vec<usize> = (0..compounds.len()).collect();
     let comps = graph.components_of(&all);
     let mut unclustered = Vec::new();
@@ -152,13 +179,13 @@ pub fn joint_management_clusters(
             let reason = if comp.len() == 1 {
                 format!(
                     "no adjacent three-no compound, and its {} households are below the floor of {}",
-                    info[u].1, opts.floor_households
+                    info[u].1, floor_households
                 )
             } else {
                 format!(
                     "its group of {} adjacent three-no compounds holds {hh} households, below the floor of {}",
                     comp.len(),
-                    opts.floor_households
+                    floor_households
                 )
             };
             unclustered.push(UnclusteredCompound {
@@ -170,12 +197,5 @@ pub fn joint_management_clusters(
         }
     }
     unclustered.sort_by_key(|u| u.compound);
-    Ok(ClusterResult {
-        floor_households: opts.floor_households,
-        three_no_compounds: compounds.len(),
-        three_no_households: info.iter().map(|(_, h)| h).sum(),
-        clusters,
-        unclustered,
-        upper_bound: regions.upper_bound,
-    })
+    unclustered
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::context::PlanningContext;
 use super::plan::{Plan, PlanDiff, PlanGrid};
-use super::units::{Caps, UnitKind, UnitRef};
+use super::units::{Caps, LoadScale, UnitKind, UnitRef};
 use super::PlanningError;
 
 pub use super::search::graph_partition::{
@@ -112,20 +112,76 @@ pub fn auto_partition(
     opts.caps.validate()?;
     let caps = opts.caps;
     let scale = caps.scale();
-    let unknown = |u: UnitRef| PlanningError::UnknownUnit {
-        unit: u,
-        community: ctx.community_code().to_owned(),
-    };
-
     let locked: BTreeSet<String> = current
         .grids
         .iter()
         .filter(|g| g.locked)
         .map(|g| g.code.clone())
         .collect();
+    let mut free = scope_units(ctx, current, &opts.scope)?;
+
+    // Compounds above the cap are split along their buildings.
+    let mut plan = current.clone();
+    let split_report = oversize_compounds(ctx, &free, caps);
+    let ctx = split_oversize(ctx, &mut plan, &mut free, &split_report)?;
+
+    let label_of_grid = lending_grids(&plan, &free, &opts.scope);
+    let positions: Vec<usize> = {
+        let mut p: Vec<usize> = free.iter().filter_map(|&u| ctx.position(u)).collect();
+        p.sort_unstable();
+        p
+    };
+    let result = partition_units(&ctx, &plan, &positions, &label_of_grid, &opts.params, scale);
+    redraw(&ctx, &mut plan, &positions, &result, &label_of_grid, scale)?;
+
+    let infeasible = infeasible_units(&ctx, &positions, &result, caps);
+    let kept_grids: Vec<String> = plan
+        .grids
+        .iter()
+        .filter(|g| !label_of_grid.contains_key(g.code.as_str()) && current.grid(&g.code).is_some())
+        .map(|g| g.code.clone())
+        .collect();
+    let diff = plan.diff(current, &ctx.catalog);
+    let grids = result.parts;
+    let lower_bound = result.lower_bound;
+    Ok(PartitionOutcome {
+        result: PartitionResult {
+            units: positions.len(),
+            grids,
+            lower_bound,
+            gap: grids.saturating_sub(lower_bound),
+            ratio: if lower_bound == 0 {
+                1.0
+            } else {
+                grids as f64 / lower_bound as f64
+            },
+            kept_grids,
+            locked_grids: locked.into_iter().collect(),
+            split_compounds: split_report,
+            infeasible,
+            units_moved: diff.units_moved,
+            households_moved: diff.households_moved,
+            shared_boundary_m: result.cut_length,
+            diff,
+            plan,
+        },
+        context: ctx,
+    })
+}
+
+/// The units the scope redraws, those in locked grids of `current` excepted.
+fn scope_units(
+    ctx: &PlanningContext,
+    current: &Plan,
+    scope: &PartitionScope,
+) -> Result<BTreeSet<UnitRef>, PlanningError> {
+    let unknown = |u: UnitRef| PlanningError::UnknownUnit {
+        unit: u,
+        community: ctx.community_code().to_owned(),
+    };
     let in_locked =
         |plan: &Plan, u: UnitRef| plan.grids.iter().any(|g| g.locked && g.units.contains(&u));
-    let mut free: BTreeSet<UnitRef> = match &opts.scope {
+    let mut free: BTreeSet<UnitRef> = match scope {
         PartitionScope::Community => ctx.units.iter().map(|u| u.unit).collect(),
         PartitionScope::Grids(codes) => {
             let mut set = BTreeSet::new();
@@ -150,18 +206,23 @@ pub fn auto_partition(
         }
     };
     free.retain(|&u| !in_locked(current, u));
+    Ok(free)
+}
 
-    // Compounds above the cap are split along their buildings.
-    let mut plan = current.clone();
+/// The redrawn compounds above the cap that have buildings to split along, in unit order.
+fn oversize_compounds(
+    ctx: &PlanningContext,
+    free: &BTreeSet<UnitRef>,
+    caps: Caps,
+) -> Vec<SplitCompound> {
+    let scale = caps.scale();
     let mut split_report = Vec::new();
-    let mut to_split = Vec::new();
-    for &u in &free {
+    for &u in free {
         if let Some(pu) = ctx.unit(u) {
             if pu.kind == UnitKind::Compound && scale.units(pu.households, pu.class) > scale.cap {
                 if let Some(c) = pu.compound_id {
                     let buildings = ctx.catalog.buildings_of(c).count();
                     if buildings > 0 {
-                        to_split.push(c);
                         split_report.push(SplitCompound {
                             compound: c,
                             name: pu.name.clone(),
@@ -174,29 +235,46 @@ pub fn auto_partition(
             }
         }
     }
-    let ctx: Arc<PlanningContext> = if to_split.is_empty() {
-        Arc::clone(ctx)
-    } else {
-        for &c in &to_split {
-            plan.split_compound(&ctx.catalog, c)?;
-            free.remove(&UnitRef::Compound(c));
-            free.extend(ctx.catalog.buildings_of(c).map(|b| UnitRef::Building(b.id)));
-        }
-        Arc::new(PlanningContext::new(
-            Arc::clone(&ctx.catalog),
-            &plan.split_compounds,
-            ctx.options,
-        )?)
-    };
+    split_report
+}
 
-    // Grids whose every unit is redrawn (and not locked) lend their codes to the new grids.
-    // (An empty grid counts when the whole community or that grid is redrawn.)
+/// Splits the compounds along their buildings in `plan`, redrawing their buildings instead of
+/// them; the context of the split plan (`ctx` itself when nothing is split).
+fn split_oversize(
+    ctx: &Arc<PlanningContext>,
+    plan: &mut Plan,
+    free: &mut BTreeSet<UnitRef>,
+    split: &[SplitCompound],
+) -> Result<Arc<PlanningContext>, PlanningError> {
+    if split.is_empty() {
+        return Ok(Arc::clone(ctx));
+    }
+    for c in split.iter().map(|s| s.compound) {
+        plan.split_compound(&ctx.catalog, c)?;
+        free.remove(&UnitRef::Compound(c));
+        free.extend(ctx.catalog.buildings_of(c).map(|b| UnitRef::Building(b.id)));
+    }
+    Ok(Arc::new(PlanningContext::new(
+        Arc::clone(&ctx.catalog),
+        &plan.split_compounds,
+        ctx.options,
+    )?))
+}
+
+/// Grids whose every unit is redrawn (and not locked) lend their codes to the new grids: the
+/// label of each, in plan order. (An empty grid counts when the whole community or that grid is
+/// redrawn.)
+fn lending_grids(
+    plan: &Plan,
+    free: &BTreeSet<UnitRef>,
+    scope: &PartitionScope,
+) -> BTreeMap<String, u32> {
     let free_grids: Vec<usize> = plan
         .grids
         .iter()
         .enumerate()
         .filter(|(_, g)| {
-            let empty_in_scope = match &opts.scope {
+            let empty_in_scope = match scope {
                 PartitionScope::Community => true,
                 PartitionScope::Grids(codes) => codes.contains(&g.code),
                 PartitionScope::Units(_) => false,
@@ -210,17 +288,24 @@ pub fn auto_partition(
         })
         .map(|(i, _)| i)
         .collect();
-    let label_of_grid: BTreeMap<String, u32> = free_grids
+    free_grids
         .iter()
         .enumerate()
         .map(|(l, &gi)| (plan.grids[gi].code.clone(), l as u32))
-        .collect();
-    let positions: Vec<usize> = {
-        let mut p: Vec<usize> = free.iter().filter_map(|&u| ctx.position(u)).collect();
-        p.sort_unstable();
-        p
-    };
-    let sub = ctx.graph().induced(&positions);
+        .collect()
+}
+
+/// Partitions the redrawn units (context positions, sorted) on their induced adjacency graph,
+/// their current grids (by label) and households as the assignment to stay close to.
+fn partition_units(
+    ctx: &PlanningContext,
+    plan: &Plan,
+    positions: &[usize],
+    label_of_grid: &BTreeMap<String, u32>,
+    params: &PartitionParams,
+    scale: LoadScale,
+) -> GraphPartition {
+    let sub = ctx.graph().induced(positions);
     let loads: Vec<u64> = positions
         .iter()
         .map(|&i| scale.units(ctx.units[i].households, ctx.units[i].class))
@@ -237,7 +322,7 @@ pub fn auto_partition(
         .iter()
         .map(|&i| ctx.units[i].households.max(0) as u64)
         .collect();
-    let result = partition_graph(
+    partition_graph(
         &sub,
         &loads,
         scale.cap,
@@ -245,11 +330,20 @@ pub fn auto_partition(
             labels: &labels,
             weights: &weights,
         }),
-        &opts.params,
-    );
+        params,
+    )
+}
 
-    // The new plan: redrawn units out of every grid, matched grids refilled, others removed,
-    // new grids appended.
+/// The new plan: redrawn units out of every grid, matched grids refilled, other lending grids
+/// removed, new grids appended (with ⌈load⌉ workers).
+fn redraw(
+    ctx: &PlanningContext,
+    plan: &mut Plan,
+    positions: &[usize],
+    result: &GraphPartition,
+    label_of_grid: &BTreeMap<String, u32>,
+    scale: LoadScale,
+) -> Result<(), PlanningError> {
     let redrawn: BTreeSet<UnitRef> = positions.iter().map(|&i| ctx.units[i].unit).collect();
     plan.unassign_units(&redrawn.iter().copied().collect::<Vec<_>>());
     let mut part_units: Vec<Vec<usize>> = vec![Vec::new(); result.parts];
@@ -290,8 +384,17 @@ pub fn auto_partition(
             g.units = units.iter().map(|&i| ctx.units[i].unit).collect();
         }
     }
+    Ok(())
+}
 
-    let infeasible = result
+/// The units the search found heavier than the cap, each with why.
+fn infeasible_units(
+    ctx: &PlanningContext,
+    positions: &[usize],
+    result: &GraphPartition,
+    caps: Caps,
+) -> Vec<InfeasibleUnit> {
+    result
         .infeasible
         .iter()
         .map(|&local| {
@@ -315,37 +418,5 @@ pub fn auto_partition(
                 reason,
             }
         })
-        .collect();
-    let kept_grids: Vec<String> = plan
-        .grids
-        .iter()
-        .filter(|g| !label_of_grid.contains_key(g.code.as_str()) && current.grid(&g.code).is_some())
-        .map(|g| g.code.clone())
-        .collect();
-    let diff = plan.diff(current, &ctx.catalog);
-    let grids = result.parts;
-    let lower_bound = result.lower_bound;
-    Ok(PartitionOutcome {
-        result: PartitionResult {
-            units: positions.len(),
-            grids,
-            lower_bound,
-            gap: grids.saturating_sub(lower_bound),
-            ratio: if lower_bound == 0 {
-                1.0
-            } else {
-                grids as f64 / lower_bound as f64
-            },
-            kept_grids,
-            locked_grids: locked.into_iter().collect(),
-            split_compounds: split_report,
-            infeasible,
-            units_moved: diff.units_moved,
-            households_moved: diff.households_moved,
-            shared_boundary_m: result.cut_length,
-            diff,
-            plan,
-        },
-        context: ctx,
-    })
+        .collect()
 }

@@ -560,27 +560,10 @@ impl Plan {
             .union(&base.split_compounds)
             .copied()
             .collect();
-        let atoms = |plan: &Plan| -> BTreeMap<UnitRef, BTreeSet<String>> {
-            let mut out: BTreeMap<UnitRef, BTreeSet<String>> = BTreeMap::new();
-            for g in &plan.grids {
-                for &u in &g.units {
-                    match u {
-                        UnitRef::Compound(c) if split.contains(&c) => {
-                            for b in catalog.buildings_of(c) {
-                                out.entry(UnitRef::Building(b.id))
-                                    .or_default()
-                                    .insert(g.code.clone());
-                            }
-                        }
-                        _ => {
-                            out.entry(u).or_default().insert(g.code.clone());
-                        }
-                    }
-                }
-            }
-            out
-        };
-        let (before, after) = (atoms(base), atoms(self));
+        let (before, after) = (
+            grids_of_atoms(base, &split, catalog),
+            grids_of_atoms(self, &split, catalog),
+        );
         let none = BTreeSet::new();
         let keys: BTreeSet<UnitRef> = before.keys().chain(after.keys()).copied().collect();
         let describe = |u: UnitRef| catalog.describe(u).unwrap_or_else(|| (u.to_string(), 0));
@@ -603,18 +586,11 @@ impl Plan {
             }
         }
         diff.units_moved = diff.moved.len();
-        let members =
-            |map: &BTreeMap<UnitRef, BTreeSet<String>>, code: &str| -> BTreeSet<UnitRef> {
-                map.iter()
-                    .filter(|(_, gs)| gs.contains(code))
-                    .map(|(u, _)| *u)
-                    .collect()
-            };
         for g in &self.grids {
             match base.grid(&g.code) {
                 None => diff.grids_added.push(g.code.clone()),
                 Some(old) => {
-                    let (mb, ma) = (members(&before, &g.code), members(&after, &g.code));
+                    let (mb, ma) = (atoms_in(&before, &g.code), atoms_in(&after, &g.code));
                     if mb != ma
                         || old.name != g.name
                         || old.workers != g.workers
@@ -657,6 +633,41 @@ impl Plan {
             .collect();
         diff
     }
+}
+
+/// The grids of each atom of `plan` — a unit, or a building of a compound in `split` — by code.
+fn grids_of_atoms(
+    plan: &Plan,
+    split: &BTreeSet<i64>,
+    catalog: &Catalog,
+) -> BTreeMap<UnitRef, BTreeSet<String>> {
+    let mut out: BTreeMap<UnitRef, BTreeSet<String>> = BTreeMap::new();
+    for g in &plan.grids {
+        for &u in &g.units {
+            match u {
+                UnitRef::Compound(c) if split.contains(&c) => {
+                    for b in catalog.buildings_of(c) {
+                        out.entry(UnitRef::Building(b.id))
+                            .or_default()
+                            .insert(g.code.clone());
+                    }
+                }
+                _ => {
+                    out.entry(u).or_default().insert(g.code.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The atoms in grid `code`, from the grids of each atom.
+fn atoms_in(grids_of: &BTreeMap<UnitRef, BTreeSet<String>>, code: &str) -> BTreeSet<UnitRef> {
+    grids_of
+        .iter()
+        .filter(|(_, gs)| gs.contains(code))
+        .map(|(u, _)| *u)
+        .collect()
 }
 
 /// The members to move out when splitting a contiguous grid: the best single-edge cut over the

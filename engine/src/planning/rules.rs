@@ -12,9 +12,9 @@ use geo::Area;
 use serde::{Deserialize, Serialize};
 
 use super::context::PlanningContext;
-use super::plan::Plan;
+use super::plan::{Plan, PlanGrid};
 use super::tessellation::perimeter;
-use super::units::{CapClass, Caps, UnitRef};
+use super::units::{CapClass, Caps, LoadScale, UnitRef};
 use super::PlanningError;
 
 /// Settings of the rules.
@@ -252,12 +252,41 @@ pub fn check_plan(
 ) -> Result<PlanReport, PlanningError> {
     plan.check_context(ctx)?;
     opts.caps.validate()?;
-    let caps = opts.caps;
-    let scale = caps.scale();
-    let tol = opts.area_tolerance_m2;
-    let graph = ctx.graph();
+    let scale = opts.caps.scale();
     let mut violations = Vec::new();
 
+    check_duplicate_codes(plan, &mut violations);
+    let (holders, unassigned) = check_membership(ctx, plan, &mut violations);
+    let grids: Vec<GridReport> = plan
+        .grids
+        .iter()
+        .map(|g| check_grid(ctx, g, opts, scale, &mut violations))
+        .collect();
+    let coverage = check_coverage(ctx, plan, &holders, &grids, opts, &mut violations);
+
+    let total_units: u64 = ctx
+        .units
+        .iter()
+        .map(|u| scale.units(u.households, u.class))
+        .sum();
+    let households = ctx.units.iter().map(|u| u.households).sum();
+    let valid = violations.iter().all(|v| v.severity() == Severity::Warning);
+    Ok(PlanReport {
+        community_code: plan.community_code.clone(),
+        grid_count: plan.grids.len(),
+        grids,
+        violations,
+        coverage,
+        households,
+        load: scale.load(total_units),
+        lower_bound: scale.grids_needed(total_units),
+        unassigned,
+        valid,
+    })
+}
+
+/// Reports every grid code given more than once (at its second and later grids).
+fn check_duplicate_codes(plan: &Plan, violations: &mut Vec<Violation>) {
     let mut seen_codes = BTreeSet::new();
     for g in &plan.grids {
         if !seen_codes.insert(g.code.as_str()) {
@@ -266,8 +295,15 @@ pub fn check_plan(
             });
         }
     }
+}
 
-    // Membership: exactly one grid per unit.
+/// Membership: exactly one grid per unit. Reports units unknown to the context, unassigned and
+/// in several grids; the grids (plan positions) holding each unit, and how many hold none.
+fn check_membership(
+    ctx: &PlanningContext,
+    plan: &Plan,
+    violations: &mut Vec<Violation>,
+) -> (Vec<Vec<usize>>, usize) {
     let mut holders: Vec<Vec<usize>> = vec![Vec::new(); ctx.units.len()];
     for (gi, g) in plan.grids.iter().enumerate() {
         for &u in &g.units {
@@ -304,107 +340,157 @@ pub fn check_plan(
             }),
         }
     }
+    (holders, unassigned)
+}
 
-    // Per grid.
-    let mut grids = Vec::with_capacity(plan.grids.len());
-    for g in &plan.grids {
-        let members: Vec<usize> = g.units.iter().filter_map(|&u| ctx.position(u)).collect();
-        let mut load_units = 0u64;
-        let (mut hh_old, mut hh_new) = (0i64, 0i64);
-        for &i in &members {
-            let u = &ctx.units[i];
-            load_units += scale.units(u.households, u.class);
-            match u.class {
-                CapClass::Old => hh_old += u.households,
-                CapClass::New => hh_new += u.households,
-            }
+/// Checks one grid's rules — cap, contiguity, emptiness, polygon parts, workers, visiting — and
+/// reports its figures.
+fn check_grid(
+    ctx: &PlanningContext,
+    g: &PlanGrid,
+    opts: &RuleOptions,
+    scale: LoadScale,
+    violations: &mut Vec<Violation>,
+) -> GridReport {
+    let members: Vec<usize> = g.units.iter().filter_map(|&u| ctx.position(u)).collect();
+    let mut load_units = 0u64;
+    let (mut hh_old, mut hh_new) = (0i64, 0i64);
+    for &i in &members {
+        let u = &ctx.units[i];
+        load_units += scale.units(u.households, u.class);
+        match u.class {
+            CapClass::Old => hh_old += u.households,
+            CapClass::New => hh_new += u.households,
         }
-        let households = hh_old + hh_new;
-        let load = scale.load(load_units);
-        let within_cap = load_units <= scale.cap;
-        if !within_cap {
-            violations.push(Violation::OverCap {
-                grid: g.code.clone(),
-                load,
-                households,
-                units: members.iter().map(|&i| ctx.units[i].unit).collect(),
-            });
-        }
-        let comps = graph.components_of(&members);
-        if comps.len() > 1 {
-            violations.push(Violation::NotContiguous {
-                grid: g.code.clone(),
-                components: comps
-                    .iter()
-                    .map(|c| c.iter().map(|&i| ctx.units[i].unit).collect())
-                    .collect(),
-            });
-        }
-        if members.is_empty() {
-            violations.push(Violation::EmptyGrid {
-                grid: g.code.clone(),
-            });
-        }
-        let poly = ctx.dissolve_m(&members);
-        let part_areas: Vec<f64> = poly
-            .0
-            .iter()
-            .map(Area::unsigned_area)
-            .filter(|&a| a > tol)
-            .collect();
-        if part_areas.len() > 1 {
-            violations.push(Violation::MultiPart {
-                grid: g.code.clone(),
-                areas_m2: part_areas.clone(),
-            });
-        }
-        let area = poly.unsigned_area();
-        let per = perimeter(&poly);
-        let needed = scale.grids_needed(load_units) as i64;
-        if g.workers < needed {
-            violations.push(Violation::WorkersShort {
-                grid: g.code.clone(),
-                workers: g.workers,
-                needed,
-            });
-        }
-        let per_worker = (g.workers > 0).then(|| households as f64 / g.workers as f64);
-        let limit = f64::from(opts.visits_per_worker_month);
-        let visiting_ok = match per_worker {
-            Some(v) => v <= limit,
-            None => households == 0,
-        };
-        if !visiting_ok {
-            violations.push(Violation::VisitingOverLimit {
-                grid: g.code.clone(),
-                households_per_worker: per_worker.unwrap_or(f64::INFINITY),
-                limit: opts.visits_per_worker_month,
-            });
-        }
-        grids.push(GridReport {
-            code: g.code.clone(),
-            name: g.name.clone(),
-            locked: g.locked,
-            units: members.iter().map(|&i| ctx.units[i].unit).collect(),
-            households,
-            households_old: hh_old,
-            households_new: hh_new,
+    }
+    let households = hh_old + hh_new;
+    let load = scale.load(load_units);
+    let within_cap = load_units <= scale.cap;
+    if !within_cap {
+        violations.push(Violation::OverCap {
+            grid: g.code.clone(),
             load,
-            within_cap,
-            components: comps.len(),
-            contiguous: comps.len() <= 1,
-            polygon_parts: part_areas.len(),
-            area_m2: area,
-            perimeter_m: per,
-            polsby_popper: (per > 0.0).then(|| 4.0 * PI * area / (per * per)),
-            workers: g.workers,
-            workers_needed: needed,
-            households_per_worker: per_worker,
-            visiting_within_limit: visiting_ok,
+            households,
+            units: members.iter().map(|&i| ctx.units[i].unit).collect(),
         });
     }
+    let comps = ctx.graph().components_of(&members);
+    if comps.len() > 1 {
+        violations.push(Violation::NotContiguous {
+            grid: g.code.clone(),
+            components: comps
+                .iter()
+                .map(|c| c.iter().map(|&i| ctx.units[i].unit).collect())
+                .collect(),
+        });
+    }
+    if members.is_empty() {
+        violations.push(Violation::EmptyGrid {
+            grid: g.code.clone(),
+        });
+    }
+    let poly = ctx.dissolve_m(&members);
+    let part_areas: Vec<f64> = poly
+        .0
+        .iter()
+        .map(Area::unsigned_area)
+        .filter(|&a| a > opts.area_tolerance_m2)
+        .collect();
+    if part_areas.len() > 1 {
+        violations.push(Violation::MultiPart {
+            grid: g.code.clone(),
+            areas_m2: part_areas.clone(),
+        });
+    }
+    let area = poly.unsigned_area();
+    let per = perimeter(&poly);
+    let staffing = check_staffing(
+        g,
+        households,
+        scale.grids_needed(load_units),
+        opts,
+        violations,
+    );
+    GridReport {
+        code: g.code.clone(),
+        name: g.name.clone(),
+        locked: g.locked,
+        units: members.iter().map(|&i| ctx.units[i].unit).collect(),
+        households,
+        households_old: hh_old,
+        households_new: hh_new,
+        load,
+        within_cap,
+        components: comps.len(),
+        contiguous: comps.len() <= 1,
+        polygon_parts: part_areas.len(),
+        area_m2: area,
+        perimeter_m: per,
+        polsby_popper: (per > 0.0).then(|| 4.0 * PI * area / (per * per)),
+        workers: g.workers,
+        workers_needed: staffing.needed,
+        households_per_worker: staffing.per_worker,
+        visiting_within_limit: staffing.visiting_ok,
+    }
+}
 
-    // Coverage of the community by the grid polygons.
+/// A grid's workers against its need and the monthly visiting limit.
+struct Staffing {
+    /// ⌈load⌉ workers.
+    needed: i64,
+    /// Households each worker visits per month (none without workers).
+    per_worker: Option<f64>,
+    visiting_ok: bool,
+}
+
+/// Checks a grid's workers against `needed` (⌈load⌉) and its households per worker against the
+/// monthly visiting limit.
+fn check_staffing(
+    g: &PlanGrid,
+    households: i64,
+    needed: usize,
+    opts: &RuleOptions,
+    violations: &mut Vec<Violation>,
+) -> Staffing {
+    let needed = needed as i64;
+    if g.workers < needed {
+        violations.push(Violation::WorkersShort {
+            grid: g.code.clone(),
+            workers: g.workers,
+            needed,
+        });
+    }
+    let per_worker = (g.workers > 0).then(|| households as f64 / g.workers as f64);
+    let limit = f64::from(opts.visits_per_worker_month);
+    let visiting_ok = match per_worker {
+        Some(v) => v <= limit,
+        None => households == 0,
+    };
+    if !visiting_ok {
+        violations.push(Violation::VisitingOverLimit {
+            grid: g.code.clone(),
+            households_per_worker: per_worker.unwrap_or(f64::INFINITY),
+            limit: opts.visits_per_worker_month,
+        });
+    }
+    Staffing {
+        needed,
+        per_worker,
+        visiting_ok,
+    }
+}
+
+/// Coverage of the community by the grid polygons; reports a gap and an overlap (with the
+/// grids sharing units) above the tolerance.
+fn check_coverage(
+    ctx: &PlanningContext,
+    plan: &Plan,
+    holders: &[Vec<usize>],
+    grids: &[GridReport],
+    opts: &RuleOptions,
+    violations: &mut Vec<Violation>,
+) -> CoverageReport {
+    let tol = opts.area_tolerance_m2;
     let assigned: Vec<usize> = (0..ctx.units.len())
         .filter(|&i| !holders[i].is_empty())
         .collect();
@@ -432,24 +518,5 @@ pub fn check_plan(
             grids: shared.into_iter().collect(),
         });
     }
-
-    let total_units: u64 = ctx
-        .units
-        .iter()
-        .map(|u| scale.units(u.households, u.class))
-        .sum();
-    let households = ctx.units.iter().map(|u| u.households).sum();
-    let valid = violations.iter().all(|v| v.severity() == Severity::Warning);
-    Ok(PlanReport {
-        community_code: plan.community_code.clone(),
-        grid_count: plan.grids.len(),
-        grids,
-        violations,
-        coverage,
-        households,
-        load: scale.load(total_units),
-        lower_bound: scale.grids_needed(total_units),
-        unassigned,
-        valid,
-    })
+    coverage
 }

@@ -491,71 +491,12 @@ pub(crate) fn tessellate(
     let index = BoundaryIndex::new(&boundary);
     let mut issues: Vec<(usize, CellIssue)> = Vec::new();
 
-    // Sites, deduplicated: the first unit to claim a point owns it.
-    let mut sites: Vec<Coord> = Vec::new();
-    let mut owner: Vec<u32> = Vec::new();
-    let mut ids: HashMap<(u64, u64), u32> = HashMap::new();
-    let mut forced: Vec<(usize, usize, f64)> = Vec::new();
-    for (i, g) in geometries.iter().enumerate() {
-        let mut own = 0usize;
-        let mut clashes: Vec<usize> = Vec::new();
-        for c in sample(g, opts) {
-            match ids.get(&key(c)) {
-                Some(&s) if owner[s as usize] as usize != i => {
-                    clashes.push(owner[s as usize] as usize);
-                }
-                Some(_) => {}
-                None => {
-                    ids.insert(key(c), sites.len() as u32);
-                    sites.push(c);
-                    owner.push(i as u32);
-                    own += 1;
-                }
-            }
-        }
-        if own == 0 {
-            issues.push((i, CellIssue::NoSites));
-            clashes.sort_unstable();
-            clashes.dedup();
-            forced.extend(clashes.into_iter().map(|j| (i, j, 0.0)));
-        }
-        let p = super::units::representative_point(g).0;
-        if !boundary.0.is_empty() && !index.contains(p) && own > 0 {
-            issues.push((i, CellIssue::OutsideBoundary));
-        }
-    }
-
-    // A frame around every site and the boundary.
-    let mut bbox: Option<Rect> = boundary.bounding_rect();
-    for &c in &sites {
-        bbox = Some(match bbox {
-            None => Rect::new(c, c),
-            Some(r) => Rect::new(
-                Coord {
-                    x: r.min().x.min(c.x),
-                    y: r.min().y.min(c.y),
-                },
-                Coord {
-                    x: r.max().x.max(c.x),
-                    y: r.max().y.max(c.y),
-                },
-            ),
-        });
-    }
-    let bbox =
-        bbox.unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }));
-    let pad = (bbox.width().max(bbox.height()) * 0.1).max(50.0);
-    let frame = Frame([
-        bbox.min().x - pad,
-        bbox.min().y - pad,
-        bbox.max().x + pad,
-        bbox.max().y + pad,
-    ]);
-
-    let (rings, voronoi_edges) = if sites.is_empty() {
+    let sites = Sites::place(geometries, &boundary, &index, opts, &mut issues);
+    let frame = frame_around(&boundary, &sites.coords);
+    let (rings, voronoi_edges) = if sites.coords.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        voronoi(&sites, frame)
+        voronoi(&sites.coords, frame)
     };
     let site_cells: Vec<Polygon> = rings
         .into_iter()
@@ -568,28 +509,10 @@ pub(crate) fn tessellate(
         })
         .collect();
     let mut unit_sites: Vec<Vec<u32>> = vec![Vec::new(); n];
-    for (s, &u) in owner.iter().enumerate() {
+    for (s, &u) in sites.owner.iter().enumerate() {
         unit_sites[u as usize].push(s as u32);
     }
-
-    // Shared boundary between units: Voronoi edges between sites of different units, clipped
-    // to the boundary, and raw (for units whose clipped cell is empty).
-    let pair_lengths: Vec<((u32, u32), f64, f64)> = voronoi_edges
-        .par_iter()
-        .filter_map(|&(s, t, a, b)| {
-            let (us, ut) = (owner[s as usize], owner[t as usize]);
-            if us == ut {
-                return None;
-            }
-            let raw = (b.x - a.x).hypot(b.y - a.y);
-            let inside = if boundary.0.is_empty() {
-                raw
-            } else {
-                index.length_inside(a, b)
-            };
-            Some(((us.min(ut), us.max(ut)), inside, raw))
-        })
-        .collect();
+    let pair_lengths = shared_lengths(&voronoi_edges, &sites.owner, &boundary, &index);
 
     let mut tess = Tessellation {
         cells: Vec::new(),
@@ -608,22 +531,8 @@ pub(crate) fn tessellate(
             issues.push((i, CellIssue::EmptyCell));
         }
     }
-    let mut sums: HashMap<(u32, u32), (f64, f64)> = HashMap::new();
-    for (k, inside, raw) in pair_lengths {
-        let e = sums.entry(k).or_insert((0.0, 0.0));
-        e.0 += inside;
-        e.1 += raw;
-    }
-    let tol = opts.edge_tolerance_m;
-    let mut edges: Vec<(usize, usize, f64)> = sums
-        .into_iter()
-        .filter_map(|((a, b), (inside, raw))| {
-            let (a, b) = (a as usize, b as usize);
-            let len = if empty[a] || empty[b] { raw } else { inside };
-            (len > tol).then_some((a, b, len))
-        })
-        .collect();
-    edges.extend(forced);
+    let mut edges = unit_edges(pair_lengths, &empty, opts.edge_tolerance_m);
+    edges.extend(sites.forced);
     edges.sort_by_key(|x| (x.0, x.1));
     issues.sort_unstable_by_key(|&(i, c)| (i, c as u8));
     issues.dedup();
@@ -631,6 +540,143 @@ pub(crate) fn tessellate(
     tess.graph = UnitGraph::from_edges(n, edges);
     tess.issues = issues;
     tess
+}
+
+/// The Voronoi sites of the units, deduplicated: the first unit to claim a point owns it.
+struct Sites {
+    coords: Vec<Coord>,
+    /// The unit owning each site.
+    owner: Vec<u32>,
+    /// Edges (unit, unit, length 0) forced from a unit left without sites to the units that
+    /// claimed its points first.
+    forced: Vec<(usize, usize, f64)>,
+}
+
+impl Sites {
+    /// Samples every unit's sites; reports units left without sites and units whose
+    /// representative point lies outside a (non-empty) boundary.
+    fn place(
+        geometries: &[Geometry],
+        boundary: &MultiPolygon,
+        index: &BoundaryIndex,
+        opts: &TessellationOptions,
+        issues: &mut Vec<(usize, CellIssue)>,
+    ) -> Sites {
+        let mut sites: Vec<Coord> = Vec::new();
+        let mut owner: Vec<u32> = Vec::new();
+        let mut ids: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut forced: Vec<(usize, usize, f64)> = Vec::new();
+        for (i, g) in geometries.iter().enumerate() {
+            let mut own = 0usize;
+            let mut clashes: Vec<usize> = Vec::new();
+            for c in sample(g, opts) {
+                match ids.get(&key(c)) {
+                    Some(&s) if owner[s as usize] as usize != i => {
+                        clashes.push(owner[s as usize] as usize);
+                    }
+                    Some(_) => {}
+                    None => {
+                        ids.insert(key(c), sites.len() as u32);
+                        sites.push(c);
+                        owner.push(i as u32);
+                        own += 1;
+                    }
+                }
+            }
+            if own == 0 {
+                issues.push((i, CellIssue::NoSites));
+                clashes.sort_unstable();
+                clashes.dedup();
+                forced.extend(clashes.into_iter().map(|j| (i, j, 0.0)));
+            }
+            let p = super::units::representative_point(g).0;
+            if !boundary.0.is_empty() && !index.contains(p) && own > 0 {
+                issues.push((i, CellIssue::OutsideBoundary));
+            }
+        }
+        Sites {
+            coords: sites,
+            owner,
+            forced,
+        }
+    }
+}
+
+/// A frame around every site and the boundary, padded by a tenth of its size (at least 50 m).
+fn frame_around(boundary: &MultiPolygon, sites: &[Coord]) -> Frame {
+    let mut bbox: Option<Rect> = boundary.bounding_rect();
+    for &c in sites {
+        bbox = Some(match bbox {
+            None => Rect::new(c, c),
+            Some(r) => Rect::new(
+                Coord {
+                    x: r.min().x.min(c.x),
+                    y: r.min().y.min(c.y),
+                },
+                Coord {
+                    x: r.max().x.max(c.x),
+                    y: r.max().y.max(c.y),
+                },
+            ),
+        });
+    }
+    let bbox =
+        bbox.unwrap_or_else(|| Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }));
+    let pad = (bbox.width().max(bbox.height()) * 0.1).max(50.0);
+    Frame([
+        bbox.min().x - pad,
+        bbox.min().y - pad,
+        bbox.max().x + pad,
+        bbox.max().y + pad,
+    ])
+}
+
+/// Shared boundary between units: Voronoi edges between sites of different units, as (unit
+/// pair, length clipped to the boundary, raw length — for units whose clipped cell is empty).
+fn shared_lengths(
+    voronoi_edges: &[VoronoiEdge],
+    owner: &[u32],
+    boundary: &MultiPolygon,
+    index: &BoundaryIndex,
+) -> Vec<((u32, u32), f64, f64)> {
+    voronoi_edges
+        .par_iter()
+        .filter_map(|&(s, t, a, b)| {
+            let (us, ut) = (owner[s as usize], owner[t as usize]);
+            if us == ut {
+                return None;
+            }
+            let raw = (b.x - a.x).hypot(b.y - a.y);
+            let inside = if boundary.0.is_empty() {
+                raw
+            } else {
+                index.length_inside(a, b)
+            };
+            Some(((us.min(ut), us.max(ut)), inside, raw))
+        })
+        .collect()
+}
+
+/// The adjacency edges between units: their summed shared lengths (raw where either cell is
+/// empty), those longer than `tol`.
+fn unit_edges(
+    pair_lengths: Vec<((u32, u32), f64, f64)>,
+    empty: &[bool],
+    tol: f64,
+) -> Vec<(usize, usize, f64)> {
+    let mut sums: HashMap<(u32, u32), (f64, f64)> = HashMap::new();
+    for (k, inside, raw) in pair_lengths {
+        let e = sums.entry(k).or_insert((0.0, 0.0));
+        e.0 += inside;
+        e.1 += raw;
+    }
+    sums.into_iter()
+        .filter_map(|((a, b), (inside, raw))| {
+            let (a, b) = (a as usize, b as usize);
+            let len = if empty[a] || empty[b] { raw } else { inside };
+            (len > tol).then_some((a, b, len))
+        })
+        .collect()
 }
 
 impl Tessellation {

@@ -145,87 +145,23 @@ fn solve_component(
     if count >= ub {
         return (part, count);
     }
-    // Local search on global node ids of the component.
-    let mut region: Vec<u32> = vec![u32::MAX; g.len()];
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); count];
-    let mut weight: Vec<u64> = vec![0; count];
-    for (i, &u) in comp.iter().enumerate() {
-        region[u] = part[i];
-        members[part[i] as usize].push(u as u32);
-        weight[part[i] as usize] += w[u];
-    }
+    let mut search = LocalSearch::new(g, w, floor, comp, &part, count);
     let mut live = count;
     for _ in 0..params.rounds {
         let mut improved = false;
-        let mut order: Vec<u32> = (0..members.len() as u32)
-            .filter(|&r| !members[r as usize].is_empty())
-            .collect();
-        order.sort_by_key(|&r| (std::cmp::Reverse(weight[r as usize]), r));
-        for r in order {
-            if members[r as usize].is_empty() {
+        for r in search.heaviest_first() {
+            if search.members[r as usize].is_empty() {
                 continue;
             }
-            let mut group: Vec<u32> = vec![r];
-            for &u in &members[r as usize] {
-                for &v in g.targets(u as usize) {
-                    let b = region[v as usize];
-                    if b != u32::MAX && !group.contains(&b) {
-                        group.push(b);
-                    }
-                }
-            }
-            let one_hop = group.len();
-            for i in 1..one_hop {
-                for &u in &members[group[i] as usize] {
-                    for &v in g.targets(u as usize) {
-                        let b = region[v as usize];
-                        if b != u32::MAX && !group.contains(&b) && group.len() < 20 {
-                            group.push(b);
-                        }
-                    }
-                }
-            }
+            let (group, one_hop) = search.neighbour_group(r);
             // Alone first (cheap), then with the neighbours, then two steps out.
             for (reach, size) in [1, one_hop, group.len()].into_iter().enumerate() {
                 if reach > 0 && size <= [1, one_hop][reach - 1] {
                     continue;
                 }
-                let sub_group = &group[..size];
-                let total: u64 = sub_group.iter().map(|&p| weight[p as usize]).sum();
-                if (total / floor) as usize <= sub_group.len() {
-                    continue;
-                }
-                let gnodes: Vec<u32> = sub_group
-                    .iter()
-                    .flat_map(|&p| members[p as usize].iter().copied())
-                    .collect();
-                let gw: Vec<u64> = gnodes.iter().map(|&u| w[u as usize]).collect();
-                let mut found: Option<(Vec<u32>, usize)> = None;
-                for t in 0..params.local_trees.max(1) {
-                    let f = Forest::mixed(g, &gnodes, rng, &mut scratch, t);
-                    let (p, k) = f.cut_to_floor(&gw, floor);
-                    if k > sub_group.len() && found.as_ref().is_none_or(|b| k > b.1) {
-                        found = Some((p, k));
-                    }
-                }
-                if let Some((p, k)) = found {
-                    let mut ids: Vec<u32> = sub_group.to_vec();
-                    while ids.len() < k {
-                        members.push(Vec::new());
-                        weight.push(0);
-                        ids.push((members.len() - 1) as u32);
-                    }
-                    for &id in &ids {
-                        members[id as usize].clear();
-                        weight[id as usize] = 0;
-                    }
-                    for (i, &u) in gnodes.iter().enumerate() {
-                        let id = ids[p[i] as usize];
-                        region[u as usize] = id;
-                        members[id as usize].push(u);
-                        weight[id as usize] += w[u as usize];
-                    }
-                    live += k - sub_group.len();
+                let recut = search.recut(&group[..size], rng, &mut scratch, params.local_trees);
+                if let Some(gained) = recut {
+                    live += gained;
                     improved = true;
                     break;
                 }
@@ -238,13 +174,143 @@ fn solve_component(
             break;
         }
     }
-    // Renumber by first appearance in the component.
-    let mut remap: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut out = Vec::with_capacity(comp.len());
-    for &u in comp {
-        let next = remap.len() as u32;
-        out.push(*remap.entry(region[u]).or_insert(next));
+    search.renumber(comp)
+}
+
+/// Local search on the regions of one component, on global node ids.
+struct LocalSearch<'a> {
+    g: &'a UnitGraph,
+    w: &'a [u64],
+    floor: u64,
+    /// The region of each node (`u32::MAX` outside the component).
+    region: Vec<u32>,
+    /// The nodes of each region (empty once a region is gone).
+    members: Vec<Vec<u32>>,
+    /// Σ weight of each region.
+    weight: Vec<u64>,
+}
+
+impl<'a> LocalSearch<'a> {
+    /// The search state from the region `part[i]` of each node `comp[i]`, `count` regions.
+    fn new(
+        g: &'a UnitGraph,
+        w: &'a [u64],
+        floor: u64,
+        comp: &[usize],
+        part: &[u32],
+        count: usize,
+    ) -> Self {
+        let mut region: Vec<u32> = vec![u32::MAX; g.len()];
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); count];
+        let mut weight: Vec<u64> = vec![0; count];
+        for (i, &u) in comp.iter().enumerate() {
+            region[u] = part[i];
+            members[part[i] as usize].push(u as u32);
+            weight[part[i] as usize] += w[u];
+        }
+        LocalSearch {
+            g,
+            w,
+            floor,
+            region,
+            members,
+            weight,
+        }
     }
-    let k = remap.len();
-    (out, k)
+
+    /// The non-empty regions, heaviest first (ties: lower id).
+    fn heaviest_first(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.members.len() as u32)
+            .filter(|&r| !self.members[r as usize].is_empty())
+            .collect();
+        order.sort_by_key(|&r| (std::cmp::Reverse(self.weight[r as usize]), r));
+        order
+    }
+
+    /// Region `r`, its neighbouring regions, then theirs (up to 20 regions in all); and how
+    /// many of them are `r` and its neighbours.
+    fn neighbour_group(&self, r: u32) -> (Vec<u32>, usize) {
+        let mut group: Vec<u32> = vec![r];
+        for &u in &self.members[r as usize] {
+            for &v in self.g.targets(u as usize) {
+                let b = self.region[v as usize];
+                if b != u32::MAX && !group.contains(&b) {
+                    group.push(b);
+                }
+            }
+        }
+        let one_hop = group.len();
+        for i in 1..one_hop {
+            for &u in &self.members[group[i] as usize] {
+                for &v in self.g.targets(u as usize) {
+                    let b = self.region[v as usize];
+                    if b != u32::MAX && !group.contains(&b) && group.len() < 20 {
+                        group.push(b);
+                    }
+                }
+            }
+        }
+        (group, one_hop)
+    }
+
+    /// Re-cuts the union of the regions `sub_group` on `trees` random spanning trees; when a cut
+    /// makes more regions than the group had, applies the best one (the group's ids first, new
+    /// ones appended) and returns how many regions it gained.
+    fn recut(
+        &mut self,
+        sub_group: &[u32],
+        rng: &mut Rng,
+        scratch: &mut Scratch,
+        trees: usize,
+    ) -> Option<usize> {
+        let (g, w, floor) = (self.g, self.w, self.floor);
+        let total: u64 = sub_group.iter().map(|&p| self.weight[p as usize]).sum();
+        if (total / floor) as usize <= sub_group.len() {
+            return None;
+        }
+        let gnodes: Vec<u32> = sub_group
+            .iter()
+            .flat_map(|&p| self.members[p as usize].iter().copied())
+            .collect();
+        let gw: Vec<u64> = gnodes.iter().map(|&u| w[u as usize]).collect();
+        let mut found: Option<(Vec<u32>, usize)> = None;
+        for t in 0..trees.max(1) {
+            let f = Forest::mixed(g, &gnodes, rng, scratch, t);
+            let (p, k) = f.cut_to_floor(&gw, floor);
+            if k > sub_group.len() && found.as_ref().is_none_or(|b| k > b.1) {
+                found = Some((p, k));
+            }
+        }
+        let (p, k) = found?;
+        let mut ids: Vec<u32> = sub_group.to_vec();
+        while ids.len() < k {
+            self.members.push(Vec::new());
+            self.weight.push(0);
+            ids.push((self.members.len() - 1) as u32);
+        }
+        for &id in &ids {
+            self.members[id as usize].clear();
+            self.weight[id as usize] = 0;
+        }
+        for (i, &u) in gnodes.iter().enumerate() {
+            let id = ids[p[i] as usize];
+            self.region[u as usize] = id;
+            self.members[id as usize].push(u);
+            self.weight[id as usize] += w[u as usize];
+        }
+        Some(k - sub_group.len())
+    }
+
+    /// The region of each node of `comp` (in order), renumbered by first appearance, and the
+    /// count.
+    fn renumber(&self, comp: &[usize]) -> (Vec<u32>, usize) {
+        let mut remap: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut out = Vec::with_capacity(comp.len());
+        for &u in comp {
+            let next = remap.len() as u32;
+            out.push(*remap.entry(self.region[u]).or_insert(next));
+        }
+        let k = remap.len();
+        (out, k)
+    }
 }

@@ -43,16 +43,8 @@ impl Problem<'_> {
             let room: Vec<i64> = live
                 .iter()
                 .map(|&p| {
-                    let mut nbrs: Vec<u32> = Vec::new();
-                    for &u in &s.members[p as usize] {
-                        for &v in self.g.targets(u as usize) {
-                            let b = s.part[v as usize];
-                            if b != p && !nbrs.contains(&b) {
-                                nbrs.push(b);
-                            }
-                        }
-                    }
-                    let slack: i64 = nbrs
+                    let slack: i64 = s
+                        .neighbour_parts(self.g, p)
                         .iter()
                         .map(|&b| self.cap as i64 - s.load[b as usize] as i64)
                         .sum();
@@ -111,15 +103,7 @@ impl Problem<'_> {
             if s.members[a as usize].is_empty() {
                 continue;
             }
-            let mut nbrs: Vec<u32> = Vec::new();
-            for &u in &s.members[a as usize] {
-                for &v in self.g.targets(u as usize) {
-                    let b = s.part[v as usize];
-                    if b != a && !nbrs.contains(&b) {
-                        nbrs.push(b);
-                    }
-                }
-            }
+            let nbrs = s.neighbour_parts(self.g, a);
             let Some(&b) = nbrs.get(rng.below(nbrs.len().max(1))) else {
                 continue;
             };

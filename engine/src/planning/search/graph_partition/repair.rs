@@ -12,6 +12,10 @@ use crate::planning::rng::Rng;
 use super::state::State;
 use super::Problem;
 
+/// A boundary move candidate: (change of total overload, − slack left in the target part,
+/// random tie-break, unit, target part); sorted ascending, the best first.
+type BoundaryMove = (i64, i64, u32, u32, u32);
+
 impl Problem<'_> {
     /// Ejection chains: for each overloaded grid, the cheapest chain of single-unit moves
     /// A → P₁ → … → Q that ends in a grid with room, every grid on the way staying within the
@@ -143,7 +147,7 @@ impl Problem<'_> {
         let mut since_best = 0usize;
         let stall = 200 + moves / 10;
         let mut tabu_until = vec![0usize; n];
-        let mut cands: Vec<(i64, i64, u32, u32, u32)> = Vec::new();
+        let mut cands: Vec<BoundaryMove> = Vec::new();
         for it in 1..=moves {
             if total == 0 {
                 return true;
@@ -160,56 +164,13 @@ impl Problem<'_> {
                 v
             };
             cands.clear();
-            for &a in &sources {
-                let la = s.load[a as usize];
-                for &u in &s.members[a as usize] {
-                    let wu = self.w[u as usize];
-                    if tabu_until[u as usize] > it {
-                        continue;
-                    }
-                    let mut seen: [u32; 8] = [u32::MAX; 8];
-                    let mut k = 0;
-                    for &v in self.g.targets(u as usize) {
-                        let b = s.part[v as usize];
-                        if b == a || seen[..k.min(8)].contains(&b) {
-                            continue;
-                        }
-                        if k < 8 {
-                            seen[k] = b;
-                        }
-                        k += 1;
-                        let lb = s.load[b as usize];
-                        let delta = self.over(la - wu) as i64 - self.over(la) as i64
-                            + self.over(lb + wu) as i64
-                            - self.over(lb) as i64;
-                        let slack_after = self.cap as i64 - (lb + wu) as i64;
-                        cands.push((delta, -slack_after, rng.next_u32(), u, b));
-                    }
-                }
-            }
+            self.boundary_moves(s, &sources, &tabu_until, it, rng, &mut cands);
             cands.sort_unstable();
             if cands.first().is_none_or(|c| c.0 >= 0) {
                 // No improving move: try re-cutting an overloaded grid with a neighbour.
                 let a = sources[rng.below(sources.len())];
-                let mut nbrs: Vec<u32> = Vec::new();
-                for &u in &s.members[a as usize] {
-                    for &v in self.g.targets(u as usize) {
-                        let b = s.part[v as usize];
-                        if b != a && !nbrs.contains(&b) {
-                            nbrs.push(b);
-                        }
-                    }
-                }
-                rng.shuffle(&mut nbrs);
-                let mut recut = false;
-                for b in nbrs.into_iter().take(3) {
-                    if self.recombine(s, a, b, rng, scratch, 2) {
-                        total = s.load.iter().map(|&l| self.over(l)).sum();
-                        recut = true;
-                        break;
-                    }
-                }
-                if recut {
+                if self.recut_with_neighbour(s, a, rng, scratch, (3, 2)) {
+                    total = s.load.iter().map(|&l| self.over(l)).sum();
                     if total < best {
                         best = total;
                         since_best = 0;
@@ -237,21 +198,8 @@ impl Problem<'_> {
             if !applied || since_best > stall / 4 && since_best.trailing_zeros() >= 4 {
                 // Recombine an overloaded part with a neighbour.
                 if let Some(&a) = over_parts.get(rng.below(over_parts.len().max(1))) {
-                    let mut nbrs: Vec<u32> = Vec::new();
-                    for &u in &s.members[a as usize] {
-                        for &v in self.g.targets(u as usize) {
-                            let b = s.part[v as usize];
-                            if b != a && !nbrs.contains(&b) {
-                                nbrs.push(b);
-                            }
-                        }
-                    }
-                    rng.shuffle(&mut nbrs);
-                    for b in nbrs.into_iter().take(4) {
-                        if self.recombine(s, a, b, rng, scratch, 3) {
-                            total = s.load.iter().map(|&l| self.over(l)).sum();
-                            break;
-                        }
+                    if self.recut_with_neighbour(s, a, rng, scratch, (4, 3)) {
+                        total = s.load.iter().map(|&l| self.over(l)).sum();
                     }
                 }
             }
@@ -260,6 +208,63 @@ impl Problem<'_> {
             }
         }
         total == 0
+    }
+
+    /// Appends every boundary move out of the `sources` parts of a unit not tabu at iteration
+    /// `it`: into each distinct neighbouring part, with its change of total overload.
+    fn boundary_moves(
+        &self,
+        s: &State,
+        sources: &[u32],
+        tabu_until: &[usize],
+        it: usize,
+        rng: &mut Rng,
+        cands: &mut Vec<BoundaryMove>,
+    ) {
+        for &a in sources {
+            let la = s.load[a as usize];
+            for &u in &s.members[a as usize] {
+                let wu = self.w[u as usize];
+                if tabu_until[u as usize] > it {
+                    continue;
+                }
+                let mut seen: [u32; 8] = [u32::MAX; 8];
+                let mut k = 0;
+                for &v in self.g.targets(u as usize) {
+                    let b = s.part[v as usize];
+                    if b == a || seen[..k.min(8)].contains(&b) {
+                        continue;
+                    }
+                    if k < 8 {
+                        seen[k] = b;
+                    }
+                    k += 1;
+                    let lb = s.load[b as usize];
+                    let delta = self.over(la - wu) as i64 - self.over(la) as i64
+                        + self.over(lb + wu) as i64
+                        - self.over(lb) as i64;
+                    let slack_after = self.cap as i64 - (lb + wu) as i64;
+                    cands.push((delta, -slack_after, rng.next_u32(), u, b));
+                }
+            }
+        }
+    }
+
+    /// Recombines part `a` with one of its neighbouring parts (in random order, at most `tries`
+    /// of them, `trees` spanning trees each) until one recombination applies; true if one did.
+    fn recut_with_neighbour(
+        &self,
+        s: &mut State,
+        a: u32,
+        rng: &mut Rng,
+        scratch: &mut Scratch,
+        (tries, trees): (usize, usize),
+    ) -> bool {
+        let mut nbrs = s.neighbour_parts(self.g, a);
+        rng.shuffle(&mut nbrs);
+        nbrs.into_iter()
+            .take(tries)
+            .any(|b| self.recombine(s, a, b, rng, scratch, trees))
     }
 
     /// Re-cuts the union of parts `a` and `b` along one edge of a random spanning tree, taking

@@ -81,6 +81,20 @@ impl State {
             })
     }
 
+    /// The parts adjacent to part `a`, in order of first appearance over its units' edges.
+    pub(super) fn neighbour_parts(&self, g: &UnitGraph, a: u32) -> Vec<u32> {
+        let mut nbrs: Vec<u32> = Vec::new();
+        for &u in &self.members[a as usize] {
+            for &v in g.targets(u as usize) {
+                let b = self.part[v as usize];
+                if b != a && !nbrs.contains(&b) {
+                    nbrs.push(b);
+                }
+            }
+        }
+        nbrs
+    }
+
     /// A new empty part.
     pub(super) fn push_part(&mut self) -> u32 {
         self.members.push(Vec::new());

@@ -151,6 +151,8 @@ pub struct Unreadable {
     pub id: i64,
     /// The stored version, when that much of the row could be read.
     pub version: Option<i64>,
+    /// The field at fault (the first one, when several are), when the reason names one.
+    pub field: Option<String>,
     /// Every problem found, naming the field.
     pub reason: String,
 }

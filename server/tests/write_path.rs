@@ -184,10 +184,16 @@ async fn a_hand_broken_row_is_reported_and_repairable(
     let snap = atlas.snapshot();
     assert_eq!(snap.unreadable.len(), 1, "{:?}", snap.unreadable);
     assert_eq!(snap.unreadable[0].id, victim.id);
+    assert_eq!(snap.unreadable[0].field.as_deref(), Some("households"));
+    let reason = &snap.unreadable[0].reason;
+    assert!(reason.starts_with("households: "), "{reason}");
     assert!(
-        snap.unreadable[0].reason.contains("households"),
-        "{:?}",
-        snap.unreadable[0]
+        reason.contains("about 300") || reason.contains("got 2000000"),
+        "the reason tells what is stored or allowed: {reason}"
+    );
+    assert!(
+        !reason.contains("Rust"),
+        "no internals in the reason: {reason}"
     );
     assert_eq!(snap.data.compounds.len(), before.data.compounds.len() - 1);
     assert_eq!(
@@ -198,6 +204,7 @@ async fn a_hand_broken_row_is_reported_and_repairable(
     assert_eq!(health["status"], "degraded");
     assert_eq!(health["unreadable"][0]["layer"], "compounds");
     assert_eq!(health["unreadable"][0]["id"].as_i64(), Some(victim.id));
+    assert_eq!(health["unreadable"][0]["field"], "households");
     let (status, _) = send(
         &app,
         Method::GET,

@@ -56,7 +56,7 @@ export function showsNotice(state) {
   return badgeCount(state) > 0 || state.phase === 'error';
 }
 
-/** One row per problem: `{ key, layer, layerTitle, id, version, reason, repair }`, ordered by layer title then id. */
+/** One row per problem: `{ key, layer, layerTitle, id, version, field, reason, repair }`, ordered by layer title then id. */
 export function problemRows(state, layerTitle = (l) => l) {
   return state.problems
     .map((p) => ({
@@ -65,6 +65,7 @@ export function problemRows(state, layerTitle = (l) => l) {
       layerTitle: layerTitle(p.layer),
       id: p.id,
       version: p.version ?? null,
+      field: p.field ?? null,
       reason: p.reason || '',
       repair: p.repair || '',
     }))

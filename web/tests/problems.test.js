@@ -111,6 +111,8 @@ describe('data problems (数据问题) in the top bar', () => {
       const reason = await row.locator('.problem-reason').textContent();
       assert.equal(reason, problem.reason);
       assert.match(reason, /households/);
+      assert.match(reason, /about 300/, 'the reason shows the value typed into the column');
+      assert.equal(await row.locator('.problem-field').textContent(), '户数（households）');
       assert.match(await row.locator('.problem-todo').textContent(), /区级管理员/);
       assert.equal(await row.locator('.problem-repair').textContent(),
         `PUT /ogc/collections/compounds/items/${victimId} with If-Match: "${problem.version}"`);

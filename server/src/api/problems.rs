@@ -28,6 +28,7 @@ pub async fn list(State(state): State<AppState>, editor: Editor) -> Result<Json<
                 "layer": u.layer,
                 "id": u.id,
                 "version": u.version,
+                "field": u.field,
                 "reason": u.reason,
                 "repair": format!("PUT /ogc/collections/{}/items/{} with If-Match: \"{}\"", u.layer.name(), u.id, u.version.unwrap_or_default()),
             })

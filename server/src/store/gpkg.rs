@@ -14,6 +14,7 @@ use engine::schema::{self, FieldKind};
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
 use geo::BoundingRect;
+use geo_types::Geometry;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -23,6 +24,7 @@ use super::accounts::Accounts;
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
+use super::rows;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
     StoreError,
@@ -283,45 +285,27 @@ fn select(layer: Layer) -> String {
 
 /// A stored row as a feature, or what makes it unreadable (named by column).
 fn read_row(layer: Layer, row: &SqliteRow) -> Result<Feature, Unreadable> {
-    let id: i64 = row.try_get("id").unwrap_or(0);
-    let version: Option<i64> = row.try_get("version").ok();
-    decode_row(layer, id, version, row).map_err(|e| super::unreadable_row(layer, id, version, &e))
+    rows::read::<SqliteRow, GpkgRows>(layer, row)
 }
 
-fn decode_row(
-    layer: Layer,
-    id: i64,
-    version: Option<i64>,
-    row: &SqliteRow,
-) -> Result<Feature, StoreError> {
-    let version = version.ok_or_else(|| StoreError::Corrupt {
-        layer,
-        id,
-        reason: "version: missing or not a whole number".into(),
-    })?;
-    let corrupt = |reason: String| StoreError::Corrupt { layer, id, reason };
-    let mut cells = Vec::new();
-    for def in schema::fields(layer) {
-        cells.push(match def.kind {
-            FieldKind::Integer { .. } => Cell::Int(row.try_get(def.name)?),
-            FieldKind::Real { .. } => Cell::Real(row.try_get(def.name)?),
-            FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => {
-                Cell::Text(row.try_get(def.name)?)
-            }
-            FieldKind::Boolean => Cell::Bool(row.try_get(def.name)?),
-            FieldKind::EnumList(_) => {
-                let text: String = row.try_get(def.name)?;
-                Cell::List(
-                    serde_json::from_str(&text).map_err(|e| {
-                        corrupt(format!("{}: not a JSON list of names: {e}", def.name))
-                    })?,
-                )
-            }
-        });
+/// The GeoPackage keeps lists of names as JSON text and geometry as GeoPackage binary.
+struct GpkgRows;
+
+impl rows::RowDialect<SqliteRow> for GpkgRows {
+    fn list(row: &SqliteRow, def: &schema::FieldDef) -> Result<Vec<String>, String> {
+        let text: String = row
+            .try_get(def.name)
+            .map_err(|e| format!("{}: must be a JSON list of names: {e}", def.name))?;
+        serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a JSON list of names: {e}", def.name))
     }
-    let blob: Vec<u8> = row.try_get("geom")?;
-    let geometry = codec::from_gpkg_blob(&blob).map_err(corrupt)?;
-    codec::feature(layer, id, version, cells, geometry)
+
+    fn geometry(row: &SqliteRow) -> Result<Geometry, String> {
+        let blob: Vec<u8> = row
+            .try_get("geom")
+            .map_err(|e| format!("geometry: not a GeoPackage geometry: {e}"))?;
+        codec::from_gpkg_blob(&blob)
+    }
 }
 
 fn push_cell<'a>(b: &mut sqlx::query_builder::Separated<'_, 'a, Sqlite, &'static str>, cell: Cell) {

@@ -11,6 +11,7 @@ pub mod dialect;
 pub mod drafts;
 pub mod gpkg;
 pub mod postgis;
+mod rows;
 
 /// Rebuilds an account from its stored columns, naming what is wrong with a bad row.
 pub(crate) fn account_from_row(
@@ -213,29 +214,6 @@ impl Loaded {
             Ok(f) => self.data.push(f),
             Err(u) => self.unreadable.push(u),
         }
-    }
-}
-
-/// One stored row that could not be read: its layer and id (0 when even the id was
-/// unreadable), its version when readable, and the reason naming the column.
-pub(crate) fn unreadable_row(
-    layer: Layer,
-    id: i64,
-    version: Option<i64>,
-    e: &StoreError,
-) -> Unreadable {
-    let reason = match e {
-        StoreError::Corrupt { reason, .. } => reason.clone(),
-        StoreError::Database(sqlx::Error::ColumnDecode { index, source }) => {
-            format!("{index}: {source}")
-        }
-        other => other.to_string(),
-    };
-    Unreadable {
-        layer,
-        id,
-        version,
-        reason,
     }
 }
 

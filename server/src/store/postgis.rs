@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use engine::schema::{self, FieldKind};
+use engine::schema;
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
+use geo_types::Geometry;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
 
@@ -13,6 +14,7 @@ use super::accounts::Accounts;
 use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
+use super::rows;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
     StoreError,
@@ -67,38 +69,24 @@ fn select(layer: Layer) -> String {
 
 /// A stored row as a feature, or what makes it unreadable (named by column).
 fn read_row(layer: Layer, row: &PgRow) -> Result<Feature, Unreadable> {
-    let id: i64 = row.try_get("id").unwrap_or(0);
-    let version: Option<i64> = row.try_get("version").ok();
-    decode_row(layer, id, version, row).map_err(|e| super::unreadable_row(layer, id, version, &e))
+    rows::read::<PgRow, PgRows>(layer, row)
 }
 
-fn decode_row(
-    layer: Layer,
-    id: i64,
-    version: Option<i64>,
-    row: &PgRow,
-) -> Result<Feature, StoreError> {
-    let version = version.ok_or_else(|| StoreError::Corrupt {
-        layer,
-        id,
-        reason: "version: missing".into(),
-    })?;
-    let mut cells = Vec::new();
-    for def in schema::fields(layer) {
-        cells.push(match def.kind {
-            FieldKind::Integer { .. } => Cell::Int(row.try_get(def.name)?),
-            FieldKind::Real { .. } => Cell::Real(row.try_get(def.name)?),
-            FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => {
-                Cell::Text(row.try_get(def.name)?)
-            }
-            FieldKind::Boolean => Cell::Bool(row.try_get(def.name)?),
-            FieldKind::EnumList(_) => Cell::List(row.try_get(def.name)?),
-        });
+/// PostGIS keeps lists of names as `text[]` and geometry as (E)WKB.
+struct PgRows;
+
+impl rows::RowDialect<PgRow> for PgRows {
+    fn list(row: &PgRow, def: &schema::FieldDef) -> Result<Vec<String>, String> {
+        row.try_get(def.name)
+            .map_err(|e| format!("{}: must be a list of names: {e}", def.name))
     }
-    let wkb: Vec<u8> = row.try_get("geom")?;
-    let geometry =
-        codec::from_wkb(&wkb).map_err(|reason| StoreError::Corrupt { layer, id, reason })?;
-    codec::feature(layer, id, version, cells, geometry)
+
+    fn geometry(row: &PgRow) -> Result<Geometry, String> {
+        let wkb: Vec<u8> = row
+            .try_get("geom")
+            .map_err(|e| format!("geometry: not a geometry: {e}"))?;
+        codec::from_wkb(&wkb)
+    }
 }
 
 fn push_cell<'a>(

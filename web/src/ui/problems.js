@@ -4,7 +4,8 @@
 
 import { fetchProblems } from '../api.js';
 import { el } from '../dom.js';
-import { onLangChange, t } from '../i18n.js';
+import { fieldLabel } from '../enums.js';
+import { getLang, onLangChange, t } from '../i18n.js';
 import * as P from '../problems.js';
 import { getSession, onSessionChange } from '../session.js';
 
@@ -53,12 +54,20 @@ export function createProblems({ el: root, layerTitle }) {
     render();
   }
 
+  /** The field at fault by its label, with the stored column name in brackets. */
+  function fieldText(r) {
+    const label = r.field === 'geometry' ? t('problems.geometry') : fieldLabel(r.layer, r.field, getLang());
+    return label && label !== r.field ? `${label}（${r.field}）` : r.field;
+  }
+
   function row(r) {
     return el('li', { class: 'problem', dataset: { layer: r.layer, id: String(r.id) } },
       el('dl', { class: 'problem-kv' },
         el('dt', {}, t('problems.layer')), el('dd', { class: 'problem-layer' }, r.layerTitle),
         el('dt', {}, t('problems.id')), el('dd', { class: 'problem-id' }, String(r.id)),
         el('dt', {}, t('problems.version')), el('dd', { class: 'problem-version' }, r.version === null ? '—' : String(r.version)),
+        r.field ? el('dt', {}, t('problems.field')) : null,
+        r.field ? el('dd', { class: 'problem-field' }, fieldText(r)) : null,
         el('dt', {}, t('problems.reason')), el('dd', { class: 'problem-reason' }, r.reason)),
       el('div', { class: 'problem-todo' },
         el('b', {}, `${t('problems.todo')}：`), t('problems.todo.text'),

@@ -14,7 +14,7 @@ const title = (l) => TITLES[l] ?? l;
 const LIST = {
   data_version: 42,
   problems: [
-    { layer: 'compounds', id: 17, version: 3, reason: 'households: not a whole number (about 300)', repair: 'PUT /ogc/collections/compounds/items/17 with If-Match: "3"' },
+    { layer: 'compounds', id: 17, version: 3, field: 'households', reason: 'households: not a whole number (about 300)', repair: 'PUT /ogc/collections/compounds/items/17 with If-Match: "3"' },
     { layer: 'buildings', id: 5, version: null, reason: 'geometry: unreadable', repair: 'PUT /ogc/collections/buildings/items/5 with If-Match: "0"' },
     { layer: 'compounds', id: 2, version: 1, reason: 'name: missing', repair: 'PUT /ogc/collections/compounds/items/2 with If-Match: "1"' },
   ],
@@ -102,6 +102,8 @@ describe('rows and what the admin takes away', () => {
     assert.equal(r.layerTitle, '小区');
     assert.equal(r.version, 3);
     assert.match(r.reason, /households/);
+    assert.equal(r.field, 'households', 'the field at fault, for its label');
+    assert.equal(rows.find((x) => x.id === 2).field, null, 'no field when the server names none');
     assert.equal(r.repair, LIST.problems[0].repair);
     assert.equal(rows.find((x) => x.id === 5).version, null, 'a version the server could not read stays unknown');
   });

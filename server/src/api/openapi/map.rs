@@ -86,6 +86,7 @@ fn search_and_config(paths: &mut Paths) {
             "problems": { "type": "array", "items": object(json!({
                 "layer": { "type": "string" }, "id": { "type": "integer" },
                 "version": { "type": "integer", "nullable": true },
+                "field": { "type": "string", "nullable": true, "description": "the field at fault (the first, when several are)" },
                 "reason": { "type": "string", "description": "every problem, naming the field" },
                 "repair": { "type": "string", "description": "the request that repairs the row" } })) } }))) }), &["401", "403"]) } }));
 }

@@ -24,11 +24,13 @@ python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install
 eval "$(scripts/postgis-cluster.sh start)"
 export GRIDATLAS_TEST_PG
 
-cargo nextest run --workspace --features gridatlas-server/fuzzing --no-fail-fast
-cargo test --workspace --doc
+# One feature set throughout, so the doc tests and the browser tests reuse what nextest built.
+FEATURES=(--features gridatlas-server/fuzzing)
+cargo nextest run --workspace "${FEATURES[@]}" --no-fail-fast
+cargo test --workspace --doc "${FEATURES[@]}"
 
 # Browser tests: the built web map against the debug server, in Debian's headless Chromium.
 if [ -f web/package.json ]; then
-  cargo build -p gridatlas-server
+  cargo build -p gridatlas-server "${FEATURES[@]}"
   (cd web && npm ci --no-audit --no-fund && npm run build && GRIDATLAS_BIN="$PWD/../target/debug/gridatlas" npm test)
 fi

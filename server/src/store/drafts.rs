@@ -170,9 +170,9 @@ where
 
     /// Runs a write guarded by the draft's version (`… RETURNING id`); no row written is a
     /// refusal.
-    async fn guarded(
+    async fn guarded<'q>(
         conn: &mut DB::Connection,
-        query: sqlx::query::Query<'_, DB, DB::Arguments<'_>>,
+        query: sqlx::query::Query<'q, DB, DB::Arguments<'q>>,
         id: i64,
         expected_version: i64,
     ) -> Result<(), StoreError> {

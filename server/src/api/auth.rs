@@ -127,7 +127,8 @@ pub async fn login(
     let account = state.atlas.store().account(&login.name).await?;
     let sessions = state.sessions.clone();
     let result =
-        blocking(move || Ok(sessions.login(&login.name, &login.password, account.as_ref()))).await?;
+        blocking(move || Ok(sessions.login(&login.name, &login.password, account.as_ref())))
+            .await?;
     match result {
         Ok((token, s)) => Ok(Json(json!({
             "token": token,

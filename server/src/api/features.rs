@@ -317,7 +317,6 @@ pub async fn items(
     Ok(([(header::CONTENT_TYPE, GEOJSON)], Json(body)).into_response())
 }
 
-
 fn feature_response(status: StatusCode, f: &Feature, location: Option<String>) -> Response {
     let mut resp = (
         status,

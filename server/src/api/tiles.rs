@@ -136,7 +136,9 @@ async fn heatmap_tile(
             tile_id,
         ));
         let body = if gzip && !plain.is_empty() {
-            Some(Bytes::from(tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?))
+            Some(Bytes::from(
+                tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?,
+            ))
         } else {
             None
         };

@@ -144,127 +144,13 @@ impl CompoundSpec {
         namer: &mut Namer,
         buildings: Option<usize>,
     ) -> Self {
-        let class = match profile {
-            Profile::Old => pick(
-                rng,
-                &[
-                    (CompoundClass::Old, 0.55),
-                    (CompoundClass::UnitOwned, 0.25),
-                    (CompoundClass::Resettlement, 0.1),
-                    (CompoundClass::Commodity, 0.1),
-                ],
-            ),
-            Profile::Underserved => pick(
-                rng,
-                &[(CompoundClass::Old, 0.6), (CompoundClass::UnitOwned, 0.4)],
-            ),
-            Profile::Urban => pick(
-                rng,
-                &[
-                    (CompoundClass::Old, 0.3),
-                    (CompoundClass::UnitOwned, 0.1),
-                    (CompoundClass::Commodity, 0.4),
-                    (CompoundClass::New, 0.1),
-                    (CompoundClass::Resettlement, 0.1),
-                ],
-            ),
-            Profile::NewBuild => pick(
-                rng,
-                &[
-                    (CompoundClass::Commodity, 0.45),
-                    (CompoundClass::New, 0.4),
-                    (CompoundClass::Resettlement, 0.1),
-                    (CompoundClass::Old, 0.05),
-                ],
-            ),
-            Profile::VillageConverted => pick(
-                rng,
-                &[
-                    (CompoundClass::Resettlement, 0.55),
-                    (CompoundClass::Old, 0.15),
-                    (CompoundClass::Commodity, 0.15),
-                    (CompoundClass::New, 0.15),
-                ],
-            ),
-        };
-        let households = match (class, buildings) {
-            (_, Some(b)) => rng.random_range(100..=600).max(b as i64),
-            (CompoundClass::Old, None) => rng.random_range(50..=260),
-            (CompoundClass::UnitOwned, None) => rng.random_range(40..=200),
-            (CompoundClass::Resettlement, None) => rng.random_range(180..=600),
-            (CompoundClass::Commodity, None) => rng.random_range(180..=700),
-            (CompoundClass::New, None) => rng.random_range(160..=600),
-        };
-        let build_year = match class {
-            CompoundClass::Old => rng.random_range(1982..=2003),
-            CompoundClass::UnitOwned => rng.random_range(1975..=1998),
-            CompoundClass::Resettlement => rng.random_range(2004..=2018),
-            CompoundClass::Commodity => rng.random_range(2000..=2020),
-            CompoundClass::New => rng.random_range(2012..=2023),
-        };
+        let class = random_class(rng, profile);
+        let households = random_households(rng, class, buildings);
+        let build_year = random_build_year(rng, class);
         let (pm, oc, cu) = if profile == Profile::Underserved {
-            // Three-no unless the community has taken the compound in hand.
-            if rng.random_bool(0.7) {
-                (PropertyManagement::None, false, false)
-            } else {
-                let pm = pick(
-                    rng,
-                    &[
-                        (PropertyManagement::CommunityHosted, 0.6),
-                        (PropertyManagement::Joint, 0.4),
-                    ],
-                );
-                (pm, rng.random_bool(0.3), rng.random_bool(0.2))
-            }
+            underserved_governance(rng)
         } else {
-            let pm = match class {
-                CompoundClass::Old => pick(
-                    rng,
-                    &[
-                        (PropertyManagement::None, 0.4),
-                        (PropertyManagement::CommunityHosted, 0.3),
-                        (PropertyManagement::Joint, 0.2),
-                        (PropertyManagement::Professional, 0.1),
-                    ],
-                ),
-                CompoundClass::UnitOwned => pick(
-                    rng,
-                    &[
-                        (PropertyManagement::None, 0.35),
-                        (PropertyManagement::CommunityHosted, 0.35),
-                        (PropertyManagement::Joint, 0.15),
-                        (PropertyManagement::Professional, 0.15),
-                    ],
-                ),
-                CompoundClass::Resettlement => pick(
-                    rng,
-                    &[
-                        (PropertyManagement::CommunityHosted, 0.4),
-                        (PropertyManagement::Professional, 0.4),
-                        (PropertyManagement::Joint, 0.2),
-                    ],
-                ),
-                CompoundClass::Commodity | CompoundClass::New => pick(
-                    rng,
-                    &[
-                        (PropertyManagement::Professional, 0.9),
-                        (PropertyManagement::Joint, 0.1),
-                    ],
-                ),
-            };
-            let oc = rng.random_bool(match pm {
-                PropertyManagement::Professional => 0.6,
-                PropertyManagement::Joint => 0.25,
-                PropertyManagement::CommunityHosted => 0.15,
-                PropertyManagement::None => 0.1,
-            });
-            let cu = rng.random_bool(match class {
-                CompoundClass::UnitOwned => 0.55,
-                CompoundClass::Resettlement => 0.35,
-                CompoundClass::Old => 0.1,
-                CompoundClass::Commodity | CompoundClass::New => 0.02,
-            });
-            (pm, oc, cu)
+            usual_governance(rng, class)
         };
         let population = (households as f64 * persons_per_household(rng, class)).round() as i64;
         let three_no = pm == PropertyManagement::None && !oc && !cu;
@@ -282,6 +168,145 @@ impl CompoundSpec {
             buildings: buildings.unwrap_or_else(|| typical_buildings(rng, class, households)),
         }
     }
+}
+
+/// The class of a compound typical of `profile`.
+fn random_class(rng: &mut Rand, profile: Profile) -> CompoundClass {
+    match profile {
+        Profile::Old => pick(
+            rng,
+            &[
+                (CompoundClass::Old, 0.55),
+                (CompoundClass::UnitOwned, 0.25),
+                (CompoundClass::Resettlement, 0.1),
+                (CompoundClass::Commodity, 0.1),
+            ],
+        ),
+        Profile::Underserved => pick(
+            rng,
+            &[(CompoundClass::Old, 0.6), (CompoundClass::UnitOwned, 0.4)],
+        ),
+        Profile::Urban => pick(
+            rng,
+            &[
+                (CompoundClass::Old, 0.3),
+                (CompoundClass::UnitOwned, 0.1),
+                (CompoundClass::Commodity, 0.4),
+                (CompoundClass::New, 0.1),
+                (CompoundClass::Resettlement, 0.1),
+            ],
+        ),
+        Profile::NewBuild => pick(
+            rng,
+            &[
+                (CompoundClass::Commodity, 0.45),
+                (CompoundClass::New, 0.4),
+                (CompoundClass::Resettlement, 0.1),
+                (CompoundClass::Old, 0.05),
+            ],
+        ),
+        Profile::VillageConverted => pick(
+            rng,
+            &[
+                (CompoundClass::Resettlement, 0.55),
+                (CompoundClass::Old, 0.15),
+                (CompoundClass::Commodity, 0.15),
+                (CompoundClass::New, 0.15),
+            ],
+        ),
+    }
+}
+
+/// Households typical of `class`; with a fixed building count, at least one per building.
+fn random_households(rng: &mut Rand, class: CompoundClass, buildings: Option<usize>) -> i64 {
+    match (class, buildings) {
+        (_, Some(b)) => rng.random_range(100..=600).max(b as i64),
+        (CompoundClass::Old, None) => rng.random_range(50..=260),
+        (CompoundClass::UnitOwned, None) => rng.random_range(40..=200),
+        (CompoundClass::Resettlement, None) => rng.random_range(180..=600),
+        (CompoundClass::Commodity, None) => rng.random_range(180..=700),
+        (CompoundClass::New, None) => rng.random_range(160..=600),
+    }
+}
+
+/// A build year typical of `class`.
+fn random_build_year(rng: &mut Rand, class: CompoundClass) -> i64 {
+    match class {
+        CompoundClass::Old => rng.random_range(1982..=2003),
+        CompoundClass::UnitOwned => rng.random_range(1975..=1998),
+        CompoundClass::Resettlement => rng.random_range(2004..=2018),
+        CompoundClass::Commodity => rng.random_range(2000..=2020),
+        CompoundClass::New => rng.random_range(2012..=2023),
+    }
+}
+
+/// Property management, owners' committee and competent unit of an underserved community's
+/// compound: three-no unless the community has taken the compound in hand.
+fn underserved_governance(rng: &mut Rand) -> (PropertyManagement, bool, bool) {
+    if rng.random_bool(0.7) {
+        (PropertyManagement::None, false, false)
+    } else {
+        let pm = pick(
+            rng,
+            &[
+                (PropertyManagement::CommunityHosted, 0.6),
+                (PropertyManagement::Joint, 0.4),
+            ],
+        );
+        (pm, rng.random_bool(0.3), rng.random_bool(0.2))
+    }
+}
+
+/// Property management, owners' committee and competent unit typical of `class`.
+fn usual_governance(rng: &mut Rand, class: CompoundClass) -> (PropertyManagement, bool, bool) {
+    let pm = match class {
+        CompoundClass::Old => pick(
+            rng,
+            &[
+                (PropertyManagement::None, 0.4),
+                (PropertyManagement::CommunityHosted, 0.3),
+                (PropertyManagement::Joint, 0.2),
+                (PropertyManagement::Professional, 0.1),
+            ],
+        ),
+        CompoundClass::UnitOwned => pick(
+            rng,
+            &[
+                (PropertyManagement::None, 0.35),
+                (PropertyManagement::CommunityHosted, 0.35),
+                (PropertyManagement::Joint, 0.15),
+                (PropertyManagement::Professional, 0.15),
+            ],
+        ),
+        CompoundClass::Resettlement => pick(
+            rng,
+            &[
+                (PropertyManagement::CommunityHosted, 0.4),
+                (PropertyManagement::Professional, 0.4),
+                (PropertyManagement::Joint, 0.2),
+            ],
+        ),
+        CompoundClass::Commodity | CompoundClass::New => pick(
+            rng,
+            &[
+                (PropertyManagement::Professional, 0.9),
+                (PropertyManagement::Joint, 0.1),
+            ],
+        ),
+    };
+    let oc = rng.random_bool(match pm {
+        PropertyManagement::Professional => 0.6,
+        PropertyManagement::Joint => 0.25,
+        PropertyManagement::CommunityHosted => 0.15,
+        PropertyManagement::None => 0.1,
+    });
+    let cu = rng.random_bool(match class {
+        CompoundClass::UnitOwned => 0.55,
+        CompoundClass::Resettlement => 0.35,
+        CompoundClass::Old => 0.1,
+        CompoundClass::Commodity | CompoundClass::New => 0.02,
+    });
+    (pm, oc, cu)
 }
 
 fn persons_per_household(rng: &mut Rand, class: CompoundClass) -> f64 {
@@ -1166,97 +1191,150 @@ pub(crate) fn everyday_facilities(
     rng: &mut Rand,
     elderly_ok: &dyn Fn(Coord) -> bool,
 ) {
-    let code = f.code.clone();
-    let name = f.name.clone();
-    let stem = Namer::new(&name).stem;
+    let names = Names::of(f);
     let hh = f.households;
     let mut spaces_left = (hh as f64 / 300.0).round().max(2.0) as usize;
-
-    // The community's party-mass service centre and what it hosts.
-    if let Some(at) = f.take_central() {
-        let area = round_area(rng, (300.0, 900.0));
-        let centre = w.station(
-            &code,
-            format!("{name}党群服务中心"),
-            StationKind::PartyMassCentre,
-            FacilityLevel::Community,
-            Some(area),
-            at,
-        );
-        w.space_at(
-            &code,
-            SpaceSpec::new(
-                format!("{stem}社区书屋"),
-                &[ServiceType::Culture, ServiceType::Study],
-                round_area(rng, (60.0, 150.0)),
-                OperatingModel::PublicBenefit,
-                FacilityLevel::Community,
-            )
-            .hosted_by(centre)
-            .hours("09:00-21:00"),
-            at,
-        );
-        spaces_left = spaces_left.saturating_sub(1);
-        let day_care = SpaceSpec::new(
-            format!("{stem}日间照料中心"),
-            &[ServiceType::ElderlyCare, ServiceType::MealHelp],
-            round_area(rng, (200.0, 450.0)),
-            OperatingModel::LowCost,
-            FacilityLevel::Community,
-        )
-        .capacity(rng.random_range(40..=80))
-        .hours("08:30-17:30");
-        if elderly_ok(at) {
-            w.space_at(&code, day_care.hosted_by(centre), at);
-            spaces_left = spaces_left.saturating_sub(1);
-        } else if let Some(at) = f.take_near(f.block.centre(), elderly_ok) {
-            w.space_at(&code, day_care, at);
-            spaces_left = spaces_left.saturating_sub(1);
-        }
-    }
+    let hosted = party_mass_centre(w, f, rng, elderly_ok, &names);
+    spaces_left = spaces_left.saturating_sub(hosted);
     if matches!(f.kind, CommunityKind::Urban | CommunityKind::NewBuild) {
-        if let Some(at) = f.take_central() {
-            w.station(
-                &code,
-                format!("{name}综合服务站"),
-                StationKind::CommunityServiceStation,
-                FacilityLevel::Community,
-                Some(round_area(rng, (100.0, 250.0))),
-                at,
-            );
-        }
+        service_station(w, f, rng, &names);
     }
     if hh > 1500 && rng.random_bool(0.7) {
-        if let Some(at) = f.take_any(rng) {
-            let id = w.station(
-                &code,
-                format!("{name}卫生服务站"),
-                StationKind::HealthStation,
-                FacilityLevel::Community,
-                Some(round_area(rng, (100.0, 300.0))),
-                at,
-            );
-            w.space_at(
-                &code,
-                SpaceSpec::new(
-                    format!("{stem}健康小屋"),
-                    &[ServiceType::Health],
-                    round_area(rng, (20.0, 40.0)),
-                    OperatingModel::PublicBenefit,
-                    FacilityLevel::Community,
-                )
-                .hosted_by(id)
-                .hours("08:00-17:00"),
-                at,
-            );
-            spaces_left = spaces_left.saturating_sub(1);
+        spaces_left = spaces_left.saturating_sub(health_station(w, f, rng, &names));
+    }
+    grid_posts(w, f, rng, &names);
+    parcel_and_convenience_stations(w, f, rng, &names);
+    if f.kind != CommunityKind::Old {
+        kindergartens(w, f, rng, &names);
+    }
+    party_posts(w, f, rng, &names);
+    template_spaces(w, f, rng, elderly_ok, &names.stem, spaces_left);
+}
+
+/// A community's code and names as its facilities use them.
+struct Names {
+    code: String,
+    name: String,
+    /// The name without "社区"/"村" ("龙南").
+    stem: String,
+}
+
+impl Names {
+    fn of(f: &Filled) -> Self {
+        Names {
+            code: f.code.clone(),
+            name: f.name.clone(),
+            stem: Namer::new(&f.name).stem,
         }
     }
+}
+
+/// The community's party-mass service centre with its book room and, where elderly care may go,
+/// the day care centre (else near the centre of the community); returns the number of service
+/// spaces set up.
+fn party_mass_centre(
+    w: &mut Writer,
+    f: &mut Filled,
+    rng: &mut Rand,
+    elderly_ok: &dyn Fn(Coord) -> bool,
+    n: &Names,
+) -> usize {
+    let Names { code, name, stem } = n;
+    let Some(at) = f.take_central() else {
+        return 0;
+    };
+    let area = round_area(rng, (300.0, 900.0));
+    let centre = w.station(
+        code,
+        format!("{name}党群服务中心"),
+        StationKind::PartyMassCentre,
+        FacilityLevel::Community,
+        Some(area),
+        at,
+    );
+    w.space_at(
+        code,
+        SpaceSpec::new(
+            format!("{stem}社区书屋"),
+            &[ServiceType::Culture, ServiceType::Study],
+            round_area(rng, (60.0, 150.0)),
+            OperatingModel::PublicBenefit,
+            FacilityLevel::Community,
+        )
+        .hosted_by(centre)
+        .hours("09:00-21:00"),
+        at,
+    );
+    let day_care = SpaceSpec::new(
+        format!("{stem}日间照料中心"),
+        &[ServiceType::ElderlyCare, ServiceType::MealHelp],
+        round_area(rng, (200.0, 450.0)),
+        OperatingModel::LowCost,
+        FacilityLevel::Community,
+    )
+    .capacity(rng.random_range(40..=80))
+    .hours("08:30-17:30");
+    if elderly_ok(at) {
+        w.space_at(code, day_care.hosted_by(centre), at);
+        2
+    } else if let Some(at) = f.take_near(f.block.centre(), elderly_ok) {
+        w.space_at(code, day_care, at);
+        2
+    } else {
+        1
+    }
+}
+
+/// The community service station of an urban or new-build community.
+fn service_station(w: &mut Writer, f: &mut Filled, rng: &mut Rand, n: &Names) {
+    if let Some(at) = f.take_central() {
+        w.station(
+            &n.code,
+            format!("{}综合服务站", n.name),
+            StationKind::CommunityServiceStation,
+            FacilityLevel::Community,
+            Some(round_area(rng, (100.0, 250.0))),
+            at,
+        );
+    }
+}
+
+/// A health station with its health hut; returns the number of service spaces set up.
+fn health_station(w: &mut Writer, f: &mut Filled, rng: &mut Rand, n: &Names) -> usize {
+    let Some(at) = f.take_any(rng) else {
+        return 0;
+    };
+    let id = w.station(
+        &n.code,
+        format!("{}卫生服务站", n.name),
+        StationKind::HealthStation,
+        FacilityLevel::Community,
+        Some(round_area(rng, (100.0, 300.0))),
+        at,
+    );
+    w.space_at(
+        &n.code,
+        SpaceSpec::new(
+            format!("{}健康小屋", n.stem),
+            &[ServiceType::Health],
+            round_area(rng, (20.0, 40.0)),
+            OperatingModel::PublicBenefit,
+            FacilityLevel::Community,
+        )
+        .hosted_by(id)
+        .hours("08:00-17:00"),
+        at,
+    );
+    1
+}
+
+/// A grid post in each grid's own free slot.
+fn grid_posts(w: &mut Writer, f: &mut Filled, rng: &mut Rand, n: &Names) {
     for gi in 0..f.grid_codes.len() {
         if let Some(at) = f.take_in_grid(gi) {
             w.station(
-                &code,
-                format!("{name}第{}网格驿站", gi + 1),
+                &n.code,
+                format!("{}第{}网格驿站", n.name, gi + 1),
                 StationKind::GridPost,
                 FacilityLevel::Compound,
                 Some(round_area(rng, (15.0, 40.0))),
@@ -1264,16 +1342,27 @@ pub(crate) fn everyday_facilities(
             );
         }
     }
-    for n in 0..(hh / 1500).max(1) {
+}
+
+/// Distinguishes the `k`-th (from 0) of several like stations: nothing for the first, "2号",
+/// "3号", … for the others.
+fn number_suffix(k: i64) -> String {
+    if k == 0 {
+        String::new()
+    } else {
+        format!("{}号", k + 1)
+    }
+}
+
+/// Parcel stations (one per 1,500 households) and convenience points (one per 2,000), at least
+/// one of each.
+fn parcel_and_convenience_stations(w: &mut Writer, f: &mut Filled, rng: &mut Rand, n: &Names) {
+    let hh = f.households;
+    for k in 0..(hh / 1500).max(1) {
         if let Some(at) = f.take_any(rng) {
-            let suffix = if n == 0 {
-                String::new()
-            } else {
-                format!("{}号", n + 1)
-            };
             w.station(
-                &code,
-                format!("{stem}快递驿站{suffix}"),
+                &n.code,
+                format!("{}快递驿站{}", n.stem, number_suffix(k)),
                 StationKind::ParcelStation,
                 FacilityLevel::Compound,
                 Some(round_area(rng, (20.0, 60.0))),
@@ -1281,16 +1370,11 @@ pub(crate) fn everyday_facilities(
             );
         }
     }
-    for n in 0..(hh / 2000).max(1) {
+    for k in 0..(hh / 2000).max(1) {
         if let Some(at) = f.take_any(rng) {
-            let suffix = if n == 0 {
-                String::new()
-            } else {
-                format!("{}号", n + 1)
-            };
             w.station(
-                &code,
-                format!("{stem}便民服务点{suffix}"),
+                &n.code,
+                format!("{}便民服务点{}", n.stem, number_suffix(k)),
                 StationKind::ConveniencePoint,
                 FacilityLevel::Compound,
                 Some(round_area(rng, (20.0, 120.0))),
@@ -1298,28 +1382,34 @@ pub(crate) fn everyday_facilities(
             );
         }
     }
-    if f.kind != CommunityKind::Old {
-        for n in 0..hh / 2500 {
-            if let Some(at) = f.take_any(rng) {
-                let suffix = if n == 0 {
-                    String::new()
-                } else {
-                    format!("第{}", n + 1)
-                };
-                w.station(
-                    &code,
-                    format!("{stem}{suffix}幼儿园"),
-                    StationKind::Kindergarten,
-                    FacilityLevel::Community,
-                    Some(round_area(rng, (1200.0, 3000.0))),
-                    at,
-                );
-            }
+}
+
+/// Kindergartens, one per 2,500 households.
+fn kindergartens(w: &mut Writer, f: &mut Filled, rng: &mut Rand, n: &Names) {
+    for k in 0..f.households / 2500 {
+        if let Some(at) = f.take_any(rng) {
+            let suffix = if k == 0 {
+                String::new()
+            } else {
+                format!("第{}", k + 1)
+            };
+            w.station(
+                &n.code,
+                format!("{}{suffix}幼儿园", n.stem),
+                StationKind::Kindergarten,
+                FacilityLevel::Community,
+                Some(round_area(rng, (1200.0, 3000.0))),
+                at,
+            );
         }
     }
+}
+
+/// A party post in every fourth compound.
+fn party_posts(w: &mut Writer, f: &Filled, rng: &mut Rand, n: &Names) {
     for c in f.compounds.iter().step_by(4) {
         w.station(
-            &code,
+            &n.code,
             format!("{}党员服务点", c.name),
             StationKind::PartyPost,
             FacilityLevel::Compound,
@@ -1327,8 +1417,21 @@ pub(crate) fn everyday_facilities(
             c.centre,
         );
     }
+}
+
+/// `count` service spaces drawn from [`TEMPLATES`]: open-air ones as areas, elderly care only
+/// where `elderly_ok`.
+fn template_spaces(
+    w: &mut Writer,
+    f: &mut Filled,
+    rng: &mut Rand,
+    elderly_ok: &dyn Fn(Coord) -> bool,
+    stem: &str,
+    count: usize,
+) {
+    let code = f.code.clone();
     let mut used = vec![0_u32; TEMPLATES.len()];
-    for _ in 0..spaces_left {
+    for _ in 0..count {
         let k = rng.random_range(0..TEMPLATES.len());
         let t = &TEMPLATES[k];
         used[k] += 1;

@@ -626,6 +626,7 @@ fn add_gates(data: &mut Dataset) {
     data.gates = gates;
 }
 
+/// 龙南社区's facilities as the source documents describe them.
 fn longnan_facilities(
     w: &mut Writer,
     f: &mut Filled,
@@ -633,12 +634,19 @@ fn longnan_facilities(
     elderly_ok: &dyn Fn(Coord) -> bool,
 ) {
     let code = f.code.clone();
+    longnan_centre(w, f, &code, elderly_ok);
+    longnan_spaces(w, f, rng, &code);
+    longnan_stations(w, f, rng, &code);
+}
+
+/// 龙南社区's party-mass service centre and what it hosts.
+fn longnan_centre(w: &mut Writer, f: &mut Filled, code: &str, elderly_ok: &dyn Fn(Coord) -> bool) {
     let target = f.block.centre();
     // The party-mass centre hosts the community's elderly care centre (meals for 300+ residents
     // aged 60+, delivered to the disabled) and the residents' school run with 泸州开放大学.
     if let Some(at) = f.take_near(target, elderly_ok) {
         let centre = w.station(
-            &code,
+            code,
             "龙南社区党群服务中心",
             StationKind::PartyMassCentre,
             FacilityLevel::Community,
@@ -646,7 +654,7 @@ fn longnan_facilities(
             at,
         );
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区养老服务中心",
                 &[ServiceType::ElderlyCare, ServiceType::MealHelp],
@@ -660,7 +668,7 @@ fn longnan_facilities(
             at,
         );
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区居民学校",
                 &[ServiceType::Culture, ServiceType::Study],
@@ -674,9 +682,13 @@ fn longnan_facilities(
             at,
         );
     }
+}
+
+/// 龙南社区's childcare, youth, housekeeping, health and fitness spaces.
+fn longnan_spaces(w: &mut Writer, f: &mut Filled, rng: &mut Rand, code: &str) {
     if let Some(at) = f.take_central() {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区托幼中心",
                 &[ServiceType::Childcare],
@@ -691,7 +703,7 @@ fn longnan_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区“成长吧”青少年活动室",
                 &[ServiceType::AfterSchool, ServiceType::ChildrenPlay],
@@ -706,7 +718,7 @@ fn longnan_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "泾华家政便民服务点",
                 &[ServiceType::Housekeeping],
@@ -720,7 +732,7 @@ fn longnan_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         let station = w.station(
-            &code,
+            code,
             "龙南社区卫生服务站",
             StationKind::HealthStation,
             FacilityLevel::Community,
@@ -728,7 +740,7 @@ fn longnan_facilities(
             at,
         );
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区健康小屋",
                 &[ServiceType::Health],
@@ -743,7 +755,7 @@ fn longnan_facilities(
     }
     if let Some(cell) = f.take_cell_any(rng) {
         w.space_area(
-            &code,
+            code,
             SpaceSpec::new(
                 "龙南社区全民健身点",
                 &[ServiceType::Fitness],
@@ -755,9 +767,13 @@ fn longnan_facilities(
             cell,
         );
     }
+}
+
+/// 龙南社区's parcel station, convenience store, grid posts and party post.
+fn longnan_stations(w: &mut Writer, f: &mut Filled, rng: &mut Rand, code: &str) {
     if let Some(at) = f.take_any(rng) {
         w.station(
-            &code,
+            code,
             "龙南社区速递驿站",
             StationKind::ParcelStation,
             FacilityLevel::Compound,
@@ -767,7 +783,7 @@ fn longnan_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.station(
-            &code,
+            code,
             "龙南社区便民超市",
             StationKind::ConveniencePoint,
             FacilityLevel::Compound,
@@ -778,7 +794,7 @@ fn longnan_facilities(
     for (gi, n) in ["一", "二", "三", "四"].iter().enumerate() {
         if let Some(at) = f.take_in_grid(gi) {
             w.station(
-                &code,
+                code,
                 format!("龙南社区第{n}网格驿站"),
                 StationKind::GridPost,
                 FacilityLevel::Compound,
@@ -789,7 +805,7 @@ fn longnan_facilities(
     }
     if let Some(bus) = f.compounds.iter().find(|c| c.name == "巴士天福苑") {
         w.station(
-            &code,
+            code,
             "老旧小区联合党支部党员服务点",
             StationKind::PartyPost,
             FacilityLevel::Compound,
@@ -799,6 +815,7 @@ fn longnan_facilities(
     }
 }
 
+/// 奥体社区's facilities, among them an embedded service complex.
 fn aoti_facilities(
     w: &mut Writer,
     f: &mut Filled,
@@ -806,11 +823,19 @@ fn aoti_facilities(
     elderly_ok: &dyn Fn(Coord) -> bool,
 ) {
     let code = f.code.clone();
+    aoti_centre(w, f, &code, elderly_ok);
+    aoti_community_stations(w, f, rng, &code);
+    aoti_local_stations(w, f, rng, &code);
+    aoti_spaces(w, f, rng, &code);
+}
+
+/// 奥体社区's party-mass service centre hosting its neighbourhood centre.
+fn aoti_centre(w: &mut Writer, f: &mut Filled, code: &str, elderly_ok: &dyn Fn(Coord) -> bool) {
     let target = f.block.centre();
     // An embedded service complex: ≥ 600 m², five functions, four of them for the old and young.
     if let Some(at) = f.take_near(target, elderly_ok) {
         let centre = w.station(
-            &code,
+            code,
             "奥体社区党群服务中心",
             StationKind::PartyMassCentre,
             FacilityLevel::Community,
@@ -818,7 +843,7 @@ fn aoti_facilities(
             at,
         );
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体社区邻里中心",
                 &[
@@ -838,9 +863,13 @@ fn aoti_facilities(
             at,
         );
     }
+}
+
+/// 奥体社区's community service station, kindergarten and health station.
+fn aoti_community_stations(w: &mut Writer, f: &mut Filled, rng: &mut Rand, code: &str) {
     if let Some(at) = f.take_central() {
         w.station(
-            &code,
+            code,
             "奥体社区综合服务站",
             StationKind::CommunityServiceStation,
             FacilityLevel::Community,
@@ -850,7 +879,7 @@ fn aoti_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.station(
-            &code,
+            code,
             "奥体幼儿园",
             StationKind::Kindergarten,
             FacilityLevel::Community,
@@ -860,7 +889,7 @@ fn aoti_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         let station = w.station(
-            &code,
+            code,
             "奥体社区卫生服务站",
             StationKind::HealthStation,
             FacilityLevel::Community,
@@ -868,7 +897,7 @@ fn aoti_facilities(
             at,
         );
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体社区健康驿站",
                 &[ServiceType::Health],
@@ -881,10 +910,14 @@ fn aoti_facilities(
             at,
         );
     }
+}
+
+/// 奥体社区's parcel stations, convenience point, grid posts and party posts.
+fn aoti_local_stations(w: &mut Writer, f: &mut Filled, rng: &mut Rand, code: &str) {
     for name in ["奥体社区快递驿站", "奥体花园快递驿站"] {
         if let Some(at) = f.take_any(rng) {
             w.station(
-                &code,
+                code,
                 name,
                 StationKind::ParcelStation,
                 FacilityLevel::Compound,
@@ -895,7 +928,7 @@ fn aoti_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.station(
-            &code,
+            code,
             "奥体社区便民服务点",
             StationKind::ConveniencePoint,
             FacilityLevel::Compound,
@@ -906,7 +939,7 @@ fn aoti_facilities(
     for gi in 0..f.grid_codes.len() {
         if let Some(at) = f.take_in_grid(gi) {
             w.station(
-                &code,
+                code,
                 format!("奥体社区第{}网格驿站", gi + 1),
                 StationKind::GridPost,
                 FacilityLevel::Compound,
@@ -921,7 +954,7 @@ fn aoti_facilities(
         .filter(|c| ["奥体花园一期", "滨江华庭"].contains(&c.name.as_str()))
     {
         w.station(
-            &code,
+            code,
             format!("{}党员服务点", c.name),
             StationKind::PartyPost,
             FacilityLevel::Compound,
@@ -929,9 +962,13 @@ fn aoti_facilities(
             c.centre,
         );
     }
+}
+
+/// 奥体社区's nursery, gym, playground and housekeeping service.
+fn aoti_spaces(w: &mut Writer, f: &mut Filled, rng: &mut Rand, code: &str) {
     if let Some(at) = f.take_any(rng) {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体社区托育园",
                 &[ServiceType::Childcare],
@@ -946,7 +983,7 @@ fn aoti_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体健身中心",
                 &[ServiceType::Fitness],
@@ -961,7 +998,7 @@ fn aoti_facilities(
     }
     if let Some(cell) = f.take_cell_any(rng) {
         w.space_area(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体花园儿童游乐场",
                 &[ServiceType::ChildrenPlay],
@@ -975,7 +1012,7 @@ fn aoti_facilities(
     }
     if let Some(at) = f.take_any(rng) {
         w.space_at(
-            &code,
+            code,
             SpaceSpec::new(
                 "奥体社区家政服务站",
                 &[ServiceType::Housekeeping],

@@ -181,99 +181,29 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             basemap_url,
             basemap_attribution,
         } => {
-            let location = store.location().to_owned();
-            let store = commands::open_store(&location).await?;
-            let atlas = Atlas::open(store).await?;
-            let snap = atlas.snapshot();
-            tracing::info!(store = %location, data_version = snap.version, features = snap.data.total(), "atlas loaded");
-            if atlas.store().accounts().await?.is_empty() {
-                tracing::warn!("no accounts yet: the atlas is read-only until you create the first admin with `gridatlas user add NAME --role admin --scope district`");
-            }
-            let state = AppState::new(
-                Arc::new(atlas),
-                Config {
-                    public_url,
-                    web_dir: Some(web_dir),
-                    basemap_url,
-                    basemap_attribution,
-                },
-            );
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .map_err(|e| CommandError::Io(format!("cannot listen on {listen}: {e}")))?;
-            tracing::info!(
-                "serving on http://{listen}/ (map), http://{listen}/ogc (OGC API – Features)"
-            );
-            axum::serve(listener, api::app(state))
-                .with_graceful_shutdown(async {
-                    tokio::signal::ctrl_c().await.ok();
-                })
-                .await
-                .map_err(|e| CommandError::Io(e.to_string()))
+            let config = Config {
+                public_url,
+                web_dir: Some(web_dir),
+                basemap_url,
+                basemap_attribution,
+            };
+            serve(&store, listen, config).await
         }
-        Command::Demo { store, scale } => {
-            let location = store.location().to_owned();
-            let data = tokio::task::spawn_blocking(move || match scale {
-                Some(n) => data::synthetic_city(n, 1),
-                None => data::demo_district(),
-            })
-            .await
-            .map_err(|e| CommandError::Io(e.to_string()))?;
-            let total = data.total();
-            let store = commands::open_store(&location).await?;
-            let version = commands::load_dataset(store.as_ref(), data).await;
-            store.close().await;
-            let version = version?;
-            println!(
-                "loaded {total} features into {} ({}), data version {version}",
-                store.location(),
-                store.kind()
-            );
-            Ok(())
-        }
+        Command::Demo { store, scale } => load_demo(&store, scale).await,
         Command::Import {
             store,
             files,
             layer,
             crs,
             dry_run,
-        } => {
-            let files: Vec<_> = files.into_iter().map(|f| (f, layer)).collect();
-            let store = commands::open_store(store.location()).await?;
-            let report = commands::import(store, &files, crs, dry_run).await?;
-            if report.dry_run {
-                println!(
-                    "dry run: {} features are valid; nothing was written",
-                    report.features
-                );
-            } else {
-                println!(
-                    "imported {} features, data version {}",
-                    report.features, report.data_version
-                );
-            }
-            Ok(())
-        }
+        } => import(&store, files, layer, crs, dry_run).await,
         Command::Export {
             store,
             out,
             layer,
             community,
-        } => {
-            let store = commands::open_store(store.location()).await?;
-            let n = commands::export(store, layer, community.as_deref(), &out).await?;
-            println!("exported {n} features to {}", out.display());
-            Ok(())
-        }
-        Command::Migrate { store } => {
-            let store = commands::open_store(store.location()).await?;
-            println!(
-                "{} schema is up to date at {}",
-                store.kind(),
-                store.location()
-            );
-            Ok(())
-        }
+        } => export(&store, &out, layer, community.as_deref()).await,
+        Command::Migrate { store } => migrate(&store).await,
         Command::User {
             which:
                 User::Add {
@@ -283,41 +213,149 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     scope,
                     disabled,
                 },
-        } => {
-            let password = match std::env::var("GRIDATLAS_PASSWORD") {
-                Ok(p) => p,
-                Err(_) => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .map_err(|e| CommandError::Io(format!("cannot read the password: {e}")))?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
-            let store = commands::open_store(store.location()).await?;
-            let result =
-                commands::add_user(store.as_ref(), &name, role, scope, disabled, &password).await;
-            store.close().await;
-            result?;
-            println!("account {name} saved ({role})");
-            Ok(())
-        }
+        } => add_user(&store, &name, role, scope, disabled).await,
         Command::User {
             which: User::List { store },
-        } => {
-            let store = commands::open_store(store.location()).await?;
-            let accounts = store.accounts().await;
-            store.close().await;
-            for a in accounts? {
-                println!(
-                    "{}\t{}\t{}{}",
-                    a.name,
-                    a.role,
-                    a.scope,
-                    if a.disabled { "\tdisabled" } else { "" }
-                );
-            }
-            Ok(())
-        }
+        } => list_users(&store).await,
     }
+}
+
+/// `serve`: opens the atlas and serves the map, tiles and API on `listen` until Ctrl-C.
+async fn serve(store: &StoreArgs, listen: SocketAddr, config: Config) -> Result<(), CommandError> {
+    let location = store.location().to_owned();
+    let store = commands::open_store(&location).await?;
+    let atlas = Atlas::open(store).await?;
+    let snap = atlas.snapshot();
+    tracing::info!(store = %location, data_version = snap.version, features = snap.data.total(), "atlas loaded");
+    if atlas.store().accounts().await?.is_empty() {
+        tracing::warn!("no accounts yet: the atlas is read-only until you create the first admin with `gridatlas user add NAME --role admin --scope district`");
+    }
+    let state = AppState::new(Arc::new(atlas), config);
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| CommandError::Io(format!("cannot listen on {listen}: {e}")))?;
+    tracing::info!("serving on http://{listen}/ (map), http://{listen}/ogc (OGC API – Features)");
+    axum::serve(listener, api::app(state))
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
+        .await
+        .map_err(|e| CommandError::Io(e.to_string()))
+}
+
+/// `demo`: generates the demo district (or a synthetic city of `scale` buildings) and loads it.
+async fn load_demo(store: &StoreArgs, scale: Option<usize>) -> Result<(), CommandError> {
+    let location = store.location().to_owned();
+    let data = tokio::task::spawn_blocking(move || match scale {
+        Some(n) => data::synthetic_city(n, 1),
+        None => data::demo_district(),
+    })
+    .await
+    .map_err(|e| CommandError::Io(e.to_string()))?;
+    let total = data.total();
+    let store = commands::open_store(&location).await?;
+    let version = commands::load_dataset(store.as_ref(), data).await;
+    store.close().await;
+    let version = version?;
+    println!(
+        "loaded {total} features into {} ({}), data version {version}",
+        store.location(),
+        store.kind()
+    );
+    Ok(())
+}
+
+/// `import`: imports `files` all or nothing (or only checks them with `dry_run`).
+async fn import(
+    store: &StoreArgs,
+    files: Vec<PathBuf>,
+    layer: Option<Layer>,
+    crs: Crs,
+    dry_run: bool,
+) -> Result<(), CommandError> {
+    let files: Vec<_> = files.into_iter().map(|f| (f, layer)).collect();
+    let store = commands::open_store(store.location()).await?;
+    let report = commands::import(store, &files, crs, dry_run).await?;
+    if report.dry_run {
+        println!(
+            "dry run: {} features are valid; nothing was written",
+            report.features
+        );
+    } else {
+        println!(
+            "imported {} features, data version {}",
+            report.features, report.data_version
+        );
+    }
+    Ok(())
+}
+
+/// `export`: writes a layer (or every layer) to `out`.
+async fn export(
+    store: &StoreArgs,
+    out: &std::path::Path,
+    layer: Option<Layer>,
+    community: Option<&str>,
+) -> Result<(), CommandError> {
+    let store = commands::open_store(store.location()).await?;
+    let n = commands::export(store, layer, community, out).await?;
+    println!("exported {n} features to {}", out.display());
+    Ok(())
+}
+
+/// `migrate`: opening the store brings its schema up to date.
+async fn migrate(store: &StoreArgs) -> Result<(), CommandError> {
+    let store = commands::open_store(store.location()).await?;
+    println!(
+        "{} schema is up to date at {}",
+        store.kind(),
+        store.location()
+    );
+    Ok(())
+}
+
+/// The new account's password: `GRIDATLAS_PASSWORD`, else the first line of standard input.
+fn read_password() -> Result<String, CommandError> {
+    if let Ok(p) = std::env::var("GRIDATLAS_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CommandError::Io(format!("cannot read the password: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `user add`: creates or updates an account.
+async fn add_user(
+    store: &StoreArgs,
+    name: &str,
+    role: engine::access::Role,
+    scope: engine::access::Scope,
+    disabled: bool,
+) -> Result<(), CommandError> {
+    let password = read_password()?;
+    let store = commands::open_store(store.location()).await?;
+    let result = commands::add_user(store.as_ref(), name, role, scope, disabled, &password).await;
+    store.close().await;
+    result?;
+    println!("account {name} saved ({role})");
+    Ok(())
+}
+
+/// `user list`: prints every account, tab-separated.
+async fn list_users(store: &StoreArgs) -> Result<(), CommandError> {
+    let store = commands::open_store(store.location()).await?;
+    let accounts = store.accounts().await;
+    store.close().await;
+    for a in accounts? {
+        println!(
+            "{}\t{}\t{}{}",
+            a.name,
+            a.role,
+            a.scope,
+            if a.disabled { "\tdisabled" } else { "" }
+        );
+    }
+    Ok(())
 }

@@ -304,9 +304,8 @@ fn new_station() -> Value {
 }
 
 #[tokio::test]
-async fn writes_need_the_token_and_carry_versions() {
-    let (app, atlas, _dir, token) = demo_app().await;
-    let (k, v) = auth(&token);
+async fn writes_without_a_valid_token_are_refused() {
+    let (app, atlas, _dir, _token) = demo_app().await;
     let unauth = call(
         &app,
         Method::POST,
@@ -326,9 +325,23 @@ async fn writes_need_the_token_and_carry_versions() {
     .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(atlas.snapshot().version, 1, "nothing written");
+}
 
+#[tokio::test]
+async fn writes_need_the_token_and_carry_versions() {
+    let (app, _atlas, _dir, token) = demo_app().await;
+    let id = create_station(&app, &token).await;
+    let uri = format!("/ogc/collections/stations/items/{id}");
+    rename_station_at_version_1(&app, &token, &uri).await;
+    delete_station_at_version_2(&app, &token, &uri).await;
+    assert_station_audit_trail(&app, id).await;
+}
+
+/// Creates [`new_station`] at version 1, readable at once; returns its id.
+async fn create_station(app: &Router, token: &str) -> i64 {
+    let (k, v) = auth(token);
     let created = call(
-        &app,
+        app,
         Method::POST,
         "/ogc/collections/stations/items",
         Some(new_station()),
@@ -343,7 +356,7 @@ async fn writes_need_the_token_and_carry_versions() {
         .expect("loc")
         .ends_with(&format!("/ogc/collections/stations/items/{id}")));
     let read = call(
-        &app,
+        app,
         Method::GET,
         &format!("/ogc/collections/stations/items/{id}"),
         None,
@@ -354,16 +367,21 @@ async fn writes_need_the_token_and_carry_versions() {
         read.body["properties"]["name"], "测试网格驿站",
         "visible on the very next request"
     );
+    id
+}
 
+/// A rename needs If-Match: without it 428, with version 1 it makes version 2, again with
+/// version 1 it conflicts.
+async fn rename_station_at_version_1(app: &Router, token: &str, uri: &str) {
+    let (k, v) = auth(token);
     let mut renamed = new_station();
     renamed["properties"]["name"] = json!("改名后的驿站");
-    let uri = format!("/ogc/collections/stations/items/{id}");
-    let no_version = call(&app, Method::PUT, &uri, Some(renamed.clone()), &[(k, &v)]).await;
+    let no_version = call(app, Method::PUT, uri, Some(renamed.clone()), &[(k, &v)]).await;
     assert_eq!(no_version.status, StatusCode::PRECONDITION_REQUIRED);
     let ok = call(
-        &app,
+        app,
         Method::PUT,
-        &uri,
+        uri,
         Some(renamed.clone()),
         &[(k, &v), ("if-match", "\"1\"")],
     )
@@ -371,9 +389,9 @@ async fn writes_need_the_token_and_carry_versions() {
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.headers[header::ETAG], "\"2\"");
     let stale = call(
-        &app,
+        app,
         Method::PUT,
-        &uri,
+        uri,
         Some(renamed),
         &[(k, &v), ("if-match", "\"1\"")],
     )
@@ -383,32 +401,39 @@ async fn writes_need_the_token_and_carry_versions() {
         .as_str()
         .expect("msg")
         .contains("expected version 1, stored version 2"));
+}
 
+/// A delete at the stale version 1 conflicts; at version 2 it removes the station.
+async fn delete_station_at_version_2(app: &Router, token: &str, uri: &str) {
+    let (k, v) = auth(token);
     let stale_delete = call(
-        &app,
+        app,
         Method::DELETE,
-        &uri,
+        uri,
         None,
         &[(k, &v), ("if-match", "\"1\"")],
     )
     .await;
     assert_eq!(stale_delete.status, StatusCode::CONFLICT);
     let deleted = call(
-        &app,
+        app,
         Method::DELETE,
-        &uri,
+        uri,
         None,
         &[(k, &v), ("if-match", "\"2\"")],
     )
     .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     assert_eq!(
-        call(&app, Method::GET, &uri, None, &[]).await.status,
+        call(app, Method::GET, uri, None, &[]).await.status,
         StatusCode::NOT_FOUND
     );
+}
 
+/// The audit log holds the create, rename and delete, by the signed-in account, newest first.
+async fn assert_station_audit_trail(app: &Router, id: i64) {
     let audit = call(
-        &app,
+        app,
         Method::GET,
         &format!("/audit?layer=stations&feature_id={id}"),
         None,

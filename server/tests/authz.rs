@@ -105,50 +105,99 @@ fn scopes(layer: Layer) -> (&'static str, &'static str) {
 
 #[tokio::test]
 async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
-    let (store, _dir) = common::fresh_gpkg().await;
-    load_dataset(&store, data::demo_district())
-        .await
-        .expect("demo");
-    common::add_account(&store, "root", "admin", "district").await;
-    for layer in Layer::ALL {
-        let (inside, outside) = scopes(layer);
-        for role in Role::ALL {
-            common::add_account(
-                &store,
-                &format!("{}-{}-in", role.name(), layer.name()),
-                role.name(),
-                inside,
-            )
-            .await;
-            common::add_account(
-                &store,
-                &format!("{}-{}-out", role.name(), layer.name()),
-                role.name(),
-                outside,
-            )
-            .await;
-        }
-    }
-    let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
-    let app = app(AppState::new(atlas.clone(), Config::default()));
-    let root = common::sign_in(&app, "root").await;
-    let mut n = 0;
+    let (mut m, _dir) = Matrix::new().await;
     let mut checked = 0;
     for layer in Layer::ALL {
+        m.assert_unauthenticated_writes_are_refused(layer).await;
+        for role in Role::ALL {
+            for (in_scope, suffix) in [(true, "in"), (false, "out")] {
+                let who = format!("{}-{}-{suffix}", role.name(), layer.name());
+                let token = common::sign_in(&m.app, &who).await;
+                let allowed = role.edits(layer) && in_scope;
+                let case = format!("{who} on {layer}");
+                m.assert_create(layer, &token, allowed, &case).await;
+                m.assert_replace_and_delete(layer, &token, allowed, &case)
+                    .await;
+                checked += 3;
+            }
+        }
+    }
+    assert_eq!(
+        checked,
+        Layer::ALL.len() * 4 * 2 * 3,
+        "every endpoint × role × scope"
+    );
+}
+
+/// The demo district with a root admin and, per layer and role, an account inside and one
+/// outside the scope holding the layer's fixtures; `n` numbers the fixtures.
+struct Matrix {
+    app: axum::Router,
+    atlas: Arc<Atlas>,
+    root: String,
+    n: usize,
+}
+
+impl Matrix {
+    /// Loads the demo district and creates and signs in the accounts.
+    async fn new() -> (Self, tempfile::TempDir) {
+        let (store, dir) = common::fresh_gpkg().await;
+        load_dataset(&store, data::demo_district())
+            .await
+            .expect("demo");
+        common::add_account(&store, "root", "admin", "district").await;
+        for layer in Layer::ALL {
+            let (inside, outside) = scopes(layer);
+            for role in Role::ALL {
+                common::add_account(
+                    &store,
+                    &format!("{}-{}-in", role.name(), layer.name()),
+                    role.name(),
+                    inside,
+                )
+                .await;
+                common::add_account(
+                    &store,
+                    &format!("{}-{}-out", role.name(), layer.name()),
+                    role.name(),
+                    outside,
+                )
+                .await;
+            }
+        }
+        let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
+        let app = app(AppState::new(atlas.clone(), Config::default()));
+        let root = common::sign_in(&app, "root").await;
+        let matrix = Matrix {
+            app,
+            atlas,
+            root,
+            n: 0,
+        };
+        (matrix, dir)
+    }
+
+    /// The next fixture of `layer`.
+    fn next_fixture(&mut self, layer: Layer) -> Value {
+        self.n += 1;
+        fixture(&self.atlas.snapshot(), layer, self.n)
+    }
+
+    /// Unauthenticated: 401 on every verb, nothing written.
+    async fn assert_unauthenticated_writes_are_refused(&mut self, layer: Layer) {
         let items = format!("/ogc/collections/{}/items", layer.name());
-        // Unauthenticated: 401 on every verb, nothing written.
-        n += 1;
-        let body = fixture(&atlas.snapshot(), layer, n);
+        let body = self.next_fixture(layer);
+        let (app, atlas) = (&self.app, &self.atlas);
         let version = atlas.snapshot().version;
         assert_eq!(
-            send(&app, Method::POST, &items, None, None, Some(&body))
+            send(app, Method::POST, &items, None, None, Some(&body))
                 .await
                 .0,
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(
             send(
-                &app,
+                app,
                 Method::PUT,
                 &format!("{items}/1"),
                 None,
@@ -161,7 +210,7 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
         );
         assert_eq!(
             send(
-                &app,
+                app,
                 Method::DELETE,
                 &format!("{items}/1"),
                 None,
@@ -174,7 +223,7 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
         );
         assert_eq!(
             send(
-                &app,
+                app,
                 Method::POST,
                 &items,
                 Some("forged-token"),
@@ -186,97 +235,102 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(atlas.snapshot().version, version);
+    }
 
-        for role in Role::ALL {
-            for (in_scope, suffix) in [(true, "in"), (false, "out")] {
-                let who = format!("{}-{}-{suffix}", role.name(), layer.name());
-                let token = common::sign_in(&app, &who).await;
-                let allowed = role.edits(layer) && in_scope;
-                let case = format!("{who} on {layer}");
-
-                // Create.
-                n += 1;
-                let body = fixture(&atlas.snapshot(), layer, n);
-                let before = atlas.snapshot().version;
-                let (status, reply) =
-                    send(&app, Method::POST, &items, Some(&token), None, Some(&body)).await;
-                if allowed {
-                    assert_eq!(status, StatusCode::CREATED, "create, {case}: {reply}");
-                } else {
-                    assert_eq!(status, StatusCode::FORBIDDEN, "create, {case}: {reply}");
-                    assert!(
-                        reply["message"]
-                            .as_str()
-                            .is_some_and(|m| m.contains("scope") || m.contains("does not change")),
-                        "{case}: {reply}"
-                    );
-                    assert_eq!(
-                        atlas.snapshot().version,
-                        before,
-                        "a refused create writes nothing"
-                    );
-                }
-
-                // Replace and delete a feature the root admin creates for the purpose.
-                n += 1;
-                let body = fixture(&atlas.snapshot(), layer, n);
-                let (s, created) =
-                    send(&app, Method::POST, &items, Some(&root), None, Some(&body)).await;
-                assert_eq!(s, StatusCode::CREATED, "fixture for {case}: {created}");
-                let id = created["id"].as_i64().expect("id");
-                let mut renamed = body.clone();
-                renamed["properties"]["name"] = Value::from(format!("改名{n}"));
-                let (status, reply) = send(
-                    &app,
-                    Method::PUT,
-                    &format!("{items}/{id}"),
-                    Some(&token),
-                    Some(1),
-                    Some(&renamed),
-                )
-                .await;
-                assert_eq!(
-                    status,
-                    if allowed {
-                        StatusCode::OK
-                    } else {
-                        StatusCode::FORBIDDEN
-                    },
-                    "replace, {case}: {reply}"
-                );
-                let version = if allowed { 2 } else { 1 };
-                let (status, reply) = send(
-                    &app,
-                    Method::DELETE,
-                    &format!("{items}/{id}"),
-                    Some(&token),
-                    Some(version),
-                    None,
-                )
-                .await;
-                assert_eq!(
-                    status,
-                    if allowed {
-                        StatusCode::NO_CONTENT
-                    } else {
-                        StatusCode::FORBIDDEN
-                    },
-                    "delete, {case}: {reply}"
-                );
-                assert_eq!(
-                    atlas.snapshot().feature(layer, id).is_none(),
-                    allowed,
-                    "{case}: the feature is gone exactly when the delete was allowed"
-                );
-                checked += 3;
-            }
+    /// A create by `token` succeeds when `allowed`, else is refused (403) and writes nothing.
+    async fn assert_create(&mut self, layer: Layer, token: &str, allowed: bool, case: &str) {
+        let items = format!("/ogc/collections/{}/items", layer.name());
+        let body = self.next_fixture(layer);
+        let (app, atlas) = (&self.app, &self.atlas);
+        let before = atlas.snapshot().version;
+        let (status, reply) = send(app, Method::POST, &items, Some(token), None, Some(&body)).await;
+        if allowed {
+            assert_eq!(status, StatusCode::CREATED, "create, {case}: {reply}");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "create, {case}: {reply}");
+            assert!(
+                reply["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("scope") || m.contains("does not change")),
+                "{case}: {reply}"
+            );
+            assert_eq!(
+                atlas.snapshot().version,
+                before,
+                "a refused create writes nothing"
+            );
         }
     }
-    assert_eq!(
-        checked,
-        Layer::ALL.len() * 4 * 2 * 3,
-        "every endpoint × role × scope"
-    );
+
+    /// Replace and delete by `token` of a feature the root admin creates for the purpose: both
+    /// succeed when `allowed`, else are refused (403) and the feature stays.
+    async fn assert_replace_and_delete(
+        &mut self,
+        layer: Layer,
+        token: &str,
+        allowed: bool,
+        case: &str,
+    ) {
+        let items = format!("/ogc/collections/{}/items", layer.name());
+        let body = self.next_fixture(layer);
+        let n = self.n;
+        let (app, atlas) = (&self.app, &self.atlas);
+        let (s, created) = send(
+            app,
+            Method::POST,
+            &items,
+            Some(&self.root),
+            None,
+            Some(&body),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "fixture for {case}: {created}");
+        let id = created["id"].as_i64().expect("id");
+        let mut renamed = body.clone();
+        renamed["properties"]["name"] = Value::from(format!("改名{n}"));
+        let (status, reply) = send(
+            app,
+            Method::PUT,
+            &format!("{items}/{id}"),
+            Some(token),
+            Some(1),
+            Some(&renamed),
+        )
+        .await;
+        assert_eq!(
+            status,
+            if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            "replace, {case}: {reply}"
+        );
+        let version = if allowed { 2 } else { 1 };
+        let (status, reply) = send(
+            app,
+            Method::DELETE,
+            &format!("{items}/{id}"),
+            Some(token),
+            Some(version),
+            None,
+        )
+        .await;
+        assert_eq!(
+            status,
+            if allowed {
+                StatusCode::NO_CONTENT
+            } else {
+                StatusCode::FORBIDDEN
+            },
+            "delete, {case}: {reply}"
+        );
+        assert_eq!(
+            atlas.snapshot().feature(layer, id).is_none(),
+            allowed,
+            "{case}: the feature is gone exactly when the delete was allowed"
+        );
+    }
 }
 
 #[tokio::test]

@@ -53,6 +53,9 @@ async fn call(
     )
 }
 
+/// An accepted write: station id, the version it made and the name it set.
+type Accepted = (i64, i64, String);
+
 async fn run(store: Box<dyn Store>) {
     let kind = store.kind();
     load_dataset(store.as_ref(), data::demo_district())
@@ -70,58 +73,79 @@ async fn run(store: Box<dyn Store>) {
         .take(FEATURES)
         .map(|s| s.id)
         .collect();
-
-    let mut tasks = Vec::new();
-    for editor in 0..EDITORS {
-        let (app, token, ids) = (app.clone(), token.clone(), ids.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut accepted = Vec::new();
-            let mut conflicts = 0;
-            for i in 0..WRITES_EACH {
-                let id = ids[(editor + i) % ids.len()];
-                let uri = format!("/ogc/collections/stations/items/{id}");
-                let (s, current) = call(&app, Method::GET, &uri, &token, None, None).await;
-                assert_eq!(s, StatusCode::OK);
-                let version = current["properties"]["version"].as_i64().expect("version");
-                let mut next = current.clone();
-                let name = format!("编辑{editor}-{i}");
-                next["properties"]["name"] = Value::from(name.clone());
-                let (s, reply) =
-                    call(&app, Method::PUT, &uri, &token, Some(version), Some(&next)).await;
-                match s {
-                    StatusCode::OK => accepted.push((
-                        id,
-                        reply["properties"]["version"].as_i64().expect("v"),
-                        name,
-                    )),
-                    StatusCode::CONFLICT => conflicts += 1,
-                    other => panic!("a write either commits or gets 409, got {other}: {reply}"),
-                }
-            }
-            (accepted, conflicts)
-        }));
-    }
-    let mut accepted: Vec<(i64, i64, String)> = Vec::new();
-    let mut conflicts = 0;
-    for t in tasks {
-        let (a, c) = t.await.expect("editor");
-        accepted.extend(a);
-        conflicts += c;
-    }
+    let (accepted, conflicts) = edit_concurrently(&app, &token, &ids).await;
     assert_eq!(
         accepted.len() + conflicts,
         EDITORS * WRITES_EACH,
         "{kind}: every write answered"
     );
     assert!(conflicts > 0, "{kind}: overlapping editors do conflict");
+    assert_accepted_writes_are_kept(kind, &atlas, &ids, &accepted).await;
+}
 
+/// Runs [`EDITORS`] editors at once, each renaming stations of `ids` in turn; returns the
+/// accepted writes and the number of conflicts.
+async fn edit_concurrently(app: &Router, token: &str, ids: &[i64]) -> (Vec<Accepted>, usize) {
+    let mut tasks = Vec::new();
+    for editor in 0..EDITORS {
+        let (app, token, ids) = (app.clone(), token.to_owned(), ids.to_vec());
+        tasks.push(tokio::spawn(async move {
+            edit(&app, &token, &ids, editor).await
+        }));
+    }
+    let mut accepted: Vec<Accepted> = Vec::new();
+    let mut conflicts = 0;
+    for t in tasks {
+        let (a, c) = t.await.expect("editor");
+        accepted.extend(a);
+        conflicts += c;
+    }
+    (accepted, conflicts)
+}
+
+/// One editor's [`WRITES_EACH`] renames, each at the version just read: every one either
+/// commits or gets 409.
+async fn edit(app: &Router, token: &str, ids: &[i64], editor: usize) -> (Vec<Accepted>, usize) {
+    let mut accepted = Vec::new();
+    let mut conflicts = 0;
+    for i in 0..WRITES_EACH {
+        let id = ids[(editor + i) % ids.len()];
+        let uri = format!("/ogc/collections/stations/items/{id}");
+        let (s, current) = call(app, Method::GET, &uri, token, None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        let version = current["properties"]["version"].as_i64().expect("version");
+        let mut next = current.clone();
+        let name = format!("编辑{editor}-{i}");
+        next["properties"]["name"] = Value::from(name.clone());
+        let (s, reply) = call(app, Method::PUT, &uri, token, Some(version), Some(&next)).await;
+        match s {
+            StatusCode::OK => accepted.push((
+                id,
+                reply["properties"]["version"].as_i64().expect("v"),
+                name,
+            )),
+            StatusCode::CONFLICT => conflicts += 1,
+            other => panic!("a write either commits or gets 409, got {other}: {reply}"),
+        }
+    }
+    (accepted, conflicts)
+}
+
+/// Per station: the accepted writes form an unbroken version chain, the last one wins in memory
+/// and in the store, and the audit log holds exactly one entry per accepted write.
+async fn assert_accepted_writes_are_kept(
+    kind: &str,
+    atlas: &Atlas,
+    ids: &[i64],
+    accepted: &[Accepted],
+) {
     let snap = atlas.snapshot();
     let (_, stored) = atlas.store().load().await.expect("reload");
     let mut by_feature: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for (id, v, name) in &accepted {
+    for (id, v, name) in accepted {
         by_feature.entry(*id).or_default().push((*v, name.clone()));
     }
-    for id in &ids {
+    for id in ids {
         let mut writes = by_feature.remove(id).unwrap_or_default();
         writes.sort();
         let versions: Vec<i64> = writes.iter().map(|w| w.0).collect();

@@ -33,9 +33,9 @@ async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir) {
     )
 }
 
-async fn get(app: &Router, uri: &str) -> (StatusCode, Value, String) {
-    let resp = app
-        .clone()
+/// The response to a GET of `uri`, without a token.
+async fn respond(app: &Router, uri: &str) -> axum::response::Response {
+    app.clone()
         .oneshot(
             Request::builder()
                 .uri(uri)
@@ -43,7 +43,11 @@ async fn get(app: &Router, uri: &str) -> (StatusCode, Value, String) {
                 .expect("req"),
         )
         .await
-        .expect("resp");
+        .expect("resp")
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, Value, String) {
+    let resp = respond(app, uri).await;
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
         .await
@@ -260,137 +264,175 @@ async fn heatmap_and_coverage_change_after_a_new_service_space_and_siting_sugges
 
 /// A compound 100 m from an elderly-care space but whose only gate is on the far side is not
 /// covered within 300 m; a gate facing the space, added through the API, covers it on the next
-/// request. A gate far from its compound, and deleting a compound that has gates, are refused.
+/// request.
 #[tokio::test]
 async fn a_compound_is_measured_from_its_gates_and_a_new_gate_changes_its_coverage() {
-    let (app, atlas, _dir) = demo_app().await;
-    let token = common::sign_in(&app, "admin").await;
-    // A town community outside 红星街道: no embedded services around.
-    let snap = atlas.snapshot();
-    let town = snap
-        .data
-        .communities
-        .iter()
-        .find(|c| c.street_code != data::HONGXING_STREET)
-        .expect("a community of another street");
-    let code = town.code.clone();
-    let centre = geo::Centroid::centroid(&town.geometry).expect("centroid").0;
-    let frame = engine::analysis::metric_frame(centre);
-    let at = |x: f64, y: f64| {
-        let c = frame.to_lonlat(geo_types::coord! { x: x, y: y });
-        json!([c.x, c.y])
-    };
-    let point = |x: f64, y: f64| json!({ "type": "Point", "coordinates": at(x, y) });
-    // A compound 400 m × 100 m; the space 100 m east of its east edge.
-    let compound = json!({ "type": "Feature",
-        "geometry": { "type": "Polygon", "coordinates": [[at(0.0, 0.0), at(400.0, 0.0), at(400.0, 100.0), at(0.0, 100.0), at(0.0, 0.0)]] },
-        "properties": { "name": "长条院落", "community_code": code, "households": 120, "population": 300, "elderly": 90,
-                        "class": "old", "property_management": "none", "owners_committee": false, "competent_unit": false } });
-    let (s, created) = common::send(
-        &app,
-        Method::POST,
-        "/ogc/collections/compounds/items",
-        Some(&token),
-        None,
-        Some(&compound),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
-    let compound_id = created["id"].as_i64().expect("id");
-    let space = json!({ "type": "Feature", "geometry": point(500.0, 50.0),
-        "properties": { "name": "镇养老服务站", "community_code": code, "services": ["elderly_care"],
-                        "floor_area": 200.0, "operating_model": "public_benefit", "level": "community" } });
-    let (s, reply) = common::send(
-        &app,
-        Method::POST,
-        "/ogc/collections/service_spaces/items",
-        Some(&token),
-        None,
-        Some(&space),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{reply}");
-    let gate = |x: f64, y: f64, name: &str| {
-        json!({ "type": "Feature", "geometry": point(x, y),
-        "properties": { "name": name, "community_code": code, "compound_id": compound_id, "kind": "pedestrian" } })
-    };
-    let post_gate = async |body: Value| {
-        common::send(
-            &app,
-            Method::POST,
-            "/ogc/collections/gates/items",
-            Some(&token),
-            None,
-            Some(&body),
-        )
-        .await
-    };
-    let (s, reply) = post_gate(gate(0.0, 50.0, "西门")).await;
-    assert_eq!(s, StatusCode::CREATED, "{reply}");
-
-    let reach = |app: Router| {
-        let code = code.clone();
-        async move {
-            let (s, body, _) = get(
-                &app,
-                &format!(
-                    "/api/coverage/units?community_code={code}&service=elderly_care&threshold=300"
-                ),
-            )
-            .await;
-            assert_eq!(s, StatusCode::OK, "{body}");
-            let unit = body["units"]
-                .as_array()
-                .expect("units")
-                .iter()
-                .find(|u| u["kind"] == "compound" && u["id"] == compound_id)
-                .expect("the new compound")
-                .clone();
-            let r = service(&unit, "elderly_care").clone();
-            (
-                unit["gates"].as_u64(),
-                r["distance_m"].as_f64().expect("d"),
-                r["covered"].as_bool(),
-            )
-        }
-    };
+    let g = GatedCompound::new().await;
     // Only the west gate: 500 m, not covered although the polygon is 100 m away.
-    let (gates, d, covered) = reach(app.clone()).await;
+    let (gates, d, covered) = g.reach().await;
     assert_eq!(gates, Some(1));
     assert!((d - 500.0).abs() < 1.0, "{d}");
     assert_eq!(covered, Some(false));
     // An east gate facing the space: 100 m, covered.
-    let (s, east) = post_gate(gate(400.0, 50.0, "东门")).await;
+    let (s, east) = g.post_gate(400.0, 50.0, "东门").await;
     assert_eq!(s, StatusCode::CREATED, "{east}");
-    let (gates, d, covered) = reach(app.clone()).await;
+    let (gates, d, covered) = g.reach().await;
     assert_eq!(gates, Some(2));
     assert!((d - 100.0).abs() < 1.0, "{d}");
     assert_eq!(covered, Some(true));
+}
 
-    // A gate 200 m off the compound is refused, naming the geometry and the 50 m rule.
-    let (s, reply) = post_gate(gate(200.0, 300.0, "北门")).await;
+/// A gate 200 m off its compound is refused, naming the geometry and the 50 m rule.
+#[tokio::test]
+async fn a_gate_far_from_its_compound_is_refused() {
+    let g = GatedCompound::new().await;
+    let (s, reply) = g.post_gate(200.0, 300.0, "北门").await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
     let text = reply.to_string();
     assert!(
         text.contains("geometry") && text.contains("200 m") && text.contains("within 50 m"),
         "{text}"
     );
-    // The compound cannot be deleted while it has gates.
+}
+
+/// A compound cannot be deleted while it has gates.
+#[tokio::test]
+async fn a_compound_with_gates_cannot_be_deleted() {
+    let g = GatedCompound::new().await;
     let (s, reply) = common::send(
-        &app,
+        &g.app,
         Method::DELETE,
-        &format!("/ogc/collections/compounds/items/{compound_id}"),
-        Some(&token),
+        &format!("/ogc/collections/compounds/items/{}", g.compound_id),
+        Some(&g.token),
         Some(1),
         None,
     )
     .await;
     assert!(s.is_client_error(), "{s} {reply}");
     assert!(reply.to_string().contains("gates"), "{reply}");
-    assert!(atlas
+    assert!(g
+        .atlas
         .snapshot()
-        .feature(engine::Layer::Compounds, compound_id)
+        .feature(engine::Layer::Compounds, g.compound_id)
         .is_some());
+}
+
+/// A compound 400 m × 100 m in a town community outside 红星街道 (no embedded services around),
+/// an elderly-care space 100 m east of its east edge and one gate on its west side, all added
+/// through the API.
+struct GatedCompound {
+    app: Router,
+    atlas: Arc<Atlas>,
+    _dir: tempfile::TempDir,
+    token: String,
+    /// The town community's code.
+    code: String,
+    /// Metres east/north of the community's centre.
+    frame: engine::crs::LocalFrame,
+    compound_id: i64,
+}
+
+impl GatedCompound {
+    async fn new() -> Self {
+        let (app, atlas, dir) = demo_app().await;
+        let token = common::sign_in(&app, "admin").await;
+        let snap = atlas.snapshot();
+        let town = snap
+            .data
+            .communities
+            .iter()
+            .find(|c| c.street_code != data::HONGXING_STREET)
+            .expect("a community of another street");
+        let centre = geo::Centroid::centroid(&town.geometry).expect("centroid").0;
+        let mut g = GatedCompound {
+            code: town.code.clone(),
+            frame: engine::analysis::metric_frame(centre),
+            app,
+            atlas: atlas.clone(),
+            _dir: dir,
+            token,
+            compound_id: 0,
+        };
+        g.compound_id = g.post_compound().await;
+        g.post_space().await;
+        let (s, reply) = g.post_gate(0.0, 50.0, "西门").await;
+        assert_eq!(s, StatusCode::CREATED, "{reply}");
+        g
+    }
+
+    /// Position `(x, y)` metres from the community's centre, as `GeoJSON` coordinates.
+    fn at(&self, x: f64, y: f64) -> Value {
+        let c = self.frame.to_lonlat(geo_types::coord! { x: x, y: y });
+        json!([c.x, c.y])
+    }
+
+    /// Creates the long compound; returns its id.
+    async fn post_compound(&self) -> i64 {
+        let at = |x, y| self.at(x, y);
+        let compound = json!({ "type": "Feature",
+            "geometry": { "type": "Polygon", "coordinates": [[at(0.0, 0.0), at(400.0, 0.0), at(400.0, 100.0), at(0.0, 100.0), at(0.0, 0.0)]] },
+            "properties": { "name": "长条院落", "community_code": self.code, "households": 120, "population": 300, "elderly": 90,
+                            "class": "old", "property_management": "none", "owners_committee": false, "competent_unit": false } });
+        let (s, created) = self.post("compounds", &compound).await;
+        assert_eq!(s, StatusCode::CREATED, "{created}");
+        created["id"].as_i64().expect("id")
+    }
+
+    /// Creates the elderly-care space 100 m east of the compound.
+    async fn post_space(&self) {
+        let space = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": self.at(500.0, 50.0) },
+            "properties": { "name": "镇养老服务站", "community_code": self.code, "services": ["elderly_care"],
+                            "floor_area": 200.0, "operating_model": "public_benefit", "level": "community" } });
+        let (s, reply) = self.post("service_spaces", &space).await;
+        assert_eq!(s, StatusCode::CREATED, "{reply}");
+    }
+
+    /// Posts a pedestrian gate of the compound at `(x, y)`.
+    async fn post_gate(&self, x: f64, y: f64, name: &str) -> (StatusCode, Value) {
+        let gate = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": self.at(x, y) },
+            "properties": { "name": name, "community_code": self.code, "compound_id": self.compound_id, "kind": "pedestrian" } });
+        self.post("gates", &gate).await
+    }
+
+    /// Posts a new feature to a layer as the admin.
+    async fn post(&self, layer: &str, body: &Value) -> (StatusCode, Value) {
+        common::send(
+            &self.app,
+            Method::POST,
+            &format!("/ogc/collections/{layer}/items"),
+            Some(&self.token),
+            None,
+            Some(body),
+        )
+        .await
+    }
+
+    /// The compound's gate count, distance to elderly care and whether it is covered within
+    /// 300 m.
+    async fn reach(&self) -> (Option<u64>, f64, Option<bool>) {
+        let (s, body, _) = get(
+            &self.app,
+            &format!(
+                "/api/coverage/units?community_code={}&service=elderly_care&threshold=300",
+                self.code
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let unit = body["units"]
+            .as_array()
+            .expect("units")
+            .iter()
+            .find(|u| u["kind"] == "compound" && u["id"] == self.compound_id)
+            .expect("the new compound")
+            .clone();
+        let r = service(&unit, "elderly_care").clone();
+        (
+            unit["gates"].as_u64(),
+            r["distance_m"].as_f64().expect("d"),
+            r["covered"].as_bool(),
+        )
+    }
 }
 
 /// Distances to the nearest facility for every compound and service, computed by PostGIS on the
@@ -507,33 +549,48 @@ async fn heatmap_tiles_decode_with_gdal_and_change_after_a_new_service_space() {
         t.x(),
         t.y()
     );
-    let fetch = |app: Router, uri: String| async move {
-        let resp = app
-            .oneshot(
-                Request::builder()
-                    .uri(uri)
-                    .body(Body::empty())
-                    .expect("req"),
-            )
-            .await
-            .expect("resp");
-        let etag = resp
-            .headers()
-            .get("etag")
-            .map(|v| v.to_str().expect("etag").to_owned());
-        (
-            resp.status(),
-            etag,
-            axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .expect("body")
-                .to_vec(),
-        )
-    };
-    let (s, etag, body) = fetch(app.clone(), uri.clone()).await;
+    let (s, etag, body) = fetch_tile(&app, &uri).await;
     assert_eq!(s, StatusCode::OK);
     let path = dir.path().join("heat.mvt");
-    std::fs::write(&path, &body).expect("write");
+    let text = ogrinfo_tile(&path, &body, t);
+    assert!(text.contains("Layer name: heatmap"), "{text}");
+    let before = households_uncovered(&text);
+    assert!(
+        before > 0.0,
+        "households without elderly care in the underserved community"
+    );
+    assert!(
+        text.contains("service (String) = elderly_care") && text.contains("POLYGON"),
+        "{text}"
+    );
+
+    add_elderly_care_space_in(&app, &c).await;
+    let (s, etag_after, body) = fetch_tile(&app, &uri).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_ne!(etag_after, etag, "the heatmap tile changed");
+    assert!(households_uncovered(&ogrinfo_tile(&path, &body, t)) < before);
+}
+
+/// A tile's status, `ETag` and bytes.
+async fn fetch_tile(app: &Router, uri: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+    let resp = respond(app, uri).await;
+    let etag = resp
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().expect("etag").to_owned());
+    (
+        resp.status(),
+        etag,
+        axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body")
+            .to_vec(),
+    )
+}
+
+/// Writes a vector tile `t` to `path` and returns what GDAL's ogrinfo reads from it (unclipped).
+fn ogrinfo_tile(path: &std::path::Path, body: &[u8], t: tiles::TileId) -> String {
+    std::fs::write(path, body).expect("write");
     let zxy = [
         format!("Z={}", t.z()),
         format!("X={}", t.x()),
@@ -555,25 +612,21 @@ async fn heatmap_tiles_decode_with_gdal_and_change_after_a_new_service_space() {
         ])
         .output()
         .expect("ogrinfo (GDAL) must be installed");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Layer name: heatmap"), "{text}");
-    let uncovered = |t: &str| {
-        t.lines()
-            .filter_map(|l| l.trim().strip_prefix("households_uncovered (Real) = "))
-            .map(|v| v.parse::<f64>().expect("n"))
-            .sum::<f64>()
-    };
-    let before = uncovered(&text);
-    assert!(
-        before > 0.0,
-        "households without elderly care in the underserved community"
-    );
-    assert!(
-        text.contains("service (String) = elderly_care") && text.contains("POLYGON"),
-        "{text}"
-    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
-    let token = common::sign_in(&app, "admin").await;
+/// The sum of the heatmap cells' `households_uncovered` in ogrinfo's output.
+fn households_uncovered(ogrinfo: &str) -> f64 {
+    ogrinfo
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("households_uncovered (Real) = "))
+        .map(|v| v.parse::<f64>().expect("n"))
+        .sum::<f64>()
+}
+
+/// Adds, as the admin, an elderly-care space at the centroid of compound `c`.
+async fn add_elderly_care_space_in(app: &Router, c: &engine::Compound) {
+    let token = common::sign_in(app, "admin").await;
     let centroid = geo::Centroid::centroid(&c.geometry).expect("centroid");
     let space = json!({ "type": "Feature", "geometry": { "type": "Point", "coordinates": [centroid.x(), centroid.y()] },
         "properties": { "name": "院落养老服务点", "community_code": c.community_code, "services": ["elderly_care"],
@@ -588,25 +641,4 @@ async fn heatmap_tiles_decode_with_gdal_and_change_after_a_new_service_space() {
         app.clone().oneshot(req).await.expect("resp").status(),
         StatusCode::CREATED
     );
-    let (s, etag_after, body) = fetch(app.clone(), uri).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_ne!(etag_after, etag, "the heatmap tile changed");
-    std::fs::write(&path, &body).expect("write");
-    let out = std::process::Command::new("ogrinfo")
-        .args([
-            "-ro",
-            "-al",
-            "-oo",
-            &zxy[0],
-            "-oo",
-            &zxy[1],
-            "-oo",
-            &zxy[2],
-            "-oo",
-            "CLIP=NO",
-            path.to_str().expect("p"),
-        ])
-        .output()
-        .expect("ogrinfo");
-    assert!(uncovered(&String::from_utf8_lossy(&out.stdout)) < before);
 }

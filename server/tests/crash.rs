@@ -240,6 +240,41 @@ fn serve(location: &str) -> (Child, u16) {
     (child, port)
 }
 
+/// Signs in as the `crash` admin over HTTP; returns the session token.
+fn sign_in_over_http(port: u16) -> String {
+    let login = serde_json::json!({ "name": "crash", "password": common::PASSWORD }).to_string();
+    let (status, body) = request(port, "POST", "/api/session", None, &[], &login);
+    assert_eq!(status, 200, "{body}");
+    json_of(&body)["token"].as_str().expect("token").to_owned()
+}
+
+/// Sends `method path` (with the token and If-Match `etag`) from another thread, kills the
+/// server after a random pause of up to `max_pause_us` and waits for the sender.
+fn kill_during(
+    child: &mut Child,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    max_pause_us: u64,
+    (port, method, path): (u16, &'static str, String),
+    (token, etag, body): (&str, String, String),
+) {
+    let writer = std::thread::spawn({
+        let token = token.to_owned();
+        move || {
+            request(
+                port,
+                method,
+                &path,
+                Some(&token),
+                &[("If-Match", &etag)],
+                &body,
+            )
+        }
+    });
+    std::thread::sleep(Duration::from_micros(rng.random_range(0..max_pause_us)));
+    sigkill(child);
+    writer.join().ok();
+}
+
 async fn edits_killed_at_random(location: &str, seed: u64) {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let s = store::open(location).await.expect("store");
@@ -255,92 +290,90 @@ async fn edits_killed_at_random(location: &str, seed: u64) {
     let (mut committed, mut lost) = (0, 0);
     for round in 0..ROUNDS {
         let (mut child, port) = serve(location);
-        let login =
-            serde_json::json!({ "name": "crash", "password": common::PASSWORD }).to_string();
-        let (status, body) = request(port, "POST", "/api/session", None, &[], &login);
-        assert_eq!(status, 200, "{body}");
-        let token = serde_json::from_str::<serde_json::Value>(&body).expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned();
-        let (_, body) = request(
-            port,
-            "GET",
-            &format!("/ogc/collections/compounds/items/{target}"),
-            None,
-            &[],
-            "",
-        );
-        let mut f: serde_json::Value = serde_json::from_str(&body).expect("feature");
-        let version = f["properties"]["version"].as_i64().expect("version");
-        let households = f["properties"]["households"].as_i64().expect("households");
-        f["properties"]["name"] = serde_json::json!(format!("编辑轮次{round}"));
-        f["properties"]["households"] = serde_json::json!(households + 1);
-        let body = f.to_string();
+        let token = sign_in_over_http(port);
         let uri = format!("/ogc/collections/compounds/items/{target}");
+        let (version, households, body) = renamed_compound(port, &uri, round);
         let etag = format!("\"{version}\"");
-        let writer = std::thread::spawn({
-            let token = token.clone();
-            move || {
-                request(
-                    port,
-                    "PUT",
-                    &uri,
-                    Some(&token),
-                    &[("If-Match", &etag)],
-                    &body,
-                )
-            }
-        });
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..20_000)));
-        sigkill(&mut child);
-        writer.join().ok();
-
-        settle(location).await;
-        let s = store::open(location).await.expect("reopen after the kill");
-        let (_, after) = s.load().await.expect("load");
-        let c = after
-            .compounds
-            .iter()
-            .find(|c| c.id == target)
-            .expect("compound");
-        let audit = s
-            .audit(&AuditQuery {
-                layer: Some(Layer::Compounds),
-                feature_id: Some(target),
-                limit: 1000,
-                ..AuditQuery::default()
-            })
-            .await
-            .expect("audit");
-        let edits = audit.iter().filter(|e| e.operation == "edit").count() as i64;
-        s.close().await;
-        if c.version == version {
-            lost += 1;
-            assert_eq!(
-                (
-                    c.households,
-                    c.name.starts_with("编辑轮次") && c.name == format!("编辑轮次{round}")
-                ),
-                (households, false),
-                "{location}: before, untouched"
-            );
-        } else {
-            committed += 1;
-            assert_eq!(c.version, version + 1, "{location}: one edit");
-            assert_eq!(
-                (c.households, c.name.clone()),
-                (households + 1, format!("编辑轮次{round}")),
-                "{location}: after, whole"
-            );
-        }
-        assert_eq!(
-            edits,
-            c.version - 1,
-            "{location}: the audit log holds exactly the committed edits"
+        kill_during(
+            &mut child,
+            &mut rng,
+            20_000,
+            (port, "PUT", uri),
+            (&token, etag, body),
         );
+        if assert_edit_before_or_after(location, target, round, version, households).await {
+            committed += 1;
+        } else {
+            lost += 1;
+        }
     }
     eprintln!("{location}: edits killed {ROUNDS} times: {committed} committed, {lost} not");
+}
+
+/// The compound at `uri` renamed for `round` with one household more: its version, its
+/// households and the edited feature's JSON.
+fn renamed_compound(port: u16, uri: &str, round: usize) -> (i64, i64, String) {
+    let (_, body) = request(port, "GET", uri, None, &[], "");
+    let mut f: serde_json::Value = serde_json::from_str(&body).expect("feature");
+    let version = f["properties"]["version"].as_i64().expect("version");
+    let households = f["properties"]["households"].as_i64().expect("households");
+    f["properties"]["name"] = serde_json::json!(format!("编辑轮次{round}"));
+    f["properties"]["households"] = serde_json::json!(households + 1);
+    (version, households, f.to_string())
+}
+
+/// After the kill, the compound is either untouched at `version` or wholly edited at the next
+/// one, and the audit log holds exactly the committed edits; true when the edit committed.
+async fn assert_edit_before_or_after(
+    location: &str,
+    target: i64,
+    round: usize,
+    version: i64,
+    households: i64,
+) -> bool {
+    settle(location).await;
+    let s = store::open(location).await.expect("reopen after the kill");
+    let (_, after) = s.load().await.expect("load");
+    let c = after
+        .compounds
+        .iter()
+        .find(|c| c.id == target)
+        .expect("compound");
+    let audit = s
+        .audit(&AuditQuery {
+            layer: Some(Layer::Compounds),
+            feature_id: Some(target),
+            limit: 1000,
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit");
+    let edits = audit.iter().filter(|e| e.operation == "edit").count() as i64;
+    s.close().await;
+    let committed = c.version != version;
+    if committed {
+        assert_eq!(c.version, version + 1, "{location}: one edit");
+        assert_eq!(
+            (c.households, c.name.clone()),
+            (households + 1, format!("编辑轮次{round}")),
+            "{location}: after, whole"
+        );
+    } else {
+        assert_eq!(
+            (
+                c.households,
+                c.name.starts_with("编辑轮次") && c.name == format!("编辑轮次{round}")
+            ),
+            (households, false),
+            "{location}: before, untouched"
+        );
+    }
+    assert_eq!(
+        edits,
+        c.version - 1,
+        "{location}: the audit log holds exactly the committed edits"
+    );
+    committed
 }
 
 /// The grids of 奥体社区 as (code, workers), and the compounds' grid codes.
@@ -379,71 +412,98 @@ async fn publishes_killed_at_random(location: &str, seed: u64) {
         s.close().await;
 
         let (mut child, port) = serve(location);
-        let login =
-            serde_json::json!({ "name": "crash", "password": common::PASSWORD }).to_string();
-        let (_, body) = request(port, "POST", "/api/session", None, &[], &login);
-        let token = json_of(&body)["token"].as_str().expect("token").to_owned();
-        let t = Some(token.as_str());
-        let (status, body) = request(
-            port,
-            "POST",
-            "/api/planning/drafts",
-            t,
-            &[],
-            r#"{"community_code": "510504003006"}"#,
+        let token = sign_in_over_http(port);
+        let (id, planned) = redrawn_aoti_draft(port, &token, round);
+        kill_during(
+            &mut child,
+            &mut rng,
+            400_000,
+            (port, "POST", format!("/api/planning/drafts/{id}/publish")),
+            (&token, "\"2\"".to_owned(), String::new()),
         );
-        assert_eq!(status, 201, "{body}");
-        let id = json_of(&body)["id"].as_i64().expect("id");
-        let (status, body) = request(
-            port,
-            "POST",
-            &format!("/api/planning/drafts/{id}/proposal"),
-            t,
-            &[],
-            "{}",
-        );
-        assert_eq!(status, 200, "{body}");
-        let mut plan = json_of(&body)["plan"].clone();
-        let workers = 2 + round as i64;
-        for g in plan["grids"].as_array_mut().expect("grids") {
-            g["workers"] = serde_json::json!(workers);
-        }
-        let planned: Vec<(String, i64)> = {
-            let mut v: Vec<(String, i64)> = plan["grids"]
-                .as_array()
-                .expect("grids")
-                .iter()
-                .map(|g| (g["code"].as_str().expect("code").to_owned(), workers))
-                .collect();
-            v.sort();
-            v
+        let outcome = Publication {
+            location,
+            round,
+            id,
+            before_version,
+            before,
+            planned,
         };
-        let (status, body) = request(
-            port,
-            "PUT",
-            &format!("/api/planning/drafts/{id}"),
-            t,
-            &[("If-Match", "\"1\"")],
-            &serde_json::json!({ "plan": plan }).to_string(),
-        );
-        assert_eq!(status, 200, "{body}");
-        let writer = std::thread::spawn({
-            let token = token.clone();
-            move || {
-                request(
-                    port,
-                    "POST",
-                    &format!("/api/planning/drafts/{id}/publish"),
-                    Some(&token),
-                    &[("If-Match", "\"2\"")],
-                    "",
-                )
-            }
-        });
-        std::thread::sleep(Duration::from_micros(rng.random_range(0..400_000)));
-        sigkill(&mut child);
-        writer.join().ok();
+        if outcome.assert_before_or_after().await {
+            published += 1;
+        } else {
+            not += 1;
+        }
+    }
+    eprintln!("{location}: publishes killed {ROUNDS} times: {published} published, {not} not");
+}
 
+/// Creates a draft of 奥体社区 from the proposal with `2 + round` workers per grid, saved at
+/// version 2; returns its id and the planned (code, workers), sorted.
+fn redrawn_aoti_draft(port: u16, token: &str, round: usize) -> (i64, Vec<(String, i64)>) {
+    let t = Some(token);
+    let (status, body) = request(
+        port,
+        "POST",
+        "/api/planning/drafts",
+        t,
+        &[],
+        r#"{"community_code": "510504003006"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = json_of(&body)["id"].as_i64().expect("id");
+    let (status, body) = request(
+        port,
+        "POST",
+        &format!("/api/planning/drafts/{id}/proposal"),
+        t,
+        &[],
+        "{}",
+    );
+    assert_eq!(status, 200, "{body}");
+    let mut plan = json_of(&body)["plan"].clone();
+    let workers = 2 + round as i64;
+    for g in plan["grids"].as_array_mut().expect("grids") {
+        g["workers"] = serde_json::json!(workers);
+    }
+    let planned: Vec<(String, i64)> = {
+        let mut v: Vec<(String, i64)> = plan["grids"]
+            .as_array()
+            .expect("grids")
+            .iter()
+            .map(|g| (g["code"].as_str().expect("code").to_owned(), workers))
+            .collect();
+        v.sort();
+        v
+    };
+    let (status, body) = request(
+        port,
+        "PUT",
+        &format!("/api/planning/drafts/{id}"),
+        t,
+        &[("If-Match", "\"1\"")],
+        &serde_json::json!({ "plan": plan }).to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    (id, planned)
+}
+
+/// A publication the server was killed during, and what was there before.
+struct Publication<'a> {
+    location: &'a str,
+    round: usize,
+    /// The draft's id.
+    id: i64,
+    before_version: i64,
+    before: (Vec<(String, i64)>, Vec<Option<String>>),
+    planned: Vec<(String, i64)>,
+}
+
+impl Publication<'_> {
+    /// The store holds the grids, draft and audit log either wholly before or wholly after the
+    /// publication; true when it was published.
+    async fn assert_before_or_after(&self) -> bool {
+        let (location, round, id) = (self.location, self.round, self.id);
         settle(location).await;
         let s = store::open(location).await.expect("reopen after the kill");
         let (version, data) = s.load().await.expect("load");
@@ -468,10 +528,9 @@ async fn publishes_killed_at_random(location: &str, seed: u64) {
                 && e.after.as_ref().is_some_and(|a| a["draft_id"] == id)
         });
         s.close().await;
-        if version == before_version {
-            not += 1;
+        if version == self.before_version {
             assert_eq!(
-                after, before,
+                after, self.before,
                 "{location} round {round}: the grids as before"
             );
             assert_eq!(draft.status, "draft", "{location}: not published");
@@ -479,28 +538,32 @@ async fn publishes_killed_at_random(location: &str, seed: u64) {
                 !summary,
                 "{location}: no audit entry for an unpublished draft"
             );
-        } else {
-            published += 1;
-            assert_eq!(version, before_version + 1, "{location}: one publication");
-            assert_eq!(
-                after.0, planned,
-                "{location} round {round}: the grids as planned"
-            );
-            assert!(
-                after.1.iter().all(|c| c
-                    .as_ref()
-                    .is_some_and(|c| planned.iter().any(|p| p.0 == *c))),
-                "{location}: every compound in a planned grid"
-            );
-            assert_eq!(
-                draft.status, "published",
-                "{location}: the draft published with them"
-            );
-            assert_eq!(draft.published_data_version, Some(version));
-            assert!(summary, "{location}: the publication is in the audit log");
+            return false;
         }
+        let planned = &self.planned;
+        assert_eq!(
+            version,
+            self.before_version + 1,
+            "{location}: one publication"
+        );
+        assert_eq!(
+            &after.0, planned,
+            "{location} round {round}: the grids as planned"
+        );
+        assert!(
+            after.1.iter().all(|c| c
+                .as_ref()
+                .is_some_and(|c| planned.iter().any(|p| p.0 == *c))),
+            "{location}: every compound in a planned grid"
+        );
+        assert_eq!(
+            draft.status, "published",
+            "{location}: the draft published with them"
+        );
+        assert_eq!(draft.published_data_version, Some(version));
+        assert!(summary, "{location}: the publication is in the audit log");
+        true
     }
-    eprintln!("{location}: publishes killed {ROUNDS} times: {published} published, {not} not");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

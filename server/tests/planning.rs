@@ -124,85 +124,179 @@ fn errors(view: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_current_grids_report_every_rule_for_every_grid() {
-    let (store, _dir) = common::fresh_gpkg().await;
-    let (app, atlas, _) = demo_app(Box::new(store)).await;
-    let snap = atlas.snapshot();
-    for code in [LONGNAN, AOTI] {
-        let view = call(
-            &app,
-            Method::GET,
-            &format!("/api/planning/communities/{code}"),
+/// A GET without a token.
+async fn get(app: &Router, uri: &str) -> Reply {
+    call(app, Method::GET, uri, None, None, None).await
+}
+
+/// One planning draft, addressed with one account's token.
+struct Draft<'a> {
+    app: &'a Router,
+    token: Option<&'a str>,
+    id: i64,
+}
+
+impl<'a> Draft<'a> {
+    /// Posts a new draft (`body` names the community); the reply and the draft.
+    async fn create(app: &'a Router, token: Option<&'a str>, body: Value) -> (Reply, Self) {
+        let r = call(
+            app,
+            Method::POST,
+            "/api/planning/drafts",
+            token,
             None,
-            None,
-            None,
+            Some(body),
         )
         .await;
-        assert_eq!(view.status, StatusCode::OK, "{}", view.body);
-        let stored: BTreeSet<&str> = snap
-            .data
-            .grids
-            .iter()
-            .filter(|g| g.community_code == code)
-            .map(|g| g.code.as_str())
-            .collect();
-        let reported: BTreeSet<&str> = view.body["report"]["grids"]
-            .as_array()
-            .expect("grids")
-            .iter()
-            .map(|g| g["code"].as_str().expect("code"))
-            .collect();
-        assert_eq!(reported, stored, "{code}: one report per stored grid");
-        for g in view.body["report"]["grids"].as_array().expect("grids") {
-            for field in [
-                "households",
-                "load",
-                "within_cap",
-                "contiguous",
-                "components",
-                "polygon_parts",
-                "polsby_popper",
-                "workers",
-                "workers_needed",
-                "households_per_worker",
-                "visiting_within_limit",
-            ] {
-                assert!(!g[field].is_null(), "{code} grid {}: {field}", g["code"]);
-            }
-            let pp = g["polsby_popper"].as_f64().expect("compactness");
-            assert!(pp > 0.0 && pp <= 1.0, "Polsby-Popper {pp}");
-        }
-        let households: i64 = snap
-            .data
-            .compounds
-            .iter()
-            .filter(|c| c.community_code == code)
-            .map(|c| c.households)
-            .sum::<i64>()
-            + snap
-                .data
-                .buildings
-                .iter()
-                .filter(|b| b.community_code == code && b.scattered())
-                .map(|b| b.households)
-                .sum::<i64>();
-        assert_eq!(view.body["report"]["households"], households, "{code}");
-        let polygons = view.body["grids"]["features"].as_array().expect("polygons");
-        assert_eq!(polygons.len(), stored.len(), "{code}: a polygon per grid");
+        let id = r.body["id"].as_i64().expect("id");
+        (r, Draft { app, token, id })
     }
-    // 龙南社区: 3,056 households in 4 grids, far above the 150/300 rule, each overloaded grid
-    // named with its load; 奥体社区 was laid out within it.
-    let longnan = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/communities/{LONGNAN}"),
-        None,
-        None,
-        None,
-    )
-    .await
-    .body;
+
+    fn uri(&self) -> String {
+        format!("/api/planning/drafts/{}", self.id)
+    }
+
+    async fn get(&self) -> Reply {
+        call(self.app, Method::GET, &self.uri(), self.token, None, None).await
+    }
+
+    /// Applies operations (one or an array) at draft version `if_match`.
+    async fn operate(&self, if_match: Option<i64>, ops: Value) -> Reply {
+        let uri = format!("{}/operations", self.uri());
+        call(
+            self.app,
+            Method::POST,
+            &uri,
+            self.token,
+            if_match,
+            Some(ops),
+        )
+        .await
+    }
+
+    async fn put(&self, if_match: i64, body: Value) -> Reply {
+        let uri = self.uri();
+        call(
+            self.app,
+            Method::PUT,
+            &uri,
+            self.token,
+            Some(if_match),
+            Some(body),
+        )
+        .await
+    }
+
+    async fn publish(&self, if_match: i64) -> Reply {
+        let uri = format!("{}/publish", self.uri());
+        call(
+            self.app,
+            Method::POST,
+            &uri,
+            self.token,
+            Some(if_match),
+            None,
+        )
+        .await
+    }
+}
+
+/// The grids of a plan: code → units.
+fn plan_grids(plan: &Value) -> BTreeMap<String, Value> {
+    plan["grids"]
+        .as_array()
+        .expect("grids")
+        .iter()
+        .map(|g| {
+            (
+                g["code"].as_str().expect("code").to_owned(),
+                g["units"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The demo in a fresh `GeoPackage`, with the planner of [`demo_app`].
+async fn gpkg_demo_app() -> (Router, Arc<Atlas>, String, tempfile::TempDir) {
+    let (store, dir) = common::fresh_gpkg().await;
+    let (app, atlas, token) = demo_app(Box::new(store)).await;
+    (app, atlas, token, dir)
+}
+
+#[tokio::test]
+async fn the_current_grids_report_every_rule_for_every_grid() {
+    let (app, atlas, _, _dir) = gpkg_demo_app().await;
+    for code in [LONGNAN, AOTI] {
+        assert_report_covers_every_grid(&app, &atlas.snapshot(), code).await;
+    }
+}
+
+/// The community's report has one entry per stored grid with every figure, the community's
+/// households and a polygon per grid.
+async fn assert_report_covers_every_grid(app: &Router, snap: &engine::Snapshot, code: &str) {
+    let view = get(app, &format!("/api/planning/communities/{code}")).await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    let stored: BTreeSet<&str> = snap
+        .data
+        .grids
+        .iter()
+        .filter(|g| g.community_code == code)
+        .map(|g| g.code.as_str())
+        .collect();
+    let reported: BTreeSet<&str> = view.body["report"]["grids"]
+        .as_array()
+        .expect("grids")
+        .iter()
+        .map(|g| g["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(reported, stored, "{code}: one report per stored grid");
+    for g in view.body["report"]["grids"].as_array().expect("grids") {
+        for field in [
+            "households",
+            "load",
+            "within_cap",
+            "contiguous",
+            "components",
+            "polygon_parts",
+            "polsby_popper",
+            "workers",
+            "workers_needed",
+            "households_per_worker",
+            "visiting_within_limit",
+        ] {
+            assert!(!g[field].is_null(), "{code} grid {}: {field}", g["code"]);
+        }
+        let pp = g["polsby_popper"].as_f64().expect("compactness");
+        assert!(pp > 0.0 && pp <= 1.0, "Polsby-Popper {pp}");
+    }
+    let households: i64 = snap
+        .data
+        .compounds
+        .iter()
+        .filter(|c| c.community_code == code)
+        .map(|c| c.households)
+        .sum::<i64>()
+        + snap
+            .data
+            .buildings
+            .iter()
+            .filter(|b| b.community_code == code && b.scattered())
+            .map(|b| b.households)
+            .sum::<i64>();
+    assert_eq!(view.body["report"]["households"], households, "{code}");
+    let polygons = view.body["grids"]["features"].as_array().expect("polygons");
+    assert_eq!(polygons.len(), stored.len(), "{code}: a polygon per grid");
+}
+
+/// 龙南社区: 3,056 households in 4 grids, far above the 150/300 rule, each overloaded grid named
+/// with its load; 奥体社区 was laid out within it, and a stricter cap makes the same grids break
+/// the rule.
+#[tokio::test]
+async fn longnan_breaks_the_household_cap_and_aoti_keeps_it_unless_stricter() {
+    let (app, _atlas, _, _dir) = gpkg_demo_app().await;
+    let longnan = get(&app, &format!("/api/planning/communities/{LONGNAN}"))
+        .await
+        .body;
     assert_eq!(longnan["report"]["valid"], false);
     let over: Vec<&Value> = longnan["report"]["violations"]
         .as_array()
@@ -216,47 +310,33 @@ async fn the_current_grids_report_every_rule_for_every_grid() {
         .expect("message")
         .contains(v["grid"].as_str().expect("grid"))));
     assert!(longnan["report"]["lower_bound"].as_u64().expect("bound") >= 20);
-    let aoti = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/communities/{AOTI}"),
-        None,
-        None,
-        None,
-    )
-    .await
-    .body;
+    let aoti = get(&app, &format!("/api/planning/communities/{AOTI}"))
+        .await
+        .body;
     assert!(errors(&aoti).is_empty(), "{:?}", errors(&aoti));
-    // A stricter cap makes the same grids break the rule.
-    let strict = call(
+    let strict = get(
         &app,
-        Method::GET,
         &format!("/api/planning/communities/{AOTI}?caps_old=100&caps_new=200"),
-        None,
-        None,
-        None,
     )
     .await
     .body;
     assert!(errors(&strict).iter().any(|e| e.contains("load")));
+}
+
+/// Bad codes and parameters are 400 with a message; an unknown community is 404.
+#[tokio::test]
+async fn bad_community_report_requests_are_refused() {
+    let (app, _atlas, _, _dir) = gpkg_demo_app().await;
     for bad in [
         "/api/planning/communities/12345",
         "/api/planning/communities/510504003004?caps_old=0",
         "/api/planning/communities/510504003004?colour=red",
     ] {
-        let r = call(&app, Method::GET, bad, None, None, None).await;
+        let r = get(&app, bad).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
         assert!(!r.body["message"].as_str().unwrap_or_default().is_empty());
     }
-    let none = call(
-        &app,
-        Method::GET,
-        "/api/planning/communities/510504999999",
-        None,
-        None,
-        None,
-    )
-    .await;
+    let none = get(&app, "/api/planning/communities/510504999999").await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
 
@@ -264,25 +344,30 @@ async fn the_current_grids_report_every_rule_for_every_grid() {
 /// a second planner's stale write is 409 and the first one's move is kept.
 async fn drafts_move_diff_and_refuse_stale_writes(store: Box<dyn Store>) {
     let (app, _atlas, token) = demo_app(store).await;
-    let t = Some(token.as_str());
-    let created = call(
+    let (created, draft) = Draft::create(
         &app,
-        Method::POST,
-        "/api/planning/drafts",
-        t,
-        None,
-        Some(json!({ "community_code": AOTI, "name": "调整试验" })),
+        Some(&token),
+        json!({ "community_code": AOTI, "name": "调整试验" }),
     )
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
-    let id = created.body["id"].as_i64().expect("id");
     assert_eq!(created.etag, Some(1));
     assert_eq!(created.body["author"], "planner");
     assert_eq!(created.body["diff"]["units_moved"], 0);
-    // The compound to move and the grids it leaves and joins.
-    let moved = unit(&created.body, "compound:93").clone();
+    let (from, to) = move_compound_93(&draft, &created.body).await;
+    assert_stale_writes_are_refused(&draft, &created.body, &from, &to).await;
+    let undone = undo_the_move(&draft, &created.body, &from).await;
+    let unchanged = assert_impossible_operations_change_nothing(&draft, &undone, &from, &to).await;
+    edit_grids_in_one_request(&draft, &unchanged, &from, &to).await;
+    list_and_delete(&draft).await;
+}
+
+/// Moves compound:93 to another grid (draft version 1 → 2): both grids' households, the diff
+/// and the split receiving grid show it; returns the grids it left and joined.
+async fn move_compound_93(draft: &Draft<'_>, created: &Value) -> (String, String) {
+    let moved = unit(created, "compound:93").clone();
     let from = moved["grids"][0].as_str().expect("grid").to_owned();
-    let to = created.body["plan"]["grids"]
+    let to = created["plan"]["grids"]
         .as_array()
         .expect("grids")
         .iter()
@@ -290,21 +375,11 @@ async fn drafts_move_diff_and_refuse_stale_writes(store: Box<dyn Store>) {
         .find(|c| *c != from)
         .expect("another grid");
     let households = moved["households"].as_i64().expect("households");
-    let before_from = grid(&created.body, &from)["households"]
-        .as_i64()
-        .expect("hh");
-    let before_to = grid(&created.body, &to)["households"].as_i64().expect("hh");
+    let before_from = grid(created, &from)["households"].as_i64().expect("hh");
+    let before_to = grid(created, &to)["households"].as_i64().expect("hh");
 
     let op = json!({ "op": "move", "units": ["compound:93"], "to": to });
-    let after = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/operations"),
-        t,
-        Some(1),
-        Some(op),
-    )
-    .await;
+    let after = draft.operate(Some(1), op).await;
     assert_eq!(after.status, StatusCode::OK, "{}", after.body);
     assert_eq!(after.etag, Some(2));
     assert_eq!(
@@ -325,59 +400,47 @@ async fn drafts_move_diff_and_refuse_stale_writes(store: Box<dyn Store>) {
         "{:?}",
         errors(&after.body)
     );
+    (from, to)
+}
 
-    // The other planner still holds version 1: 409, and the draft keeps the first move.
-    let stale = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/operations"),
-        t,
-        Some(1),
-        Some(json!({ "op": "move", "units": ["compound:93"], "to": from })),
-    )
-    .await;
+/// The other planner still holds version 1: 409, and the draft keeps the first move.
+async fn assert_stale_writes_are_refused(draft: &Draft<'_>, created: &Value, from: &str, to: &str) {
+    let stale = draft
+        .operate(
+            Some(1),
+            json!({ "op": "move", "units": ["compound:93"], "to": from }),
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     assert!(stale.body["message"]
         .as_str()
         .expect("message")
         .contains("version"));
-    let stale_put = call(
-        &app,
-        Method::PUT,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        Some(1),
-        Some(json!({ "plan": created.body["plan"] })),
-    )
-    .await;
+    let stale_put = draft.put(1, json!({ "plan": created["plan"] })).await;
     assert_eq!(stale_put.status, StatusCode::CONFLICT);
-    let kept = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        None,
-        None,
-    )
-    .await;
+    let kept = draft.get().await;
     assert_eq!(kept.etag, Some(2));
     assert_eq!(unit(&kept.body, "compound:93")["grids"], json!([to]));
+}
 
-    // Undo by putting the earlier plan back.
-    let undone = call(
-        &app,
-        Method::PUT,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        Some(2),
-        Some(json!({ "plan": created.body["plan"] })),
-    )
-    .await;
+/// Undoes the move by putting the earlier plan back (version 2 → 3); returns the reply.
+async fn undo_the_move(draft: &Draft<'_>, created: &Value, from: &str) -> Value {
+    let before_from = grid(created, from)["households"].as_i64().expect("hh");
+    let undone = draft.put(2, json!({ "plan": created["plan"] })).await;
     assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
-    assert_eq!(grid(&undone.body, &from)["households"], before_from);
+    assert_eq!(grid(&undone.body, from)["households"], before_from);
     assert_eq!(undone.body["diff"]["units_moved"], 0);
+    undone.body
+}
 
-    // Impossible operations name the problem and change nothing.
+/// Impossible operations name the problem and change nothing; a write without If-Match is 428.
+/// Returns the draft as it stays.
+async fn assert_impossible_operations_change_nothing(
+    draft: &Draft<'_>,
+    undone: &Value,
+    from: &str,
+    to: &str,
+) -> Value {
     for (body, code) in [
         (
             json!({ "op": "move", "units": ["compound:999999"], "to": to }),
@@ -393,96 +456,67 @@ async fn drafts_move_diff_and_refuse_stale_writes(store: Box<dyn Store>) {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
     ] {
-        let r = call(
-            &app,
-            Method::POST,
-            &format!("/api/planning/drafts/{id}/operations"),
-            t,
-            Some(3),
-            Some(body.clone()),
-        )
-        .await;
+        let r = draft.operate(Some(3), body.clone()).await;
         assert_eq!(r.status, code, "{body}: {}", r.body);
         assert!(!r.body["message"].as_str().unwrap_or_default().is_empty());
     }
-    let unchanged = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        None,
-        None,
-    )
-    .await;
+    let unchanged = draft.get().await;
     assert_eq!(unchanged.etag, Some(3), "refused operations saved nothing");
-    assert_eq!(unchanged.body["plan"], undone.body["plan"]);
-    let missing = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/operations"),
-        t,
-        None,
-        Some(json!({ "op": "create_grid" })),
-    )
-    .await;
+    assert_eq!(unchanged.body["plan"], undone["plan"]);
+    let missing = draft.operate(None, json!({ "op": "create_grid" })).await;
     assert_eq!(missing.status, StatusCode::PRECONDITION_REQUIRED);
+    unchanged.body
+}
 
-    // Create, merge, split and delete grids in one all-or-nothing request.
-    let ops = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/operations"),
-        t,
-        Some(3),
-        Some(json!([
-            { "op": "create_grid", "name": "新网格" },
-            { "op": "delete_grid", "code": format!("{AOTI}011") },
-            { "op": "split_grid", "code": from },
-            { "op": "set_grid", "code": to, "workers": 2, "name": "奥体二网格" },
-        ])),
-    )
-    .await;
+/// Creates, deletes, splits and renames grids in one all-or-nothing request (version 3 → 4).
+async fn edit_grids_in_one_request(draft: &Draft<'_>, unchanged: &Value, from: &str, to: &str) {
+    let ops = draft
+        .operate(
+            Some(3),
+            json!([
+                { "op": "create_grid", "name": "新网格" },
+                { "op": "delete_grid", "code": format!("{AOTI}011") },
+                { "op": "split_grid", "code": from },
+                { "op": "set_grid", "code": to, "workers": 2, "name": "奥体二网格" },
+            ]),
+        )
+        .await;
     assert_eq!(ops.status, StatusCode::OK, "{}", ops.body);
     assert_eq!(
         ops.body["report"]["grid_count"].as_u64(),
-        Some(unchanged.body["report"]["grid_count"].as_u64().expect("n") + 1)
+        Some(unchanged["report"]["grid_count"].as_u64().expect("n") + 1)
     );
-    assert_eq!(grid(&ops.body, &to)["workers"], 2);
+    assert_eq!(grid(&ops.body, to)["workers"], 2);
     assert_eq!(
         ops.body["diff"]["grids_added"].as_array().map(Vec::len),
         Some(1)
     );
+}
 
+/// The draft is listed at version 4; deleted, it is gone.
+async fn list_and_delete(draft: &Draft<'_>) {
     let listed = call(
-        &app,
+        draft.app,
         Method::GET,
         &format!("/api/planning/drafts?community={AOTI}"),
-        t,
+        draft.token,
         None,
         None,
     )
     .await;
-    assert_eq!(listed.body["drafts"][0]["id"], id);
+    assert_eq!(listed.body["drafts"][0]["id"], draft.id);
     assert_eq!(listed.body["drafts"][0]["version"], 4);
     let gone = call(
-        &app,
+        draft.app,
         Method::DELETE,
-        &format!("/api/planning/drafts/{id}"),
-        t,
+        &draft.uri(),
+        draft.token,
         Some(4),
         None,
     )
     .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT);
-    let gone = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        None,
-        None,
-    )
-    .await;
+    let gone = draft.get().await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }
 
@@ -622,27 +656,26 @@ async fn publish_replaces_the_grids(store: Box<dyn Store>) {
     let t = Some(token.as_str());
     let tiles_before = grid_codes_in_tiles(&app, &atlas, LONGNAN).await;
     assert_eq!(tiles_before.len(), 4, "{tiles_before:?}");
-    let d = call(
-        &app,
-        Method::POST,
-        "/api/planning/drafts",
-        t,
-        None,
-        Some(json!({ "community_code": LONGNAN })),
-    )
-    .await;
-    let id = d.body["id"].as_i64().expect("id");
-    // Publishing the draft as it is breaks the caps: 422 naming them, nothing written.
+    let (_, draft) = Draft::create(&app, t, json!({ "community_code": LONGNAN })).await;
+    assert_over_cap_publication_is_refused(&draft, &atlas).await;
+    let planned = accept_the_proposal(&draft).await;
+    let published = draft.publish(2).await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    assert_eq!(published.body["draft"]["status"], "published");
+    let data_version = published.body["data_version"].as_i64().expect("version");
+    assert_eq!(atlas.snapshot().version, data_version);
+    assert_current_grids_are(&app, &atlas, &planned).await;
+    assert_publication_is_audited(&atlas, draft.id, data_version).await;
+    // A published draft takes no more writes.
+    let again = draft.publish(3).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_a_stale_draft_cannot_overwrite_newer_grids(&app, &atlas, t).await;
+}
+
+/// Publishing the draft as it is breaks the caps: 422 naming them, nothing written.
+async fn assert_over_cap_publication_is_refused(draft: &Draft<'_>, atlas: &Atlas) {
     let version = atlas.snapshot().version;
-    let refused = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/publish"),
-        t,
-        Some(1),
-        None,
-    )
-    .await;
+    let refused = draft.publish(1).await;
     assert_eq!(
         refused.status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -656,78 +689,34 @@ async fn publish_replaces_the_grids(store: Box<dyn Store>) {
         .iter()
         .any(|v| v["rule"] == "over_cap"));
     assert_eq!(atlas.snapshot().version, version, "nothing written");
+}
 
+/// Puts the automatic proposal into the draft (version 1 → 2); returns its grids.
+async fn accept_the_proposal(draft: &Draft<'_>) -> BTreeMap<String, Value> {
     let proposal = call(
-        &app,
+        draft.app,
         Method::POST,
-        &format!("/api/planning/drafts/{id}/proposal"),
-        t,
+        &format!("{}/proposal", draft.uri()),
+        draft.token,
         None,
         Some(json!({})),
     )
     .await;
     assert_eq!(proposal.status, StatusCode::OK, "{}", proposal.body);
-    let accepted = call(
-        &app,
-        Method::PUT,
-        &format!("/api/planning/drafts/{id}"),
-        t,
-        Some(1),
-        Some(json!({ "plan": proposal.body["plan"] })),
-    )
-    .await;
+    let accepted = draft.put(1, json!({ "plan": proposal.body["plan"] })).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
     assert!(errors(&accepted.body).is_empty());
-    let planned: BTreeMap<String, Value> = accepted.body["plan"]["grids"]
-        .as_array()
-        .expect("grids")
-        .iter()
-        .map(|g| {
-            (
-                g["code"].as_str().expect("code").to_owned(),
-                g["units"].clone(),
-            )
-        })
-        .collect();
-    let published = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/publish"),
-        t,
-        Some(2),
-        None,
-    )
-    .await;
-    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
-    assert_eq!(published.body["draft"]["status"], "published");
-    let data_version = published.body["data_version"].as_i64().expect("version");
-    assert_eq!(atlas.snapshot().version, data_version);
+    plan_grids(&accepted.body["plan"])
+}
 
-    // The current grids are now the draft's, within every rule.
-    let now = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/communities/{LONGNAN}"),
-        None,
-        None,
-        None,
-    )
-    .await
-    .body;
+/// 龙南社区's current grids are the `planned` ones, within every rule; every compound records
+/// the grid holding it (or most of its households); the grid tiles show the new grids.
+async fn assert_current_grids_are(app: &Router, atlas: &Atlas, planned: &BTreeMap<String, Value>) {
+    let now = get(app, &format!("/api/planning/communities/{LONGNAN}"))
+        .await
+        .body;
     assert!(errors(&now).is_empty(), "{:?}", errors(&now));
-    let current: BTreeMap<String, Value> = now["plan"]["grids"]
-        .as_array()
-        .expect("grids")
-        .iter()
-        .map(|g| {
-            (
-                g["code"].as_str().expect("code").to_owned(),
-                g["units"].clone(),
-            )
-        })
-        .collect();
-    assert_eq!(current, planned);
-    // Every compound records the grid holding it (or most of its households).
+    assert_eq!(&plan_grids(&now["plan"]), planned);
     let snap = atlas.snapshot();
     for c in snap
         .data
@@ -738,13 +727,15 @@ async fn publish_replaces_the_grids(store: Box<dyn Store>) {
         let code = c.grid_code.as_deref().expect("a grid");
         assert!(planned.contains_key(code), "compound {} in {code}", c.id);
     }
-    // The grid tiles show the new grids.
-    let tiles_after = grid_codes_in_tiles(&app, &atlas, LONGNAN).await;
+    let tiles_after = grid_codes_in_tiles(app, atlas, LONGNAN).await;
     assert_eq!(
         tiles_after,
         planned.keys().cloned().collect::<BTreeSet<_>>()
     );
-    // The audit log holds the publication: who, and what changed.
+}
+
+/// The audit log holds the publication: who, and what changed.
+async fn assert_publication_is_audited(atlas: &Atlas, draft_id: i64, data_version: i64) {
     let entries = atlas
         .store()
         .audit(&AuditQuery {
@@ -762,7 +753,7 @@ async fn publish_replaces_the_grids(store: Box<dyn Store>) {
         .find(|e| e.layer.is_none())
         .expect("summary entry");
     let after = summary.after.as_ref().expect("after");
-    assert_eq!(after["draft_id"], id);
+    assert_eq!(after["draft_id"], draft_id);
     assert_eq!(after["community_code"], LONGNAN);
     assert!(after["households_moved"].as_i64().expect("moved") > 0);
     assert!(entries
@@ -771,85 +762,35 @@ async fn publish_replaces_the_grids(store: Box<dyn Store>) {
     assert!(entries
         .iter()
         .any(|e| e.layer.as_deref() == Some("compounds")));
+}
 
-    // A published draft takes no more writes.
-    let again = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{id}/publish"),
-        t,
-        Some(3),
-        None,
-    )
-    .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
-
-    // A draft started before the grids changed cannot overwrite them.
-    let old = call(
-        &app,
-        Method::POST,
-        "/api/planning/drafts",
-        t,
-        None,
-        Some(json!({ "community_code": AOTI })),
-    )
-    .await;
-    let old_id = old.body["id"].as_i64().expect("id");
-    let newer = call(
-        &app,
-        Method::POST,
-        "/api/planning/drafts",
-        t,
-        None,
-        Some(json!({ "community_code": AOTI })),
-    )
-    .await;
-    let newer_id = newer.body["id"].as_i64().expect("id");
-    let r = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{newer_id}/operations"),
-        t,
-        Some(1),
-        Some(json!({ "op": "set_grid", "code": format!("{AOTI}002"), "workers": 2 })),
-    )
-    .await;
+/// A draft of 奥体社区 started before the grids changed (a newer draft published) cannot
+/// overwrite them: 409, nothing written, and the draft shows its base changed.
+async fn assert_a_stale_draft_cannot_overwrite_newer_grids(
+    app: &Router,
+    atlas: &Atlas,
+    t: Option<&str>,
+) {
+    let (_, old) = Draft::create(app, t, json!({ "community_code": AOTI })).await;
+    let (_, newer) = Draft::create(app, t, json!({ "community_code": AOTI })).await;
+    let r = newer
+        .operate(
+            Some(1),
+            json!({ "op": "set_grid", "code": format!("{AOTI}002"), "workers": 2 }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{newer_id}/publish"),
-        t,
-        Some(2),
-        None,
-    )
-    .await;
+    let r = newer.publish(2).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let version = atlas.snapshot().version;
-    let r = call(
-        &app,
-        Method::POST,
-        &format!("/api/planning/drafts/{old_id}/publish"),
-        t,
-        Some(1),
-        None,
-    )
-    .await;
+    let r = old.publish(1).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body["message"]
         .as_str()
         .expect("message")
         .contains("changed since"));
     assert_eq!(atlas.snapshot().version, version, "nothing written");
-    let viewed = call(
-        &app,
-        Method::GET,
-        &format!("/api/planning/drafts/{old_id}"),
-        t,
-        None,
-        None,
-    )
-    .await;
+    let viewed = old.get().await;
     assert_eq!(viewed.body["base_changed"], true);
     assert_eq!(viewed.body["status"], "draft");
 }
@@ -925,7 +866,32 @@ async fn joint_management_clusters_group_adjacent_three_no_compounds_above_the_f
 /// viewers and staff 403, planners and admins outside their scope 403, inside it 2xx.
 #[tokio::test]
 async fn planning_writes_by_role_and_scope_answer_as_expected() {
-    let (store, _dir) = common::fresh_gpkg().await;
+    let (app, atlas, owner, _dir) = planning_matrix_app().await;
+    let mut checked = 0;
+    for role in Role::ALL {
+        for tag in ["in", "out", "anonymous"] {
+            let token = if tag == "anonymous" {
+                None
+            } else {
+                Some(common::sign_in(&app, &format!("{}-{tag}", role.name())).await)
+            };
+            let who = Who {
+                role,
+                tag,
+                token: token.as_deref(),
+            };
+            checked += assert_draft_writes(&app, &atlas, &owner, &who).await;
+            assert_draft_delete_and_read(&app, &owner, &who).await;
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4 * 3 * 5);
+}
+
+/// The demo in a `GeoPackage` with, per role, an account inside 奥体社区 and one in 龙南社区, and a
+/// planner `owner` of 奥体社区 (signed in).
+async fn planning_matrix_app() -> (Router, Arc<Atlas>, String, tempfile::TempDir) {
+    let (store, dir) = common::fresh_gpkg().await;
     load_dataset(&store, data::demo_district())
         .await
         .expect("demo");
@@ -947,115 +913,119 @@ async fn planning_writes_by_role_and_scope_answer_as_expected() {
     let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
     let app = app(AppState::new(atlas.clone(), Config::default()));
     let owner = common::sign_in(&app, "owner").await;
-    let new_draft = || async {
-        let r = call(
-            &app,
-            Method::POST,
-            "/api/planning/drafts",
-            Some(&owner),
-            None,
-            Some(json!({ "community_code": AOTI })),
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::CREATED);
-        r.body["id"].as_i64().expect("id")
-    };
-    let mut checked = 0;
-    for role in Role::ALL {
-        for tag in ["in", "out", "anonymous"] {
-            let token = if tag == "anonymous" {
-                None
-            } else {
-                Some(common::sign_in(&app, &format!("{}-{tag}", role.name())).await)
-            };
-            let may = tag == "in" && matches!(role, Role::Admin | Role::Planner);
-            let expect = |ok: StatusCode| match (tag, may) {
-                ("anonymous", _) => StatusCode::UNAUTHORIZED,
-                (_, true) => ok,
-                _ => StatusCode::FORBIDDEN,
-            };
-            let id = new_draft().await;
-            let aoti_grid = format!("{AOTI}001");
-            let cases: Vec<(Method, String, Option<i64>, Option<Value>, StatusCode)> = vec![
-                (
-                    Method::POST,
-                    "/api/planning/drafts".into(),
-                    None,
-                    Some(json!({ "community_code": AOTI })),
-                    StatusCode::CREATED,
-                ),
-                (
-                    Method::POST,
-                    format!("/api/planning/drafts/{id}/operations"),
-                    Some(1),
-                    Some(json!({ "op": "set_grid", "code": aoti_grid, "workers": 2 })),
-                    StatusCode::OK,
-                ),
-                (
-                    Method::PUT,
-                    format!("/api/planning/drafts/{id}"),
-                    Some(2),
-                    Some(json!({ "name": "改名" })),
-                    StatusCode::OK,
-                ),
-                (
-                    Method::POST,
-                    format!("/api/planning/drafts/{id}/publish"),
-                    Some(3),
-                    None,
-                    StatusCode::OK,
-                ),
-            ];
-            for (method, uri, if_match, body, ok) in cases {
-                let version = atlas.snapshot().version;
-                let r = call(&app, method.clone(), &uri, token.as_deref(), if_match, body).await;
-                assert_eq!(
-                    r.status,
-                    expect(ok),
-                    "{} {tag}: {method} {uri}: {}",
-                    role.name(),
-                    r.body
-                );
-                if r.status.is_client_error() {
-                    assert_eq!(atlas.snapshot().version, version, "a refused write wrote");
-                }
-                checked += 1;
-            }
-            let id = new_draft().await;
-            let r = call(
-                &app,
-                Method::DELETE,
-                &format!("/api/planning/drafts/{id}"),
-                token.as_deref(),
-                Some(1),
-                None,
-            )
-            .await;
-            assert_eq!(
-                r.status,
-                expect(StatusCode::NO_CONTENT),
-                "{} {tag}: delete",
-                role.name()
-            );
-            checked += 1;
-            // Reading drafts: anyone signed in whose scope covers the community.
-            let r = call(
-                &app,
-                Method::GET,
-                &format!("/api/planning/drafts/{id}"),
-                token.as_deref(),
-                None,
-                None,
-            )
-            .await;
-            let read = match (tag, may) {
-                ("anonymous", _) => StatusCode::UNAUTHORIZED,
-                ("out", _) => StatusCode::FORBIDDEN,
-                (_, true) => StatusCode::NOT_FOUND,
-                _ => StatusCode::OK,
-            };
-            assert_eq!(r.status, read, "{} {tag}: read", role.name());
+    (app, atlas, owner, dir)
+}
+
+/// A caller of the role matrix: role, "in" / "out" of scope or "anonymous", and token.
+struct Who<'a> {
+    role: Role,
+    tag: &'a str,
+    token: Option<&'a str>,
+}
+
+impl Who<'_> {
+    /// Whether the caller may write 奥体社区's drafts.
+    fn may(&self) -> bool {
+        self.tag == "in" && matches!(self.role, Role::Admin | Role::Planner)
+    }
+
+    /// The status a write answering `ok` when allowed gives this caller.
+    fn expect(&self, ok: StatusCode) -> StatusCode {
+        match (self.tag, self.may()) {
+            ("anonymous", _) => StatusCode::UNAUTHORIZED,
+            (_, true) => ok,
+            _ => StatusCode::FORBIDDEN,
         }
     }
-    assert_eq!(checked, 4 * 3 * 5);
+}
+
+/// A planning write: method, URI, If-Match version, body and the status when allowed.
+type WriteCase = (Method, String, Option<i64>, Option<Value>, StatusCode);
+
+/// A new draft of 奥体社区 by its owner; returns its id.
+async fn owners_draft(app: &Router, owner: &str) -> i64 {
+    let (r, draft) = Draft::create(app, Some(owner), json!({ "community_code": AOTI })).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    draft.id
+}
+
+/// Create, operate on, rename and publish a draft: each answers as the caller's role and scope
+/// say, and a refused one writes nothing; returns the number of writes checked.
+async fn assert_draft_writes(app: &Router, atlas: &Atlas, owner: &str, who: &Who<'_>) -> usize {
+    let id = owners_draft(app, owner).await;
+    let aoti_grid = format!("{AOTI}001");
+    let cases: Vec<WriteCase> = vec![
+        (
+            Method::POST,
+            "/api/planning/drafts".into(),
+            None,
+            Some(json!({ "community_code": AOTI })),
+            StatusCode::CREATED,
+        ),
+        (
+            Method::POST,
+            format!("/api/planning/drafts/{id}/operations"),
+            Some(1),
+            Some(json!({ "op": "set_grid", "code": aoti_grid, "workers": 2 })),
+            StatusCode::OK,
+        ),
+        (
+            Method::PUT,
+            format!("/api/planning/drafts/{id}"),
+            Some(2),
+            Some(json!({ "name": "改名" })),
+            StatusCode::OK,
+        ),
+        (
+            Method::POST,
+            format!("/api/planning/drafts/{id}/publish"),
+            Some(3),
+            None,
+            StatusCode::OK,
+        ),
+    ];
+    let mut checked = 0;
+    for (method, uri, if_match, body, ok) in cases {
+        let version = atlas.snapshot().version;
+        let r = call(app, method.clone(), &uri, who.token, if_match, body).await;
+        assert_eq!(
+            r.status,
+            who.expect(ok),
+            "{} {}: {method} {uri}: {}",
+            who.role.name(),
+            who.tag,
+            r.body
+        );
+        if r.status.is_client_error() {
+            assert_eq!(atlas.snapshot().version, version, "a refused write wrote");
+        }
+        checked += 1;
+    }
+    checked
+}
+
+/// Deleting a draft answers as the caller's role and scope say; reading drafts is open to anyone
+/// signed in whose scope covers the community.
+async fn assert_draft_delete_and_read(app: &Router, owner: &str, who: &Who<'_>) {
+    let (role, tag) = (who.role.name(), who.tag);
+    let id = owners_draft(app, owner).await;
+    let draft = Draft {
+        app,
+        token: who.token,
+        id,
+    };
+    let r = call(app, Method::DELETE, &draft.uri(), who.token, Some(1), None).await;
+    assert_eq!(
+        r.status,
+        who.expect(StatusCode::NO_CONTENT),
+        "{role} {tag}: delete"
+    );
+    let r = draft.get().await;
+    let read = match (tag, who.may()) {
+        ("anonymous", _) => StatusCode::UNAUTHORIZED,
+        ("out", _) => StatusCode::FORBIDDEN,
+        (_, true) => StatusCode::NOT_FOUND,
+        _ => StatusCode::OK,
+    };
+    assert_eq!(r.status, read, "{role} {tag}: read");
 }

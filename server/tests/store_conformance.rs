@@ -6,7 +6,8 @@ use engine::{Feature, Layer};
 use gridatlas_server::atlas::{Atlas, AtlasError};
 use gridatlas_server::commands::load_dataset;
 use gridatlas_server::store::{
-    Actor, AuditQuery, Change, Operation, OperationKind, Store, StoreError,
+    Actor, AuditQuery, Change, DraftPublication, DraftRecord, Operation, OperationKind, Store,
+    StoreError,
 };
 
 fn edit(changes: Vec<Change>) -> Operation {
@@ -570,132 +571,173 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, StoreError>) -> (i64, i64, bool
 
 #[tokio::test]
 async fn drafts_keep_versions_times_and_refusals_alike_in_both_stores() {
-    use gridatlas_server::store::{DraftPublication, DraftRecord};
     let (stores, _dir) = common::both_stores().await;
     let (wang, li) = (Actor::new("wang"), Actor::new("li"));
     for store in stores {
-        let kind = store.kind();
-        let new = |community: &str, name: &str| DraftRecord {
-            id: 0,
-            version: 0,
-            community_code: community.into(),
-            name: name.into(),
-            status: String::new(),
-            author: String::new(),
-            updated_by: String::new(),
-            created_at: String::new(),
-            updated_at: String::new(),
-            published_data_version: None,
-            body: serde_json::json!({ "plan": [{ "grid": "A", "compounds": [1, 2] }], "名": "草案" }),
-        };
-        let first = store
-            .save_draft(&new("110105001001", "方案一"), None, &wang)
-            .await
-            .expect(kind);
-        assert_eq!(
-            (
-                first.version,
-                first.status.as_str(),
-                first.author.as_str(),
-                first.updated_by.as_str()
-            ),
-            (1, "draft", "wang", "wang"),
-            "{kind}"
-        );
-        assert_utc_millis(&first.created_at, kind);
-        assert_eq!(first.created_at, first.updated_at, "{kind}");
-        assert_eq!(
-            first.body,
-            new("", "").body,
-            "{kind}: the plan comes back unchanged"
-        );
-        let second = store
-            .save_draft(&new("110105001002", "方案二"), None, &wang)
-            .await
-            .expect(kind);
-        assert!(second.id > first.id, "{kind}");
-
-        let mut edited = first.clone();
-        edited.name = "方案一改".into();
-        edited.body = serde_json::json!({ "plan": [] });
-        let saved = store.save_draft(&edited, Some(1), &li).await.expect(kind);
-        assert_eq!(
-            (
-                saved.version,
-                saved.name.as_str(),
-                saved.author.as_str(),
-                saved.updated_by.as_str()
-            ),
-            (2, "方案一改", "wang", "li"),
-            "{kind}"
-        );
-        assert_eq!(saved.created_at, first.created_at, "{kind}");
-        assert!(saved.updated_at >= first.updated_at, "{kind}");
-        assert_eq!(
-            store.draft(first.id).await.expect(kind),
-            Some(saved.clone()),
-            "{kind}"
-        );
-
-        let stale = store.save_draft(&edited, Some(1), &li).await;
-        assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale save");
-        let stale = store.delete_draft(first.id, 1).await;
-        assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale delete");
-
-        let ids = |drafts: Vec<DraftRecord>| drafts.into_iter().map(|d| d.id).collect::<Vec<_>>();
-        assert_eq!(
-            ids(store.drafts(None).await.expect(kind)),
-            [second.id, first.id],
-            "{kind}: newest first"
-        );
-        assert_eq!(
-            ids(store.drafts(Some("110105001001")).await.expect(kind)),
-            [first.id],
-            "{kind}"
-        );
-
-        let publish = Operation {
-            kind: OperationKind::Publish,
-            changes: Vec::new(),
-            publishes: Some(DraftPublication {
-                id: first.id,
-                expected_version: 2,
-                summary: serde_json::json!({ "draft": first.id }),
-            }),
-        };
-        let committed = store.commit(&publish, &li).await.expect(kind);
-        let published = store.draft(first.id).await.expect(kind).expect(kind);
-        assert_eq!(
-            (
-                published.version,
-                published.status.as_str(),
-                published.published_data_version
-            ),
-            (3, "published", Some(committed.data_version)),
-            "{kind}"
-        );
-        assert_utc_millis(&published.updated_at, kind);
-        let again = store.commit(&publish, &li).await.map(|_| ());
-        assert_eq!(refusal(again), (2, 3, true), "{kind}: a second publication");
-        let late = store.save_draft(&published, Some(3), &li).await;
-        assert_eq!(
-            refusal(late),
-            (3, 3, true),
-            "{kind}: a save after publication"
-        );
-        let late = store.delete_draft(first.id, 3).await;
-        assert_eq!(
-            refusal(late),
-            (3, 3, true),
-            "{kind}: a delete after publication"
-        );
-
-        store.delete_draft(second.id, 1).await.expect(kind);
-        assert_eq!(store.draft(second.id).await.expect(kind), None, "{kind}");
-        let gone = store.delete_draft(second.id, 1).await.expect_err(kind);
-        assert!(
-            matches!(gone, StoreError::DraftNotFound(id) if id == second.id),
-            "{kind}: {gone}"
-        );
+        let store = store.as_ref();
+        let (first, second) = save_two_drafts(store, &wang).await;
+        edit_a_draft_and_refuse_stale_writes(store, &first, &li).await;
+        assert_drafts_listed_newest_first(store, &first, &second).await;
+        publish_a_draft_and_refuse_late_writes(store, &first, &li).await;
+        delete_a_draft(store, &second).await;
     }
+}
+
+/// A new draft record of `community` named `name`, with a fixed plan.
+fn new_draft(community: &str, name: &str) -> DraftRecord {
+    DraftRecord {
+        id: 0,
+        version: 0,
+        community_code: community.into(),
+        name: name.into(),
+        status: String::new(),
+        author: String::new(),
+        updated_by: String::new(),
+        created_at: String::new(),
+        updated_at: String::new(),
+        published_data_version: None,
+        body: serde_json::json!({ "plan": [{ "grid": "A", "compounds": [1, 2] }], "名": "草案" }),
+    }
+}
+
+/// Two new drafts by wang: version 1, wang's, times in UTC milliseconds, the plan unchanged,
+/// ids increasing.
+async fn save_two_drafts(store: &dyn Store, wang: &Actor) -> (DraftRecord, DraftRecord) {
+    let kind = store.kind();
+    let first = store
+        .save_draft(&new_draft("110105001001", "方案一"), None, wang)
+        .await
+        .expect(kind);
+    assert_eq!(
+        (
+            first.version,
+            first.status.as_str(),
+            first.author.as_str(),
+            first.updated_by.as_str()
+        ),
+        (1, "draft", "wang", "wang"),
+        "{kind}"
+    );
+    assert_utc_millis(&first.created_at, kind);
+    assert_eq!(first.created_at, first.updated_at, "{kind}");
+    assert_eq!(
+        first.body,
+        new_draft("", "").body,
+        "{kind}: the plan comes back unchanged"
+    );
+    let second = store
+        .save_draft(&new_draft("110105001002", "方案二"), None, wang)
+        .await
+        .expect(kind);
+    assert!(second.id > first.id, "{kind}");
+    (first, second)
+}
+
+/// li's edit of the first draft makes version 2 (author kept, creation time kept); a stale save
+/// or delete at version 1 is refused.
+async fn edit_a_draft_and_refuse_stale_writes(store: &dyn Store, first: &DraftRecord, li: &Actor) {
+    let kind = store.kind();
+    let mut edited = first.clone();
+    edited.name = "方案一改".into();
+    edited.body = serde_json::json!({ "plan": [] });
+    let saved = store.save_draft(&edited, Some(1), li).await.expect(kind);
+    assert_eq!(
+        (
+            saved.version,
+            saved.name.as_str(),
+            saved.author.as_str(),
+            saved.updated_by.as_str()
+        ),
+        (2, "方案一改", "wang", "li"),
+        "{kind}"
+    );
+    assert_eq!(saved.created_at, first.created_at, "{kind}");
+    assert!(saved.updated_at >= first.updated_at, "{kind}");
+    assert_eq!(
+        store.draft(first.id).await.expect(kind),
+        Some(saved.clone()),
+        "{kind}"
+    );
+
+    let stale = store.save_draft(&edited, Some(1), li).await;
+    assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale save");
+    let stale = store.delete_draft(first.id, 1).await;
+    assert_eq!(refusal(stale), (1, 2, false), "{kind}: a stale delete");
+}
+
+/// Drafts list newest first, or only a community's.
+async fn assert_drafts_listed_newest_first(
+    store: &dyn Store,
+    first: &DraftRecord,
+    second: &DraftRecord,
+) {
+    let kind = store.kind();
+    let ids = |drafts: Vec<DraftRecord>| drafts.into_iter().map(|d| d.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.drafts(None).await.expect(kind)),
+        [second.id, first.id],
+        "{kind}: newest first"
+    );
+    assert_eq!(
+        ids(store.drafts(Some("110105001001")).await.expect(kind)),
+        [first.id],
+        "{kind}"
+    );
+}
+
+/// Publishing the first draft with a commit marks it published at the new data version;
+/// publishing it again, saving or deleting it afterwards are refused.
+async fn publish_a_draft_and_refuse_late_writes(
+    store: &dyn Store,
+    first: &DraftRecord,
+    li: &Actor,
+) {
+    let kind = store.kind();
+    let publish = Operation {
+        kind: OperationKind::Publish,
+        changes: Vec::new(),
+        publishes: Some(DraftPublication {
+            id: first.id,
+            expected_version: 2,
+            summary: serde_json::json!({ "draft": first.id }),
+        }),
+    };
+    let committed = store.commit(&publish, li).await.expect(kind);
+    let published = store.draft(first.id).await.expect(kind).expect(kind);
+    assert_eq!(
+        (
+            published.version,
+            published.status.as_str(),
+            published.published_data_version
+        ),
+        (3, "published", Some(committed.data_version)),
+        "{kind}"
+    );
+    assert_utc_millis(&published.updated_at, kind);
+    let again = store.commit(&publish, li).await.map(|_| ());
+    assert_eq!(refusal(again), (2, 3, true), "{kind}: a second publication");
+    let late = store.save_draft(&published, Some(3), li).await;
+    assert_eq!(
+        refusal(late),
+        (3, 3, true),
+        "{kind}: a save after publication"
+    );
+    let late = store.delete_draft(first.id, 3).await;
+    assert_eq!(
+        refusal(late),
+        (3, 3, true),
+        "{kind}: a delete after publication"
+    );
+}
+
+/// A draft deleted at its version is gone; deleting it again is "not found".
+async fn delete_a_draft(store: &dyn Store, second: &DraftRecord) {
+    let kind = store.kind();
+    store.delete_draft(second.id, 1).await.expect(kind);
+    assert_eq!(store.draft(second.id).await.expect(kind), None, "{kind}");
+    let gone = store.delete_draft(second.id, 1).await.expect_err(kind);
+    assert!(
+        matches!(gone, StoreError::DraftNotFound(id) if id == second.id),
+        "{kind}: {gone}"
+    );
 }

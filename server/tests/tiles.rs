@@ -144,6 +144,26 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> TileId {
     TileId::containing(lon, lat, z).expect("tile")
 }
 
+/// Writes tile `t` to `path` and runs GDAL's ogrinfo on it with `extra` options.
+fn ogrinfo(path: &std::path::Path, body: &[u8], t: TileId, extra: &[&str]) -> std::process::Output {
+    std::fs::write(path, body).expect("write");
+    Command::new("ogrinfo")
+        .args([
+            "-ro",
+            "-al",
+            "-oo",
+            &format!("Z={}", t.z()),
+            "-oo",
+            &format!("X={}", t.x()),
+            "-oo",
+            &format!("Y={}", t.y()),
+        ])
+        .args(extra)
+        .arg(path)
+        .output()
+        .expect("ogrinfo (GDAL) must be installed: apt-get install gdal-bin")
+}
+
 #[tokio::test]
 async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() {
     let (app, atlas, dir, _token) = demo_app().await;
@@ -167,29 +187,7 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
         headers[header::CONTENT_TYPE],
         "application/vnd.mapbox-vector-tile"
     );
-    let path = dir.path().join("tile.mvt");
-    std::fs::write(&path, &body).expect("write");
-    let zxy = [
-        format!("Z={}", t.z()),
-        format!("X={}", t.x()),
-        format!("Y={}", t.y()),
-    ];
-    let out = Command::new("ogrinfo")
-        .args([
-            "-ro",
-            "-al",
-            "-oo",
-            &zxy[0],
-            "-oo",
-            &zxy[1],
-            "-oo",
-            &zxy[2],
-            "-oo",
-            "CLIP=NO",
-            path.to_str().expect("p"),
-        ])
-        .output()
-        .expect("ogrinfo (GDAL) must be installed: apt-get install gdal-bin");
+    let out = ogrinfo(&dir.path().join("tile.mvt"), &body, t, &["-oo", "CLIP=NO"]);
     assert!(
         out.status.success(),
         "{}",
@@ -225,8 +223,14 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
     );
     assert!(block.contains("three_no (Integer(Boolean)) = 0"), "{block}");
     assert!(block.contains("POLYGON"), "{block}");
+}
 
-    // Gates 小区出入口 from z16: the tile at a 龙南 gate holds it, and GDAL reads its kind.
+/// Gates 小区出入口 from z16: the tile at a 龙南 gate holds it, and GDAL reads its kind; below
+/// z16, none.
+#[tokio::test]
+async fn gate_tiles_hold_the_gates_from_z16_and_gdal_reads_their_kind() {
+    let (app, atlas, dir, _token) = demo_app().await;
+    let snap = atlas.snapshot();
     let gate = snap
         .data
         .gates
@@ -252,29 +256,13 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
             .any(|(id, p)| *id == Some(gate.id.unsigned_abs()) && p["kind"] == gate.kind.name()),
         "{own:?}"
     );
-    let path = dir.path().join("gates.mvt");
-    std::fs::write(&path, &body).expect("write");
-    let out = Command::new("ogrinfo")
-        .args([
-            "-ro",
-            "-al",
-            "-oo",
-            &format!("Z={}", t.z()),
-            "-oo",
-            &format!("X={}", t.x()),
-            "-oo",
-            &format!("Y={}", t.y()),
-        ])
-        .arg(&path)
-        .output()
-        .expect("ogrinfo");
+    let out = ogrinfo(&dir.path().join("gates.mvt"), &body, t, &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("OGRFeature(gates):"), "{text}");
     assert!(
         text.contains(&format!("kind (String) = {}", gate.kind.name())),
         "{text}"
     );
-    // Below z16, none.
     let t = tile_of(
         gate.geometry.x(),
         gate.geometry.y(),

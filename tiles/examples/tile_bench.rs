@@ -51,11 +51,41 @@ fn rect(x0: f64, y0: f64, x1: f64, y1: f64, per_side: usize) -> Polygon {
     Polygon::new(LineString(pts), vec![])
 }
 
+/// Six digits numbering the cell of `div` × `div` blocks that holds lattice position (`i`, `j`).
+fn code(i: usize, j: usize, div: usize) -> String {
+    format!("{:03}{:03}", i / div, j / div)
+}
+
 fn city(buildings: usize) -> Dataset {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
     let side = ((buildings as f64 / 39.0).sqrt().ceil() as usize).max(1);
     let mut d = Dataset::default();
-    let code = |i: usize, j: usize, div: usize| format!("{:03}{:03}", i / div, j / div);
+    add_divisions(&mut d, side);
+    let mut building_id = 0i64;
+    'blocks: for i in 0..side {
+        for j in 0..side {
+            let compound_id = add_compound(&mut d, &mut rng, i, j);
+            if !add_buildings(
+                &mut d,
+                &mut rng,
+                (i, j),
+                compound_id,
+                &mut building_id,
+                buildings,
+            ) {
+                break 'blocks;
+            }
+            if (i + j) % 4 == 0 {
+                add_facilities(&mut d, i, j);
+            }
+        }
+    }
+    d
+}
+
+/// Streets of 40 × 40 blocks, communities of 8 × 8 and grids of 2 × 2 over a `side` × `side`
+/// lattice.
+fn add_divisions(d: &mut Dataset, side: usize) {
     for si in 0..side.div_ceil(40) {
         for sj in 0..side.div_ceil(40) {
             let (x0, y0) = (si as f64 * 40.0 * BLOCK_M, sj as f64 * 40.0 * BLOCK_M);
@@ -110,90 +140,106 @@ fn city(buildings: usize) -> Dataset {
             });
         }
     }
-    let mut building_id = 0i64;
-    'blocks: for i in 0..side {
-        for j in 0..side {
-            let (x0, y0) = (i as f64 * BLOCK_M, j as f64 * BLOCK_M);
-            let compound_id = d.compounds.len() as i64 + 1;
-            let community_code = format!("510504{}", code(i, j, 8));
-            d.compounds.push(Compound {
-                id: compound_id,
-                version: 1,
-                name: format!("小区{compound_id}"),
-                community_code: community_code.clone(),
-                grid_code: Some(format!("G{}-{}", i / 2, j / 2)),
-                households: 300,
-                population: 800,
-                elderly: 150,
-                build_year: Some(rng.random_range(1980..2020)),
-                class: CompoundClass::Old,
-                property_management: PropertyManagement::None,
-                owners_committee: rng.random_bool(0.5),
-                competent_unit: false,
-                geometry: rect(
-                    x0 + 5.0,
-                    y0 + 5.0,
-                    x0 + BLOCK_M - 5.0,
-                    y0 + BLOCK_M - 5.0,
-                    2,
-                ),
-            });
-            for k in 0..39 {
-                if building_id as usize >= buildings {
-                    break 'blocks;
-                }
-                building_id += 1;
-                let (bx, by) = (
-                    x0 + 10.0 + (k % 6) as f64 * 22.0,
-                    y0 + 10.0 + (k / 6) as f64 * 20.0,
-                );
-                let scattered = k == 38;
-                d.buildings.push(Building {
-                    id: building_id,
-                    version: 1,
-                    name: Some(format!("{}栋", k + 1)),
-                    community_code: community_code.clone(),
-                    compound_id: (!scattered).then_some(compound_id),
-                    grid_code: scattered.then(|| format!("G{}-{}", i / 2, j / 2)),
-                    households: rng.random_range(8..40),
-                    floors: Some(rng.random_range(2..30)),
-                    build_year: None,
-                    geometry: if scattered {
-                        Geometry::Point(Point(lonlat(bx + 7.0, by + 5.0)))
-                    } else {
-                        Geometry::Polygon(rect(bx, by, bx + 15.0, by + 10.0, 1))
-                    },
-                });
-            }
-            if (i + j) % 4 == 0 {
-                d.stations.push(Station {
-                    id: d.stations.len() as i64 + 1,
-                    version: 1,
-                    name: format!("网格驿站{}", d.stations.len() + 1),
-                    kind: StationKind::GridPost,
-                    community_code: community_code.clone(),
-                    level: FacilityLevel::Compound,
-                    floor_area: Some(60.0),
-                    geometry: Point(lonlat(x0 + 3.0, y0 + 3.0)),
-                });
-                d.service_spaces.push(ServiceSpace {
-                    id: d.service_spaces.len() as i64 + 1,
-                    version: 1,
-                    name: format!("长者食堂{}", d.service_spaces.len() + 1),
-                    community_code,
-                    services: vec![ServiceType::MealHelp, ServiceType::ElderlyCare],
-                    floor_area: 200.0,
-                    operating_model: OperatingModel::PublicBenefit,
-                    level: FacilityLevel::Community,
-                    station_id: None,
-                    capacity: Some(50),
-                    opening_hours: None,
-                    geometry: Geometry::Point(Point(lonlat(x0 + 140.0, y0 + 140.0))),
-                });
-            }
+}
+
+/// The compound filling block (`i`, `j`); returns its id.
+fn add_compound(d: &mut Dataset, rng: &mut rand_chacha::ChaCha8Rng, i: usize, j: usize) -> i64 {
+    let (x0, y0) = (i as f64 * BLOCK_M, j as f64 * BLOCK_M);
+    let compound_id = d.compounds.len() as i64 + 1;
+    d.compounds.push(Compound {
+        id: compound_id,
+        version: 1,
+        name: format!("小区{compound_id}"),
+        community_code: format!("510504{}", code(i, j, 8)),
+        grid_code: Some(format!("G{}-{}", i / 2, j / 2)),
+        households: 300,
+        population: 800,
+        elderly: 150,
+        build_year: Some(rng.random_range(1980..2020)),
+        class: CompoundClass::Old,
+        property_management: PropertyManagement::None,
+        owners_committee: rng.random_bool(0.5),
+        competent_unit: false,
+        geometry: rect(
+            x0 + 5.0,
+            y0 + 5.0,
+            x0 + BLOCK_M - 5.0,
+            y0 + BLOCK_M - 5.0,
+            2,
+        ),
+    });
+    compound_id
+}
+
+/// Up to 39 buildings of block `(i, j)` (38 in the compound, one scattered), numbered on from
+/// `building_id`; false when the city's `buildings` ran out first.
+fn add_buildings(
+    d: &mut Dataset,
+    rng: &mut rand_chacha::ChaCha8Rng,
+    (i, j): (usize, usize),
+    compound_id: i64,
+    building_id: &mut i64,
+    buildings: usize,
+) -> bool {
+    let (x0, y0) = (i as f64 * BLOCK_M, j as f64 * BLOCK_M);
+    for k in 0..39 {
+        if *building_id as usize >= buildings {
+            return false;
         }
+        *building_id += 1;
+        let (bx, by) = (
+            x0 + 10.0 + (k % 6) as f64 * 22.0,
+            y0 + 10.0 + (k / 6) as f64 * 20.0,
+        );
+        let scattered = k == 38;
+        d.buildings.push(Building {
+            id: *building_id,
+            version: 1,
+            name: Some(format!("{}栋", k + 1)),
+            community_code: format!("510504{}", code(i, j, 8)),
+            compound_id: (!scattered).then_some(compound_id),
+            grid_code: scattered.then(|| format!("G{}-{}", i / 2, j / 2)),
+            households: rng.random_range(8..40),
+            floors: Some(rng.random_range(2..30)),
+            build_year: None,
+            geometry: if scattered {
+                Geometry::Point(Point(lonlat(bx + 7.0, by + 5.0)))
+            } else {
+                Geometry::Polygon(rect(bx, by, bx + 15.0, by + 10.0, 1))
+            },
+        });
     }
-    d
+    true
+}
+
+/// A grid post and a canteen for the elderly in the corners of block (`i`, `j`).
+fn add_facilities(d: &mut Dataset, i: usize, j: usize) {
+    let (x0, y0) = (i as f64 * BLOCK_M, j as f64 * BLOCK_M);
+    let community_code = format!("510504{}", code(i, j, 8));
+    d.stations.push(Station {
+        id: d.stations.len() as i64 + 1,
+        version: 1,
+        name: format!("网格驿站{}", d.stations.len() + 1),
+        kind: StationKind::GridPost,
+        community_code: community_code.clone(),
+        level: FacilityLevel::Compound,
+        floor_area: Some(60.0),
+        geometry: Point(lonlat(x0 + 3.0, y0 + 3.0)),
+    });
+    d.service_spaces.push(ServiceSpace {
+        id: d.service_spaces.len() as i64 + 1,
+        version: 1,
+        name: format!("长者食堂{}", d.service_spaces.len() + 1),
+        community_code,
+        services: vec![ServiceType::MealHelp, ServiceType::ElderlyCare],
+        floor_area: 200.0,
+        operating_model: OperatingModel::PublicBenefit,
+        level: FacilityLevel::Community,
+        station_id: None,
+        capacity: Some(50),
+        opening_hours: None,
+        geometry: Geometry::Point(Point(lonlat(x0 + 140.0, y0 + 140.0))),
+    });
 }
 
 fn main() {

@@ -43,13 +43,41 @@ pub fn assert_ids(data: &Dataset) {
 
 /// Every code and id refers to an existing feature of the same community.
 pub fn assert_references(data: &Dataset) {
-    let streets: HashSet<&str> = data.streets.iter().map(|s| s.code.as_str()).collect();
-    assert_eq!(streets.len(), data.streets.len(), "street codes are unique");
-    let communities: HashMap<&str, &str> = data
-        .communities
+    assert_division_references(data);
+    assert_compound_and_building_references(data);
+    assert_gate_and_facility_references(data);
+}
+
+/// Each community's street code, by community code.
+fn community_streets(data: &Dataset) -> HashMap<&str, &str> {
+    data.communities
         .iter()
         .map(|c| (c.code.as_str(), c.street_code.as_str()))
-        .collect();
+        .collect()
+}
+
+/// Each grid's community code, by grid code.
+fn grid_communities(data: &Dataset) -> HashMap<&str, &str> {
+    data.grids
+        .iter()
+        .map(|g| (g.code.as_str(), g.community_code.as_str()))
+        .collect()
+}
+
+/// Each compound's community code, by compound id.
+fn compound_communities(data: &Dataset) -> HashMap<i64, &str> {
+    data.compounds
+        .iter()
+        .map(|c| (c.id, c.community_code.as_str()))
+        .collect()
+}
+
+/// Street, community and grid codes are unique; communities name their street, grids their
+/// community.
+fn assert_division_references(data: &Dataset) {
+    let streets: HashSet<&str> = data.streets.iter().map(|s| s.code.as_str()).collect();
+    assert_eq!(streets.len(), data.streets.len(), "street codes are unique");
+    let communities = community_streets(data);
     assert_eq!(
         communities.len(),
         data.communities.len(),
@@ -64,11 +92,7 @@ pub fn assert_references(data: &Dataset) {
         );
         assert!(c.code.starts_with(&c.street_code));
     }
-    let grids: HashMap<&str, &str> = data
-        .grids
-        .iter()
-        .map(|g| (g.code.as_str(), g.community_code.as_str()))
-        .collect();
+    let grids = grid_communities(data);
     assert_eq!(grids.len(), data.grids.len(), "grid codes are unique");
     for g in &data.grids {
         assert!(
@@ -77,11 +101,14 @@ pub fn assert_references(data: &Dataset) {
             g.code
         );
     }
-    let compounds: HashMap<i64, &str> = data
-        .compounds
-        .iter()
-        .map(|c| (c.id, c.community_code.as_str()))
-        .collect();
+}
+
+/// Compounds lie in a grid of their community; buildings in a compound or (scattered) a grid of
+/// their community.
+fn assert_compound_and_building_references(data: &Dataset) {
+    let communities = community_streets(data);
+    let grids = grid_communities(data);
+    let compounds = compound_communities(data);
     for c in &data.compounds {
         let grid = c.grid_code.as_deref().expect("every compound has a grid");
         assert_eq!(
@@ -110,6 +137,13 @@ pub fn assert_references(data: &Dataset) {
             other => panic!("building {} has compound/grid {other:?}", b.id),
         }
     }
+}
+
+/// Gates belong to a compound of their community; stations and service spaces to an existing
+/// community, hosted spaces to a station of theirs.
+fn assert_gate_and_facility_references(data: &Dataset) {
+    let communities = community_streets(data);
+    let compounds = compound_communities(data);
     for g in &data.gates {
         assert_eq!(
             compounds.get(&g.compound_id),

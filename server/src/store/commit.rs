@@ -83,8 +83,46 @@ pub async fn run(
 ) -> Result<Committed, StoreError> {
     let data_version = tx.data_version().await? + 1;
     let per_feature = operation.changes.len() <= PER_FEATURE_AUDIT_LIMIT;
+    let mut pending = Pending::new(tx, operation, data_version, per_feature).await?;
+    for change in &operation.changes {
+        match change {
+            Change::Upsert(f) => pending.write(tx, f, None).await?,
+            Change::Update {
+                feature,
+                expected_version,
+            } => pending.write(tx, feature, Some(*expected_version)).await?,
+            Change::Delete {
+                layer,
+                id,
+                expected_version,
+            } => pending.delete(tx, *layer, *id, *expected_version).await?,
+        }
+    }
+    pending.insert_new(tx).await?;
+    pending.summarise_bulk();
+    if let Some(p) = &operation.publishes {
+        tx.publish_draft(p.id, p.expected_version, &actor.name, data_version)
+            .await?;
+        pending.audit.push(NewAudit {
+            layer: None,
+            feature_id: None,
+            before: None,
+            after: Some(p.summary.clone()),
+        });
+    }
+    tx.audit(
+        operation.kind.name(),
+        &actor.name,
+        data_version,
+        &pending.audit,
+    )
+    .await?;
+    tx.set_data_version(data_version).await?;
+    Ok(pending.committed)
+}
 
-    // Stored versions of every feature named by id, one query per layer.
+/// Every id an operation names (ids above 0), by layer.
+fn named_ids(operation: &Operation) -> HashMap<Layer, Vec<i64>> {
     let mut named: HashMap<Layer, Vec<i64>> = HashMap::new();
     for change in &operation.changes {
         let (layer, id) = match change {
@@ -95,154 +133,224 @@ pub async fn run(
             named.entry(layer).or_default().push(id);
         }
     }
-    let named_max: HashMap<Layer, i64> = named
-        .iter()
-        .map(|(l, ids)| (*l, ids.iter().copied().max().unwrap_or(0)))
-        .collect();
-    let mut stored: HashMap<Layer, HashMap<i64, i64>> = HashMap::new();
-    for (layer, ids) in named {
-        stored.insert(layer, tx.versions(layer, &ids).await?);
-    }
-    let mut next_id: HashMap<Layer, i64> = HashMap::new();
+    named
+}
 
-    let mut inserts: HashMap<Layer, Vec<Feature>> = HashMap::new();
-    let mut committed = Committed {
-        data_version,
-        ..Committed::default()
-    };
-    let mut audit = Vec::new();
-    for change in &operation.changes {
-        match change {
-            Change::Upsert(f) | Change::Update { feature: f, .. } => {
-                let layer = f.layer();
-                let versions = stored.entry(layer).or_default();
-                let current = (f.id() > 0)
-                    .then(|| versions.get(&f.id()).copied())
-                    .flatten();
-                if let Change::Update {
-                    expected_version, ..
-                } = change
-                {
-                    match current {
-                        None => return Err(StoreError::NotFound { layer, id: f.id() }),
-                        Some(actual) if actual != *expected_version => {
-                            return Err(StoreError::Conflict {
-                                layer,
-                                id: f.id(),
-                                expected: *expected_version,
-                                actual,
-                            });
-                        }
-                        Some(_) => {}
-                    }
-                }
-                let mut f = f.clone();
-                if let Some(old_version) = current {
-                    let before = if per_feature {
-                        tx.fetch(layer, f.id()).await?
-                    } else {
-                        None
-                    };
-                    f.set_meta(f.id(), old_version + 1);
-                    tx.update(&f).await?;
-                    versions.insert(f.id(), old_version + 1);
-                    if per_feature {
-                        audit.push(NewAudit {
-                            layer: Some(layer),
-                            feature_id: Some(f.id()),
-                            before: before.as_ref().map(stored_json),
-                            after: Some(json(&f)),
-                        });
-                    }
-                    committed.written.push(f);
-                } else {
-                    let id = if f.id() > 0 {
-                        f.id()
-                    } else {
-                        // New ids follow both the stored ones and every id this operation names.
-                        let next = match next_id.get(&layer) {
-                            Some(n) => *n,
-                            None => {
-                                tx.max_id(layer)
-                                    .await?
-                                    .max(named_max.get(&layer).copied().unwrap_or(0))
-                                    + 1
-                            }
-                        };
-                        next_id.insert(layer, next + 1);
-                        next
-                    };
-                    f.set_meta(id, 1);
-                    versions.insert(id, 1);
-                    inserts.entry(layer).or_default().push(f);
-                }
-            }
-            Change::Delete {
-                layer,
-                id,
-                expected_version,
-            } => {
-                let layer = *layer;
-                let versions = stored.entry(layer).or_default();
-                match (versions.get(id).copied(), expected_version) {
-                    (None, _) => return Err(StoreError::NotFound { layer, id: *id }),
-                    (Some(actual), Some(expected)) if actual != *expected => {
-                        return Err(StoreError::Conflict {
-                            layer,
-                            id: *id,
-                            expected: *expected,
-                            actual,
-                        });
-                    }
-                    _ => {}
-                }
-                let before = if per_feature {
-                    tx.fetch(layer, *id).await?
-                } else {
-                    None
-                };
-                tx.delete(layer, *id).await?;
-                versions.remove(id);
-                if per_feature {
-                    audit.push(NewAudit {
-                        layer: Some(layer),
-                        feature_id: Some(*id),
-                        before: before.as_ref().map(stored_json),
-                        after: None,
-                    });
-                }
-                committed.deleted.push((layer, *id));
-            }
+/// Checks a named feature's stored version (`None`: not stored) against the one the change
+/// expects, if it expects one.
+fn check_version(
+    layer: Layer,
+    id: i64,
+    current: Option<i64>,
+    expected: Option<i64>,
+) -> Result<(), StoreError> {
+    match (current, expected) {
+        (None, _) => Err(StoreError::NotFound { layer, id }),
+        (Some(actual), Some(expected)) if actual != expected => Err(StoreError::Conflict {
+            layer,
+            id,
+            expected,
+            actual,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// One operation's commit in progress: what is stored, what waits to be inserted, what was
+/// written and the audit entries so far.
+struct Pending {
+    /// One audit entry per feature (small operations) or summaries (bulk ones).
+    per_feature: bool,
+    /// Stored versions of the features named by id, kept current as changes apply.
+    stored: HashMap<Layer, HashMap<i64, i64>>,
+    /// The largest id the operation names, by layer.
+    named_max: HashMap<Layer, i64>,
+    /// The next new id, by layer, once one has been handed out.
+    next_id: HashMap<Layer, i64>,
+    inserts: HashMap<Layer, Vec<Feature>>,
+    committed: Committed,
+    audit: Vec<NewAudit>,
+}
+
+impl Pending {
+    /// Starts a commit: reads the stored versions of every feature named by id, one query per
+    /// layer.
+    async fn new(
+        tx: &mut impl Tx,
+        operation: &Operation,
+        data_version: i64,
+        per_feature: bool,
+    ) -> Result<Self, StoreError> {
+        let named = named_ids(operation);
+        let named_max: HashMap<Layer, i64> = named
+            .iter()
+            .map(|(l, ids)| (*l, ids.iter().copied().max().unwrap_or(0)))
+            .collect();
+        let mut stored: HashMap<Layer, HashMap<i64, i64>> = HashMap::new();
+        for (layer, ids) in named {
+            stored.insert(layer, tx.versions(layer, &ids).await?);
+        }
+        Ok(Pending {
+            per_feature,
+            stored,
+            named_max,
+            next_id: HashMap::new(),
+            inserts: HashMap::new(),
+            committed: Committed {
+                data_version,
+                ..Committed::default()
+            },
+            audit: Vec::new(),
+        })
+    }
+
+    /// An upsert or (with `expected`) an update: overwrites the stored feature, or queues a new
+    /// one for insertion.
+    async fn write(
+        &mut self,
+        tx: &mut impl Tx,
+        f: &Feature,
+        expected: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let layer = f.layer();
+        let current = (f.id() > 0)
+            .then(|| self.stored.entry(layer).or_default().get(&f.id()).copied())
+            .flatten();
+        if expected.is_some() {
+            check_version(layer, f.id(), current, expected)?;
+        }
+        let mut f = f.clone();
+        if let Some(old_version) = current {
+            self.update(tx, f, old_version).await
+        } else {
+            let id = if f.id() > 0 {
+                f.id()
+            } else {
+                self.new_id(tx, layer).await?
+            };
+            f.set_meta(id, 1);
+            self.stored.entry(layer).or_default().insert(id, 1);
+            self.inserts.entry(layer).or_default().push(f);
+            Ok(())
         }
     }
-    for layer in Layer::ALL {
-        let Some(features) = inserts.remove(&layer) else {
-            continue;
+
+    /// Overwrites a stored feature with the next version, auditing its before and after.
+    async fn update(
+        &mut self,
+        tx: &mut impl Tx,
+        mut f: Feature,
+        old_version: i64,
+    ) -> Result<(), StoreError> {
+        let layer = f.layer();
+        let before = if self.per_feature {
+            tx.fetch(layer, f.id()).await?
+        } else {
+            None
         };
-        let refs: Vec<&Feature> = features.iter().collect();
-        tx.insert(layer, &refs).await?;
-        if per_feature {
-            audit.extend(features.iter().map(|f| NewAudit {
+        f.set_meta(f.id(), old_version + 1);
+        tx.update(&f).await?;
+        self.stored
+            .entry(layer)
+            .or_default()
+            .insert(f.id(), old_version + 1);
+        if self.per_feature {
+            self.audit.push(NewAudit {
                 layer: Some(layer),
                 feature_id: Some(f.id()),
-                before: None,
-                after: Some(json(f)),
-            }));
-        } else {
-            let (lo, hi) = (
-                features.iter().map(Feature::id).min(),
-                features.iter().map(Feature::id).max(),
-            );
-            audit.push(NewAudit {
-                layer: Some(layer),
-                feature_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "inserted": features.len(), "first_id": lo, "last_id": hi })),
+                before: before.as_ref().map(stored_json),
+                after: Some(json(&f)),
             });
         }
-        committed.written.extend(features);
+        self.committed.written.push(f);
+        Ok(())
     }
-    if !per_feature {
+
+    /// A new feature's id: new ids follow both the stored ones and every id this operation
+    /// names.
+    async fn new_id(&mut self, tx: &mut impl Tx, layer: Layer) -> Result<i64, StoreError> {
+        let next = match self.next_id.get(&layer) {
+            Some(n) => *n,
+            None => {
+                tx.max_id(layer)
+                    .await?
+                    .max(self.named_max.get(&layer).copied().unwrap_or(0))
+                    + 1
+            }
+        };
+        self.next_id.insert(layer, next + 1);
+        Ok(next)
+    }
+
+    /// Deletes a stored feature (checking its version if the change expects one), auditing
+    /// what it was.
+    async fn delete(
+        &mut self,
+        tx: &mut impl Tx,
+        layer: Layer,
+        id: i64,
+        expected: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let current = self.stored.entry(layer).or_default().get(&id).copied();
+        check_version(layer, id, current, expected)?;
+        let before = if self.per_feature {
+            tx.fetch(layer, id).await?
+        } else {
+            None
+        };
+        tx.delete(layer, id).await?;
+        self.stored.entry(layer).or_default().remove(&id);
+        if self.per_feature {
+            self.audit.push(NewAudit {
+                layer: Some(layer),
+                feature_id: Some(id),
+                before: before.as_ref().map(stored_json),
+                after: None,
+            });
+        }
+        self.committed.deleted.push((layer, id));
+        Ok(())
+    }
+
+    /// Inserts the queued new features layer by layer, auditing each (or each layer's id range
+    /// in bulk).
+    async fn insert_new(&mut self, tx: &mut impl Tx) -> Result<(), StoreError> {
+        for layer in Layer::ALL {
+            let Some(features) = self.inserts.remove(&layer) else {
+                continue;
+            };
+            let refs: Vec<&Feature> = features.iter().collect();
+            tx.insert(layer, &refs).await?;
+            if self.per_feature {
+                self.audit.extend(features.iter().map(|f| NewAudit {
+                    layer: Some(layer),
+                    feature_id: Some(f.id()),
+                    before: None,
+                    after: Some(json(f)),
+                }));
+            } else {
+                let (lo, hi) = (
+                    features.iter().map(Feature::id).min(),
+                    features.iter().map(Feature::id).max(),
+                );
+                self.audit.push(NewAudit {
+                    layer: Some(layer),
+                    feature_id: None,
+                    before: None,
+                    after: Some(serde_json::json!({ "inserted": features.len(), "first_id": lo, "last_id": hi })),
+                });
+            }
+            self.committed.written.extend(features);
+        }
+        Ok(())
+    }
+
+    /// For a bulk operation: one audit entry counting the updated and deleted features.
+    fn summarise_bulk(&mut self) {
+        if self.per_feature {
+            return;
+        }
+        let committed = &self.committed;
         let updated = committed.written.len()
             - committed
                 .written
@@ -250,7 +358,7 @@ pub async fn run(
                 .filter(|f| f.version() == 1)
                 .count();
         if updated > 0 || !committed.deleted.is_empty() {
-            audit.push(NewAudit {
+            self.audit.push(NewAudit {
                 layer: None,
                 feature_id: None,
                 before: None,
@@ -260,18 +368,4 @@ pub async fn run(
             });
         }
     }
-    if let Some(p) = &operation.publishes {
-        tx.publish_draft(p.id, p.expected_version, &actor.name, data_version)
-            .await?;
-        audit.push(NewAudit {
-            layer: None,
-            feature_id: None,
-            before: None,
-            after: Some(p.summary.clone()),
-        });
-    }
-    tx.audit(operation.kind.name(), &actor.name, data_version, &audit)
-        .await?;
-    tx.set_data_version(data_version).await?;
-    Ok(committed)
 }

@@ -94,6 +94,15 @@ pub fn building(id: i64, compound_id: Option<i64>, geometry: Geometry) -> Buildi
 /// The fixture district, in home-tile units (0..4096 is the home tile).
 pub fn district() -> Dataset {
     let mut d = Dataset::default();
+    add_divisions(&mut d);
+    add_compounds(&mut d);
+    add_buildings(&mut d);
+    add_facilities(&mut d);
+    d
+}
+
+/// The street (with a detached second part), the community (with a hole) and its two grids.
+fn add_divisions(d: &mut Dataset) {
     d.streets.push(Street {
         id: 1,
         version: 1,
@@ -129,6 +138,10 @@ pub fn district() -> Dataset {
             geometry: poly(rect(x0, 100.0, x1, 3000.0), vec![]),
         });
     }
+}
+
+/// Four compounds: a plain one, one crossing the tile's east edge, an arch and one with a hole.
+fn add_compounds(d: &mut Dataset) {
     d.compounds.push(compound(
         1,
         "金桂小区",
@@ -167,6 +180,10 @@ pub fn district() -> Dataset {
             vec![rect(2200.0, 2600.0, 2400.0, 2800.0)],
         ),
     ));
+}
+
+/// Four footprints in the first compound, a scattered point and a footprint in the crossing one.
+fn add_buildings(d: &mut Dataset) {
     for i in 0..4 {
         let x = 250.0 + f64::from(i) * 120.0;
         d.buildings.push(building(
@@ -185,6 +202,10 @@ pub fn district() -> Dataset {
         Some(2),
         Geometry::Polygon(poly(rect(4080.0, 1100.0, 4120.0, 1130.0), vec![])),
     ));
+}
+
+/// Two stations and two service spaces (a hosted point and an outlined one).
+fn add_facilities(d: &mut Dataset) {
     d.stations.push(Station {
         id: 1,
         version: 1,
@@ -233,7 +254,6 @@ pub fn district() -> Dataset {
         opening_hours: None,
         geometry: Geometry::Polygon(poly(rect(1000.0, 1000.0, 1100.0, 1080.0), vec![])),
     });
-    d
 }
 
 pub fn snapshot() -> Snapshot {

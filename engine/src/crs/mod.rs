@@ -1,12 +1,12 @@
 //! Coordinate systems of incoming data, converted to WGS84 longitude/latitude (the stored system),
 //! and a local metric frame for distances in metres.
 //!
-//! | system | | conversion |
+//! | system | [`Crs`] | conversion to WGS84 |
 //! |---|---|---|
-//! | WGS84 (EPSG:4326) | | none |
-//! | CGCS2000 (EPSG:4490), China's datum | [`Crs::Cgcs2000`] | none: the two frames agree to a few centimetres, far below the metre level of this data |
-//! | GCJ-02, BD-09 of Chinese web maps | [`web_maps`] | the published transforms, inverted exactly |
-//! | CGCS2000 Gauss-Krüger zones, EPSG:4491–4554 | [`gauss_kruger`], [`epsg`] | transverse Mercator |
+//! | WGS84 lon/lat, EPSG:4326 | `Wgs84` | none |
+//! | CGCS2000 lon/lat, EPSG:4490, China's datum | `Cgcs2000` | none, treated as equal at the metre level: the frames agree to centimetres at epoch 2000.0 and have since drifted apart by China's plate motion, under a metre, below the accuracy of this data |
+//! | GCJ-02, BD-09 of Chinese web maps | `Gcj02`, `Bd09` | the published transforms, inverted exactly ([`web_maps`]) |
+//! | CGCS2000 Gauss-Krüger zones, EPSG:4491–4554 | `GaussKruger` | inverse transverse Mercator ([`gauss_kruger`], codes in [`epsg`]) |
 //!
 //! [`from_prj`] reads the system from a Shapefile's `.prj`. Beijing 1954, New Beijing and Xian 1980
 //! are refused: they differ from CGCS2000 by tens of metres or more, and converting them needs a
@@ -46,7 +46,7 @@ pub enum Crs {
     /// WGS84 longitude/latitude, EPSG:4326 (no conversion).
     #[default]
     Wgs84,
-    /// CGCS2000 longitude/latitude, EPSG:4490: taken as WGS84 (the frames agree to centimetres).
+    /// CGCS2000 longitude/latitude, EPSG:4490: taken as WGS84, equal at the metre level.
     Cgcs2000,
     /// GCJ-02 "Mars coordinates" (`AMap`, Tencent, Google China).
     Gcj02,

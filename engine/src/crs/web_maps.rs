@@ -1,55 +1,16 @@
-//! Coordinate systems: WGS84 (stored; CGCS2000 treated as equal), the GCJ-02 and BD-09
-//! systems of Chinese web maps (converted on import, explicitly), and a local metric frame
-//! for distances in metres.
+//! GCJ-02 and BD-09, the shifted longitude/latitude systems of Chinese web maps (`AMap`, Tencent,
+//! Baidu): the published forward transforms and their exact inverses.
 
 use std::f64::consts::PI;
-use std::str::FromStr;
 
 use geo_types::Coord;
-
-/// The coordinate system of incoming data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Crs {
-    /// WGS84 / CGCS2000 longitude-latitude (no conversion).
-    #[default]
-    Wgs84,
-    /// GCJ-02 "Mars coordinates" (AMap, Tencent, Google China).
-    Gcj02,
-    /// BD-09 (Baidu Maps).
-    Bd09,
-}
-
-impl FromStr for Crs {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "wgs84" | "cgcs2000" | "epsg:4326" => Ok(Crs::Wgs84),
-            "gcj02" | "gcj-02" => Ok(Crs::Gcj02),
-            "bd09" | "bd-09" => Ok(Crs::Bd09),
-            _ => Err(format!(
-                "unknown coordinate system \"{s}\" (use wgs84, gcj02 or bd09)"
-            )),
-        }
-    }
-}
-
-impl Crs {
-    /// Converts a lon/lat coordinate in this system to WGS84.
-    pub fn to_wgs84(self, c: Coord) -> Coord {
-        match self {
-            Crs::Wgs84 => c,
-            Crs::Gcj02 => gcj02_to_wgs84(c),
-            Crs::Bd09 => gcj02_to_wgs84(bd09_to_gcj02(c)),
-        }
-    }
-}
 
 const KRASOVSKY_A: f64 = 6_378_245.0;
 const KRASOVSKY_EE: f64 = 0.006_693_421_622_965_943;
 const BD_X_PI: f64 = PI * 3000.0 / 180.0;
 
 /// Whether GCJ-02 leaves the coordinate as it is (outside mainland China's rough box).
-fn outside_china(c: Coord) -> bool {
+pub(crate) fn outside_china(c: Coord) -> bool {
     !(72.004..=137.8347).contains(&c.x) || !(0.8293..=55.8271).contains(&c.y)
 }
 
@@ -135,59 +96,16 @@ pub fn bd09_to_gcj02(c: Coord) -> Coord {
     invert(gcj02_to_bd09, c)
 }
 
-/// Mean Earth radius in metres (IUGG), used by the local frame.
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
-
-/// A local equirectangular frame in metres around a reference latitude, cheap enough for
-/// millions of distance computations. [`LocalFrame::new`] scales by the mean Earth radius (up to
-/// 0.3 % off the ellipsoid; used to place generated data); the analyses and planning use
-/// `analysis::metric_frame`, with the WGS84 radii, and measure each pair at its own latitude.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LocalFrame {
-    pub origin: Coord,
-    /// Metres per degree of longitude at the origin's latitude.
-    pub m_per_deg_lon: f64,
-    /// Metres per degree of latitude.
-    pub m_per_deg_lat: f64,
-}
-
-impl LocalFrame {
-    /// A frame centred on `origin` (lon/lat degrees).
-    pub fn new(origin: Coord) -> Self {
-        let m_per_deg_lat = EARTH_RADIUS_M * PI / 180.0;
-        LocalFrame {
-            origin,
-            m_per_deg_lon: m_per_deg_lat * origin.y.to_radians().cos(),
-            m_per_deg_lat,
-        }
-    }
-
-    /// Lon/lat degrees → metres east/north of the origin.
-    pub fn to_metres(&self, c: Coord) -> Coord {
-        Coord {
-            x: (c.x - self.origin.x) * self.m_per_deg_lon,
-            y: (c.y - self.origin.y) * self.m_per_deg_lat,
-        }
-    }
-
-    /// Metres east/north of the origin → lon/lat degrees.
-    pub fn to_lonlat(&self, c: Coord) -> Coord {
-        Coord {
-            x: self.origin.x + c.x / self.m_per_deg_lon,
-            y: self.origin.y + c.y / self.m_per_deg_lat,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crs::Crs;
     use geo::{Distance, Haversine, Point};
     use geo_types::coord;
 
-    /// Reference pairs produced by the peer implementation `prcoords` 1.0.2 (PyPI, public domain;
+    /// Reference pairs produced by the peer implementation `prcoords` 1.0.2 (`PyPI`, public domain;
     /// see `data/reference/crs_vectors.py`), in WGS84 / GCJ-02 / BD-09.
-    const VECTORS: &str = include_str!("../../data/reference/crs_vectors.csv");
+    const VECTORS: &str = include_str!("../../../data/reference/crs_vectors.csv");
 
     fn vectors() -> Vec<[f64; 6]> {
         VECTORS
@@ -237,28 +155,5 @@ mod tests {
         assert!((100.0..1000.0).contains(&shift), "shift {shift} m");
         let paris = coord! { x: 2.35, y: 48.85 };
         assert_eq!(wgs84_to_gcj02(paris), paris);
-    }
-
-    #[test]
-    fn local_frame_distances_agree_with_haversine_within_0_1_percent() {
-        let frame = LocalFrame::new(coord! { x: 105.44, y: 28.90 });
-        let a = coord! { x: 105.40, y: 28.88 };
-        let b = coord! { x: 105.48, y: 28.93 };
-        let (ma, mb) = (frame.to_metres(a), frame.to_metres(b));
-        let local = (ma.x - mb.x).hypot(ma.y - mb.y);
-        let reference = Haversine.distance(Point::from(a), Point::from(b));
-        assert!(
-            (local - reference).abs() / reference < 1e-3,
-            "{local} vs {reference}"
-        );
-        let back = frame.to_lonlat(ma);
-        assert!((back.x - a.x).abs() < 1e-12 && (back.y - a.y).abs() < 1e-12);
-    }
-
-    #[test]
-    fn crs_names_parse_and_unknown_ones_are_refused() {
-        assert_eq!("GCJ02".parse::<Crs>(), Ok(Crs::Gcj02));
-        assert_eq!("bd09".parse::<Crs>(), Ok(Crs::Bd09));
-        assert!("utm".parse::<Crs>().unwrap_err().contains("utm"));
     }
 }

@@ -81,7 +81,8 @@ enum Command {
         /// Layer of the files.
         #[arg(long, value_parser = parse_layer)]
         layer: Option<Layer>,
-        /// Coordinate system of the files: wgs84, gcj02 (AMap/Tencent) or bd09 (Baidu).
+        /// Coordinate system of the files: wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu) or
+        /// EPSG:nnnn (4326, 4490, CGCS2000 Gauss-Krüger zones 4491–4554).
         #[arg(long, default_value = "wgs84")]
         crs: Crs,
         /// Check everything, report every problem, write nothing.

@@ -9,7 +9,7 @@ pub mod formula;
 
 use std::path::Path;
 
-use engine::crs::Crs;
+use engine::crs::{Crs, CrsError};
 use engine::schema::{self, FieldKind, GeometryKind};
 use engine::{Feature, Layer, Problem};
 use geo::MapCoords;
@@ -43,30 +43,34 @@ pub fn layer_from_path(path: &Path) -> Option<Layer> {
 }
 
 /// Converts every raw position of a GeoJSON geometry from `crs` to WGS84 (before validation,
-/// so ring checks see the converted coordinates).
-fn convert_positions(value: &mut geojson::Value, crs: Crs) {
-    if crs == Crs::Wgs84 {
-        return;
+/// so ring checks see the converted coordinates). A position that cannot belong to `crs` (a
+/// Gauss-Krüger easting outside its zone, projected metres declared as degrees, …) is refused
+/// with the reason, never imported somewhere else on Earth. WGS84 and CGCS2000 positions are
+/// left to the schema's own checks.
+fn convert_positions(value: &mut geojson::Value, crs: Crs) -> Result<(), CrsError> {
+    if matches!(crs, Crs::Wgs84 | Crs::Cgcs2000) {
+        return Ok(());
     }
-    let conv = |p: &mut Vec<f64>| {
+    let conv = |p: &mut Vec<f64>| -> Result<(), CrsError> {
         if p.len() >= 2 && p[0].is_finite() && p[1].is_finite() {
-            let c = crs.to_wgs84(geo_types::Coord { x: p[0], y: p[1] });
+            let c = crs.to_wgs84_checked(geo_types::Coord { x: p[0], y: p[1] })?;
             p[0] = c.x;
             p[1] = c.y;
         }
+        Ok(())
     };
     match value {
         geojson::Value::Point(p) => conv(p),
         geojson::Value::MultiPoint(ps) | geojson::Value::LineString(ps) => {
-            ps.iter_mut().for_each(conv)
+            ps.iter_mut().try_for_each(conv)
         }
         geojson::Value::MultiLineString(ls) | geojson::Value::Polygon(ls) => {
-            ls.iter_mut().flatten().for_each(conv)
+            ls.iter_mut().flatten().try_for_each(conv)
         }
-        geojson::Value::MultiPolygon(ps) => ps.iter_mut().flatten().flatten().for_each(conv),
+        geojson::Value::MultiPolygon(ps) => ps.iter_mut().flatten().flatten().try_for_each(conv),
         geojson::Value::GeometryCollection(gs) => gs
             .iter_mut()
-            .for_each(|g| convert_positions(&mut g.value, crs)),
+            .try_for_each(|g| convert_positions(&mut g.value, crs)),
     }
 }
 
@@ -90,10 +94,11 @@ pub fn parse_feature(
     mut f: geojson::Feature,
     crs: Crs,
 ) -> Result<Feature, Vec<Problem>> {
-    if let Some(g) = f.geometry.as_mut() {
-        convert_positions(&mut g.value, crs);
-    }
     let id = feature_id(&f);
+    if let Some(g) = f.geometry.as_mut() {
+        convert_positions(&mut g.value, crs)
+            .map_err(|e| vec![Problem::new("geometry", e.to_string()).at(index, id.clone())])?;
+    }
     Feature::from_geojson(layer, &f)
         .map_err(|ps| ps.into_iter().map(|p| p.at(index, id.clone())).collect())
 }

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod analysis;
 pub mod change;
+pub mod columns;
 pub mod crs;
 pub mod feature;
 pub mod integrity;

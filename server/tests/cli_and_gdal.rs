@@ -60,6 +60,24 @@ fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
 
+/// Imports a GCJ-02 file of stations and exports the stations layer as GeoJSON.
+fn import_gcj02_stations(dir: &Path, store: &str, file: &str) -> serde_json::Value {
+    ok(&gridatlas(&[
+        "import", "--store", store, "--crs", "gcj02", "--layer", "stations", file,
+    ]));
+    let out = dir.join("stations.geojson");
+    ok(&gridatlas(&[
+        "export",
+        "--store",
+        store,
+        "--layer",
+        "stations",
+        "-o",
+        out.to_str().expect("path"),
+    ]));
+    read_json(&out)
+}
+
 fn layer_count(ogr: &str) -> Option<usize> {
     ogr.lines()
         .find_map(|l| l.strip_prefix("Feature Count: "))
@@ -197,20 +215,7 @@ fn gcj02_input_is_converted_to_wgs84_on_import_and_a_dry_run_writes_nothing() {
     ]));
     assert!(dry.contains("1 features are valid"), "{dry}");
     assert_eq!(std::fs::read(&store).expect("bytes"), before);
-    ok(&gridatlas(&[
-        "import", "--store", &store, "--crs", "gcj02", "--layer", "stations", &file,
-    ]));
-    let out = dir.path().join("stations.geojson");
-    ok(&gridatlas(&[
-        "export",
-        "--store",
-        &store,
-        "--layer",
-        "stations",
-        "-o",
-        out.to_str().expect("path"),
-    ]));
-    let fc = read_json(&out);
+    let fc = import_gcj02_stations(dir.path(), &store, &file);
     let s = fc["features"]
         .as_array()
         .expect("features")
@@ -225,6 +230,49 @@ fn gcj02_input_is_converted_to_wgs84_on_import_and_a_dry_run_writes_nothing() {
     assert!(
         (lon - 105.4420).abs() < 1e-6 && (lat - 28.9010).abs() < 1e-6,
         "{lon},{lat}"
+    );
+}
+
+#[test]
+fn a_gbk_csv_of_amap_points_with_chinese_headers_and_values_imports_by_one_command() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(dir.path());
+    // Written by make_gbk_csv.py with Python's gbk codec: 名称,站点类型,所属社区,层级,面积(㎡),经度,纬度.
+    let file = fixture("gcj02_posts_gbk.csv");
+    let fc = import_gcj02_stations(dir.path(), &store, &file);
+    let post = |name: &str| {
+        fc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["properties"]["name"] == name)
+            .unwrap_or_else(|| panic!("{name} imported with its Chinese name intact"))
+            .clone()
+    };
+    let amap = post("高德坐标网格驿站");
+    assert_eq!(
+        amap["properties"]["kind"], "grid_post",
+        "网格驿站 read as its value"
+    );
+    assert_eq!(
+        amap["properties"]["level"], "community",
+        "社区级(10分钟) read as its value"
+    );
+    assert_eq!(
+        amap["properties"]["floor_area"], 1200.0,
+        "1,200 read as a number"
+    );
+    let c = &amap["geometry"]["coordinates"];
+    let (lon, lat) = (c[0].as_f64().expect("lon"), c[1].as_f64().expect("lat"));
+    // The same reference pair as the GeoJSON test (data/reference/crs_vectors.csv).
+    assert!(
+        (lon - 105.4420).abs() < 1e-6 && (lat - 28.9010).abs() < 1e-6,
+        "{lon},{lat}"
+    );
+    assert_eq!(
+        post("龙南路网格驿站")["properties"]["floor_area"],
+        85.0,
+        "full-width digits read"
     );
 }
 

@@ -9,8 +9,9 @@ pub mod formula;
 
 use std::path::Path;
 
+use engine::columns::{self, Column};
 use engine::crs::{Crs, CrsError};
-use engine::schema::{self, FieldKind, GeometryKind};
+use engine::schema::{self, FieldDef, FieldKind, GeometryKind};
 use engine::{Feature, Layer, Problem};
 use geo::MapCoords;
 use geo_types::Geometry;
@@ -169,12 +170,10 @@ pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<
         .headers()
         .map_err(|e| vec![Problem::new("csv", format!("unreadable header row: {e}"))])?
         .clone();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (lon, lat, wkt_col) = (
-        col("lon").or_else(|| col("longitude")),
-        col("lat").or_else(|| col("latitude")),
-        col("wkt"),
-    );
+    // Columns by field name, Chinese or English label, or a ledger's alias (户数, 经度 …).
+    let columns: Vec<Option<Column>> = headers.iter().map(|h| columns::column(layer, h)).collect();
+    let col = |want: Column| columns.iter().position(|c| *c == Some(want));
+    let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
     if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
         return Err(vec![Problem::new(
             "csv",
@@ -217,11 +216,15 @@ pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<
             }
         };
         let mut props = Map::new();
-        for (h, v) in headers.iter().zip(record.iter()) {
-            let key = h.to_ascii_lowercase();
-            if ["lon", "lat", "longitude", "latitude", "wkt"].contains(&key.as_str())
-                || v.is_empty()
-            {
+        for ((h, c), v) in headers.iter().zip(&columns).zip(record.iter()) {
+            let key = match c {
+                Some(Column::Field(def)) => def.name.to_owned(),
+                Some(Column::Id) => "id".to_owned(),
+                Some(Column::Version) => "version".to_owned(),
+                Some(Column::Lon | Column::Lat | Column::Wkt) => continue,
+                None => h.trim().to_ascii_lowercase(),
+            };
+            if v.trim().is_empty() {
                 continue;
             }
             props.insert(key.clone(), csv_value(layer, &key, formula::restore(v)));
@@ -252,31 +255,41 @@ pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<
     }
 }
 
-/// A CSV cell typed by the field it belongs to (text left as text when it does not parse, so
-/// validation reports it with the field's rule).
+/// A CSV cell typed by the field it belongs to: counts as people type them (`1,234`, full-width
+/// digits), enum values by wire name or label (老旧小区, 无物业), yes/no as 是/否 or 有/无. Text that
+/// does not parse is left as text, so validation reports it with the field's rule.
 fn csv_value(layer: Layer, key: &str, v: &str) -> Value {
-    let kind = schema::field(layer, key).map(|d| d.kind);
-    match (key, kind) {
-        ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => v
-            .parse::<i64>()
-            .map_or_else(|_| Value::String(v.into()), Value::from),
-        (_, Some(FieldKind::Real { .. })) => v
-            .parse::<f64>()
-            .ok()
+    let def = schema::field(layer, key);
+    let number = || columns::number_text(v);
+    match (key, def.map(|d| d.kind)) {
+        ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => number()
+            .and_then(|n| n.parse::<i64>().ok())
+            .map_or_else(|| Value::String(v.into()), Value::from),
+        (_, Some(FieldKind::Real { .. })) => number()
+            .and_then(|n| n.parse::<f64>().ok())
             .and_then(serde_json::Number::from_f64)
             .map_or_else(|| Value::String(v.into()), Value::Number),
-        (_, Some(FieldKind::Boolean)) => match v.to_ascii_lowercase().as_str() {
+        (_, Some(FieldKind::Boolean)) => match v.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "是" | "有" => Value::Bool(true),
             "false" | "0" | "no" | "否" | "无" => Value::Bool(false),
             _ => Value::String(v.into()),
         },
         (_, Some(FieldKind::EnumList(_))) => Value::Array(
-            v.split(';')
-                .map(|s| Value::String(s.trim().into()))
+            v.split([';', '；', '、'])
+                .map(|s| enum_text(def, s.trim()))
                 .collect(),
         ),
+        (_, Some(FieldKind::Enum(_))) => enum_text(def, v),
         _ => Value::String(v.into()),
     }
+}
+
+/// An enum value as its wire name when it names one (by wire name or label), else as written.
+fn enum_text(def: Option<&FieldDef>, v: &str) -> Value {
+    Value::String(
+        def.and_then(|d| columns::enum_value(d, v))
+            .map_or_else(|| v.to_owned(), str::to_owned),
+    )
 }
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
@@ -311,17 +324,32 @@ pub fn read_file(
     format: Format,
     crs: Crs,
 ) -> Result<Vec<Feature>, Vec<Problem>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         vec![Problem::new(
             "file",
             format!("cannot read {}: {e}", path.display()),
         )]
     })?;
+    let text = decode_text(&bytes).map_err(|e| vec![Problem::new("file", e)])?;
     match format {
         Format::GeoJson => read_geojson(layer, &text, crs),
         Format::Csv => read_csv(layer, &text, crs),
         Format::GeoPackage => Err(vec![Problem::new("file", "import a GeoPackage by serving it as the store (--store), or export it to GeoJSON first")]),
     }
+}
+
+/// A text file as UTF-8 (a byte-order mark dropped) or, when it is not valid UTF-8, as GB18030
+/// (which contains GBK and GB2312: what Chinese Excel and WPS write).
+fn decode_text(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err("the file is neither UTF-8 nor GBK/GB18030 text".into());
+    }
+    Ok(text.into_owned())
 }
 
 /// A feature's geometry as WKT (for CSV export).

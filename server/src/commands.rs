@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use engine::crs::Crs;
 use engine::{Dataset, Feature, Layer, Problem};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -65,6 +64,8 @@ pub struct ImportReport {
     pub features: usize,
     pub data_version: i64,
     pub dry_run: bool,
+    /// How files were read, when worth saying (e.g. a CSV read as GBK).
+    pub notes: Vec<String>,
 }
 
 /// Imports files (one layer each, all-or-nothing across all of them). With `dry_run`, checks
@@ -72,11 +73,11 @@ pub struct ImportReport {
 pub async fn import(
     store: Box<dyn Store>,
     files: &[(PathBuf, Option<Layer>)],
-    crs: Crs,
+    source: impl Into<io::Source>,
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
     let atlas = Atlas::open(store).await?;
-    let result = import_into(&atlas, files, crs, dry_run).await;
+    let result = import_into(&atlas, files, source.into(), dry_run).await;
     atlas.store().close().await;
     result
 }
@@ -84,11 +85,12 @@ pub async fn import(
 async fn import_into(
     atlas: &Atlas,
     files: &[(PathBuf, Option<Layer>)],
-    crs: Crs,
+    source: io::Source,
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
     let mut features: Vec<Feature> = Vec::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     let pb = bar(files.len() as u64, "reading");
     for (path, layer) in files {
         let layer = layer.or_else(|| io::layer_from_path(path)).ok_or_else(|| {
@@ -105,11 +107,16 @@ async fn import_into(
             ))
         })?;
         let p = path.clone();
-        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, crs))
+        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, source))
             .await
             .map_err(|e| CommandError::Io(e.to_string()))?;
         match read {
-            Ok(fs) => features.extend(fs),
+            Ok(read) => {
+                if let Some(encoding) = read.encoding {
+                    notes.push(format!("{}: read as {encoding}", path.display()));
+                }
+                features.extend(read.features);
+            }
             Err(ps) => problems.extend(ps.iter().map(|p| format!("{}: {p}", path.display()))),
         }
         pb.inc(1);
@@ -130,6 +137,7 @@ async fn import_into(
             features: count,
             data_version: atlas.snapshot().version,
             dry_run: true,
+            notes,
         });
     }
     let spinner = ProgressBar::new_spinner();
@@ -144,6 +152,7 @@ async fn import_into(
         features: count,
         data_version: committed?.data_version,
         dry_run: false,
+        notes,
     })
 }
 

@@ -12,6 +12,7 @@ use engine::Layer;
 use gridatlas_server::api::{self, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::{self, CommandError};
+use gridatlas_server::io;
 
 /// Grid Atlas 社区网格与服务设施一张图: community grids and embedded services on one map.
 #[derive(Parser)]
@@ -85,6 +86,10 @@ enum Command {
         /// EPSG:nnnn (4326, 4490, CGCS2000 Gauss-Krüger zones 4491–4554).
         #[arg(long, default_value = "wgs84")]
         crs: Crs,
+        /// Text encoding of CSV/GeoJSON files (utf-8, gbk, gb18030 …); by default UTF-8, or
+        /// GBK/GB18030 when the text is not UTF-8 (the report says so).
+        #[arg(long, value_parser = parse_encoding)]
+        encoding: Option<&'static encoding_rs::Encoding>,
         /// Check everything, report every problem, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -139,6 +144,12 @@ enum User {
         #[command(flatten)]
         store: StoreArgs,
     },
+}
+
+/// A text encoding by its WHATWG label (utf-8, gbk, gb18030, big5 …).
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(s.trim().as_bytes())
+        .ok_or_else(|| format!("unknown text encoding \"{s}\" (e.g. utf-8, gbk, gb18030)"))
 }
 
 fn parse_layer(s: &str) -> Result<Layer, String> {
@@ -196,8 +207,9 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             files,
             layer,
             crs,
+            encoding,
             dry_run,
-        } => import(&store, files, layer, crs, dry_run).await,
+        } => import(&store, files, layer, io::Source { crs, encoding }, dry_run).await,
         Command::Export {
             store,
             out,
@@ -271,12 +283,15 @@ async fn import(
     store: &StoreArgs,
     files: Vec<PathBuf>,
     layer: Option<Layer>,
-    crs: Crs,
+    source: io::Source,
     dry_run: bool,
 ) -> Result<(), CommandError> {
     let files: Vec<_> = files.into_iter().map(|f| (f, layer)).collect();
     let store = commands::open_store(store.location()).await?;
-    let report = commands::import(store, &files, crs, dry_run).await?;
+    let report = commands::import(store, &files, source, dry_run).await?;
+    for note in &report.notes {
+        println!("{note}");
+    }
     if report.dry_run {
         println!(
             "dry run: {} features are valid; nothing was written",

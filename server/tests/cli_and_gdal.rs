@@ -60,9 +60,10 @@ fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
 
-/// Imports a GCJ-02 file of stations and exports the stations layer as GeoJSON.
-fn import_gcj02_stations(dir: &Path, store: &str, file: &str) -> serde_json::Value {
-    ok(&gridatlas(&[
+/// Imports a GCJ-02 file of stations (what the import printed) and exports the stations layer
+/// as GeoJSON.
+fn import_gcj02_stations(dir: &Path, store: &str, file: &str) -> (String, serde_json::Value) {
+    let said = ok(&gridatlas(&[
         "import", "--store", store, "--crs", "gcj02", "--layer", "stations", file,
     ]));
     let out = dir.join("stations.geojson");
@@ -75,7 +76,24 @@ fn import_gcj02_stations(dir: &Path, store: &str, file: &str) -> serde_json::Val
         "-o",
         out.to_str().expect("path"),
     ]));
-    read_json(&out)
+    (said, read_json(&out))
+}
+
+/// A dry-run import of a GCJ-02 file of stations, with `extra` arguments.
+fn dry_import_gcj02_stations(store: &str, file: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "import",
+        "--store",
+        store,
+        "--dry-run",
+        "--crs",
+        "gcj02",
+        "--layer",
+        "stations",
+    ];
+    args.extend_from_slice(extra);
+    args.push(file);
+    gridatlas(&args)
 }
 
 fn layer_count(ogr: &str) -> Option<usize> {
@@ -202,20 +220,11 @@ fn gcj02_input_is_converted_to_wgs84_on_import_and_a_dry_run_writes_nothing() {
     let store = demo_store(dir.path());
     let file = fixture("gcj02_stations.geojson");
     let before = std::fs::read(&store).expect("bytes");
-    let dry = ok(&gridatlas(&[
-        "import",
-        "--store",
-        &store,
-        "--dry-run",
-        "--crs",
-        "gcj02",
-        "--layer",
-        "stations",
-        &file,
-    ]));
+    let dry = ok(&dry_import_gcj02_stations(&store, &file, &[]));
     assert!(dry.contains("1 features are valid"), "{dry}");
     assert_eq!(std::fs::read(&store).expect("bytes"), before);
-    let fc = import_gcj02_stations(dir.path(), &store, &file);
+    let (said, fc) = import_gcj02_stations(dir.path(), &store, &file);
+    assert!(!said.contains("read as"), "UTF-8 needs no word: {said}");
     let s = fc["features"]
         .as_array()
         .expect("features")
@@ -239,7 +248,13 @@ fn a_gbk_csv_of_amap_points_with_chinese_headers_and_values_imports_by_one_comma
     let store = demo_store(dir.path());
     // Written by make_gbk_csv.py with Python's gbk codec: 名称,站点类型,所属社区,层级,面积(㎡),经度,纬度.
     let file = fixture("gcj02_posts_gbk.csv");
-    let fc = import_gcj02_stations(dir.path(), &store, &file);
+    let said = import_gcj02_stations(dir.path(), &store, &file);
+    let fc = &said.1;
+    assert!(
+        said.0.contains("read as GBK/GB18030"),
+        "the report says which encoding: {}",
+        said.0
+    );
     let post = |name: &str| {
         fc["features"]
             .as_array()
@@ -273,6 +288,33 @@ fn a_gbk_csv_of_amap_points_with_chinese_headers_and_values_imports_by_one_comma
         post("龙南路网格驿站")["properties"]["floor_area"],
         85.0,
         "full-width digits read"
+    );
+}
+
+#[test]
+fn a_declared_encoding_is_used_and_a_wrong_one_refused_writing_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(dir.path());
+    let file = fixture("gcj02_posts_gbk.csv");
+    let before = std::fs::read(&store).expect("bytes");
+    let import =
+        |encoding: &str| dry_import_gcj02_stations(&store, &file, &["--encoding", encoding]);
+    let wrong = import("utf-8");
+    assert!(
+        !wrong.status.success(),
+        "GBK bytes declared UTF-8 are refused"
+    );
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("not UTF-8 text"), "{err}");
+    let said = ok(&import("gbk"));
+    assert!(
+        said.contains("(--encoding)") && said.contains("2 features are valid"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read(&store).expect("bytes"),
+        before,
+        "dry runs write nothing"
     );
 }
 

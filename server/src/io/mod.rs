@@ -317,39 +317,83 @@ fn wkt_to_geojson(text: &str) -> Result<geojson::Value, String> {
     }
 }
 
+/// How to read an incoming file: its coordinate system and, when told, its text encoding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Source {
+    pub crs: Crs,
+    /// `None`: UTF-8, or GBK/GB18030 when the text is not UTF-8.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl From<Crs> for Source {
+    fn from(crs: Crs) -> Self {
+        Source {
+            crs,
+            encoding: None,
+        }
+    }
+}
+
+/// A file as read: its features and, when it was not UTF-8, the encoding used.
+#[derive(Debug)]
+pub struct FileRead {
+    pub features: Vec<Feature>,
+    pub encoding: Option<String>,
+}
+
 /// Reads one file of a layer in the given format (GeoJSON or CSV).
 pub fn read_file(
     layer: Layer,
     path: &Path,
     format: Format,
-    crs: Crs,
-) -> Result<Vec<Feature>, Vec<Problem>> {
+    source: Source,
+) -> Result<FileRead, Vec<Problem>> {
     let bytes = std::fs::read(path).map_err(|e| {
         vec![Problem::new(
             "file",
             format!("cannot read {}: {e}", path.display()),
         )]
     })?;
-    let text = decode_text(&bytes).map_err(|e| vec![Problem::new("file", e)])?;
-    match format {
-        Format::GeoJson => read_geojson(layer, &text, crs),
-        Format::Csv => read_csv(layer, &text, crs),
+    let (text, encoding) =
+        decode_text(&bytes, source.encoding).map_err(|e| vec![Problem::new("file", e)])?;
+    let features = match format {
+        Format::GeoJson => read_geojson(layer, &text, source.crs),
+        Format::Csv => read_csv(layer, &text, source.crs),
         Format::GeoPackage => Err(vec![Problem::new("file", "import a GeoPackage by serving it as the store (--store), or export it to GeoJSON first")]),
-    }
+    }?;
+    Ok(FileRead { features, encoding })
 }
 
 /// A text file as UTF-8 (a byte-order mark dropped) or, when it is not valid UTF-8, as GB18030
-/// (which contains GBK and GB2312: what Chinese Excel and WPS write).
-fn decode_text(bytes: &[u8]) -> Result<String, String> {
+/// (which contains GBK and GB2312: what Chinese Excel and WPS write); as `declared` when given.
+/// Names the encoding used when it was not UTF-8.
+fn decode_text(
+    bytes: &[u8],
+    declared: Option<&'static encoding_rs::Encoding>,
+) -> Result<(String, Option<String>), String> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
-    }
-    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    let encoding = match declared {
+        Some(e) => e,
+        None => match std::str::from_utf8(bytes) {
+            Ok(text) => return Ok((text.to_owned(), None)),
+            Err(_) => encoding_rs::GB18030,
+        },
+    };
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err("the file is neither UTF-8 nor GBK/GB18030 text".into());
+        return Err(match declared {
+            Some(e) => format!("the file is not {} text", e.name()),
+            None => {
+                "the file is neither UTF-8 nor GBK/GB18030 text (name it with --encoding)".into()
+            }
+        });
     }
-    Ok(text.into_owned())
+    let name = match declared {
+        None => "GBK/GB18030 (the text is not UTF-8)".to_owned(),
+        Some(e) if e == encoding_rs::UTF_8 => return Ok((text.into_owned(), None)),
+        Some(e) => format!("{} (--encoding)", e.name()),
+    };
+    Ok((text.into_owned(), Some(name)))
 }
 
 /// A feature's geometry as WKT (for CSV export).

@@ -164,5 +164,17 @@ mod tests {
     #[test]
     fn an_unknown_header_suggests_the_closest_fields() {
         assert!(closest_fields(Layer::Compounds, "househols").contains(&"households"));
+        let f: geojson::Feature = serde_json::from_value(serde_json::json!({
+            "type": "Feature",
+            "properties": { "househols": 120 },
+            "geometry": { "type": "Point", "coordinates": [105.44, 28.9] }
+        }))
+        .expect("a feature");
+        let problems = crate::Feature::from_geojson(Layer::Stations, &f).expect_err("refused");
+        let unknown = problems
+            .iter()
+            .find(|p| p.field == "househols")
+            .expect("the unknown column is named");
+        assert!(unknown.reason.contains("closest: "), "{}", unknown.reason);
     }
 }

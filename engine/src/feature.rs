@@ -439,7 +439,8 @@ fn check_properties(
             problems.push(Problem::new(
                 key.as_str(),
                 format!(
-                    "unknown field for layer {layer} (known: {})",
+                    "unknown field for layer {layer}; closest: {} (known: {})",
+                    crate::columns::closest_fields(layer, key).join(", "),
                     names.join(", ")
                 ),
             ));

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use engine::analysis::{Coverage, ServiceStandard, Standards};
-use engine::{FacilityLevel, Snapshot};
+use engine::analysis::{CountedNames, Coverage, ServiceStandard, Standards};
+use engine::Snapshot;
 use gridatlas_server::commands::CommandError;
 use gridatlas_server::store::StoreError;
 use sqlx::PgPool;
@@ -70,22 +70,11 @@ async fn engine_runs(
 /// temporary table, then the nearest one of every compound and scattered building by KNN, with
 /// the distance on geography. Returns the number of unit × service pairs measured.
 async fn postgis_knn(pool: &PgPool, rule: &ServiceStandard) -> Result<i64, CommandError> {
-    let levels: Vec<&str> = [
-        FacilityLevel::Compound,
-        FacilityLevel::Community,
-        FacilityLevel::Street,
-    ]
-    .into_iter()
-    .filter(|l| rule.life_circle.admits(*l))
-    .map(FacilityLevel::name)
-    .collect();
-    let spaces: Vec<&str> = rule.facilities.services.iter().map(|s| s.name()).collect();
-    let kinds: Vec<&str> = rule
-        .facilities
-        .station_kinds
-        .iter()
-        .map(|k| k.name())
-        .collect();
+    let CountedNames {
+        services: spaces,
+        station_kinds: kinds,
+        levels,
+    } = rule.counted_names();
     let mut tx = pool.begin().await.map_err(StoreError::from)?;
     sqlx::query(
         "CREATE TEMP TABLE f ON COMMIT DROP AS SELECT geom FROM service_spaces WHERE services && $1::text[] AND level = ANY($3)

@@ -28,6 +28,18 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Adds every feature of `other`, layer by layer (ids are the caller's to keep apart).
+    pub fn append(&mut self, other: Dataset) {
+        self.streets.extend(other.streets);
+        self.communities.extend(other.communities);
+        self.grids.extend(other.grids);
+        self.compounds.extend(other.compounds);
+        self.buildings.extend(other.buildings);
+        self.gates.extend(other.gates);
+        self.stations.extend(other.stations);
+        self.service_spaces.extend(other.service_spaces);
+    }
+
     /// Adds a feature to its layer.
     pub fn push(&mut self, feature: Feature) {
         match feature {

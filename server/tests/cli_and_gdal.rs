@@ -9,25 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-fn gridatlas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridatlas"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GRIDATLAS_STORE")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gridatlas")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "gridatlas failed:\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::cli::{demo_store, export_layer, gridatlas, ok};
 
 fn ogrinfo(args: &[&str]) -> String {
     let out = Command::new("ogrinfo")
@@ -50,12 +32,6 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-fn demo_store(dir: &Path) -> String {
-    let store = dir.join("atlas.gpkg").display().to_string();
-    ok(&gridatlas(&["demo", "--store", &store]));
-    store
-}
-
 fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
@@ -66,17 +42,7 @@ fn import_gcj02_stations(dir: &Path, store: &str, file: &str) -> (String, serde_
     let said = ok(&gridatlas(&[
         "import", "--store", store, "--crs", "gcj02", "--layer", "stations", file,
     ]));
-    let out = dir.join("stations.geojson");
-    ok(&gridatlas(&[
-        "export",
-        "--store",
-        store,
-        "--layer",
-        "stations",
-        "-o",
-        out.to_str().expect("path"),
-    ]));
-    (said, read_json(&out))
+    (said, export_layer(dir, store, "stations"))
 }
 
 /// A dry-run import of a GCJ-02 file of stations, with `extra` arguments.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::Router;
-use engine::analysis::{Coverage, Standards, UnitKind};
-use engine::{FacilityLevel, ServiceType};
+use engine::analysis::{CountedNames, Coverage, Standards, UnitKind};
+use engine::ServiceType;
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::load_dataset;
@@ -454,22 +454,11 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
     let cov = Coverage::compute(&snap, &standards).expect("coverage");
     let mut compared = 0;
     for rule in &standards.services {
-        let levels: Vec<&str> = [
-            FacilityLevel::Compound,
-            FacilityLevel::Community,
-            FacilityLevel::Street,
-        ]
-        .into_iter()
-        .filter(|l| rule.life_circle.admits(*l))
-        .map(FacilityLevel::name)
-        .collect();
-        let spaces: Vec<&str> = rule.facilities.services.iter().map(|s| s.name()).collect();
-        let kinds: Vec<&str> = rule
-            .facilities
-            .station_kinds
-            .iter()
-            .map(|k| k.name())
-            .collect();
+        let CountedNames {
+            services: spaces,
+            station_kinds: kinds,
+            levels,
+        } = rule.counted_names();
         let rows: Vec<(i64, Option<f64>)> = sqlx::query_as(
             "WITH f AS (
                  SELECT geom FROM service_spaces WHERE services && $1::text[] AND level = ANY($3)

@@ -5,32 +5,16 @@
 //! file whose eastings belong to another zone is refused naming the feature and the reason, and
 //! nothing is written. Needs gdal-bin (CI installs it); never skips.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+use common::cli::{demo_store, export_layer, gridatlas, ok};
 
 /// Two places of 龙南社区 (CGCS2000 / WGS84 lon, lat).
 const PLACES: [(f64, f64); 2] = [(105.4420, 28.9010), (105.4391, 28.8966)];
-
-fn gridatlas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gridatlas"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GRIDATLAS_STORE")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gridatlas")
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "gridatlas failed:\nstdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// `points` (lon, lat in EPSG:4490) projected into `epsg` by gdaltransform.
 fn project(epsg: &str, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
@@ -88,26 +72,9 @@ fn stations_file(dir: &Path, name: &str, positions: &[(f64, f64)]) -> String {
     path.display().to_string()
 }
 
-fn demo_store(dir: &Path) -> String {
-    let store = dir.join("atlas.gpkg").display().to_string();
-    ok(&gridatlas(&["demo", "--store", &store]));
-    store
-}
-
 /// The stored positions of the imported posts, by name.
 fn exported_posts(dir: &Path, store: &str) -> Vec<(String, f64, f64)> {
-    let out = dir.join("stations.geojson");
-    ok(&gridatlas(&[
-        "export",
-        "--store",
-        store,
-        "--layer",
-        "stations",
-        "-o",
-        out.to_str().expect("path"),
-    ]));
-    let fc: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out).expect("read")).expect("json");
+    let fc = export_layer(dir, store, "stations");
     fc["features"]
         .as_array()
         .expect("features")

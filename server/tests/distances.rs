@@ -10,8 +10,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::{Method, StatusCode};
-use engine::analysis::{FacilitySelector, LifeCircle, Standards};
-use engine::{Dataset, FacilityLevel, ServiceType};
+use engine::analysis::{CountedNames, FacilitySelector, LifeCircle, Standards};
+use engine::{Dataset, ServiceType};
 use geo::{Distance, Geodesic, MapCoords};
 use geo_types::{Coord, Geometry, Point};
 use gridatlas_server::api::{app, AppState, Config};
@@ -85,14 +85,7 @@ fn two_cities() -> Dataset {
         s.station_id.iter_mut().for_each(id);
         s.geometry = s.geometry.map_coords(mv);
     }
-    d.streets.extend(far.streets);
-    d.communities.extend(far.communities);
-    d.grids.extend(far.grids);
-    d.compounds.extend(far.compounds);
-    d.buildings.extend(far.buildings);
-    d.gates.extend(far.gates);
-    d.stations.extend(far.stations);
-    d.service_spaces.extend(far.service_spaces);
+    d.append(far);
     d
 }
 
@@ -250,18 +243,11 @@ async fn postgis_distances_across_1000_km_are_within_0_1_percent_of_the_geodesic
     let standards = Standards::default();
     let mut compared = 0;
     for (i, rule) in standards.services.iter().enumerate() {
-        let levels: Vec<&str> = FacilityLevel::ALL
-            .iter()
-            .filter(|l| rule.life_circle.admits(**l))
-            .map(|l| l.name())
-            .collect();
-        let spaces: Vec<&str> = rule.facilities.services.iter().map(|s| s.name()).collect();
-        let kinds: Vec<&str> = rule
-            .facilities
-            .station_kinds
-            .iter()
-            .map(|k| k.name())
-            .collect();
+        let CountedNames {
+            services: spaces,
+            station_kinds: kinds,
+            levels,
+        } = rule.counted_names();
         let rows: Vec<(i64, Option<f64>)> = sqlx::query_as(
             "WITH f AS (
                  SELECT geom FROM service_spaces WHERE services && $1::text[] AND level = ANY($3)

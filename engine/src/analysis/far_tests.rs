@@ -245,14 +245,7 @@ fn two_cities() -> Dataset {
     }
     let mut far = random_dataset(22, 120, 50);
     relocate(&mut far, FAR - ORIGIN, 100_000);
-    d.streets.extend(far.streets);
-    d.communities.extend(far.communities);
-    d.grids.extend(far.grids);
-    d.compounds.extend(far.compounds);
-    d.buildings.extend(far.buildings);
-    d.gates.extend(far.gates);
-    d.stations.extend(far.stations);
-    d.service_spaces.extend(far.service_spaces);
+    d.append(far);
     d
 }
 

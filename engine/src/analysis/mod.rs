@@ -51,7 +51,7 @@ pub use siting::{
     suggest_sites, CandidateKind, SiteChoice, SitingRequest, SitingResult, VacantSite,
 };
 pub use standards::{
-    ChecklistItem, ChecklistStandard, ComplexStandard, Demography, FacilitySelector,
+    ChecklistItem, ChecklistStandard, ComplexStandard, CountedNames, Demography, FacilitySelector,
     FloorAreaStandard, LifeCircle, ServiceStandard, Standards, TargetGroup,
 };
 pub use underserved::{

@@ -169,6 +169,35 @@ pub struct ServiceStandard {
     pub source: String,
 }
 
+impl ServiceStandard {
+    /// What counts for this service, as wire names: the services of counting spaces, the kinds
+    /// of counting stations and the facility levels the life circle admits (for SQL peers).
+    pub fn counted_names(&self) -> CountedNames {
+        CountedNames {
+            services: self.facilities.services.iter().map(|s| s.name()).collect(),
+            station_kinds: self
+                .facilities
+                .station_kinds
+                .iter()
+                .map(|k| k.name())
+                .collect(),
+            levels: FacilityLevel::ALL
+                .iter()
+                .filter(|l| self.life_circle.admits(**l))
+                .map(|l| l.name())
+                .collect(),
+        }
+    }
+}
+
+/// A service standard's counting facilities as wire names ([`ServiceStandard::counted_names`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountedNames {
+    pub services: Vec<&'static str>,
+    pub station_kinds: Vec<&'static str>,
+    pub levels: Vec<&'static str>,
+}
+
 /// A required facility of the complete-community checklist 完整社区基本公共服务设施, mapped to
 /// the model: 社区综合服务站 = `community_service_station` or `party_mass_centre` stations (the
 /// community's party-mass service centre is its comprehensive service station in practice);

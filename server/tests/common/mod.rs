@@ -5,6 +5,8 @@
 //! they fail with a message saying how to start one — they never skip.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gridatlas_server::store::gpkg::GeoPackage;

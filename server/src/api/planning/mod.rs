@@ -240,9 +240,18 @@ async fn respond_draft(
     record: DraftRecord,
     status: StatusCode,
 ) -> Result<Response, ApiError> {
-    let snapshot = state.atlas.snapshot();
     let version = record.version;
-    let view = blocking(move || {
+    Ok(with_etag(
+        status,
+        version,
+        draft_view_now(state, record).await?,
+    ))
+}
+
+/// A draft as the client sees it, against the current snapshot.
+async fn draft_view_now(state: &AppState, record: DraftRecord) -> Result<Value, ApiError> {
+    let snapshot = state.atlas.snapshot();
+    blocking(move || {
         let body = body_of(&record)?;
         let ctx = context_of(
             &snapshot,
@@ -251,8 +260,7 @@ async fn respond_draft(
         )?;
         Ok(view::draft_view(&ctx, &record, &body)?)
     })
-    .await?;
-    Ok(with_etag(status, version, view))
+    .await
 }
 
 async fn load_draft(state: &AppState, id: i64) -> Result<DraftRecord, ApiError> {
@@ -651,17 +659,7 @@ pub async fn publish(
     let committed = state.atlas.commit(operation, &editor.actor).await?;
     let record = load_draft(&state, id).await?;
     let version = record.version;
-    let snapshot = state.atlas.snapshot();
-    let view = blocking(move || {
-        let body = body_of(&record)?;
-        let ctx = context_of(
-            &snapshot,
-            &record.community_code,
-            &body.plan.split_compounds,
-        )?;
-        Ok(view::draft_view(&ctx, &record, &body)?)
-    })
-    .await?;
+    let view = draft_view_now(&state, record).await?;
     Ok(with_etag(
         StatusCode::OK,
         version,

@@ -71,6 +71,25 @@ pub fn column(layer: Layer, header: &str) -> Option<Column> {
     }
 }
 
+/// Every header the layer recognises — field names and labels, aliases, id and coordinate
+/// columns — for reading names a format has cut short (a DBF keeps 10 bytes of a column name).
+pub fn known_headers(layer: Layer) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = schema::fields(layer)
+        .iter()
+        .flat_map(|d| [d.name, d.label_zh, d.label_en])
+        .collect();
+    for (field, names) in FIELD_ALIASES {
+        if schema::field(layer, field).is_some() {
+            out.extend_from_slice(names);
+        }
+    }
+    out.extend_from_slice(&["id", "编号", "要素编号", "version", "版本"]);
+    out.extend_from_slice(LON);
+    out.extend_from_slice(LAT);
+    out.extend_from_slice(WKT);
+    out
+}
+
 /// The wire name of an enum value given by wire name or label (spaces around it ignored).
 pub fn enum_value(def: &FieldDef, text: &str) -> Option<&'static str> {
     let t = text.trim();

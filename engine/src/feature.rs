@@ -23,6 +23,13 @@ pub struct Problem {
     pub index: Option<usize>,
     /// The feature's id as given, when it had one.
     pub id: Option<String>,
+    /// The row of a table file (CSV, spreadsheet, Shapefile attributes) as its user numbers it
+    /// (1-based, header rows counted), when the feature came from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<usize>,
+    /// The table column at fault, as headed in the file (户数, 物业管理 …), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
     /// The field at fault: an attribute name, `geometry`, `id` or `json`.
     pub field: String,
     pub reason: String,
@@ -33,6 +40,8 @@ impl Problem {
         Problem {
             index: None,
             id: None,
+            row: None,
+            column: None,
             field: field.into(),
             reason: reason.into(),
         }
@@ -45,17 +54,32 @@ impl Problem {
         self.id = self.id.or(id);
         self
     }
+
+    /// The same problem, placed at a row (and column) of a table file.
+    #[must_use]
+    pub fn in_table(mut self, row: usize, column: Option<&str>) -> Self {
+        self.row = self.row.or(Some(row));
+        self.column = self.column.or_else(|| column.map(str::to_owned));
+        self
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.index, &self.id) {
-            (Some(i), Some(id)) => write!(f, "feature {i} (id {id}): ")?,
-            (Some(i), None) => write!(f, "feature {i}: ")?,
-            (None, Some(id)) => write!(f, "feature id {id}: ")?,
-            (None, None) => {}
+        match (self.row, self.index, &self.id) {
+            (Some(r), _, Some(id)) => write!(f, "row {r} (id {id}): ")?,
+            (Some(r), _, None) => write!(f, "row {r}: ")?,
+            (None, Some(i), Some(id)) => write!(f, "feature {i} (id {id}): ")?,
+            (None, Some(i), None) => write!(f, "feature {i}: ")?,
+            (None, None, Some(id)) => write!(f, "feature id {id}: ")?,
+            (None, None, None) => {}
         }
-        write!(f, "{}: {}", self.field, self.reason)
+        match &self.column {
+            Some(c) if *c != self.field => {
+                write!(f, "column {c} ({}): {}", self.field, self.reason)
+            }
+            _ => write!(f, "{}: {}", self.field, self.reason),
+        }
     }
 }
 

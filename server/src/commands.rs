@@ -91,30 +91,27 @@ async fn import_into(
     let mut features: Vec<Feature> = Vec::new();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let pb = bar(files.len() as u64, "reading");
-    for (path, layer) in files {
-        let layer = layer.or_else(|| io::layer_from_path(path)).ok_or_else(|| {
+    let plan = read_plan(files, &source)?;
+    let pb = bar(plan.len() as u64, "reading");
+    for (path, layer, sheet) in plan {
+        let format = Format::from_path(&path).ok_or_else(|| {
             CommandError::Usage(format!(
-                "{}: cannot tell the layer from the file name; pass --layer (one of {})",
-                path.display(),
-                layer_names()
-            ))
-        })?;
-        let format = Format::from_path(path).ok_or_else(|| {
-            CommandError::Usage(format!(
-                "{}: unknown format; use .geojson, .json or .csv",
+                "{}: unknown format; use .geojson, .json, .csv, .xlsx, .xls, .shp or .gpkg",
                 path.display()
             ))
         })?;
-        let p = path.clone();
-        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, source))
+        let (p, mut source) = (path.clone(), source.clone());
+        source.sheet = sheet.or(source.sheet);
+        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, &source))
             .await
             .map_err(|e| CommandError::Io(e.to_string()))?;
         match read {
             Ok(read) => {
-                if let Some(encoding) = read.encoding {
-                    notes.push(format!("{}: read as {encoding}", path.display()));
-                }
+                notes.extend(
+                    read.notes
+                        .iter()
+                        .map(|n| format!("{}: {n}", path.display())),
+                );
                 features.extend(read.features);
             }
             Err(ps) => problems.extend(ps.iter().map(|p| format!("{}: {p}", path.display()))),
@@ -154,6 +151,110 @@ async fn import_into(
         dry_run: false,
         notes,
     })
+}
+
+/// Writes features as a GeoJSON FeatureCollection carrying the data version.
+fn write_geojson(
+    out: &Path,
+    features: &[Feature],
+    version: i64,
+    pb: &ProgressBar,
+) -> Result<(), CommandError> {
+    let fc = geojson::FeatureCollection {
+        bbox: None,
+        features: features
+            .iter()
+            .map(|f| {
+                pb.inc(1);
+                f.to_geojson()
+            })
+            .collect(),
+        foreign_members: Some(serde_json::Map::from_iter([(
+            "data_version".to_owned(),
+            serde_json::json!(version),
+        )])),
+    };
+    std::fs::write(out, fc.to_string())
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))
+}
+
+/// Writes the features of one layer as formula-safe CSV.
+fn write_csv(
+    out: &Path,
+    layer: Layer,
+    features: &[Feature],
+    pb: &ProgressBar,
+) -> Result<(), CommandError> {
+    let io_error = |e: csv::Error| CommandError::Io(format!("cannot write {}: {e}", out.display()));
+    let mut w = csv::Writer::from_path(out).map_err(io_error)?;
+    w.write_record(io::csv_header(layer)).map_err(io_error)?;
+    for f in features {
+        w.write_record(io::csv_record(f)).map_err(io_error)?;
+        pb.inc(1);
+    }
+    w.flush()
+        .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))
+}
+
+/// Writes an Excel ledger of `features`: a sheet per layer (empty ones only when the layer was
+/// asked for), titled with the community's name when there is one.
+fn write_ledger(
+    out: &Path,
+    data: &Dataset,
+    community: Option<&str>,
+    asked_for: bool,
+    layers: &[Layer],
+    features: &[Feature],
+    version: i64,
+) -> Result<(), CommandError> {
+    let place = community
+        .and_then(|code| {
+            data.features().find_map(|f| match f {
+                Feature::Community(c) if c.code == code => Some(c.name.clone()),
+                _ => None,
+            })
+        })
+        .unwrap_or_default();
+    let sheets: Vec<io::ledger::Sheet<'_>> = layers
+        .iter()
+        .map(|&layer| io::ledger::Sheet {
+            layer,
+            title: format!("{place}{}台账（数据版本 {version}）", layer.title_zh()),
+            features: features.iter().filter(|f| f.layer() == layer).collect(),
+        })
+        .filter(|s| asked_for || !s.features.is_empty())
+        .collect();
+    io::ledger::write(out, &sheets).map_err(CommandError::Io)
+}
+
+/// What to read of each file: its layer and, for a workbook without one, every sheet that names
+/// a layer (a ledger exported by the atlas).
+fn read_plan(
+    files: &[(PathBuf, Option<Layer>)],
+    source: &io::Source,
+) -> Result<Vec<(PathBuf, Layer, Option<String>)>, CommandError> {
+    let mut plan = Vec::new();
+    for (path, layer) in files {
+        if let Some(layer) = layer.or_else(|| io::layer_from_path(path)) {
+            plan.push((path.clone(), layer, None));
+            continue;
+        }
+        let sheets = match Format::from_path(path) {
+            Some(Format::Workbook) if source.sheet.is_none() => {
+                io::layer_sheets(path).map_err(CommandError::Io)?
+            }
+            _ => Vec::new(),
+        };
+        if sheets.is_empty() {
+            return Err(CommandError::Usage(format!(
+                "{}: cannot tell the layer from the file name; pass --layer (one of {})",
+                path.display(),
+                layer_names()
+            )));
+        }
+        plan.extend(sheets.into_iter().map(|(l, s)| (path.clone(), l, Some(s))));
+    }
+    Ok(plan)
 }
 
 fn layer_names() -> String {
@@ -209,12 +310,14 @@ pub async fn export(
     community: Option<&str>,
     out: &Path,
 ) -> Result<usize, CommandError> {
-    let format = Format::from_path(out).ok_or_else(|| {
-        CommandError::Usage(format!(
-            "{}: unknown format; use .geojson, .csv or .gpkg",
-            out.display()
-        ))
-    })?;
+    let format = Format::from_path(out)
+        .filter(|f| *f != Format::Shapefile)
+        .ok_or_else(|| {
+            CommandError::Usage(format!(
+                "{}: export writes .geojson, .csv, .xlsx or .gpkg",
+                out.display()
+            ))
+        })?;
     let loaded = store.load_all().await?;
     store.close().await;
     for u in &loaded.unreadable {
@@ -226,7 +329,7 @@ pub async fn export(
     let (version, data) = (loaded.version, loaded.data);
     let layers: Vec<Layer> = match (layer, format) {
         (Some(l), _) => vec![l],
-        (None, Format::GeoPackage) => Layer::ALL.to_vec(),
+        (None, Format::GeoPackage | Format::Workbook) => Layer::ALL.to_vec(),
         (None, _) => {
             return Err(CommandError::Usage(format!(
                 "--layer is needed for GeoJSON and CSV export (one of {})",
@@ -254,36 +357,25 @@ pub async fn export(
     let pb = bar(features.len() as u64, "exporting");
     let count = features.len();
     match format {
-        Format::GeoJson => {
-            let fc = geojson::FeatureCollection {
-                bbox: None,
-                features: features
-                    .iter()
-                    .map(|f| {
-                        pb.inc(1);
-                        f.to_geojson()
-                    })
-                    .collect(),
-                foreign_members: Some(serde_json::Map::from_iter([(
-                    "data_version".to_owned(),
-                    serde_json::json!(version),
-                )])),
-            };
-            std::fs::write(out, fc.to_string())
-                .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))?;
+        Format::GeoJson => write_geojson(out, &features, version, &pb)?,
+        Format::Csv => write_csv(out, layers[0], &features, &pb)?,
+        Format::Workbook => {
+            write_ledger(
+                out,
+                &data,
+                community,
+                layer.is_some(),
+                &layers,
+                &features,
+                version,
+            )?;
+            pb.inc(count as u64);
         }
-        Format::Csv => {
-            let l = layers[0];
-            let mut w = csv::Writer::from_path(out)
-                .map_err(|e| CommandError::Io(format!("cannot write {}: {e}", out.display())))?;
-            w.write_record(io::csv_header(l))
-                .map_err(|e| CommandError::Io(e.to_string()))?;
-            for f in &features {
-                w.write_record(io::csv_record(f))
-                    .map_err(|e| CommandError::Io(e.to_string()))?;
-                pb.inc(1);
-            }
-            w.flush().map_err(|e| CommandError::Io(e.to_string()))?;
+        Format::Shapefile => {
+            return Err(CommandError::Usage(format!(
+                "{}: export writes .geojson, .csv, .xlsx or .gpkg",
+                out.display()
+            )))
         }
         Format::GeoPackage => {
             if out.exists() {

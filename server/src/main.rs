@@ -72,7 +72,8 @@ enum Command {
         #[arg(long)]
         scale: Option<usize>,
     },
-    /// Import GeoJSON or CSV files, all or nothing.
+    /// Import files — GeoJSON, CSV, Excel (.xlsx/.xls), Shapefile (.shp), GeoPackage layers
+    /// (.gpkg) — all or nothing.
     Import {
         #[command(flatten)]
         store: StoreArgs,
@@ -83,25 +84,36 @@ enum Command {
         #[arg(long, value_parser = parse_layer)]
         layer: Option<Layer>,
         /// Coordinate system of the files: wgs84, cgcs2000, gcj02 (AMap/Tencent), bd09 (Baidu) or
-        /// EPSG:nnnn (4326, 4490, CGCS2000 Gauss-Krüger zones 4491–4554).
-        #[arg(long, default_value = "wgs84")]
-        crs: Crs,
-        /// Text encoding of CSV/GeoJSON files (utf-8, gbk, gb18030 …); by default UTF-8, or
-        /// GBK/GB18030 when the text is not UTF-8 (the report says so).
+        /// EPSG:nnnn (4326, 4490, CGCS2000 Gauss-Krüger zones 4491–4554). Default: a
+        /// Shapefile's .prj, else WGS84.
+        #[arg(long)]
+        crs: Option<Crs>,
+        /// Text encoding of CSV/GeoJSON files and Shapefile attributes (utf-8, gbk, gb18030 …);
+        /// by default a Shapefile's .cpg, else UTF-8, or GBK/GB18030 when the text is not UTF-8
+        /// (the report says which).
         #[arg(long, value_parser = parse_encoding)]
         encoding: Option<&'static encoding_rs::Encoding>,
+        /// The sheet of a workbook (default: the first) or the layer of a GeoPackage (default:
+        /// the one named after --layer, or the only one) to read.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Name a column the atlas does not know: 原列名=field (repeatable; 原列名= leaves it
+        /// out).
+        #[arg(long = "column", value_name = "原列名=FIELD")]
+        columns: Vec<io::ColumnMap>,
         /// Check everything, report every problem, write nothing.
         #[arg(long)]
         dry_run: bool,
     },
-    /// Export a layer to GeoJSON or CSV, or every layer to a GeoPackage.
+    /// Export a layer to GeoJSON or CSV, or every layer to a GeoPackage or an Excel ledger
+    /// (one sheet a layer, Chinese headers and values; --community for one community's).
     Export {
         #[command(flatten)]
         store: StoreArgs,
-        /// Output file (.geojson, .csv or .gpkg).
+        /// Output file (.geojson, .csv, .xlsx or .gpkg).
         #[arg(long, short)]
         out: PathBuf,
-        /// Layer to export (all layers for .gpkg when omitted).
+        /// Layer to export (all layers for .gpkg and .xlsx when omitted).
         #[arg(long, value_parser = parse_layer)]
         layer: Option<Layer>,
         /// Only features of this community (12-digit code).
@@ -208,8 +220,20 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             layer,
             crs,
             encoding,
+            sheet,
+            columns,
             dry_run,
-        } => import(&store, files, layer, io::Source { crs, encoding }, dry_run).await,
+        } => {
+            let source = io::Source {
+                crs,
+                encoding,
+                sheet,
+                columns: columns
+                    .into_iter()
+                    .fold(io::ColumnMap::default(), io::ColumnMap::merged),
+            };
+            import(&store, files, layer, source, dry_run).await
+        }
         Command::Export {
             store,
             out,

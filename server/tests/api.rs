@@ -92,19 +92,7 @@ async fn ogc_landing_conformance_and_collections_describe_every_layer() {
         .iter()
         .filter_map(|c| c["id"].as_str())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "streets",
-            "communities",
-            "grids",
-            "compounds",
-            "buildings",
-            "gates",
-            "stations",
-            "service_spaces"
-        ]
-    );
+    assert_eq!(ids, common::cli::LAYERS);
     let bbox = &cols.body["collections"][3]["extent"]["spatial"]["bbox"][0];
     assert!(
         bbox[0].as_f64().expect("minx") > 105.0 && bbox[3].as_f64().expect("maxy") < 29.2,

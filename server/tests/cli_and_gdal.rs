@@ -9,20 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::cli::{demo_store, export_layer, gridatlas, ok};
-
-fn ogrinfo(args: &[&str]) -> String {
-    let out = Command::new("ogrinfo")
-        .args(args)
-        .output()
-        .expect("ogrinfo (GDAL) must be installed: apt-get install gdal-bin");
-    assert!(
-        out.status.success(),
-        "ogrinfo {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use common::cli::{demo_store, export_layer, gridatlas, ogrinfo, ok};
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -109,16 +109,7 @@ fn cli_csv_export_shows_formula_names_as_text_and_imports_back_unchanged() {
 
     let fresh = dir.path().join("fresh.gpkg").display().to_string();
     let mut files = Vec::new();
-    for layer in [
-        "streets",
-        "communities",
-        "grids",
-        "compounds",
-        "buildings",
-        "gates",
-        "stations",
-        "service_spaces",
-    ] {
+    for layer in common::cli::LAYERS {
         let f = dir.path().join(format!("{layer}.csv"));
         export(&store, layer, &f);
         let rows = cells(&std::fs::read_to_string(&f).expect("csv"));

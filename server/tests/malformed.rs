@@ -159,7 +159,7 @@ fn malformed_files_give_problems_not_panics() {
     }
     let csv_cases: Vec<(&str, &str)> = vec![
         ("", "lon and lat"),
-        ("name,lon,lat\n站点,abc,28.9\n", "not numbers"),
+        ("name,lon,lat\n站点,abc,28.9\n", "row 2: column lon (geometry): \"abc\" is not a coordinate"),
         ("name,kind,community_code,level,lon,lat\n站点,grid_post,510504003004,community,105.4\n", "unreadable row"),
         ("name,kind,community_code,level,wkt\n站点,grid_post,510504003004,community,POINT(\n", "not WKT"),
         ("name,kind,community_code,level,wkt\n站点,grid_post,510504003004,community,\"CIRCULARSTRING(1 1, 2 2, 3 1)\"\n", "WKT"),
@@ -204,11 +204,11 @@ fn gates_round_trip_through_csv_and_bad_rows_name_the_field() {
     for (row, word) in [
         (
             "北门,510504003004,,vehicle,105.44,28.91",
-            "compound_id: required",
+            "row 2: compound_id: required",
         ),
         (
             "北门,510504003004,3,gate,105.44,28.91",
-            "kind: must be one of pedestrian, vehicle, mixed",
+            "row 2: kind: \"gate\" is not one of 人行出入口 (pedestrian)、",
         ),
     ] {
         let text = format!("name,community_code,compound_id,kind,lon,lat\n{row}\n");

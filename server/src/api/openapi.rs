@@ -88,6 +88,8 @@ fn error_schema() -> Value {
         "message": { "type": "string" },
         "problems": { "type": "array", "items": { "type": "object", "properties": {
             "index": { "type": "integer", "nullable": true }, "id": { "type": "string", "nullable": true },
+            "row": { "type": "integer", "description": "the row of an uploaded table (1-based, as the file numbers it)" },
+            "column": { "type": "string", "description": "the column at fault, as headed in the uploaded table" },
             "field": { "type": "string" }, "reason": { "type": "string" } } } } } })
 }
 

@@ -5,17 +5,26 @@
 //! Text cells of CSV exports are neutralized against formula injection ([`formula`]); the CSV
 //! reader undoes exactly that.
 
+mod delimited;
 pub mod formula;
+mod gpkg_layer;
+pub mod ledger;
+mod shp;
+pub mod table;
+mod workbook;
+
+pub use workbook::layer_sheets;
+
+pub use table::ColumnMap;
 
 use std::path::Path;
 
-use engine::columns::{self, Column};
 use engine::crs::{Crs, CrsError};
-use engine::schema::{self, FieldDef, FieldKind, GeometryKind};
+use engine::schema::{self, GeometryKind};
 use engine::{Feature, Layer, Problem};
 use geo::MapCoords;
 use geo_types::Geometry;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// File formats the atlas reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +32,10 @@ pub enum Format {
     GeoJson,
     Csv,
     GeoPackage,
+    /// Excel workbook (`.xlsx`, and the older `.xls`).
+    Workbook,
+    /// ESRI Shapefile (`.shp` beside its `.dbf`, `.shx`, `.prj`, `.cpg`).
+    Shapefile,
 }
 
 impl Format {
@@ -32,6 +45,8 @@ impl Format {
             "geojson" | "json" => Some(Format::GeoJson),
             "csv" => Some(Format::Csv),
             "gpkg" => Some(Format::GeoPackage),
+            "xlsx" | "xlsm" | "xls" => Some(Format::Workbook),
+            "shp" => Some(Format::Shapefile),
             _ => None,
         }
     }
@@ -84,7 +99,7 @@ fn feature_id(f: &geojson::Feature) -> Option<String> {
             .as_ref()
             .and_then(|p| p.get("id"))
             .filter(|v| !v.is_null())
-            .map(|v| v.to_string()),
+            .map(ToString::to_string),
     }
 }
 
@@ -151,145 +166,38 @@ pub fn read_geojson(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, 
             },
         }
     }
+    all_or_problems(out, problems)
+}
+
+/// The features read, or every problem when there is any (nothing is half imported).
+fn all_or_problems(
+    features: Vec<Feature>,
+    problems: Vec<Problem>,
+) -> Result<Vec<Feature>, Vec<Problem>> {
     if problems.is_empty() {
-        Ok(out)
+        Ok(features)
     } else {
         Err(problems)
     }
 }
 
-/// Reads a CSV file of one layer: a header row naming the fields, geometry from `lon`/`lat`
-/// columns (points) or a `wkt` column (any geometry). Empty cells are missing values; lists
+/// Reads a CSV file of one layer: a header row naming the columns ([`table`]), geometry from
+/// lon/lat columns (points) or a WKT column (any geometry). Empty cells are missing values; lists
 /// (`services`) are separated by `;`; the `'` an export put before a formula character is removed
 /// ([`formula::restore`]).
 pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| vec![Problem::new("csv", format!("unreadable header row: {e}"))])?
-        .clone();
-    // Columns by field name, Chinese or English label, or a ledger's alias (户数, 经度 …).
-    let columns: Vec<Option<Column>> = headers.iter().map(|h| columns::column(layer, h)).collect();
-    let col = |want: Column| columns.iter().position(|c| *c == Some(want));
-    let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
-    if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
-        return Err(vec![Problem::new(
-            "csv",
-            "the header needs lon and lat columns, or a wkt column",
-        )]);
-    }
-    let mut out = Vec::new();
-    let mut problems = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                problems
-                    .push(Problem::new("csv", format!("unreadable row: {e}")).at(Some(i), None));
-                continue;
-            }
-        };
-        let cell = |c: Option<usize>| c.and_then(|c| record.get(c)).filter(|s| !s.is_empty());
-        let mut row_problems = Vec::new();
-        let geometry = match (cell(wkt_col), cell(lon), cell(lat)) {
-            (Some(w), _, _) => wkt_to_geojson(w)
-                .map_err(|e| row_problems.push(Problem::new("wkt", e)))
-                .ok(),
-            (None, Some(x), Some(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
-                (Ok(x), Ok(y)) => Some(geojson::Value::Point(vec![x, y])),
-                _ => {
-                    row_problems.push(Problem::new(
-                        "lon/lat",
-                        format!("not numbers: \"{x}\", \"{y}\""),
-                    ));
-                    None
-                }
-            },
-            _ => {
-                row_problems.push(Problem::new(
-                    "geometry",
-                    "missing: fill wkt, or lon and lat",
-                ));
-                None
-            }
-        };
-        let mut props = Map::new();
-        for ((h, c), v) in headers.iter().zip(&columns).zip(record.iter()) {
-            let key = match c {
-                Some(Column::Field(def)) => def.name.to_owned(),
-                Some(Column::Id) => "id".to_owned(),
-                Some(Column::Version) => "version".to_owned(),
-                Some(Column::Lon | Column::Lat | Column::Wkt) => continue,
-                None => h.trim().to_ascii_lowercase(),
-            };
-            if v.trim().is_empty() {
-                continue;
-            }
-            props.insert(key.clone(), csv_value(layer, &key, formula::restore(v)));
-        }
-        let id = props
-            .get("id")
-            .map(|v| v.to_string().trim_matches('"').to_owned());
-        let feature = geojson::Feature {
-            bbox: None,
-            geometry: geometry.map(geojson::Geometry::new),
-            id: None,
-            properties: Some(props),
-            foreign_members: None,
-        };
-        if !row_problems.is_empty() {
-            problems.extend(row_problems.into_iter().map(|p| p.at(Some(i), id.clone())));
-            continue;
-        }
-        match parse_feature(layer, Some(i), feature, crs) {
-            Ok(f) => out.push(f),
-            Err(ps) => problems.extend(ps),
-        }
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(problems)
-    }
+    read_csv_mapped(layer, text, crs, &ColumnMap::default())
 }
 
-/// A CSV cell typed by the field it belongs to: counts as people type them (`1,234`, full-width
-/// digits), enum values by wire name or label (老旧小区, 无物业), yes/no as 是/否 or 有/无. Text that
-/// does not parse is left as text, so validation reports it with the field's rule.
-fn csv_value(layer: Layer, key: &str, v: &str) -> Value {
-    let def = schema::field(layer, key);
-    let number = || columns::number_text(v);
-    match (key, def.map(|d| d.kind)) {
-        ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => number()
-            .and_then(|n| n.parse::<i64>().ok())
-            .map_or_else(|| Value::String(v.into()), Value::from),
-        (_, Some(FieldKind::Real { .. })) => number()
-            .and_then(|n| n.parse::<f64>().ok())
-            .and_then(serde_json::Number::from_f64)
-            .map_or_else(|| Value::String(v.into()), Value::Number),
-        (_, Some(FieldKind::Boolean)) => match v.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" | "是" | "有" => Value::Bool(true),
-            "false" | "0" | "no" | "否" | "无" => Value::Bool(false),
-            _ => Value::String(v.into()),
-        },
-        (_, Some(FieldKind::EnumList(_))) => Value::Array(
-            v.split([';', '；', '、'])
-                .map(|s| enum_text(def, s.trim()))
-                .collect(),
-        ),
-        (_, Some(FieldKind::Enum(_))) => enum_text(def, v),
-        _ => Value::String(v.into()),
-    }
-}
-
-/// An enum value as its wire name when it names one (by wire name or label), else as written.
-fn enum_text(def: Option<&FieldDef>, v: &str) -> Value {
-    Value::String(
-        def.and_then(|d| columns::enum_value(d, v))
-            .map_or_else(|| v.to_owned(), str::to_owned),
-    )
+/// [`read_csv`] with the user's own column names.
+pub fn read_csv_mapped(
+    layer: Layer,
+    text: &str,
+    crs: Crs,
+    mapping: &ColumnMap,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let table = delimited::table(text)?;
+    table::read_table(layer, &table, crs, mapping)
 }
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
@@ -317,37 +225,51 @@ fn wkt_to_geojson(text: &str) -> Result<geojson::Value, String> {
     }
 }
 
-/// How to read an incoming file: its coordinate system and, when told, its text encoding.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to read an incoming file: what the user declared of it.
+#[derive(Debug, Clone, Default)]
 pub struct Source {
-    pub crs: Crs,
-    /// `None`: UTF-8, or GBK/GB18030 when the text is not UTF-8.
+    /// The coordinate system named with `--crs`; `None`: the file's own (a Shapefile's `.prj`),
+    /// else WGS84.
+    pub crs: Option<Crs>,
+    /// `None`: UTF-8, or GBK/GB18030 when the text is not UTF-8 (a Shapefile's `.cpg` first).
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The sheet of a workbook or the layer of a GeoPackage; `None`: the first sheet, the
+    /// GeoPackage layer named after the atlas layer, or its only one.
+    pub sheet: Option<String>,
+    /// The user's own names for columns.
+    pub columns: ColumnMap,
 }
 
 impl From<Crs> for Source {
     fn from(crs: Crs) -> Self {
         Source {
-            crs,
-            encoding: None,
+            crs: Some(crs),
+            ..Source::default()
         }
     }
 }
 
-/// A file as read: its features and, when it was not UTF-8, the encoding used.
+/// A file as read: its features and how it was read, when worth saying (an encoding other than
+/// UTF-8, the coordinate system of a `.prj`, the sheet and header rows of a workbook).
 #[derive(Debug)]
 pub struct FileRead {
     pub features: Vec<Feature>,
-    pub encoding: Option<String>,
+    pub notes: Vec<String>,
 }
 
-/// Reads one file of a layer in the given format (GeoJSON or CSV).
+/// Reads one file of a layer in the given format.
 pub fn read_file(
     layer: Layer,
     path: &Path,
     format: Format,
-    source: Source,
+    source: &Source,
 ) -> Result<FileRead, Vec<Problem>> {
+    match format {
+        Format::Shapefile => return shp::read(layer, path, source),
+        Format::Workbook => return workbook::read(layer, path, source),
+        Format::GeoPackage => return gpkg_layer::read(layer, path, source),
+        Format::GeoJson | Format::Csv => {}
+    }
     let bytes = std::fs::read(path).map_err(|e| {
         vec![Problem::new(
             "file",
@@ -356,12 +278,17 @@ pub fn read_file(
     })?;
     let (text, encoding) =
         decode_text(&bytes, source.encoding).map_err(|e| vec![Problem::new("file", e)])?;
-    let features = match format {
-        Format::GeoJson => read_geojson(layer, &text, source.crs),
-        Format::Csv => read_csv(layer, &text, source.crs),
-        Format::GeoPackage => Err(vec![Problem::new("file", "import a GeoPackage by serving it as the store (--store), or export it to GeoJSON first")]),
+    let crs = source.crs.unwrap_or_default();
+    let features = if format == Format::GeoJson {
+        read_geojson(layer, &text, crs)
+    } else {
+        read_csv_mapped(layer, &text, crs, &source.columns)
     }?;
-    Ok(FileRead { features, encoding })
+    let notes = encoding
+        .map(|e| format!("read as {e}"))
+        .into_iter()
+        .collect();
+    Ok(FileRead { features, notes })
 }
 
 /// A text file as UTF-8 (a byte-order mark dropped) or, when it is not valid UTF-8, as GB18030

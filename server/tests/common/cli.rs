@@ -1,5 +1,5 @@
 //! Running the `gridatlas` binary in tests: a demo store, a command that must succeed, a layer
-//! exported as GeoJSON.
+//! exported as GeoJSON; and GDAL's `ogrinfo`, the independent reader.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -46,4 +46,30 @@ pub fn export_layer(dir: &Path, store: &str, layer: &str) -> serde_json::Value {
         out.to_str().expect("path"),
     ]));
     serde_json::from_str(&std::fs::read_to_string(out).expect("read")).expect("json")
+}
+
+/// Every layer, in the order the atlas lists them.
+pub const LAYERS: [&str; 8] = [
+    "streets",
+    "communities",
+    "grids",
+    "compounds",
+    "buildings",
+    "gates",
+    "stations",
+    "service_spaces",
+];
+
+/// The standard output of GDAL's `ogrinfo`, which must succeed.
+pub fn ogrinfo(args: &[&str]) -> String {
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo (GDAL) must be installed: apt-get install gdal-bin");
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

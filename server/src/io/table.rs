@@ -1,0 +1,395 @@
+//! Tables of office files — a CSV file, a spreadsheet's sheet, a Shapefile's attributes — read
+//! into features. A column is a field by its name, its Chinese or English label, a ledger's alias
+//! ([`engine::columns`]) or the user's own mapping (`--column 原列名=field`); cells are typed by
+//! their field (counts as people type them, enum values by label); geometry comes from the file's
+//! own shapes, lon/lat columns or a WKT column. Every problem names the row as the file numbers
+//! it, the column as headed and the value.
+
+use engine::columns::{self, Column};
+use engine::crs::Crs;
+use engine::schema::{self, FieldDef, FieldKind};
+use engine::{Feature, Layer, Problem};
+use serde_json::{Map, Value};
+
+use super::formula;
+
+/// A table as read from a file: headed columns and rows of text cells.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+/// One row of a [`Table`].
+#[derive(Debug, Clone, Default)]
+pub struct TableRow {
+    /// The row as the file's user numbers it (the spreadsheet row, the CSV line's record, the
+    /// Shapefile record), 1-based with header rows counted.
+    pub number: usize,
+    pub cells: Vec<String>,
+    /// The row's geometry when the file carries shapes (Shapefile, GeoPackage), as read.
+    pub geometry: Option<geojson::Value>,
+}
+
+/// The user's own names for columns the schema does not know (`--column 原列名=field`); an
+/// empty target (`备注=`) leaves the column out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap(pub Vec<(String, String)>);
+
+impl std::str::FromStr for ColumnMap {
+    type Err = String;
+
+    /// `原列名=field[,原列名=field …]`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.split([',', '，'])
+            .filter(|p| !p.trim().is_empty())
+            .map(|pair| {
+                let (from, to) = pair
+                    .split_once(['=', '＝'])
+                    .ok_or_else(|| format!("\"{pair}\": write 原列名=field"))?;
+                Ok((from.trim().to_owned(), to.trim().to_owned()))
+            })
+            .collect::<Result<_, _>>()
+            .map(ColumnMap)
+    }
+}
+
+impl ColumnMap {
+    /// Every pair of `other` after this map's own.
+    #[must_use]
+    pub fn merged(mut self, other: ColumnMap) -> ColumnMap {
+        self.0.extend(other.0);
+        self
+    }
+}
+
+/// Columns that GIS tools add on their own (feature ids, computed lengths and areas): left out
+/// without a word, as every GIS does.
+const GIS_BOOKKEEPING: &[&str] = &[
+    "fid",
+    "objectid",
+    "ogc_fid",
+    "shape_leng",
+    "shape_length",
+    "shape_area",
+    "shape_len",
+];
+
+/// Whether a header names a field the atlas computes (三无小区, 散居楼栋 …): an export carries
+/// them for reading; on the way back in they are recomputed, not read.
+fn is_derived(layer: Layer, header: &str) -> bool {
+    schema::derived_fields(layer).iter().any(|d| {
+        d.name.eq_ignore_ascii_case(header)
+            || d.label_zh == header
+            || d.label_en.eq_ignore_ascii_case(header)
+    })
+}
+
+/// How one column of the table is read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Role {
+    Known(Column),
+    Skipped,
+    Unknown,
+}
+
+/// Reads a table of one layer. Geometry: the row's own shape, else a WKT column, else lon/lat
+/// columns (in `crs`, like the shapes).
+pub fn read_table(
+    layer: Layer,
+    table: &Table,
+    crs: Crs,
+    mapping: &ColumnMap,
+) -> Result<Vec<Feature>, Vec<Problem>> {
+    let roles = column_roles(layer, &table.headers, mapping)?;
+    let col = |want: Column| roles.iter().position(|r| *r == Role::Known(want));
+    let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
+    let has_shapes = table.rows.iter().any(|r| r.geometry.is_some());
+    if !has_shapes && wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
+        return Err(vec![Problem::new(
+            "geometry",
+            format!(
+                "the table has no coordinates: it needs lon and lat columns (经度/纬度), a wkt column, \
+                 or shapes; its columns are {}",
+                quoted_list(&table.headers)
+            ),
+        )]);
+    }
+    let mut out = Vec::with_capacity(table.rows.len());
+    let mut problems = Vec::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        match read_row(
+            layer,
+            i,
+            row,
+            &table.headers,
+            &roles,
+            [lon, lat, wkt_col],
+            crs,
+        ) {
+            Ok(f) => out.push(f),
+            Err(ps) => problems.extend(ps),
+        }
+    }
+    super::all_or_problems(out, problems)
+}
+
+/// What each column holds; columns nobody can place are refused with the closest field names.
+fn column_roles(
+    layer: Layer,
+    headers: &[String],
+    mapping: &ColumnMap,
+) -> Result<Vec<Role>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    for (from, to) in &mapping.0 {
+        if !headers.iter().any(|h| h.trim() == from) {
+            problems.push(Problem::new(
+                "--column",
+                format!(
+                    "the file has no column \"{from}\"; its columns are {}",
+                    quoted_list(headers)
+                ),
+            ));
+        }
+        if !to.is_empty() && columns::column(layer, to).is_none() {
+            problems.push(Problem::new(
+                "--column",
+                format!(
+                    "\"{to}\" is not a field of {layer}; closest: {}",
+                    columns::closest_fields(layer, to).join(", ")
+                ),
+            ));
+        }
+    }
+    let roles: Vec<Role> = headers
+        .iter()
+        .map(|h| {
+            let h = h.trim();
+            if let Some((_, to)) = mapping.0.iter().find(|(from, _)| from == h) {
+                return columns::column(layer, to).map_or(Role::Skipped, Role::Known);
+            }
+            if let Some(c) = columns::column(layer, h) {
+                Role::Known(c)
+            } else if h.is_empty()
+                || GIS_BOOKKEEPING.iter().any(|b| b.eq_ignore_ascii_case(h))
+                || is_derived(layer, h)
+            {
+                Role::Skipped
+            } else {
+                Role::Unknown
+            }
+        })
+        .collect();
+    for (h, _) in headers
+        .iter()
+        .zip(&roles)
+        .filter(|(_, r)| **r == Role::Unknown)
+    {
+        let h = h.trim();
+        let mut p = Problem::new(
+            h,
+            format!(
+                "no field is called \"{h}\"; closest: {}. Name it with --column \"{h}=field\", \
+                 or leave it out with --column \"{h}=\"",
+                columns::closest_fields(layer, h).join(", "),
+            ),
+        );
+        p.column = Some(h.to_owned());
+        problems.push(p);
+    }
+    for (i, role) in roles.iter().enumerate() {
+        if let Role::Known(c) = role {
+            if let Some(j) = roles[..i].iter().position(|r| r == role) {
+                problems.push(Problem::new(
+                    "column",
+                    format!(
+                        "columns \"{}\" and \"{}\" both hold {}",
+                        headers[j].trim(),
+                        headers[i].trim(),
+                        column_name(*c)
+                    ),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(roles)
+    } else {
+        Err(problems)
+    }
+}
+
+fn column_name(c: Column) -> &'static str {
+    match c {
+        Column::Field(def) => def.name,
+        Column::Id => "id",
+        Column::Version => "version",
+        Column::Lon => "lon",
+        Column::Lat => "lat",
+        Column::Wkt => "wkt",
+    }
+}
+
+/// One row as a validated feature, or its problems placed at the row and column.
+fn read_row(
+    layer: Layer,
+    index: usize,
+    row: &TableRow,
+    headers: &[String],
+    roles: &[Role],
+    [lon, lat, wkt_col]: [Option<usize>; 3],
+    crs: Crs,
+) -> Result<Feature, Vec<Problem>> {
+    let header = |c: usize| headers.get(c).map(|h| h.trim());
+    let cell = |c: Option<usize>| {
+        c.and_then(|c| row.cells.get(c))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+    };
+    let mut problems = Vec::new();
+    let geometry = match (&row.geometry, cell(wkt_col), cell(lon), cell(lat)) {
+        (Some(g), _, _, _) => Some(g.clone()),
+        (None, Some(w), _, _) => super::wkt_to_geojson(w)
+            .map_err(|e| {
+                problems.push(
+                    Problem::new("geometry", e).in_table(row.number, wkt_col.and_then(header)),
+                );
+            })
+            .ok(),
+        (None, None, Some(x), Some(y)) => {
+            let number = |t: &str| columns::number_text(t).and_then(|n| n.parse::<f64>().ok());
+            match (number(x), number(y)) {
+                (Some(x), Some(y)) => Some(geojson::Value::Point(vec![x, y])),
+                (None, _) => {
+                    problems.push(
+                        Problem::new("geometry", format!("\"{x}\" is not a coordinate"))
+                            .in_table(row.number, lon.and_then(header)),
+                    );
+                    None
+                }
+                (_, None) => {
+                    problems.push(
+                        Problem::new("geometry", format!("\"{y}\" is not a coordinate"))
+                            .in_table(row.number, lat.and_then(header)),
+                    );
+                    None
+                }
+            }
+        }
+        _ => {
+            problems.push(
+                Problem::new("geometry", "missing: fill wkt, or lon and lat (经度、纬度)")
+                    .in_table(row.number, None),
+            );
+            None
+        }
+    };
+    let mut props = Map::new();
+    for (c, role) in roles.iter().enumerate() {
+        let key = match role {
+            Role::Known(Column::Field(def)) => def.name,
+            Role::Known(Column::Id) => "id",
+            Role::Known(Column::Version) => "version",
+            Role::Known(Column::Lon | Column::Lat | Column::Wkt)
+            | Role::Skipped
+            | Role::Unknown => continue,
+        };
+        let Some(text) = cell(Some(c)) else { continue };
+        match cell_value(layer, key, formula::restore(text)) {
+            Ok(v) => {
+                props.insert(key.to_owned(), v);
+            }
+            Err(reason) => problems.push(
+                Problem::new(key, format!("\"{text}\" {reason}")).in_table(row.number, header(c)),
+            ),
+        }
+    }
+    let id = props
+        .get("id")
+        .map(|v| v.to_string().trim_matches('"').to_owned());
+    if !problems.is_empty() {
+        return Err(problems
+            .into_iter()
+            .map(|p| p.at(Some(index), id.clone()))
+            .collect());
+    }
+    let feature = geojson::Feature {
+        bbox: None,
+        geometry: geometry.map(geojson::Geometry::new),
+        id: None,
+        properties: Some(props),
+        foreign_members: None,
+    };
+    super::parse_feature(layer, Some(index), feature, crs).map_err(|ps| {
+        ps.into_iter()
+            .map(|p| {
+                let c = roles.iter().position(|r| match r {
+                    Role::Known(Column::Field(def)) => def.name == p.field,
+                    Role::Known(Column::Lon | Column::Wkt) => p.field == "geometry",
+                    _ => false,
+                });
+                p.in_table(row.number, c.and_then(header))
+            })
+            .collect()
+    })
+}
+
+/// A cell typed by the field it belongs to: counts as people type them (`1,234`, full-width
+/// digits, spaces around), enum values by wire name or label (老旧小区, 无物业), yes/no as 是/否 or
+/// 有/无. Anything else is refused with what was expected.
+pub fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, String> {
+    let def = schema::field(layer, key);
+    let number = || columns::number_text(v);
+    match (key, def.map(|d| d.kind)) {
+        ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => number()
+            .and_then(|n| n.parse::<i64>().ok())
+            .map(Value::from)
+            .ok_or_else(|| "is not a whole number".to_owned()),
+        (_, Some(FieldKind::Real { .. })) => number()
+            .and_then(|n| n.parse::<f64>().ok())
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| "is not a number".to_owned()),
+        (_, Some(FieldKind::Boolean)) => match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "y" | "t" | "是" | "有" | "√" => Ok(Value::Bool(true)),
+            "false" | "0" | "no" | "n" | "f" | "否" | "无" | "×" => Ok(Value::Bool(false)),
+            _ => Err("is not yes or no (是/否, 有/无)".to_owned()),
+        },
+        (_, Some(FieldKind::EnumList(_))) => v
+            .split([';', '；', '、', ','])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| enum_text(def, s))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        (_, Some(FieldKind::Enum(_))) => enum_text(def, v),
+        _ => Ok(Value::String(v.into())),
+    }
+}
+
+/// An enum value as its wire name, given by wire name or label.
+fn enum_text(def: Option<&FieldDef>, v: &str) -> Result<Value, String> {
+    let def = def.ok_or_else(|| "is not a known value".to_owned())?;
+    columns::enum_value(def, v)
+        .map(|name| Value::String(name.to_owned()))
+        .ok_or_else(|| {
+            let labels: Vec<String> = def
+                .domain_enum()
+                .map(|e| {
+                    e.values
+                        .iter()
+                        .map(|v| format!("{} ({})", v.label_zh, v.name))
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!("is not one of {}", labels.join("、"))
+        })
+}
+
+fn quoted_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|h| format!("\"{}\"", h.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

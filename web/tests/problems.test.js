@@ -136,6 +136,12 @@ describe('data problems (数据问题) in the top bar', () => {
       assert.equal((await badge.textContent()).trim(), 'Data problems 1');
       assert.match(await panel.locator('.problems-intro').textContent(), /cannot be read and are left off the map/);
       assert.equal(await row.locator('.problem-layer').textContent(), titles.en);
+      assert.equal(await row.locator('.problem-field').textContent(), 'Households (households)');
+      assert.equal(await panel.locator('.problems-note').textContent(), 'Copied to the clipboard', 'the note follows the language');
+      // The signed-in admin's top bar wraps rather than running the tabs over the title.
+      const title = await page.locator('.brand h1').boundingBox();
+      const tabs = await page.locator('.workspaces').boundingBox();
+      assert.ok(title.x + title.width <= tabs.x || title.y + title.height <= tabs.y, `title ${JSON.stringify(title)} clear of the tabs ${JSON.stringify(tabs)}`);
       await screenshot(page, '52-problems-panel-en');
       await page.click('#lang-switch');
 

@@ -11,7 +11,7 @@ import { getSession, onSessionChange } from '../session.js';
 
 export function createProblems({ el: root, layerTitle }) {
   let state = P.forAccount(P.initialProblems(), getSession());
-  let note = '';
+  let note = ''; // an i18n key, so the note follows a language change
   let request = 0;
 
   async function reload() {
@@ -47,9 +47,9 @@ export function createProblems({ el: root, layerTitle }) {
   async function copy() {
     try {
       await navigator.clipboard.writeText(P.problemsText(state, layerTitle));
-      note = t('problems.copied');
+      note = 'problems.copied';
     } catch {
-      note = t('problems.copy_failed');
+      note = 'problems.copy_failed';
     }
     render();
   }
@@ -57,7 +57,7 @@ export function createProblems({ el: root, layerTitle }) {
   /** The field at fault by its label, with the stored column name in brackets. */
   function fieldText(r) {
     const label = r.field === 'geometry' ? t('problems.geometry') : fieldLabel(r.layer, r.field, getLang());
-    return label && label !== r.field ? `${label}（${r.field}）` : r.field;
+    return label && label !== r.field ? t('problems.field.text', { label, field: r.field }) : r.field;
   }
 
   function row(r) {
@@ -70,7 +70,7 @@ export function createProblems({ el: root, layerTitle }) {
         r.field ? el('dd', { class: 'problem-field' }, fieldText(r)) : null,
         el('dt', {}, t('problems.reason')), el('dd', { class: 'problem-reason' }, r.reason)),
       el('div', { class: 'problem-todo' },
-        el('b', {}, `${t('problems.todo')}：`), t('problems.todo.text'),
+        el('b', {}, t('problems.todo.label')), t('problems.todo.text'),
         r.repair ? el('code', { class: 'problem-repair' }, r.repair) : null));
   }
 
@@ -92,7 +92,7 @@ export function createProblems({ el: root, layerTitle }) {
         el('button', { type: 'button', id: 'problems-reload', onclick: reload, disabled: state.phase === 'loading' }, t('problems.reload')),
         el('button', { type: 'button', id: 'problems-download', onclick: download, disabled: rows.length === 0 }, t('problems.download')),
         el('button', { type: 'button', id: 'problems-copy', onclick: copy, disabled: rows.length === 0 }, t('problems.copy')),
-        note ? el('span', { class: 'problems-note', role: 'status' }, note) : null));
+        note ? el('span', { class: 'problems-note', role: 'status' }, t(note)) : null));
   }
 
   function badgeText(n) {

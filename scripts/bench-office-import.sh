@@ -4,12 +4,13 @@
 # 35 (written by GDAL's ogr2ogr from the store), each imported by `gridatlas import` into a copy of
 # the city (one transaction: read, validate, check, write) beside GDAL's ogr2ogr reading the same
 # file into a GeoPackage. Prints wall time and peak memory (max RSS) of each, and the ratios.
-#   scripts/bench-office-import.sh [BUILDINGS]
+#   scripts/bench-office-import.sh [BUILDINGS]      (GRIDATLAS_BIN=path: measure that binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
-cargo build --release -q -p gridatlas-server
-bin="$PWD/target/release/gridatlas"
+# GRIDATLAS_BIN names a built binary to measure instead of building the release one.
+if [ -z "${GRIDATLAS_BIN:-}" ]; then cargo build --release -q -p gridatlas-server; fi
+bin="${GRIDATLAS_BIN:-$PWD/target/release/gridatlas}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export RUST_LOG=warn

@@ -12,6 +12,7 @@ pub mod feature;
 pub mod integrity;
 pub mod memo;
 pub mod model;
+pub mod placement;
 pub mod planning;
 pub mod schema;
 pub mod snapshot;

@@ -1,7 +1,9 @@
 //! What each CLI command does, callable from tests.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use engine::placement::Areas;
 use engine::{Dataset, Feature, Layer, Problem};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -91,7 +93,10 @@ async fn import_into(
     let mut features: Vec<Feature> = Vec::new();
     let mut problems = Vec::new();
     let mut notes = Vec::new();
-    let plan = read_plan(files, &source)?;
+    let mut plan = read_plan(files, &source)?;
+    // Areas first, so that features of the same import are placed in them.
+    plan.sort_by_key(|(_, layer, _)| Layer::ALL.iter().position(|l| l == layer));
+    let mut areas = Arc::new(Areas::of(&atlas.snapshot().data));
     let pb = bar(plan.len() as u64, "reading");
     for (path, layer, sheet) in plan {
         let format = Format::from_path(&path).ok_or_else(|| {
@@ -102,6 +107,7 @@ async fn import_into(
         })?;
         let (p, mut source) = (path.clone(), source.clone());
         source.sheet = sheet.or(source.sheet);
+        source.areas = Some(Arc::clone(&areas));
         let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, &source))
             .await
             .map_err(|e| CommandError::Io(e.to_string()))?;
@@ -112,6 +118,10 @@ async fn import_into(
                         .iter()
                         .map(|n| format!("{}: {n}", path.display())),
                 );
+                if matches!(layer, Layer::Streets | Layer::Communities | Layer::Grids) {
+                    let more = Arc::make_mut(&mut areas);
+                    read.features.iter().for_each(|f| more.add(f));
+                }
                 features.extend(read.features);
             }
             Err(ps) => problems.extend(ps.iter().map(|p| format!("{}: {p}", path.display()))),

@@ -231,6 +231,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 columns: columns
                     .into_iter()
                     .fold(io::ColumnMap::default(), io::ColumnMap::merged),
+                areas: None,
             };
             import(&store, files, layer, source, dry_run).await
         }

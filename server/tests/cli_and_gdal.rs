@@ -199,13 +199,20 @@ fn gcj02_input_is_converted_to_wgs84_on_import_and_a_dry_run_writes_nothing() {
 fn a_gbk_csv_of_amap_points_with_chinese_headers_and_values_imports_by_one_command() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = demo_store(dir.path());
-    // Written by make_gbk_csv.py with Python's gbk codec: 名称,站点类型,所属社区,层级,面积(㎡),经度,纬度.
+    // Written by make_gbk_csv.py with Python's gbk codec: 名称,站点类型,层级,面积(㎡),经度,纬度 —
+    // no community: each post takes the one it lies in.
     let file = fixture("gcj02_posts_gbk.csv");
     let said = import_gcj02_stations(dir.path(), &store, &file);
     let fc = &said.1;
     assert!(
         said.0.contains("read as GBK/GB18030"),
         "the report says which encoding: {}",
+        said.0
+    );
+    assert!(
+        said.0
+            .contains("2 features named no community: each took the community it lies in"),
+        "the report says the community came from the map: {}",
         said.0
     );
     let post = |name: &str| {
@@ -218,6 +225,10 @@ fn a_gbk_csv_of_amap_points_with_chinese_headers_and_values_imports_by_one_comma
             .clone()
     };
     let amap = post("高德坐标网格驿站");
+    assert_eq!(
+        amap["properties"]["community_code"], "510504003012",
+        "(105.4420, 28.9010) lies in 双桂社区"
+    );
     assert_eq!(
         amap["properties"]["kind"], "grid_post",
         "网格驿站 read as its value"

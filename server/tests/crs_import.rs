@@ -49,7 +49,8 @@ fn project(epsg: &str, points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// A GeoJSON of grid posts of 龙南社区 at the given projected positions.
+/// A GeoJSON of grid posts at the given projected positions, naming no community (each takes
+/// the one it lies in).
 fn stations_file(dir: &Path, name: &str, positions: &[(f64, f64)]) -> String {
     let features: Vec<serde_json::Value> = positions
         .iter()
@@ -58,7 +59,7 @@ fn stations_file(dir: &Path, name: &str, positions: &[(f64, f64)]) -> String {
             serde_json::json!({
                 "type": "Feature",
                 "properties": { "name": format!("测绘网格驿站{i}"), "kind": "grid_post",
-                    "community_code": "510504003004", "level": "community" },
+                    "level": "community" },
                 "geometry": { "type": "Point", "coordinates": [x, y] }
             })
         })

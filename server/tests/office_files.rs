@@ -117,6 +117,10 @@ fn a_gbk_shapefile_in_gauss_kruger_zone_35_imports_by_one_command_within_a_centi
         "{said}"
     );
     assert!(said.contains("imported 3 features"), "{said}");
+    assert!(
+        said.contains("3 features named no community: each took the community it lies in"),
+        "{said}"
+    );
     let compounds = export_layer(dir.path(), &store, "compounds");
     for t in truth("compounds") {
         let p = &t["properties"];
@@ -127,7 +131,10 @@ fn a_gbk_shapefile_in_gauss_kruger_zone_35_imports_by_one_command_within_a_centi
         assert_eq!(g["population"], p["常住人口"], "{name}");
         // The DBF cut 60岁以上人数 to ten bytes (60岁以上人); the column is still found.
         assert_eq!(g["elderly"], p["60岁以上人数"], "{name}");
-        assert_eq!(g["community_code"], p["社区代码"], "{name}");
+        assert_eq!(
+            g["community_code"], "510504001005",
+            "{name}: the survey names no community; it lies in 下大街社区"
+        );
         assert_eq!(g["build_year"], p["建成年份"], "{name}");
         let offset = max_offset_m(&got["geometry"], &t["geometry"]);
         assert!(offset < 0.01, "{name}: {offset} m from PROJ's");
@@ -221,6 +228,13 @@ fn a_bad_ledger_names_row_column_and_value_and_writes_nothing_until_mapped() {
         "{said}"
     );
     assert!(
+        said.contains(
+            "row 2: column 社区代码 (community_code): names community 510504003004 (龙南社区) \
+             but lies in community 510504001005 (下大街社区)"
+        ),
+        "{said}"
+    );
+    assert!(
         !said.contains("row 3"),
         "full-width digits (２８) are a count: {said}"
     );
@@ -238,7 +252,7 @@ fn a_column_is_mapped_by_hand_and_a_wrong_mapping_is_refused() {
     let csv = dir.path().join("posts.csv");
     std::fs::write(
         &csv,
-        "站名,类型,所属社区,层级,经度,纬度\n滨江网格驿站,网格驿站,510504003004,社区级(10分钟),105.4431,28.8941\n",
+        "站名,类型,层级,经度,纬度\n滨江网格驿站,网格驿站,社区级(10分钟),105.4431,28.8941\n",
     )
     .expect("write");
     let csv = csv.display().to_string();

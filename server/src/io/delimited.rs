@@ -17,19 +17,18 @@ pub fn table(text: &str) -> Result<Table, Vec<Problem>> {
         .collect();
     let mut rows = Vec::new();
     let mut problems = Vec::new();
+    // Line numbers counted from byte offsets: the csv crate's own count is one short after a
+    // CRLF header, which is how Excel and Python write CSV.
+    let mut lines = LineCounter::new(text);
     for (i, record) in reader.records().enumerate() {
         match record {
             Ok(r) => rows.push(TableRow {
-                number: r
-                    .position()
-                    .map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(usize::MAX)),
+                number: r.position().map_or(i + 2, |p| lines.line_at(p.byte())),
                 cells: r.iter().map(str::to_owned).collect(),
                 geometry: None,
             }),
             Err(e) => {
-                let line = e
-                    .position()
-                    .map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+                let line = e.position().map_or(i + 2, |p| lines.line_at(p.byte()));
                 problems.push(
                     Problem::new("csv", format!("unreadable row: {e}"))
                         .at(Some(i), None)
@@ -42,5 +41,41 @@ pub fn table(text: &str) -> Result<Table, Vec<Problem>> {
         Ok(Table { headers, rows })
     } else {
         Err(problems)
+    }
+}
+
+/// The line (1-based) of byte offsets met in increasing order.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        LineCounter {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: u64) -> usize {
+        let mut to = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.text.len());
+        // The csv crate may place a record at the line ends before it (the LF of a CRLF, a
+        // skipped blank line): the record starts after them.
+        while matches!(self.text.get(to), Some(b'\r' | b'\n')) {
+            to += 1;
+        }
+        if to > self.offset {
+            self.line += self.text[self.offset..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = to;
+        }
+        self.line
     }
 }

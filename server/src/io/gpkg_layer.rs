@@ -45,13 +45,18 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         (Some(d), None) => (d, "--crs"),
         (None, None) => (Crs::Wgs84, "the GeoPackage names none; WGS84 assumed"),
     };
-    let features = super::table::read_table(layer, &table, crs, &source.columns)?;
+    let read =
+        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let features = read.features;
     Ok(FileRead {
         features,
         notes: vec![
             format!("layer \"{table_name}\""),
             format!("coordinates in {crs} ({crs_note})"),
-        ],
+        ]
+        .into_iter()
+        .chain(read.notes)
+        .collect(),
     })
 }
 

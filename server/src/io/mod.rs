@@ -20,6 +20,7 @@ pub use table::ColumnMap;
 use std::path::Path;
 
 use engine::crs::{Crs, CrsError};
+use engine::placement::{Areas, Filled};
 use engine::schema::{self, GeometryKind};
 use engine::{Feature, Layer, Problem};
 use geo::MapCoords;
@@ -107,20 +108,86 @@ fn feature_id(f: &geojson::Feature) -> Option<String> {
 pub fn parse_feature(
     layer: Layer,
     index: Option<usize>,
-    mut f: geojson::Feature,
+    f: geojson::Feature,
     crs: Crs,
 ) -> Result<Feature, Vec<Problem>> {
+    parse_placed(layer, index, f, crs, None).map(|(f, _)| f)
+}
+
+/// [`parse_feature`], with the area codes it leaves out taken from where it lies and the ones it
+/// names checked against it ([`Areas::place`]); says which it filled.
+fn parse_placed(
+    layer: Layer,
+    index: Option<usize>,
+    mut f: geojson::Feature,
+    crs: Crs,
+    areas: Option<&Areas>,
+) -> Result<(Feature, Filled), Vec<Problem>> {
     let id = feature_id(&f);
+    let placed = |ps: Vec<Problem>| -> Vec<Problem> {
+        ps.into_iter().map(|p| p.at(index, id.clone())).collect()
+    };
     if let Some(g) = f.geometry.as_mut() {
         convert_positions(&mut g.value, crs)
-            .map_err(|e| vec![Problem::new("geometry", e.to_string()).at(index, id.clone())])?;
+            .map_err(|e| placed(vec![Problem::new("geometry", e.to_string())]))?;
     }
-    Feature::from_geojson(layer, &f)
-        .map_err(|ps| ps.into_iter().map(|p| p.at(index, id.clone())).collect())
+    let mut filled = Filled::new();
+    let mut problems = Vec::new();
+    if let (Some(areas), Some(g)) = (areas, f.geometry.as_ref()) {
+        if let Ok(at) = Geometry::try_from(g.value.clone()) {
+            let props = f.properties.get_or_insert_with(Default::default);
+            match areas.place(layer, props, &at) {
+                Ok(fields) => filled = fields,
+                Err(ps) => problems = ps,
+            }
+        }
+    }
+    match Feature::from_geojson(layer, &f) {
+        Ok(feature) if problems.is_empty() => Ok((feature, filled)),
+        Ok(_) => Err(placed(problems)),
+        Err(more) => {
+            // A field placement refused is not reported again as missing.
+            let said: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+            problems.extend(more.into_iter().filter(|p| !said.contains(&p.field)));
+            Err(placed(problems))
+        }
+    }
+}
+
+/// What placement filled in over a file, as notes for the import report.
+#[derive(Debug, Default)]
+struct Placements(std::collections::BTreeMap<&'static str, usize>);
+
+impl Placements {
+    fn add(&mut self, filled: &Filled) {
+        for field in filled {
+            *self.0.entry(field).or_default() += 1;
+        }
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(field, n)| {
+                let what = field.trim_end_matches("_code");
+                format!("{n} features named no {what}: each took the {what} it lies in ({field})")
+            })
+            .collect()
+    }
 }
 
 /// Reads a GeoJSON FeatureCollection (or a single Feature) of one layer.
 pub fn read_geojson(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
+    read_geojson_placed(layer, text, crs, None).map(|read| read.features)
+}
+
+/// [`read_geojson`], placing features in `areas`.
+fn read_geojson_placed(
+    layer: Layer,
+    text: &str,
+    crs: Crs,
+    areas: Option<&Areas>,
+) -> Result<FileRead, Vec<Problem>> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
         vec![Problem::new(
             "json",
@@ -154,19 +221,26 @@ pub fn read_geojson(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, 
     };
     let mut out = Vec::with_capacity(features.len());
     let mut problems = Vec::new();
+    let mut placements = Placements::default();
     for (i, v) in features.into_iter().enumerate() {
         let raw_id = v.get("id").map(ToString::to_string);
         match geojson::Feature::from_json_value(v) {
             Err(e) => problems.push(
                 Problem::new("feature", format!("not a GeoJSON feature: {e}")).at(Some(i), raw_id),
             ),
-            Ok(f) => match parse_feature(layer, Some(i), f, crs) {
-                Ok(f) => out.push(f),
+            Ok(f) => match parse_placed(layer, Some(i), f, crs, areas) {
+                Ok((f, filled)) => {
+                    placements.add(&filled);
+                    out.push(f);
+                }
                 Err(ps) => problems.extend(ps),
             },
         }
     }
-    all_or_problems(out, problems)
+    all_or_problems(out, problems).map(|features| FileRead {
+        features,
+        notes: placements.notes(),
+    })
 }
 
 /// The features read, or every problem when there is any (nothing is half imported).
@@ -197,7 +271,7 @@ pub fn read_csv_mapped(
     mapping: &ColumnMap,
 ) -> Result<Vec<Feature>, Vec<Problem>> {
     let table = delimited::table(text)?;
-    table::read_table(layer, &table, crs, mapping)
+    table::read_table(layer, &table, crs, mapping, None).map(|read| read.features)
 }
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
@@ -238,6 +312,9 @@ pub struct Source {
     pub sheet: Option<String>,
     /// The user's own names for columns.
     pub columns: ColumnMap,
+    /// The areas features are placed in (the store's streets, communities and grids, and those of
+    /// the same import); `None`: codes are taken as given.
+    pub areas: Option<std::sync::Arc<Areas>>,
 }
 
 impl From<Crs> for Source {
@@ -279,16 +356,17 @@ pub fn read_file(
     let (text, encoding) =
         decode_text(&bytes, source.encoding).map_err(|e| vec![Problem::new("file", e)])?;
     let crs = source.crs.unwrap_or_default();
-    let features = if format == Format::GeoJson {
-        read_geojson(layer, &text, crs)
+    let areas = source.areas.as_deref();
+    let mut read = if format == Format::GeoJson {
+        read_geojson_placed(layer, &text, crs, areas)
     } else {
-        read_csv_mapped(layer, &text, crs, &source.columns)
+        delimited::table(&text)
+            .and_then(|t| table::read_table(layer, &t, crs, &source.columns, areas))
     }?;
-    let notes = encoding
-        .map(|e| format!("read as {e}"))
-        .into_iter()
-        .collect();
-    Ok(FileRead { features, notes })
+    if let Some(e) = encoding {
+        read.notes.insert(0, format!("read as {e}"));
+    }
+    Ok(read)
 }
 
 /// A text file as UTF-8 (a byte-order mark dropped) or, when it is not valid UTF-8, as GB18030

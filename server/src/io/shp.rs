@@ -82,13 +82,18 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         return Err(problems);
     }
     let table = Table { headers, rows };
-    let features = super::table::read_table(layer, &table, crs, &source.columns)?;
+    let read =
+        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let features = read.features;
     Ok(FileRead {
         features,
         notes: vec![
             format!("attributes read as {encoding_note}"),
             format!("coordinates in {crs} ({crs_note})"),
-        ],
+        ]
+        .into_iter()
+        .chain(read.notes)
+        .collect(),
     })
 }
 

@@ -11,7 +11,8 @@ use engine::schema::{self, FieldDef, FieldKind};
 use engine::{Feature, Layer, Problem};
 use serde_json::{Map, Value};
 
-use super::formula;
+use super::{formula, FileRead};
+use engine::placement::{Areas, Filled};
 
 /// A table as read from a file: headed columns and rows of text cells.
 #[derive(Debug, Clone, Default)]
@@ -100,7 +101,8 @@ pub fn read_table(
     table: &Table,
     crs: Crs,
     mapping: &ColumnMap,
-) -> Result<Vec<Feature>, Vec<Problem>> {
+    areas: Option<&Areas>,
+) -> Result<FileRead, Vec<Problem>> {
     let roles = column_roles(layer, &table.headers, mapping)?;
     let col = |want: Column| roles.iter().position(|r| *r == Role::Known(want));
     let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
@@ -117,6 +119,7 @@ pub fn read_table(
     }
     let mut out = Vec::with_capacity(table.rows.len());
     let mut problems = Vec::new();
+    let mut placements = super::Placements::default();
     for (i, row) in table.rows.iter().enumerate() {
         match read_row(
             layer,
@@ -125,13 +128,19 @@ pub fn read_table(
             &table.headers,
             &roles,
             [lon, lat, wkt_col],
-            crs,
+            (crs, areas),
         ) {
-            Ok(f) => out.push(f),
+            Ok((f, filled)) => {
+                placements.add(&filled);
+                out.push(f);
+            }
             Err(ps) => problems.extend(ps),
         }
     }
-    super::all_or_problems(out, problems)
+    super::all_or_problems(out, problems).map(|features| FileRead {
+        features,
+        notes: placements.notes(),
+    })
 }
 
 /// What each column holds; columns nobody can place are refused with the closest field names.
@@ -238,8 +247,8 @@ fn read_row(
     headers: &[String],
     roles: &[Role],
     [lon, lat, wkt_col]: [Option<usize>; 3],
-    crs: Crs,
-) -> Result<Feature, Vec<Problem>> {
+    (crs, areas): (Crs, Option<&Areas>),
+) -> Result<(Feature, Filled), Vec<Problem>> {
     let header = |c: usize| headers.get(c).map(|h| h.trim());
     let cell = |c: Option<usize>| {
         c.and_then(|c| row.cells.get(c))
@@ -307,12 +316,6 @@ fn read_row(
     let id = props
         .get("id")
         .map(|v| v.to_string().trim_matches('"').to_owned());
-    if !problems.is_empty() {
-        return Err(problems
-            .into_iter()
-            .map(|p| p.at(Some(index), id.clone()))
-            .collect());
-    }
     let feature = geojson::Feature {
         bbox: None,
         geometry: geometry.map(geojson::Geometry::new),
@@ -320,8 +323,18 @@ fn read_row(
         properties: Some(props),
         foreign_members: None,
     };
-    super::parse_feature(layer, Some(index), feature, crs).map_err(|ps| {
-        ps.into_iter()
+    // Every problem of the row at once: the cells refused above, then placement and validation
+    // of the rest (a refused cell is not reported again as missing).
+    let placed = super::parse_placed(layer, Some(index), feature, crs, areas);
+    let said: Vec<String> = problems.iter().map(|p| p.field.clone()).collect();
+    let more = match placed {
+        Ok(done) if problems.is_empty() => return Ok(done),
+        Ok(_) => Vec::new(),
+        Err(ps) => ps,
+    };
+    problems.extend(
+        more.into_iter()
+            .filter(|p| !said.contains(&p.field))
             .map(|p| {
                 let c = roles.iter().position(|r| match r {
                     Role::Known(Column::Field(def)) => def.name == p.field,
@@ -329,9 +342,12 @@ fn read_row(
                     _ => false,
                 });
                 p.in_table(row.number, c.and_then(header))
-            })
-            .collect()
-    })
+            }),
+    );
+    Err(problems
+        .into_iter()
+        .map(|p| p.at(Some(index), id.clone()))
+        .collect())
 }
 
 /// A cell typed by the field it belongs to: counts as people type them (`1,234`, full-width

@@ -90,7 +90,9 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     let (rows, totals) = data_rows(&grid, data_start, first_row);
     let table = Table { headers, rows };
     let crs = source.crs.unwrap_or_default();
-    let features = super::table::read_table(layer, &table, crs, &source.columns)?;
+    let read =
+        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let features = read.features;
     let header_rows = if two_rows {
         format!(
             "rows {}–{}",
@@ -123,6 +125,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
                 .join(", ")
         ));
     }
+    notes.extend(read.notes);
     Ok(FileRead { features, notes })
 }
 

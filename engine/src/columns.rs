@@ -38,10 +38,24 @@ const FIELD_ALIASES: &[(&str, &[&str])] = &[
         "name",
         &["名字", "小区名称", "楼栋号", "楼号", "站点名称", "阵地名称"],
     ),
-    ("community_code", &["社区代码", "社区编码", "所属社区代码"]),
+    (
+        "community_code",
+        &[
+            "社区代码",
+            "社区编码",
+            "所属社区代码",
+            "社区",
+            "社区名称",
+            "所属社区名称",
+        ],
+    ),
     ("street_code", &["街道代码", "街道编码"]),
     ("grid_code", &["网格编号", "网格代码", "所属网格"]),
 ];
+
+/// Names a building ledger gives the building's compound (elsewhere 小区名称 is a compound's own
+/// name).
+const BUILDING_COMPOUND: &[&str] = &["小区名称", "小区", "院落名称", "小区（院落）", "小区/院落"];
 
 const LON: &[&str] = &["lon", "lng", "long", "longitude", "x", "经度", "东经"];
 const LAT: &[&str] = &["lat", "latitude", "y", "纬度", "北纬"];
@@ -55,6 +69,9 @@ pub fn column(layer: Layer, header: &str) -> Option<Column> {
         d.name.eq_ignore_ascii_case(h) || d.label_zh == h || d.label_en.eq_ignore_ascii_case(h)
     }) {
         return Some(Column::Field(def));
+    }
+    if layer == Layer::Buildings && is(BUILDING_COMPOUND) {
+        return schema::field(layer, "compound_id").map(Column::Field);
     }
     if let Some((field, _)) = FIELD_ALIASES.iter().find(|(_, names)| is(names)) {
         if let Some(def) = schema::field(layer, field) {
@@ -78,6 +95,9 @@ pub fn known_headers(layer: Layer) -> Vec<&'static str> {
         .iter()
         .flat_map(|d| [d.name, d.label_zh, d.label_en])
         .collect();
+    if layer == Layer::Buildings {
+        out.extend_from_slice(BUILDING_COMPOUND);
+    }
     for (field, names) in FIELD_ALIASES {
         if schema::field(layer, field).is_some() {
             out.extend_from_slice(names);

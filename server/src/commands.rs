@@ -108,6 +108,7 @@ async fn import_into(
         let (p, mut source) = (path.clone(), source.clone());
         source.sheet = sheet.or(source.sheet);
         source.areas = Some(Arc::clone(&areas));
+        source.existing = Some(atlas.snapshot());
         let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, &source))
             .await
             .map_err(|e| CommandError::Io(e.to_string()))?;

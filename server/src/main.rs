@@ -101,6 +101,10 @@ enum Command {
         /// out).
         #[arg(long = "column", value_name = "原列名=FIELD")]
         columns: Vec<io::ColumnMap>,
+        /// In a ledger without coordinates (rows naming community, compound and building), skip
+        /// the rows that name no feature or several instead of refusing the ledger.
+        #[arg(long)]
+        skip_unmatched: bool,
         /// Check everything, report every problem, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -222,6 +226,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             encoding,
             sheet,
             columns,
+            skip_unmatched,
             dry_run,
         } => {
             let source = io::Source {
@@ -231,7 +236,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 columns: columns
                     .into_iter()
                     .fold(io::ColumnMap::default(), io::ColumnMap::merged),
-                areas: None,
+                skip_unmatched,
+                ..io::Source::default()
             };
             import(&store, files, layer, source, dry_run).await
         }

@@ -438,3 +438,91 @@ fn layers_of_a_geopackage_written_by_gdal_import_by_name_in_their_own_systems() 
         }
     }
 }
+
+/// The demo store's compound (or building of compound 65) called `name`.
+fn feature_named<'a>(features: &'a Value, name: &str, compound: Option<i64>) -> &'a Value {
+    features["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| {
+            f["properties"]["name"] == name
+                && compound.is_none_or(|c| f["properties"]["compound_id"] == c)
+        })
+        .unwrap_or_else(|| panic!("{name}"))
+}
+
+#[test]
+fn a_ledger_without_coordinates_updates_the_compounds_and_buildings_it_names() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(dir.path());
+    let before = export_layer(dir.path(), &store, "compounds");
+    let ledger = office("ledger_update_compounds.xlsx");
+    let said = refused(&store, "compounds", &[], &ledger);
+    assert!(
+        said.contains("row 5: column 小区名称 (name): no compound \"聚福园\" in 龙南社区; closest: \"聚福苑\""),
+        "the misspelt compound is named with the nearest candidates: {said}"
+    );
+    assert_eq!(
+        export_layer(dir.path(), &store, "compounds"),
+        before,
+        "a ledger with an unmatched row changes nothing"
+    );
+    let said = ok(&import(&store, "compounds", &["--skip-unmatched"], &ledger));
+    assert!(
+        said.contains(
+            "rows updating existing compounds (matched by community and compound name): 2"
+        ) && said.contains("skipped (--skip-unmatched): row 5"),
+        "{said}"
+    );
+    let after = export_layer(dir.path(), &store, "compounds");
+    let bashi = &feature_named(&after, "巴士天福苑", None)["properties"];
+    let was = &feature_named(&before, "巴士天福苑", None)["properties"];
+    assert_eq!(
+        (
+            &bashi["households"],
+            &bashi["population"],
+            &bashi["elderly"]
+        ),
+        (&Value::from(270), &Value::from(940), &Value::from(225))
+    );
+    assert_eq!(bashi["property_management"], "community_hosted");
+    assert_eq!(
+        feature_named(&after, "巴士天福苑", None)["id"],
+        feature_named(&before, "巴士天福苑", None)["id"],
+        "the same feature, updated"
+    );
+    assert_ne!(was["households"], 270);
+    assert_eq!(bashi["version"], 2);
+    assert_eq!(
+        feature_named(&after, "巴士天福苑", None)["geometry"],
+        feature_named(&before, "巴士天福苑", None)["geometry"],
+        "its shape is kept"
+    );
+    let jufu = &feature_named(&after, "聚福苑", None)["properties"];
+    assert_eq!(
+        (&jufu["households"], &jufu["property_management"]),
+        (&Value::from(240), &Value::from("none")),
+        "龙南 for 龙南社区 and 聚 福 苑 with spaces still name it"
+    );
+
+    let id = feature_named(&after, "巴士天福苑", None)["id"]
+        .as_i64()
+        .expect("id");
+    let said = ok(&import(
+        &store,
+        "buildings",
+        &[],
+        &office("ledger_update_buildings.xlsx"),
+    ));
+    assert!(said.contains("rows updating existing buildings"), "{said}");
+    let buildings = export_layer(dir.path(), &store, "buildings");
+    for (name, households) in [("1栋", 30), ("2栋", 26)] {
+        let b = &feature_named(&buildings, name, Some(id))["properties"];
+        assert_eq!(
+            (&b["households"], &b["floors"]),
+            (&Value::from(households), &Value::from(7)),
+            "1号楼 and ２栋 name {name}"
+        );
+    }
+}

@@ -45,8 +45,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         (Some(d), None) => (d, "--crs"),
         (None, None) => (Crs::Wgs84, "the GeoPackage names none; WGS84 assumed"),
     };
-    let read =
-        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let read = super::table::read_table(layer, &table, crs, source)?;
     let features = read.features;
     Ok(FileRead {
         features,

@@ -9,6 +9,7 @@ mod delimited;
 pub mod formula;
 mod gpkg_layer;
 pub mod ledger;
+mod ledger_update;
 mod shp;
 pub mod table;
 mod workbook;
@@ -271,7 +272,11 @@ pub fn read_csv_mapped(
     mapping: &ColumnMap,
 ) -> Result<Vec<Feature>, Vec<Problem>> {
     let table = delimited::table(text)?;
-    table::read_table(layer, &table, crs, mapping, None).map(|read| read.features)
+    let source = Source {
+        columns: mapping.clone(),
+        ..Source::default()
+    };
+    table::read_table(layer, &table, crs, &source).map(|read| read.features)
 }
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
@@ -315,6 +320,11 @@ pub struct Source {
     /// The areas features are placed in (the store's streets, communities and grids, and those of
     /// the same import); `None`: codes are taken as given.
     pub areas: Option<std::sync::Arc<Areas>>,
+    /// The store's data, which a ledger without coordinates updates; `None`: such a table is
+    /// refused.
+    pub existing: Option<std::sync::Arc<engine::Snapshot>>,
+    /// Skip the rows of a ledger that name no feature, or several, instead of refusing it.
+    pub skip_unmatched: bool,
 }
 
 impl From<Crs> for Source {
@@ -360,8 +370,7 @@ pub fn read_file(
     let mut read = if format == Format::GeoJson {
         read_geojson_placed(layer, &text, crs, areas)
     } else {
-        delimited::table(&text)
-            .and_then(|t| table::read_table(layer, &t, crs, &source.columns, areas))
+        delimited::table(&text).and_then(|t| table::read_table(layer, &t, crs, source))
     }?;
     if let Some(e) = encoding {
         read.notes.insert(0, format!("read as {e}"));

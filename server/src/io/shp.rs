@@ -82,8 +82,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         return Err(problems);
     }
     let table = Table { headers, rows };
-    let read =
-        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let read = super::table::read_table(layer, &table, crs, source)?;
     let features = read.features;
     Ok(FileRead {
         features,

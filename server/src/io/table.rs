@@ -11,7 +11,7 @@ use engine::schema::{self, FieldDef, FieldKind};
 use engine::{Feature, Layer, Problem};
 use serde_json::{Map, Value};
 
-use super::{formula, FileRead};
+use super::{formula, FileRead, Source};
 use engine::placement::{Areas, Filled};
 
 /// A table as read from a file: headed columns and rows of text cells.
@@ -88,7 +88,7 @@ fn is_derived(layer: Layer, header: &str) -> bool {
 
 /// How one column of the table is read.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Role {
+pub(super) enum Role {
     Known(Column),
     Skipped,
     Unknown,
@@ -96,18 +96,30 @@ enum Role {
 
 /// Reads a table of one layer. Geometry: the row's own shape, else a WKT column, else lon/lat
 /// columns (in `crs`, like the shapes).
+///
+/// A table without any coordinates is a ledger: with the store's data at hand
+/// (`source.existing`), its rows update the features they name ([`super::ledger_update`]).
 pub fn read_table(
     layer: Layer,
     table: &Table,
     crs: Crs,
-    mapping: &ColumnMap,
-    areas: Option<&Areas>,
+    source: &Source,
 ) -> Result<FileRead, Vec<Problem>> {
-    let roles = column_roles(layer, &table.headers, mapping)?;
+    let areas = source.areas.as_deref();
+    let roles = column_roles(layer, &table.headers, &source.columns)?;
     let col = |want: Column| roles.iter().position(|r| *r == Role::Known(want));
     let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
     let has_shapes = table.rows.iter().any(|r| r.geometry.is_some());
     if !has_shapes && wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
+        if let Some(existing) = source.existing.as_deref() {
+            return super::ledger_update::read(
+                layer,
+                table,
+                &roles,
+                existing,
+                source.skip_unmatched,
+            );
+        }
         return Err(vec![Problem::new(
             "geometry",
             format!(
@@ -381,6 +393,11 @@ pub fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, String> {
         (_, Some(FieldKind::Enum(_))) => enum_text(def, v),
         _ => Ok(Value::String(v.into())),
     }
+}
+
+/// The header of column `c`, trimmed.
+pub(super) fn header_at(headers: &[String], c: usize) -> Option<&str> {
+    headers.get(c).map(|h| h.trim())
 }
 
 /// An enum value as its wire name, given by wire name or label.

@@ -90,8 +90,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     let (rows, totals) = data_rows(&grid, data_start, first_row);
     let table = Table { headers, rows };
     let crs = source.crs.unwrap_or_default();
-    let read =
-        super::table::read_table(layer, &table, crs, &source.columns, source.areas.as_deref())?;
+    let read = super::table::read_table(layer, &table, crs, source)?;
     let features = read.features;
     let header_rows = if two_rows {
         format!(

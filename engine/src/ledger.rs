@@ -1,0 +1,306 @@
+//! Ledgers that update what exists 台账更新. Community staff keep their compounds and buildings in
+//! spreadsheets without coordinates: a row names its community (by code or name), its compound and,
+//! for a building, its number (楼栋号). Such rows update the features they name — households,
+//! residents, residents aged 60+, flags — keeping each feature's id, version and shape, so the
+//! write is checked like any edit. A row that names nothing or several features is reported with
+//! the nearest candidates; the ledger changes nothing unless the caller skips those rows.
+
+use serde_json::{Map, Value};
+
+use crate::model::{Building, Compound, Layer};
+use crate::snapshot::Snapshot;
+use crate::{Feature, Problem};
+
+/// One row of a ledger without coordinates.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerRow {
+    /// The row as the file numbers it.
+    pub row: usize,
+    /// The community as written: a 12-digit code or a name (龙南社区, 龙南).
+    pub community: Option<String>,
+    /// The compound's name.
+    pub compound: Option<String>,
+    /// A building's number or name (1栋, 3号楼, 滨江路17号), for the buildings layer.
+    pub building: Option<String>,
+    /// The values to set, by field name, already typed.
+    pub values: Map<String, Value>,
+}
+
+/// What a ledger does: the updated features, and the rows skipped (when asked to skip).
+#[derive(Debug, Default)]
+pub struct LedgerUpdate {
+    pub features: Vec<Feature>,
+    pub skipped: Vec<Problem>,
+}
+
+/// Matches every row of a ledger of `layer` (compounds or buildings) to the feature it names in
+/// `snapshot` and applies its values. Unmatched or ambiguous rows refuse the whole ledger unless
+/// `skip_unmatched`, when they are returned as skipped.
+pub fn apply(
+    snapshot: &Snapshot,
+    layer: Layer,
+    rows: &[LedgerRow],
+    skip_unmatched: bool,
+) -> Result<LedgerUpdate, Vec<Problem>> {
+    if !matches!(layer, Layer::Compounds | Layer::Buildings) {
+        return Err(vec![Problem::new(
+            "geometry",
+            format!(
+                "a {layer} file needs coordinates; only compound and building ledgers update \
+                 features by name"
+            ),
+        )]);
+    }
+    let mut out = LedgerUpdate::default();
+    let mut refused = Vec::new();
+    for row in rows {
+        let target = find(snapshot, layer, row);
+        let feature = match target {
+            Ok(f) => f,
+            Err(p) => {
+                let p = p.in_table(row.row, None);
+                if skip_unmatched {
+                    out.skipped.push(p);
+                } else {
+                    refused.push(p);
+                }
+                continue;
+            }
+        };
+        let mut gj = feature.to_geojson();
+        let props = gj.properties.get_or_insert_with(Map::new);
+        for (k, v) in &row.values {
+            props.insert(k.clone(), v.clone());
+        }
+        match Feature::from_geojson(layer, &gj) {
+            Ok(f) => out.features.push(f),
+            Err(ps) => refused.extend(ps.into_iter().map(|p| p.in_table(row.row, None))),
+        }
+    }
+    if refused.is_empty() {
+        Ok(out)
+    } else {
+        Err(refused)
+    }
+}
+
+/// A name as people vary it: spaces (also full-width) dropped, full-width letters and digits as
+/// ASCII, ASCII letters in lower case.
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '！'..='～' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A building number as ledgers write it: `3`, `3栋`, `3号楼`, `3幢`, `3#` are one building.
+fn building_key(name: &str) -> String {
+    let key = name_key(name);
+    let digits: String = key.chars().take_while(char::is_ascii_digit).collect();
+    let rest = &key[digits.len()..];
+    if !digits.is_empty() && ["", "栋", "号楼", "幢", "#", "号", "楼"].contains(&rest) {
+        digits.trim_start_matches('0').to_owned()
+    } else {
+        key
+    }
+}
+
+/// The feature a row names, or why none can be told.
+fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Feature, Problem> {
+    let community = match row
+        .community
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(c) => Some(community_code(snapshot, c)?),
+    };
+    let place = community
+        .as_deref()
+        .and_then(|c| snapshot.community(c))
+        .map_or_else(|| "the atlas".to_owned(), |c| c.name.clone());
+    let compound_field = if layer == Layer::Compounds {
+        "name"
+    } else {
+        "compound"
+    };
+    let compound_name = row
+        .compound
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Problem::new(compound_field, "names no compound (小区名称)"))?;
+    let in_community = |c: &&Compound| community.as_deref().is_none_or(|k| c.community_code == k);
+    let key = name_key(compound_name);
+    let found: Vec<&Compound> = snapshot
+        .data
+        .compounds
+        .iter()
+        .filter(in_community)
+        .filter(|c| name_key(&c.name) == key)
+        .collect();
+    let compound =
+        match found.as_slice() {
+            [one] => *one,
+            [] => {
+                let names = snapshot
+                    .data
+                    .compounds
+                    .iter()
+                    .filter(in_community)
+                    .map(|c| c.name.as_str());
+                return Err(Problem::new(
+                    compound_field,
+                    format!(
+                        "no compound \"{compound_name}\" in {place}; closest: {}",
+                        closest(compound_name, names)
+                    ),
+                ));
+            }
+            many => {
+                return Err(Problem::new(
+                    compound_field,
+                    format!(
+                    "{} compounds are called \"{compound_name}\" in {place} (ids {}): name the \
+                     community (社区) to tell them apart",
+                    many.len(),
+                    many.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                ))
+            }
+        };
+    if layer == Layer::Compounds {
+        return Ok(Feature::Compound(compound.clone()));
+    }
+    let number = row
+        .building
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| Problem::new("name", "names no building (楼栋号)"))?;
+    let key = building_key(number);
+    let of_compound = |b: &&Building| b.compound_id == Some(compound.id);
+    let found: Vec<&Building> = snapshot
+        .data
+        .buildings
+        .iter()
+        .filter(of_compound)
+        .filter(|b| b.name.as_deref().is_some_and(|n| building_key(n) == key))
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(Feature::Building((*one).clone())),
+        [] => {
+            let names = snapshot
+                .data
+                .buildings
+                .iter()
+                .filter(of_compound)
+                .filter_map(|b| b.name.as_deref());
+            Err(Problem::new(
+                "name",
+                format!(
+                    "compound {} ({}) has no building \"{number}\"; closest: {}",
+                    compound.name,
+                    compound.id,
+                    closest(number, names)
+                ),
+            ))
+        }
+        many => Err(Problem::new(
+            "name",
+            format!(
+                "{} buildings of {} are numbered \"{number}\" (ids {})",
+                many.len(),
+                compound.name,
+                many.iter()
+                    .map(|b| b.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The code of the community a ledger names by code or name (龙南社区, or 龙南 without 社区).
+fn community_code(snapshot: &Snapshot, written: &str) -> Result<String, Problem> {
+    if written.len() == 12 && written.bytes().all(|b| b.is_ascii_digit()) {
+        return snapshot
+            .community(written)
+            .map(|c| c.code.clone())
+            .ok_or_else(|| {
+                Problem::new("community_code", format!("no community has code {written}"))
+            });
+    }
+    let key = name_key(written);
+    let found: Vec<_> = snapshot
+        .data
+        .communities
+        .iter()
+        .filter(|c| {
+            let name = name_key(&c.name);
+            name == key || name.strip_suffix("社区") == Some(key.as_str())
+        })
+        .collect();
+    match found.as_slice() {
+        [one] => Ok(one.code.clone()),
+        [] => Err(Problem::new(
+            "community_code",
+            format!(
+                "no community is called \"{written}\"; closest: {}",
+                closest(
+                    written,
+                    snapshot.data.communities.iter().map(|c| c.name.as_str())
+                )
+            ),
+        )),
+        many => Err(Problem::new(
+            "community_code",
+            format!(
+                "{} communities are called \"{written}\" (codes {}): write the 12-digit code",
+                many.len(),
+                many.iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// The three names closest to `written` (edit distance over the normalized names), quoted.
+fn closest<'a>(written: &str, names: impl Iterator<Item = &'a str>) -> String {
+    let key = name_key(written);
+    let mut scored: Vec<(usize, &str)> = names
+        .map(|n| (strsim::levenshtein(&key, &name_key(n)), n))
+        .collect();
+    scored.sort_unstable();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    if scored.is_empty() {
+        return "none (no features there)".to_owned();
+    }
+    scored
+        .iter()
+        .take(3)
+        .map(|(_, n)| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_building_numbers_match_as_people_vary_them() {
+        assert_eq!(name_key(" 枫林苑 "), name_key("枫林　苑"));
+        assert_eq!(name_key("ＡＢＣ小区"), "abc小区");
+        for n in ["3", "3栋", "3号楼", "3幢", "3#", "03栋", "３栋"] {
+            assert_eq!(building_key(n), "3", "{n}");
+        }
+        assert_ne!(building_key("3单元"), "3");
+        assert_eq!(building_key("滨江路17号"), name_key("滨江路17号"));
+    }
+}

@@ -989,6 +989,7 @@ impl Writer<'_> {
                 households: hh,
                 floors: Some(floors(rng, c.class)),
                 build_year: Some(c.build_year),
+                location_approximate: false,
                 geometry,
             });
         }
@@ -1020,6 +1021,7 @@ impl Writer<'_> {
             households: s.households,
             floors: Some(s.floors),
             build_year: Some(s.build_year),
+            location_approximate: false,
             geometry,
         });
     }

@@ -3,7 +3,9 @@
 //! for a building, its number (楼栋号). Such rows update the features they name — households,
 //! residents, residents aged 60+, flags — keeping each feature's id, version and shape, so the
 //! write is checked like any edit. A row that names nothing or several features is reported with
-//! the nearest candidates; the ledger changes nothing unless the caller skips those rows.
+//! the nearest candidates; the ledger changes nothing unless the caller skips those rows. A
+//! building number its compound lacks is a building the map has not got: it is created as a point
+//! at the compound's interior point and marked 位置待核实 (approximate location).
 
 use serde_json::{Map, Value};
 
@@ -26,11 +28,20 @@ pub struct LedgerRow {
     pub values: Map<String, Value>,
 }
 
-/// What a ledger does: the updated features, and the rows skipped (when asked to skip).
+/// What a ledger does: the updated and created features, how many were created, and the rows
+/// skipped (when asked to skip).
 #[derive(Debug, Default)]
 pub struct LedgerUpdate {
     pub features: Vec<Feature>,
+    pub created: usize,
     pub skipped: Vec<Problem>,
+}
+
+/// What a row names.
+enum Target {
+    Existing(Feature),
+    /// A building number its compound lacks.
+    NewBuilding(Compound),
 }
 
 /// Matches every row of a ledger of `layer` (compounds or buildings) to the feature it names in
@@ -67,13 +78,20 @@ pub fn apply(
                 continue;
             }
         };
-        let mut gj = feature.to_geojson();
+        let created = matches!(feature, Target::NewBuilding(_));
+        let mut gj = match feature {
+            Target::Existing(f) => f.to_geojson(),
+            Target::NewBuilding(compound) => new_building(&compound, row),
+        };
         let props = gj.properties.get_or_insert_with(Map::new);
         for (k, v) in &row.values {
             props.insert(k.clone(), v.clone());
         }
         match Feature::from_geojson(layer, &gj) {
-            Ok(f) => out.features.push(f),
+            Ok(f) => {
+                out.created += usize::from(created);
+                out.features.push(f);
+            }
             Err(ps) => refused.extend(ps.into_iter().map(|p| p.in_table(row.row, None))),
         }
     }
@@ -109,8 +127,33 @@ fn building_key(name: &str) -> String {
     }
 }
 
+/// A building the ledger names and the map lacks: a point at its compound's interior point,
+/// marked approximate, in the compound's community.
+fn new_building(compound: &Compound, row: &LedgerRow) -> geojson::Feature {
+    use geo::InteriorPoint;
+    let at = compound
+        .geometry
+        .interior_point()
+        .map(|p| vec![p.x(), p.y()]);
+    let mut props = Map::new();
+    props.insert("name".into(), Value::from(row.building.clone()));
+    props.insert(
+        "community_code".into(),
+        Value::from(compound.community_code.clone()),
+    );
+    props.insert("compound_id".into(), Value::from(compound.id));
+    props.insert("location_approximate".into(), Value::Bool(true));
+    geojson::Feature {
+        bbox: None,
+        geometry: at.map(|p| geojson::Geometry::new(geojson::Value::Point(p))),
+        id: None,
+        properties: Some(props),
+        foreign_members: None,
+    }
+}
+
 /// The feature a row names, or why none can be told.
-fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Feature, Problem> {
+fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Target, Problem> {
     let community = match row
         .community
         .as_deref()
@@ -174,7 +217,7 @@ fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Feature, P
             }
         };
     if layer == Layer::Compounds {
-        return Ok(Feature::Compound(compound.clone()));
+        return Ok(Target::Existing(Feature::Compound(compound.clone())));
     }
     let number = row
         .building
@@ -191,24 +234,8 @@ fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Feature, P
         .filter(|b| b.name.as_deref().is_some_and(|n| building_key(n) == key))
         .collect();
     match found.as_slice() {
-        [one] => Ok(Feature::Building((*one).clone())),
-        [] => {
-            let names = snapshot
-                .data
-                .buildings
-                .iter()
-                .filter(of_compound)
-                .filter_map(|b| b.name.as_deref());
-            Err(Problem::new(
-                "name",
-                format!(
-                    "compound {} ({}) has no building \"{number}\"; closest: {}",
-                    compound.name,
-                    compound.id,
-                    closest(number, names)
-                ),
-            ))
-        }
+        [one] => Ok(Target::Existing(Feature::Building((*one).clone()))),
+        [] => Ok(Target::NewBuilding(compound.clone())),
         many => Err(Problem::new(
             "name",
             format!(

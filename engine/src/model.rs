@@ -339,6 +339,10 @@ pub struct Building {
     pub households: i64,
     pub floors: Option<i64>,
     pub build_year: Option<i64>,
+    /// Placed where it probably is, not surveyed 位置待核实: a building a ledger named that the
+    /// map lacked, put at its compound's interior point until someone draws it.
+    #[serde(default)]
+    pub location_approximate: bool,
     /// Point or footprint polygon.
     #[serde(skip, default = "empty_geometry")]
     pub geometry: Geometry,

@@ -219,6 +219,13 @@ const BUILDINGS: &[FieldDef] = &[
         "Floors",
     ),
     f("build_year", YEAR, false, "建成年份", "Build year"),
+    f(
+        "location_approximate",
+        FieldKind::Boolean,
+        false,
+        "位置待核实",
+        "Approximate location",
+    ),
 ];
 
 const GATES: &[FieldDef] = &[

@@ -86,6 +86,7 @@ fn building(
         households,
         floors: Some(6),
         build_year: Some(1990),
+        location_approximate: false,
         geometry: Geometry::Point(Point::from(frame().to_lonlat(Coord { x: at.0, y: at.1 }))),
     }
 }

@@ -516,6 +516,10 @@ fn a_ledger_without_coordinates_updates_the_compounds_and_buildings_it_names() {
         &office("ledger_update_buildings.xlsx"),
     ));
     assert!(said.contains("rows updating existing buildings"), "{said}");
+    assert!(
+        said.contains("created at their compound's interior point and marked 位置待核实 (approximate location): 1"),
+        "{said}"
+    );
     let buildings = export_layer(dir.path(), &store, "buildings");
     for (name, households) in [("1栋", 30), ("2栋", 26)] {
         let b = &feature_named(&buildings, name, Some(id))["properties"];
@@ -524,5 +528,29 @@ fn a_ledger_without_coordinates_updates_the_compounds_and_buildings_it_names() {
             (&Value::from(households), &Value::from(7)),
             "1号楼 and ２栋 name {name}"
         );
+        assert_eq!(b["location_approximate"], false);
     }
+    let new = feature_named(&buildings, "12栋", Some(id));
+    assert_eq!(new["properties"]["location_approximate"], true);
+    assert_eq!(new["properties"]["households"], 18);
+    assert_eq!(new["properties"]["community_code"], "510504003004");
+    assert_eq!(new["geometry"]["type"], "Point");
+    let compound = geo_polygon(&feature_named(&after, "巴士天福苑", None)["geometry"]);
+    let p = &new["geometry"]["coordinates"];
+    let at = geo::Point::new(p[0].as_f64().expect("x"), p[1].as_f64().expect("y"));
+    assert!(
+        geo::Contains::contains(&compound, &at),
+        "12栋 is placed inside its compound"
+    );
+}
+
+/// The outer ring of a GeoJSON polygon as a geo polygon.
+fn geo_polygon(g: &Value) -> geo::Polygon {
+    let ring: Vec<(f64, f64)> = g["coordinates"][0]
+        .as_array()
+        .expect("ring")
+        .iter()
+        .map(|p| (p[0].as_f64().expect("x"), p[1].as_f64().expect("y")))
+        .collect();
+    geo::Polygon::new(ring.into(), vec![])
 }

@@ -202,6 +202,7 @@ fn add_buildings(
             households: rng.random_range(8..40),
             floors: Some(rng.random_range(2..30)),
             build_year: None,
+            location_approximate: false,
             geometry: if scattered {
                 Geometry::Point(Point(lonlat(bx + 7.0, by + 5.0)))
             } else {

@@ -658,6 +658,7 @@ impl TileFeature for Building {
         "households",
         "floors",
         "build_year",
+        "location_approximate",
         "scattered",
         "version",
     ];
@@ -675,6 +676,7 @@ impl TileFeature for Building {
         p.int(self.households);
         p.opt_int(self.floors);
         p.opt_int(self.build_year);
+        p.bool(self.location_approximate);
         p.bool(self.scattered());
         p.int(self.version);
     }

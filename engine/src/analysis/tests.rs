@@ -191,6 +191,7 @@ fn add_random_compounds(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize) -> 
                     households: rng.random_range(0..80),
                     floors: Some(6),
                     build_year: None,
+                    location_approximate: false,
                     geometry: Geometry::Point(Point(at(
                         x + rng.random_range(-r * 0.3..r * 0.3),
                         y + rng.random_range(-r * 0.3..r * 0.3),
@@ -225,6 +226,7 @@ fn add_random_scattered(rng: &mut ChaCha8Rng, d: &mut Dataset, count: usize) {
             households: rng.random_range(4..60),
             floors: Some(5),
             build_year: None,
+            location_approximate: false,
             geometry,
         });
     }

@@ -80,8 +80,15 @@ pub fn read(
     };
     let mut notes = vec![format!(
         "a ledger without coordinates: rows updating existing {what} (matched by {keys}): {}",
-        update.features.len()
+        update.features.len() - update.created
     )];
+    if update.created > 0 {
+        notes.push(format!(
+            "buildings the map lacked, created at their compound's interior point and marked \
+             位置待核实 (approximate location): {}",
+            update.created
+        ));
+    }
     notes.extend(
         update
             .skipped

@@ -87,6 +87,7 @@ pub fn building(id: i64, compound_id: Option<i64>, geometry: Geometry) -> Buildi
         households: 24,
         floors: Some(6),
         build_year: None,
+        location_approximate: false,
         geometry,
     }
 }

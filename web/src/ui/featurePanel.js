@@ -137,6 +137,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     if (props.three_no === true) badges.append(badge(t('feature.three_no.badge'), 'badge-three-no'));
     else if (props.missing_flags > 0) badges.append(badge(t('feature.missing.badge', { n: props.missing_flags }), 'badge-missing'));
     if (props.scattered === true) badges.append(badge(t('feature.scattered.badge'), 'badge-scattered'));
+    if (props.location_approximate === true) badges.append(badge(t('feature.approximate.badge'), 'badge-approximate'));
     if (badges.childElementCount) el.append(badges);
 
     const dl = document.createElement('dl');

@@ -554,3 +554,49 @@ fn geo_polygon(g: &Value) -> geo::Polygon {
         .collect();
     geo::Polygon::new(ring.into(), vec![])
 }
+
+#[test]
+fn another_systems_id_column_never_replaces_atlas_features() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(dir.path());
+    let before = export_layer(dir.path(), &store, "stations");
+    let station_5 = |fc: &Value| {
+        fc["features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .find(|f| f["id"] == 5)
+            .cloned()
+            .expect("station 5")
+    };
+    // ArcGIS gives every new Shapefile an `Id` field; a ledger numbers its rows.
+    let csv = dir.path().join("posts.csv");
+    std::fs::write(
+        &csv,
+        "Id,名称,站点类型,层级,经度,纬度\n5,新建网格驿站,网格驿站,社区级(10分钟),105.4420,28.9010\n",
+    )
+    .expect("write");
+    let said = ok(&import(
+        &store,
+        "stations",
+        &[],
+        csv.to_str().expect("path"),
+    ));
+    assert!(
+        said.contains(
+            "column Id left out: without a version column these are another system's numbers"
+        ),
+        "{said}"
+    );
+    let after = export_layer(dir.path(), &store, "stations");
+    assert_eq!(
+        station_5(&after),
+        station_5(&before),
+        "station 5 is untouched"
+    );
+    assert_eq!(
+        after["features"].as_array().expect("features").len(),
+        before["features"].as_array().expect("features").len() + 1,
+        "the row is a new station"
+    );
+}

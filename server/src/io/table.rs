@@ -106,7 +106,8 @@ pub fn read_table(
     source: &Source,
 ) -> Result<FileRead, Vec<Problem>> {
     let areas = source.areas.as_deref();
-    let roles = column_roles(layer, &table.headers, &source.columns)?;
+    let mut roles = column_roles(layer, &table.headers, &source.columns)?;
+    let id_note = foreign_ids(&mut roles, &table.headers);
     let col = |want: Column| roles.iter().position(|r| *r == Role::Known(want));
     let (lon, lat, wkt_col) = (col(Column::Lon), col(Column::Lat), col(Column::Wkt));
     let has_shapes = table.rows.iter().any(|r| r.geometry.is_some());
@@ -118,7 +119,11 @@ pub fn read_table(
                 &roles,
                 existing,
                 source.skip_unmatched,
-            );
+            )
+            .map(|mut read| {
+                read.notes.splice(0..0, id_note);
+                read
+            });
         }
         return Err(vec![Problem::new(
             "geometry",
@@ -151,8 +156,25 @@ pub fn read_table(
     }
     super::all_or_problems(out, problems).map(|features| FileRead {
         features,
-        notes: placements.notes(),
+        notes: id_note.into_iter().chain(placements.notes()).collect(),
     })
+}
+
+/// Leaves out an id column that comes without a version column: the atlas's own exports carry
+/// both, while an id alone is another system's numbering (ArcGIS's `Id`, a ledger's 编号), which
+/// taken as atlas ids would replace the atlas's features of those numbers. Says so.
+fn foreign_ids(roles: &mut [Role], headers: &[String]) -> Option<String> {
+    let has_version = roles.contains(&Role::Known(Column::Version));
+    let id = roles.iter().position(|r| *r == Role::Known(Column::Id))?;
+    if has_version {
+        return None;
+    }
+    roles[id] = Role::Skipped;
+    Some(format!(
+        "column {} left out: without a version column these are another system's numbers, not \
+         the atlas's ids (every row is a new feature)",
+        header_at(headers, id).unwrap_or("id")
+    ))
 }
 
 /// What each column holds; columns nobody can place are refused with the closest field names.

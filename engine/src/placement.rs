@@ -58,6 +58,19 @@ impl AreaSet {
     fn named(&self, code: &str) -> Option<&Area> {
         self.items.iter().find(|a| a.code == code)
     }
+
+    /// The code of the one area called `name`, with or without its 社区/街道 ending.
+    fn by_name(&self, name: &str) -> Option<String> {
+        let key = crate::ledger::name_key(name);
+        let mut found = self.items.iter().filter(|a| {
+            let own = crate::ledger::name_key(&a.name);
+            own == key
+                || own.strip_suffix("社区") == Some(key.as_str())
+                || own.strip_suffix("街道") == Some(key.as_str())
+        });
+        let first = found.next()?;
+        found.next().is_none().then(|| first.code.clone())
+    }
 }
 
 /// The streets, communities and grids incoming features are placed in.
@@ -186,12 +199,28 @@ fn decide(
     at: Point,
     required: bool,
 ) -> Result<bool, Problem> {
-    let named = props
+    let mut named = props
         .get(field)
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
+    // An area named by its name (龙南社区, or 龙南) rather than its code: the code it names.
+    if let Some(n) = named
+        .as_deref()
+        .filter(|n| !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let code = set.by_name(n).ok_or_else(|| {
+            Problem::new(
+                field,
+                format!(
+                    "no {what} is called \"{n}\": write its name as the atlas has it, or its code"
+                ),
+            )
+        })?;
+        props.insert(field.into(), Value::String(code.clone()));
+        named = Some(code);
+    }
     let here = set.at(at);
     match (named, here) {
         (None, Some(a)) => {
@@ -316,6 +345,21 @@ mod tests {
         let (r, props) = place(json!({ "community_code": "510504003009" }), (106.0, 29.0));
         assert_eq!(r.expect("beyond the mapped areas: as named"), Filled::new());
         assert_eq!(props["community_code"], "510504003009");
+    }
+
+    #[test]
+    fn a_community_named_by_its_name_is_read_as_its_code() {
+        let (r, props) = place(json!({ "community_code": "西社区" }), (105.002, 28.005));
+        assert_eq!(r.expect("placed"), Filled::new());
+        assert_eq!(props["community_code"], "510504003001");
+        let (r, _) = place(json!({ "community_code": "东" }), (105.002, 28.005));
+        assert!(r.expect_err("named 东社区, lies in 西社区")[0]
+            .reason
+            .contains("names community 510504003002 (东社区)"));
+        let (r, _) = place(json!({ "community_code": "南社区" }), (105.002, 28.005));
+        assert!(r.expect_err("unknown")[0]
+            .reason
+            .contains("no community is called \"南社区\""));
     }
 
     #[test]

@@ -723,7 +723,10 @@ impl World {
         let mut next = self.model.next_id(l);
         let mut features = Vec::new();
         let mut lines = vec![];
-        let header: Vec<&str> = std::iter::once("id")
+        // An id replaces a feature only beside its version, as the atlas's own exports write them
+        // (an id column alone is another system's numbering and is left out).
+        let header: Vec<&str> = ["id", "version"]
+            .into_iter()
             .chain(engine::schema::fields(l).iter().map(|d| d.name))
             .chain(std::iter::once("wkt"))
             .collect();
@@ -747,7 +750,8 @@ impl World {
                     .iter()
                     .map(|h| match *h {
                         "id" if row.replace => tid.to_string(),
-                        "id" => String::new(),
+                        "version" if row.replace => base.version.to_string(),
+                        "id" | "version" => String::new(),
                         "wkt" => oracle::wkt(&g),
                         k => p.get(k).map(oracle::cell).unwrap_or_default(),
                     })

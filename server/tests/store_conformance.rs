@@ -749,3 +749,50 @@ async fn delete_a_draft(store: &dyn Store, second: &DraftRecord) {
         "{kind}: {gone}"
     );
 }
+
+/// The extent GIS tools read from `gpkg_contents` covers what a commit wrote, whether inserted or
+/// updated in place (the extent is widened once per layer at the end of the transaction).
+#[tokio::test]
+async fn a_geopackage_layer_extent_covers_inserted_and_updated_features() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("extent.gpkg");
+    let data = data::demo_district();
+    let store = gridatlas_server::store::gpkg::GeoPackage::open(&path)
+        .await
+        .expect("gpkg");
+    let mut moved = data.stations[0].clone();
+    let mut added = data.stations[1].clone();
+    load_dataset(&store, data).await.expect("demo");
+    let atlas = Atlas::open(Box::new(store)).await.expect("atlas");
+    moved.geometry = geo_types::Point::new(106.5, 28.9);
+    added.id = 0;
+    added.version = 0;
+    added.geometry = geo_types::Point::new(105.4, 27.5);
+    atlas
+        .commit(
+            edit(vec![
+                Change::Upsert(Feature::Station(moved)),
+                Change::Upsert(Feature::Station(added)),
+            ]),
+            &Actor::new("test"),
+        )
+        .await
+        .expect("commit");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .expect("sqlite");
+    let (max_x, min_y): (f64, f64) =
+        sqlx::query_as("SELECT max_x, min_y FROM gpkg_contents WHERE table_name = 'stations'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("extent");
+    assert!(
+        max_x >= 106.5,
+        "the moved station is inside the extent: max_x {max_x}"
+    );
+    assert!(
+        min_y <= 27.5,
+        "the added station is inside the extent: min_y {min_y}"
+    );
+}

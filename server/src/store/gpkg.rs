@@ -328,27 +328,44 @@ fn rows_per_statement(layer: Layer) -> usize {
     30_000 / (schema::fields(layer).len() + 3)
 }
 
-struct GpkgTx<'t>(Transaction<'t, Sqlite>);
+/// A GeoPackage transaction and the layer extents its writes widen, written to `gpkg_contents`
+/// once per layer at the end (not once per updated row: a ledger may update a million).
+struct GpkgTx<'t>(Transaction<'t, Sqlite>, HashMap<Layer, geo_types::Rect>);
+
+/// The smallest rectangle holding both.
+fn union(a: geo_types::Rect, b: geo_types::Rect) -> geo_types::Rect {
+    geo_types::Rect::new(
+        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+    )
+}
 
 impl GpkgTx<'_> {
-    /// Widens the layer's extent in `gpkg_contents` to cover `features`.
-    async fn extend_extent(
-        &mut self,
-        layer: Layer,
-        features: &[&Feature],
-    ) -> Result<(), StoreError> {
-        let Some(rect) = features
+    /// Notes that the layer's extent must cover `features`.
+    fn extend_extent(&mut self, layer: Layer, features: &[&Feature]) {
+        if let Some(rect) = features
             .iter()
             .filter_map(|f| f.geometry().bounding_rect())
-            .reduce(|a, b| {
-                geo_types::Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            })
-        else {
-            return Ok(());
-        };
+            .reduce(union)
+        {
+            let widened = self.1.get(&layer).map_or(rect, |r| union(*r, rect));
+            self.1.insert(layer, widened);
+        }
+    }
+
+    /// Widens each written layer's extent in `gpkg_contents`.
+    async fn write_extents(&mut self) -> Result<(), StoreError> {
+        for (layer, rect) in std::mem::take(&mut self.1) {
+            Self::write_extent(&mut self.0, layer, rect).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_extent(
+        tx: &mut Transaction<'_, Sqlite>,
+        layer: Layer,
+        rect: geo_types::Rect,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
              max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
@@ -359,7 +376,7 @@ impl GpkgTx<'_> {
         .bind(rect.max().x)
         .bind(rect.max().y)
         .bind(layer.name())
-        .execute(&mut *self.0)
+        .execute(&mut **tx)
         .await?;
         Ok(())
     }
@@ -445,7 +462,8 @@ impl Tx for GpkgTx<'_> {
                 .await
                 .map_err(StoreError::from_db)?;
         }
-        self.extend_extent(layer, features).await
+        self.extend_extent(layer, features);
+        Ok(())
     }
 
     async fn update(&mut self, feature: &Feature) -> Result<(), StoreError> {
@@ -470,7 +488,8 @@ impl Tx for GpkgTx<'_> {
             .execute(&mut *self.0)
             .await
             .map_err(StoreError::from_db)?;
-        self.extend_extent(layer, &[feature]).await
+        self.extend_extent(layer, &[feature]);
+        Ok(())
     }
 
     async fn delete(&mut self, layer: Layer, id: i64) -> Result<(), StoreError> {
@@ -598,8 +617,9 @@ impl Store for GeoPackage {
     }
 
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
-        let mut tx = GpkgTx(self.pool.begin().await?);
+        let mut tx = GpkgTx(self.pool.begin().await?, HashMap::new());
         let committed = commit::run(&mut tx, operation, actor).await?;
+        tx.write_extents().await?;
         tx.0.commit().await.map_err(StoreError::from_db)?;
         Ok(committed)
     }

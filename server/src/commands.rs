@@ -15,9 +15,9 @@ use crate::store::{self, Actor, Change, Operation, OperationKind, Store, StoreEr
 /// Why a command failed; the CLI prints it and exits non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    /// Every problem found, one line each (`FILE: feature N (id X): field: reason`).
+    /// Every problem found, one line each (`FILE: row N: column C (field): reason`).
     #[error("{} problem(s) found; nothing was written:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
-    Problems(Vec<String>),
+    Problems(Vec<FileProblem>),
     #[error(transparent)]
     Atlas(#[from] AtlasError),
     #[error(transparent)]
@@ -28,8 +28,31 @@ pub enum CommandError {
     Io(String),
 }
 
-fn lines(problems: Vec<Problem>) -> Vec<String> {
-    problems.iter().map(ToString::to_string).collect()
+/// A problem and the file it was found in (none: found checking the whole change against the
+/// store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub file: Option<String>,
+    pub problem: Problem,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{file}: {}", self.problem),
+            None => write!(f, "{}", self.problem),
+        }
+    }
+}
+
+fn lines(problems: Vec<Problem>) -> Vec<FileProblem> {
+    problems
+        .into_iter()
+        .map(|problem| FileProblem {
+            file: None,
+            problem,
+        })
+        .collect()
 }
 
 impl CommandError {
@@ -125,7 +148,10 @@ async fn import_into(
                 }
                 features.extend(read.features);
             }
-            Err(ps) => problems.extend(ps.iter().map(|p| format!("{}: {p}", path.display()))),
+            Err(ps) => problems.extend(ps.into_iter().map(|problem| FileProblem {
+                file: Some(path.display().to_string()),
+                problem,
+            })),
         }
         pb.inc(1);
     }

@@ -105,6 +105,10 @@ enum Command {
         /// the rows that name no feature or several instead of refusing the ledger.
         #[arg(long)]
         skip_unmatched: bool,
+        /// When the import is refused, also write its problems to this file (.xlsx or .csv):
+        /// file, row, column, field, feature and reason, one row each.
+        #[arg(long, value_name = "FILE")]
+        problems: Option<PathBuf>,
         /// Check everything, report every problem, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -227,6 +231,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             sheet,
             columns,
             skip_unmatched,
+            problems,
             dry_run,
         } => {
             let source = io::Source {
@@ -239,7 +244,18 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 skip_unmatched,
                 ..io::Source::default()
             };
-            import(&store, files, layer, source, dry_run).await
+            let result = import(&store, files, layer, source, dry_run).await;
+            if let (Err(CommandError::Problems(found)), Some(out)) = (&result, &problems) {
+                let rows: Vec<_> = found
+                    .iter()
+                    .map(|p| (p.file.as_deref(), &p.problem))
+                    .collect();
+                match io::problem_list::write(out, &rows) {
+                    Ok(()) => eprintln!("the problems are listed in {}", out.display()),
+                    Err(e) => eprintln!("{e}"),
+                }
+            }
+            result
         }
         Command::Export {
             store,

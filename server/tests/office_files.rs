@@ -222,7 +222,25 @@ fn a_bad_ledger_names_row_column_and_value_and_writes_nothing_until_mapped() {
         said.contains("备注: no field is called \"备注\"") && said.contains("--column \"备注=\""),
         "the unknown column is named with a way out: {said}"
     );
-    let said = refused(&store, "buildings", &["--column", "备注="], &file);
+    let list = dir.path().join("problems.xlsx");
+    let list = list.to_str().expect("path");
+    let said = refused(
+        &store,
+        "buildings",
+        &["--column", "备注=", "--problems", list],
+        &file,
+    );
+    // The problem list, read by GDAL's XLSX driver: one row a problem, row and column as in Excel.
+    let sheet = ogrinfo(&["-ro", "-q", list, "导入问题"]);
+    for cell in [
+        "行 (Integer) = 2",
+        "列 (String) = 户数",
+        "字段 (String) = households",
+        "\"约30户\" is not a whole number",
+        "列 (String) = 社区代码",
+    ] {
+        assert!(sheet.contains(cell), "{cell}: {sheet}");
+    }
     assert!(
         said.contains("row 2: column 户数 (households): \"约30户\" is not a whole number"),
         "{said}"

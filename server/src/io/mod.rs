@@ -10,6 +10,7 @@ pub mod formula;
 mod gpkg_layer;
 pub mod ledger;
 mod ledger_update;
+pub mod problem_list;
 mod shp;
 pub mod table;
 mod workbook;

@@ -110,6 +110,19 @@ pub fn known_headers(layer: Layer) -> Vec<&'static str> {
     out
 }
 
+/// A name as people vary it: spaces (also full-width) dropped, full-width letters and digits as
+/// ASCII, ASCII letters in lower case. Ledgers and files are matched to the atlas's names by it.
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '！'..='～' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// The wire name of an enum value given by wire name or label (spaces around it ignored).
 pub fn enum_value(def: &FieldDef, text: &str) -> Option<&'static str> {
     let t = text.trim();

@@ -7,9 +7,12 @@
 //! building number its compound lacks is a building the map has not got: it is created as a point
 //! at the compound's interior point and marked 位置待核实 (approximate location).
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 
-use crate::model::{Building, Compound, Layer};
+use crate::columns::name_key;
+use crate::model::{Building, Community, Compound, Layer};
 use crate::snapshot::Snapshot;
 use crate::{Feature, Problem};
 
@@ -62,10 +65,11 @@ pub fn apply(
             ),
         )]);
     }
+    let index = Index::new(snapshot, layer);
     let mut out = LedgerUpdate::default();
     let mut refused = Vec::new();
     for row in rows {
-        let target = find(snapshot, layer, row);
+        let target = index.find(layer, row);
         let feature = match target {
             Ok(f) => f,
             Err(p) => {
@@ -100,19 +104,6 @@ pub fn apply(
     } else {
         Err(refused)
     }
-}
-
-/// A name as people vary it: spaces (also full-width) dropped, full-width letters and digits as
-/// ASCII, ASCII letters in lower case.
-pub fn name_key(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '！'..='～' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// A building number as ledgers write it: `3`, `3栋`, `3号楼`, `3幢`, `3#` are one building.
@@ -152,49 +143,97 @@ fn new_building(compound: &Compound, row: &LedgerRow) -> geojson::Feature {
     }
 }
 
-/// The feature a row names, or why none can be told.
-fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Target, Problem> {
-    let community = match row
-        .community
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(c) => Some(community_code(snapshot, c)?),
-    };
-    let place = community
-        .as_deref()
-        .and_then(|c| snapshot.community(c))
-        .map_or_else(|| "the atlas".to_owned(), |c| c.name.clone());
-    let compound_field = if layer == Layer::Compounds {
-        "name"
-    } else {
-        "compound"
-    };
-    let compound_name = row
-        .compound
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| Problem::new(compound_field, "names no compound (小区名称)"))?;
-    let in_community = |c: &&Compound| community.as_deref().is_none_or(|k| c.community_code == k);
-    let key = name_key(compound_name);
-    let found: Vec<&Compound> = snapshot
-        .data
-        .compounds
-        .iter()
-        .filter(in_community)
-        .filter(|c| name_key(&c.name) == key)
-        .collect();
-    let compound =
-        match found.as_slice() {
+/// The store's communities, compounds and buildings by the keys ledgers name them with, built
+/// once per ledger (a city's ledger has a million rows; each looks its feature up, not scans).
+struct Index<'a> {
+    snapshot: &'a Snapshot,
+    /// Communities by [`name_key`] of their name, and of their name without 社区.
+    communities: HashMap<String, Vec<&'a Community>>,
+    /// Compounds by community code and [`name_key`] of their name.
+    compounds: HashMap<(&'a str, String), Vec<&'a Compound>>,
+    /// Compounds by [`name_key`] alone, for rows that name no community.
+    compounds_anywhere: HashMap<String, Vec<&'a Compound>>,
+    /// Buildings by compound id and [`building_key`].
+    buildings: HashMap<(i64, String), Vec<&'a Building>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(snapshot: &'a Snapshot, layer: Layer) -> Self {
+        let data = &snapshot.data;
+        let mut communities: HashMap<String, Vec<&Community>> = HashMap::new();
+        for c in &data.communities {
+            let key = name_key(&c.name);
+            if let Some(short) = key.strip_suffix("社区").filter(|s| !s.is_empty()) {
+                communities.entry(short.to_owned()).or_default().push(c);
+            }
+            communities.entry(key).or_default().push(c);
+        }
+        let mut compounds: HashMap<(&str, String), Vec<&Compound>> = HashMap::new();
+        let mut compounds_anywhere: HashMap<String, Vec<&Compound>> = HashMap::new();
+        for c in &data.compounds {
+            let key = name_key(&c.name);
+            compounds
+                .entry((c.community_code.as_str(), key.clone()))
+                .or_default()
+                .push(c);
+            compounds_anywhere.entry(key).or_default().push(c);
+        }
+        let mut buildings: HashMap<(i64, String), Vec<&Building>> = HashMap::new();
+        if layer == Layer::Buildings {
+            for b in &data.buildings {
+                if let (Some(compound), Some(name)) = (b.compound_id, b.name.as_deref()) {
+                    buildings
+                        .entry((compound, building_key(name)))
+                        .or_default()
+                        .push(b);
+                }
+            }
+        }
+        Index {
+            snapshot,
+            communities,
+            compounds,
+            compounds_anywhere,
+            buildings,
+        }
+    }
+
+    /// The feature a row names, or why none can be told.
+    fn find(&self, layer: Layer, row: &LedgerRow) -> Result<Target, Problem> {
+        let community = match row
+            .community
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(c) => Some(self.community(c)?),
+        };
+        let place = community.map_or("the atlas", |c| c.name.as_str());
+        let compound_field = if layer == Layer::Compounds {
+            "name"
+        } else {
+            "compound_id"
+        };
+        let compound_name = row
+            .compound
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Problem::new(compound_field, "names no compound (小区名称)"))?;
+        let key = name_key(compound_name);
+        let found = match community {
+            Some(c) => self.compounds.get(&(c.code.as_str(), key)),
+            None => self.compounds_anywhere.get(&key),
+        };
+        let compound = match found.map_or(&[][..], Vec::as_slice) {
             [one] => *one,
             [] => {
-                let names = snapshot
+                let names = self
+                    .snapshot
                     .data
                     .compounds
                     .iter()
-                    .filter(in_community)
+                    .filter(|c| community.is_none_or(|k| c.community_code == k.code))
                     .map(|c| c.name.as_str());
                 return Err(Problem::new(
                     compound_field,
@@ -208,93 +247,83 @@ fn find(snapshot: &Snapshot, layer: Layer, row: &LedgerRow) -> Result<Target, Pr
                 return Err(Problem::new(
                     compound_field,
                     format!(
-                    "{} compounds are called \"{compound_name}\" in {place} (ids {}): name the \
-                     community (社区) to tell them apart",
-                    many.len(),
-                    many.iter().map(|c| c.id.to_string()).collect::<Vec<_>>().join(", ")
-                ),
+                        "{} compounds are called \"{compound_name}\" in {place} (ids {}): name \
+                         the community (社区) to tell them apart",
+                        many.len(),
+                        ids(many.iter().map(|c| c.id))
+                    ),
                 ))
             }
         };
-    if layer == Layer::Compounds {
-        return Ok(Target::Existing(Feature::Compound(compound.clone())));
+        if layer == Layer::Compounds {
+            return Ok(Target::Existing(Feature::Compound(compound.clone())));
+        }
+        let number = row
+            .building
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Problem::new("name", "names no building (楼栋号)"))?;
+        let found = self.buildings.get(&(compound.id, building_key(number)));
+        match found.map_or(&[][..], Vec::as_slice) {
+            [one] => Ok(Target::Existing(Feature::Building((*one).clone()))),
+            [] => Ok(Target::NewBuilding(compound.clone())),
+            many => Err(Problem::new(
+                "name",
+                format!(
+                    "{} buildings of {} are numbered \"{number}\" (ids {})",
+                    many.len(),
+                    compound.name,
+                    ids(many.iter().map(|b| b.id))
+                ),
+            )),
+        }
     }
-    let number = row
-        .building
-        .as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .ok_or_else(|| Problem::new("name", "names no building (楼栋号)"))?;
-    let key = building_key(number);
-    let of_compound = |b: &&Building| b.compound_id == Some(compound.id);
-    let found: Vec<&Building> = snapshot
-        .data
-        .buildings
-        .iter()
-        .filter(of_compound)
-        .filter(|b| b.name.as_deref().is_some_and(|n| building_key(n) == key))
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(Target::Existing(Feature::Building((*one).clone()))),
-        [] => Ok(Target::NewBuilding(compound.clone())),
-        many => Err(Problem::new(
-            "name",
-            format!(
-                "{} buildings of {} are numbered \"{number}\" (ids {})",
-                many.len(),
-                compound.name,
-                many.iter()
-                    .map(|b| b.id.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
+
+    /// The community a ledger names by code or name (龙南社区, or 龙南 without 社区).
+    fn community(&self, written: &str) -> Result<&'a Community, Problem> {
+        if written.len() == 12 && written.bytes().all(|b| b.is_ascii_digit()) {
+            return self.snapshot.community(written).ok_or_else(|| {
+                Problem::new("community_code", format!("no community has code {written}"))
+            });
+        }
+        match self
+            .communities
+            .get(&name_key(written))
+            .map_or(&[][..], Vec::as_slice)
+        {
+            [one] => Ok(one),
+            [] => Err(Problem::new(
+                "community_code",
+                format!(
+                    "no community is called \"{written}\"; closest: {}",
+                    closest(
+                        written,
+                        self.snapshot
+                            .data
+                            .communities
+                            .iter()
+                            .map(|c| c.name.as_str())
+                    )
+                ),
+            )),
+            many => Err(Problem::new(
+                "community_code",
+                format!(
+                    "{} communities are called \"{written}\" (codes {}): write the 12-digit code",
+                    many.len(),
+                    many.iter()
+                        .map(|c| c.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
     }
 }
 
-/// The code of the community a ledger names by code or name (龙南社区, or 龙南 without 社区).
-fn community_code(snapshot: &Snapshot, written: &str) -> Result<String, Problem> {
-    if written.len() == 12 && written.bytes().all(|b| b.is_ascii_digit()) {
-        return snapshot
-            .community(written)
-            .map(|c| c.code.clone())
-            .ok_or_else(|| {
-                Problem::new("community_code", format!("no community has code {written}"))
-            });
-    }
-    let key = name_key(written);
-    let found: Vec<_> = snapshot
-        .data
-        .communities
-        .iter()
-        .filter(|c| {
-            let name = name_key(&c.name);
-            name == key || name.strip_suffix("社区") == Some(key.as_str())
-        })
-        .collect();
-    match found.as_slice() {
-        [one] => Ok(one.code.clone()),
-        [] => Err(Problem::new(
-            "community_code",
-            format!(
-                "no community is called \"{written}\"; closest: {}",
-                closest(
-                    written,
-                    snapshot.data.communities.iter().map(|c| c.name.as_str())
-                )
-            ),
-        )),
-        many => Err(Problem::new(
-            "community_code",
-            format!(
-                "{} communities are called \"{written}\" (codes {}): write the 12-digit code",
-                many.len(),
-                many.iter()
-                    .map(|c| c.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        )),
-    }
+/// Feature ids for a message: `3, 17`.
+fn ids(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// The three names closest to `written` (edit distance over the normalized names), quoted.

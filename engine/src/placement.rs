@@ -9,12 +9,15 @@
 //! unchanged. A named area where no area of the atlas lies (data beyond the mapped district) is
 //! left as named.
 
+use std::collections::HashMap;
+
 use geo::{BoundingRect, Contains, InteriorPoint};
 use geo_types::{Geometry, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 use serde_json::{Map, Value};
 
+use crate::columns::name_key;
 use crate::model::Layer;
 use crate::snapshot::Dataset;
 use crate::{Feature, Problem};
@@ -29,18 +32,30 @@ struct Area {
     shape: MultiPolygon,
 }
 
-/// Areas of one level with a bounding-box index.
+/// Areas of one level with a bounding-box index and a name index.
 #[derive(Debug, Clone, Default)]
 struct AreaSet {
     items: Vec<Area>,
     tree: RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>,
+    /// Positions by [`name_key`] of the name, and of the name without its 社区/街道 ending.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 impl AreaSet {
     fn push(&mut self, area: Area) {
+        let i = self.items.len();
         if let Some(r) = area.shape.bounding_rect() {
             let rect = Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
-            self.tree.insert(GeomWithData::new(rect, self.items.len()));
+            self.tree.insert(GeomWithData::new(rect, i));
+        }
+        let key = name_key(&area.name);
+        let short = ["社区", "街道"]
+            .iter()
+            .find_map(|end| key.strip_suffix(end))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        for k in short.into_iter().chain([key]) {
+            self.by_name.entry(k).or_default().push(i);
         }
         self.items.push(area);
     }
@@ -61,15 +76,10 @@ impl AreaSet {
 
     /// The code of the one area called `name`, with or without its 社区/街道 ending.
     fn by_name(&self, name: &str) -> Option<String> {
-        let key = crate::ledger::name_key(name);
-        let mut found = self.items.iter().filter(|a| {
-            let own = crate::ledger::name_key(&a.name);
-            own == key
-                || own.strip_suffix("社区") == Some(key.as_str())
-                || own.strip_suffix("街道") == Some(key.as_str())
-        });
-        let first = found.next()?;
-        found.next().is_none().then(|| first.code.clone())
+        match self.by_name.get(&name_key(name))?.as_slice() {
+            [one] => Some(self.items[*one].code.clone()),
+            _ => None,
+        }
     }
 }
 

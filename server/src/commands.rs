@@ -119,7 +119,15 @@ async fn import_into(
     let mut plan = read_plan(files, &source)?;
     // Areas first, so that features of the same import are placed in them.
     plan.sort_by_key(|(_, layer, _)| Layer::ALL.iter().position(|l| l == layer));
-    let mut areas = Arc::new(Areas::of(&atlas.snapshot().data));
+    // The store as the files are read against: its areas (indexed off the async runtime) and,
+    // for ledgers without coordinates, its features.
+    let existing = atlas.snapshot();
+    let snapshot = Arc::clone(&existing);
+    let mut areas = Arc::new(
+        tokio::task::spawn_blocking(move || Areas::of(&snapshot.data))
+            .await
+            .map_err(|e| CommandError::Io(e.to_string()))?,
+    );
     let pb = bar(plan.len() as u64, "reading");
     for (path, layer, sheet) in plan {
         let format = Format::from_path(&path).ok_or_else(|| {
@@ -131,7 +139,7 @@ async fn import_into(
         let (p, mut source) = (path.clone(), source.clone());
         source.sheet = sheet.or(source.sheet);
         source.areas = Some(Arc::clone(&areas));
-        source.existing = Some(atlas.snapshot());
+        source.existing = Some(Arc::clone(&existing));
         let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, &source))
             .await
             .map_err(|e| CommandError::Io(e.to_string()))?;

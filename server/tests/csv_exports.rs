@@ -6,11 +6,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
+use common::cli::{export_to as export, gridatlas, ok};
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::load_dataset;
@@ -52,34 +52,6 @@ fn cell_of(rows: &[Vec<String>], key: &str, value: &str, column: &str) -> String
     row[col(column)].clone()
 }
 
-fn gridatlas(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_gridatlas"))
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("GRIDATLAS_STORE")
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run gridatlas");
-    assert!(
-        out.status.success(),
-        "gridatlas {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn export(store: &str, layer: &str, out: &Path) {
-    gridatlas(&[
-        "export",
-        "--store",
-        store,
-        "--layer",
-        layer,
-        "-o",
-        out.to_str().expect("path"),
-    ]);
-}
-
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
 }
@@ -96,15 +68,19 @@ fn rename_compounds(store: &str, dir: &Path) -> Vec<String> {
     let edited = dir.join("compounds.geojson");
     let fc = json!({ "type": "FeatureCollection", "features": features });
     std::fs::write(&edited, fc.to_string()).expect("write");
-    gridatlas(&["import", "--store", store, edited.to_str().expect("path")]);
+    ok(&gridatlas(&[
+        "import",
+        "--store",
+        store,
+        edited.to_str().expect("path"),
+    ]));
     features.iter().map(|f| f["id"].to_string()).collect()
 }
 
 #[test]
 fn cli_csv_export_shows_formula_names_as_text_and_imports_back_unchanged() {
     let dir = tempfile::tempdir().expect("tmp");
-    let store = dir.path().join("atlas.gpkg").display().to_string();
-    gridatlas(&["demo", "--store", &store]);
+    let store = common::cli::demo_store(dir.path());
     let ids = rename_compounds(&store, dir.path());
 
     let fresh = dir.path().join("fresh.gpkg").display().to_string();
@@ -123,7 +99,7 @@ fn cli_csv_export_shows_formula_names_as_text_and_imports_back_unchanged() {
     }
     let mut args = vec!["import", "--store", fresh.as_str()];
     args.extend(files.iter().map(String::as_str));
-    gridatlas(&args);
+    ok(&gridatlas(&args));
 
     let (a, b) = (dir.path().join("a.geojson"), dir.path().join("b.geojson"));
     export(&store, "compounds", &a);

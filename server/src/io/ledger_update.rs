@@ -7,8 +7,8 @@ use engine::columns::Column;
 use engine::ledger::{self, LedgerRow};
 use engine::{Layer, Problem, Snapshot};
 
-use super::table::{cell_value, header_at, Role, Table};
-use super::{formula, FileRead};
+use super::table::{column_of, header_at, typed_cell, Role, Table};
+use super::FileRead;
 
 /// Reads a ledger of `layer` against the store's data.
 pub fn read(
@@ -40,14 +40,11 @@ pub fn read(
                     ledger_row.compound = Some(text.to_owned());
                 }
                 (Layer::Buildings, "name") => ledger_row.building = Some(text.to_owned()),
-                _ => match cell_value(layer, key, formula::restore(text)) {
+                _ => match typed_cell(layer, key, text, row.number, Some(header)) {
                     Ok(v) => {
                         ledger_row.values.insert(key.to_owned(), v);
                     }
-                    Err(reason) => problems.push(
-                        Problem::new(key, format!("\"{text}\" {reason}"))
-                            .in_table(row.number, Some(header)),
-                    ),
+                    Err(p) => problems.push(p),
                 },
             }
         }
@@ -58,17 +55,7 @@ pub fn read(
     }
     // A problem about a matching key names the column that holds it.
     let headed = |mut p: Problem| {
-        let field = if p.field == "compound" {
-            "compound_id"
-        } else {
-            p.field.as_str()
-        };
-        let holds = |r: &Role| matches!(r, Role::Known(Column::Field(d)) if d.name == field);
-        p.column = roles
-            .iter()
-            .position(holds)
-            .and_then(|c| header_at(&table.headers, c))
-            .map(str::to_owned);
+        p.column = column_of(roles, &table.headers, &p.field).map(str::to_owned);
         p
     };
     let update = ledger::apply(existing, layer, &rows, skip_unmatched)

@@ -136,7 +136,7 @@ fn parse_placed(
     let mut filled = Filled::new();
     let mut problems = Vec::new();
     if let (Some(areas), Some(g)) = (areas, f.geometry.as_ref()) {
-        if let Ok(at) = Geometry::try_from(g.value.clone()) {
+        if let Ok(at) = Geometry::try_from(&g.value) {
             let props = f.properties.get_or_insert_with(Default::default);
             match areas.place(layer, props, &at) {
                 Ok(fields) => filled = fields,
@@ -262,22 +262,8 @@ fn all_or_problems(
 /// (`services`) are separated by `;`; the `'` an export put before a formula character is removed
 /// ([`formula::restore`]).
 pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<Problem>> {
-    read_csv_mapped(layer, text, crs, &ColumnMap::default())
-}
-
-/// [`read_csv`] with the user's own column names.
-pub fn read_csv_mapped(
-    layer: Layer,
-    text: &str,
-    crs: Crs,
-    mapping: &ColumnMap,
-) -> Result<Vec<Feature>, Vec<Problem>> {
     let table = delimited::table(text)?;
-    let source = Source {
-        columns: mapping.clone(),
-        ..Source::default()
-    };
-    table::read_table(layer, &table, crs, &source).map(|read| read.features)
+    table::read_table(layer, &table, crs, &Source::default()).map(|read| read.features)
 }
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an

@@ -338,13 +338,11 @@ fn read_row(
             | Role::Unknown => continue,
         };
         let Some(text) = cell(Some(c)) else { continue };
-        match cell_value(layer, key, formula::restore(text)) {
+        match typed_cell(layer, key, text, row.number, header(c)) {
             Ok(v) => {
                 props.insert(key.to_owned(), v);
             }
-            Err(reason) => problems.push(
-                Problem::new(key, format!("\"{text}\" {reason}")).in_table(row.number, header(c)),
-            ),
+            Err(p) => problems.push(p),
         }
     }
     let id = props
@@ -370,12 +368,8 @@ fn read_row(
         more.into_iter()
             .filter(|p| !said.contains(&p.field))
             .map(|p| {
-                let c = roles.iter().position(|r| match r {
-                    Role::Known(Column::Field(def)) => def.name == p.field,
-                    Role::Known(Column::Lon | Column::Wkt) => p.field == "geometry",
-                    _ => false,
-                });
-                p.in_table(row.number, c.and_then(header))
+                let column = column_of(roles, headers, &p.field);
+                p.in_table(row.number, column)
             }),
     );
     Err(problems
@@ -384,10 +378,33 @@ fn read_row(
         .collect())
 }
 
+/// The header of the column that holds `field` (a geometry problem: the lon or WKT column).
+pub(super) fn column_of<'h>(roles: &[Role], headers: &'h [String], field: &str) -> Option<&'h str> {
+    let c = roles.iter().position(|r| match r {
+        Role::Known(Column::Field(def)) => def.name == field,
+        Role::Known(Column::Lon | Column::Wkt) => field == "geometry",
+        _ => false,
+    })?;
+    header_at(headers, c)
+}
+
+/// A cell of `row` under `header` typed by [`cell_value`] (after undoing an export's formula
+/// guard), or the problem naming row, column and value.
+pub(super) fn typed_cell(
+    layer: Layer,
+    key: &str,
+    text: &str,
+    row: usize,
+    header: Option<&str>,
+) -> Result<Value, Problem> {
+    cell_value(layer, key, formula::restore(text))
+        .map_err(|reason| Problem::new(key, format!("\"{text}\" {reason}")).in_table(row, header))
+}
+
 /// A cell typed by the field it belongs to: counts as people type them (`1,234`, full-width
 /// digits, spaces around), enum values by wire name or label (老旧小区, 无物业), yes/no as 是/否 or
 /// 有/无. Anything else is refused with what was expected.
-pub fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, String> {
+fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, String> {
     let def = schema::field(layer, key);
     let number = || columns::number_text(v);
     match (key, def.map(|d| d.kind)) {

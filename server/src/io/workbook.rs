@@ -63,6 +63,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         .rows()
         .map(|r| r.iter().map(cell_text).collect())
         .collect();
+    drop(range);
     // Merges in grid coordinates (rows and columns relative to the range).
     let merges: Vec<Dimensions> = merges
         .into_iter()
@@ -87,7 +88,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     let two_rows = second_header_row(&grid, &merges, header_row);
     let headers = header_names(layer, &grid, &merges, header_row, two_rows);
     let data_start = header_row + if two_rows { 2 } else { 1 };
-    let (rows, totals) = data_rows(&grid, data_start, first_row);
+    let (rows, totals) = data_rows(grid, data_start, first_row);
     let table = Table { headers, rows };
     let crs = source.crs.unwrap_or_default();
     let read = super::table::read_table(layer, &table, crs, source)?;
@@ -130,10 +131,14 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
 
 /// The rows under the header that hold data, numbered as Excel shows them, and the numbers of
 /// the total rows left out.
-fn data_rows(grid: &[Vec<String>], start: usize, first_row: usize) -> (Vec<TableRow>, Vec<usize>) {
+fn data_rows(
+    grid: Vec<Vec<String>>,
+    start: usize,
+    first_row: usize,
+) -> (Vec<TableRow>, Vec<usize>) {
     let mut totals = Vec::new();
     let rows = grid
-        .iter()
+        .into_iter()
         .enumerate()
         .skip(start)
         .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
@@ -151,7 +156,7 @@ fn data_rows(grid: &[Vec<String>], start: usize, first_row: usize) -> (Vec<Table
         })
         .map(|(i, cells)| TableRow {
             number: first_row + i + 1,
-            cells: cells.clone(),
+            cells,
             geometry: None,
         })
         .collect();

@@ -33,9 +33,8 @@ pub fn demo_store(dir: &Path) -> String {
     store
 }
 
-/// `layer` of `store` exported to `dir/<layer>.geojson` and read back.
-pub fn export_layer(dir: &Path, store: &str, layer: &str) -> serde_json::Value {
-    let out = dir.join(format!("{layer}.geojson"));
+/// `layer` of `store` exported to `out` (its format by the extension).
+pub fn export_to(store: &str, layer: &str, out: &Path) {
     ok(&gridatlas(&[
         "export",
         "--store",
@@ -45,6 +44,12 @@ pub fn export_layer(dir: &Path, store: &str, layer: &str) -> serde_json::Value {
         "-o",
         out.to_str().expect("path"),
     ]));
+}
+
+/// `layer` of `store` exported to `dir/<layer>.geojson` and read back.
+pub fn export_layer(dir: &Path, store: &str, layer: &str) -> serde_json::Value {
+    let out = dir.join(format!("{layer}.geojson"));
+    export_to(store, layer, &out);
     serde_json::from_str(&std::fs::read_to_string(out).expect("read")).expect("json")
 }
 

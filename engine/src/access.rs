@@ -63,6 +63,18 @@ impl Role {
     }
 }
 
+impl Role {
+    /// The role's name in Chinese.
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Planner => "规划员",
+            Role::Staff => "网格员",
+            Role::Viewer => "查看者",
+        }
+    }
+}
+
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -164,6 +176,24 @@ pub enum Denied {
     Scope { scope: Scope, place: String },
     #[error("{layer} {id} is stored in a form that cannot be read, so where it lies is unknown: only an admin with the whole district in scope repairs it")]
     Unreadable { layer: Layer, id: i64 },
+}
+
+impl Denied {
+    /// The same refusal in Chinese, for the staff who see it on the map.
+    pub fn zh(&self) -> String {
+        match self {
+            Denied::Layer { role, layer } => {
+                format!("{}不能修改{}", role.title_zh(), layer.title_zh())
+            }
+            Denied::Scope { scope, place } => {
+                format!("{place} 不在您的管辖范围（{scope}）内")
+            }
+            Denied::Unreadable { layer, id } => format!(
+                "{}{id} 的存储记录无法读取，不知其位置：只有管辖全区的管理员可以修复",
+                layer.title_zh()
+            ),
+        }
+    }
 }
 
 /// Checks an account name: 2 to 64 ASCII letters, digits or `_ . @ -` (it appears in audit

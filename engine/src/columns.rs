@@ -171,6 +171,15 @@ pub fn closest_fields(layer: Layer, header: &str) -> Vec<&'static str> {
     out
 }
 
+/// Field names of a layer as a Chinese message lists them: each by its Chinese label with the
+/// name to type in brackets (`户数（households）、常住人口（population）`).
+pub fn labelled_zh(layer: Layer, names: &[&str]) -> String {
+    crate::reason::listed(names.iter().map(|n| match schema::field(layer, n) {
+        Some(def) => format!("{}（{n}）", def.label_zh),
+        None => (*n).to_owned(),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +237,17 @@ mod tests {
             .find(|p| p.field == "househols")
             .expect("the unknown column is named");
         assert!(unknown.reason.contains("closest: "), "{}", unknown.reason);
+        assert!(
+            unknown
+                .reason_zh
+                .contains("站点图层没有名为“househols”的字段；最接近的：")
+                && unknown.reason_zh.contains("（"),
+            "{}",
+            unknown.reason_zh
+        );
+        assert_eq!(
+            labelled_zh(Layer::Compounds, &["households", "population"]),
+            "户数（households）、常住人口（population）"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use geo::algorithm::validation::{InvalidGeometry, InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::Validation;
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 use serde::de::DeserializeOwned;
@@ -14,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::model::{
     Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street,
 };
+use crate::reason::{listed, quoted, Reason};
 use crate::schema::{self, FieldDef, FieldKind, GeometryKind};
 
 /// One problem with one incoming feature.
@@ -30,20 +32,58 @@ pub struct Problem {
     /// The table column at fault, as headed in the file (户数, 物业管理 …), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<String>,
+    /// The value at fault as the file wrote it (`约30户`), when it came from a table cell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// The field at fault: an attribute name, `geometry`, `id` or `json`.
     pub field: String,
+    /// Why, in English.
     pub reason: String,
+    /// Why, in Chinese (原因): the same reason with the same values, for the staff who fix it.
+    pub reason_zh: String,
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// A problem of `field`, told in English and in Chinese ([`Reason`]).
+    pub fn new(field: impl Into<String>, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Problem::because(field, Reason::new(en, zh))
+    }
+
+    /// A problem of `field` for a reason given in both languages.
+    pub fn because(field: impl Into<String>, reason: Reason) -> Self {
         Problem {
             index: None,
             id: None,
             row: None,
             column: None,
+            value: None,
             field: field.into(),
-            reason: reason.into(),
+            reason: reason.en,
+            reason_zh: reason.zh,
+        }
+    }
+
+    /// The reason in both languages.
+    pub fn reason(&self) -> Reason {
+        Reason::new(self.reason.clone(), self.reason_zh.clone())
+    }
+
+    /// The problem as one line in Chinese, where then why (`第 3 行：“户数”列（households）：
+    /// “约30户”不是整数`); [`Display`](fmt::Display) gives the English line.
+    pub fn to_zh_string(&self) -> String {
+        let at = match (self.row, self.index, &self.id) {
+            (Some(r), _, Some(id)) => format!("第 {r} 行（编号 {id}）："),
+            (Some(r), _, None) => format!("第 {r} 行："),
+            (None, Some(i), Some(id)) => format!("要素序号 {i}（编号 {id}）："),
+            (None, Some(i), None) => format!("要素序号 {i}："),
+            (None, None, Some(id)) => format!("要素编号 {id}："),
+            (None, None, None) => String::new(),
+        };
+        match &self.column {
+            Some(c) if *c != self.field => {
+                format!("{at}“{c}”列（{}）：{}", self.field, self.reason_zh)
+            }
+            _ => format!("{at}{}：{}", self.field, self.reason_zh),
         }
     }
 
@@ -52,6 +92,15 @@ impl Problem {
     pub fn at(mut self, index: Option<usize>, id: Option<String>) -> Self {
         self.index = self.index.or(index);
         self.id = self.id.or(id);
+        self
+    }
+
+    /// The same problem, with the value of the cell at fault (kept when already set).
+    #[must_use]
+    pub fn with_value(mut self, value: &str) -> Self {
+        if self.value.is_none() && !value.trim().is_empty() {
+            self.value = Some(value.to_owned());
+        }
         self
     }
 
@@ -297,6 +346,7 @@ impl Feature {
                     problems.push(Problem::new(
                         "id",
                         format!("must be a positive whole number, got \"{s}\""),
+                        format!("应为正整数，填写的是{}", quoted(s)),
                     ));
                     0
                 }
@@ -310,7 +360,11 @@ impl Feature {
         };
         let geometry = match &feature.geometry {
             None => {
-                problems.push(Problem::new("geometry", "missing"));
+                problems.push(Problem::new(
+                    "geometry",
+                    "missing",
+                    "缺少位置或轮廓（几何图形）",
+                ));
                 None
             }
             Some(g) => check_geometry(schema::geometry_kind(layer), &g.value, &mut problems),
@@ -376,7 +430,7 @@ fn finish(
     version: i64,
     geometry: Geometry,
 ) -> Result<Feature, Vec<Problem>> {
-    let built = build(layer, attrs, id, version, geometry).map_err(|p| vec![p])?;
+    let built = build(layer, attrs, id, version, geometry)?;
     let mut problems = Vec::new();
     check_rules(&built, &mut problems);
     if problems.is_empty() {
@@ -408,6 +462,7 @@ fn positive_id(v: &Value, problems: &mut Vec<Problem>) -> i64 {
             problems.push(Problem::new(
                 "id",
                 format!("must be a positive whole number, got {v}"),
+                format!("应为正整数，填写的是 {v}"),
             ));
             0
         }
@@ -420,15 +475,20 @@ fn build(
     id: i64,
     version: i64,
     geometry: Geometry,
-) -> Result<Feature, Problem> {
+) -> Result<Feature, Vec<Problem>> {
     attrs.insert("id".into(), Value::from(id));
     attrs.insert("version".into(), Value::from(version));
     fn typed<T: DomainFeature>(
         attrs: Map<String, Value>,
         geometry: Geometry,
-    ) -> Result<T, Problem> {
-        let mut t: T = serde_json::from_value(Value::Object(attrs))
-            .map_err(|e| Problem::new("properties", e.to_string()))?;
+    ) -> Result<T, Vec<Problem>> {
+        let mut t: T = serde_json::from_value(Value::Object(attrs)).map_err(|e| {
+            vec![Problem::new(
+                "properties",
+                e.to_string(),
+                format!("属性无法读取：{e}"),
+            )]
+        })?;
         t.set_geometry(geometry);
         Ok(t)
     }
@@ -460,11 +520,19 @@ fn check_properties(
             || derived.iter().any(|d| d.name == key);
         if !known {
             let names: Vec<&str> = defs.iter().map(|d| d.name).collect();
+            let closest = crate::columns::closest_fields(layer, key);
             problems.push(Problem::new(
                 key.as_str(),
                 format!(
                     "unknown field for layer {layer}; closest: {} (known: {})",
-                    crate::columns::closest_fields(layer, key).join(", "),
+                    closest.join(", "),
+                    names.join(", ")
+                ),
+                format!(
+                    "{}图层没有名为{}的字段；最接近的：{}（全部字段：{}）",
+                    layer.title_zh(),
+                    quoted(key),
+                    crate::columns::labelled_zh(layer, &closest),
                     names.join(", ")
                 ),
             ));
@@ -474,7 +542,11 @@ fn check_properties(
     for def in defs {
         let value = props.get(def.name).filter(|v| !v.is_null());
         match value {
-            None if def.required => problems.push(Problem::new(def.name, "required but missing")),
+            None if def.required => problems.push(Problem::new(
+                def.name,
+                "required but missing",
+                "必填，但未填写",
+            )),
             None => {
                 let default = if def.kind == FieldKind::Boolean {
                     Value::Bool(false)
@@ -487,120 +559,216 @@ fn check_properties(
                 Ok(v) => {
                     out.insert(def.name.into(), v);
                 }
-                Err(reason) => problems.push(Problem::new(def.name, reason)),
+                Err(reason) => problems.push(Problem::because(def.name, reason)),
             },
         }
     }
     out
 }
 
-/// Checks one value against its field definition, returning it in canonical form.
-pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, String> {
+/// Checks one value against its field definition, returning it in canonical form, or why not
+/// (in English and Chinese, naming the value given).
+pub fn check_value(def: &FieldDef, v: &Value) -> Result<Value, Reason> {
     match def.kind {
-        FieldKind::Integer { min, max } => {
-            let n = match v {
-                Value::Number(n) => n.as_i64().or_else(|| {
-                    n.as_f64()
-                        .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
-                        .map(|x| x as i64)
-                }),
-                _ => None,
-            };
-            match n {
-                Some(n) if n < min => Err(format!("must be ≥ {min}, got {n}")),
-                Some(n) if n > max => Err(format!("must be ≤ {max}, got {n}")),
-                Some(n) => Ok(Value::from(n)),
-                None => Err(format!("must be a whole number, got {}", describe(v))),
-            }
-        }
-        FieldKind::Real { min, max } => match v.as_f64() {
-            Some(x) if !x.is_finite() => Err("must be a finite number".into()),
-            Some(x) if x < min => Err(format!("must be ≥ {min}, got {x}")),
-            Some(x) if x > max => Err(format!("must be ≤ {max}, got {x}")),
-            Some(x) => Ok(Value::from(x)),
-            None => Err(format!("must be a number, got {}", describe(v))),
-        },
-        FieldKind::Text { max_chars } => match v {
-            Value::String(s) if s.trim().is_empty() => Err("must not be empty".into()),
-            Value::String(s) if s.chars().count() > max_chars => Err(format!(
-                "must be at most {max_chars} characters, got {}",
-                s.chars().count()
-            )),
-            Value::String(s) if s.chars().any(char::is_control) => {
-                Err("must not contain control characters".into())
-            }
-            Value::String(s) => Ok(Value::String(s.trim().to_owned())),
-            _ => Err(format!("must be text, got {}", describe(v))),
-        },
-        FieldKind::Code { digits } => {
-            let s = match v {
-                Value::String(s) => s.clone(),
-                Value::Number(n) if n.is_u64() => n.to_string(),
-                _ => {
-                    return Err(format!(
-                        "must be a {digits}-digit code, got {}",
-                        describe(v)
-                    ))
-                }
-            };
-            if s.len() == digits && s.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(Value::String(s))
-            } else {
-                Err(format!("must be a {digits}-digit code, got \"{s}\""))
-            }
-        }
+        FieldKind::Integer { min, max } => check_integer(v, min, max),
+        FieldKind::Real { min, max } => check_real(v, min, max),
+        FieldKind::Text { max_chars } => check_text(v, max_chars),
+        FieldKind::Code { digits } => check_code(v, digits),
         FieldKind::Boolean => match v {
             Value::Bool(b) => Ok(Value::Bool(*b)),
-            _ => Err(format!("must be true or false, got {}", describe(v))),
+            _ => Err(Reason::new(
+                format!("must be true or false, got {}", describe(v)),
+                format!("应为“是”或“否”（true/false），填写的是{}", describe_zh(v)),
+            )),
         },
         FieldKind::Enum(names) => match v {
             Value::String(s) if names.contains(&s.as_str()) => Ok(v.clone()),
-            _ => Err(format!(
-                "must be one of {}, got {}",
-                names.join(", "),
-                describe(v)
+            _ => Err(Reason::new(
+                format!("must be one of {}, got {}", names.join(", "), describe(v)),
+                format!(
+                    "应为以下之一：{}，填写的是{}",
+                    enum_labels_zh(def, names),
+                    describe_zh(v)
+                ),
             )),
         },
-        FieldKind::EnumList(names) => {
-            let Value::Array(items) = v else {
-                return Err(format!(
-                    "must be a list of {}, got {}",
-                    names.join(", "),
-                    describe(v)
-                ));
-            };
-            if items.is_empty() {
-                return Err("must name at least one value".into());
-            }
-            let mut seen = Vec::new();
-            for item in items {
-                match item {
-                    Value::String(s) if names.contains(&s.as_str()) => {
-                        if seen.contains(&s.as_str()) {
-                            return Err(format!("lists \"{s}\" twice"));
-                        }
-                        seen.push(s.as_str());
-                    }
-                    _ => {
-                        return Err(format!(
-                            "values must be among {}, got {}",
-                            names.join(", "),
-                            describe(item)
-                        ))
-                    }
-                }
-            }
-            Ok(v.clone())
-        }
+        FieldKind::EnumList(names) => check_list(def, names, v),
     }
 }
 
+/// A whole number within `[min, max]` (a float without fraction counts).
+fn check_integer(v: &Value, min: i64, max: i64) -> Result<Value, Reason> {
+    let n = match v {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|x| x.fract() == 0.0 && x.abs() < 9e15)
+                .map(|x| x as i64)
+        }),
+        _ => None,
+    };
+    match n {
+        Some(n) => within(n, min, max).map(Value::from),
+        None => Err(Reason::new(
+            format!("must be a whole number, got {}", describe(v)),
+            format!("应为整数，填写的是{}", describe_zh(v)),
+        )),
+    }
+}
+
+/// A finite number within `[min, max]`.
+fn check_real(v: &Value, min: f64, max: f64) -> Result<Value, Reason> {
+    match v.as_f64() {
+        Some(x) if !x.is_finite() => Err(Reason::new("must be a finite number", "应为有限的数字")),
+        Some(x) => within(x, min, max).map(Value::from),
+        None => Err(Reason::new(
+            format!("must be a number, got {}", describe(v)),
+            format!("应为数字，填写的是{}", describe_zh(v)),
+        )),
+    }
+}
+
+/// `x` when it lies within `[min, max]`, else which bound it passes.
+fn within<T: PartialOrd + fmt::Display>(x: T, min: T, max: T) -> Result<T, Reason> {
+    if x < min {
+        Err(Reason::new(
+            format!("must be ≥ {min}, got {x}"),
+            format!("不能小于 {min}，填写的是 {x}"),
+        ))
+    } else if x > max {
+        Err(Reason::new(
+            format!("must be ≤ {max}, got {x}"),
+            format!("不能大于 {max}，填写的是 {x}"),
+        ))
+    } else {
+        Ok(x)
+    }
+}
+
+/// Non-empty text of at most `max_chars` characters without control characters, trimmed.
+fn check_text(v: &Value, max_chars: usize) -> Result<Value, Reason> {
+    match v {
+        Value::String(s) if s.trim().is_empty() => {
+            Err(Reason::new("must not be empty", "不能为空"))
+        }
+        Value::String(s) if s.chars().count() > max_chars => {
+            let n = s.chars().count();
+            Err(Reason::new(
+                format!("must be at most {max_chars} characters, got {n}"),
+                format!("最多 {max_chars} 个字，填写了 {n} 个字"),
+            ))
+        }
+        Value::String(s) if s.chars().any(char::is_control) => Err(Reason::new(
+            "must not contain control characters",
+            "不能含有换行、制表符等控制字符",
+        )),
+        Value::String(s) => Ok(Value::String(s.trim().to_owned())),
+        _ => Err(Reason::new(
+            format!("must be text, got {}", describe(v)),
+            format!("应为文字，填写的是{}", describe_zh(v)),
+        )),
+    }
+}
+
+/// A code of exactly `digits` digits, as text.
+fn check_code(v: &Value, digits: usize) -> Result<Value, Reason> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) if n.is_u64() => n.to_string(),
+        _ => {
+            return Err(Reason::new(
+                format!("must be a {digits}-digit code, got {}", describe(v)),
+                format!("应为 {digits} 位数字代码，填写的是{}", describe_zh(v)),
+            ))
+        }
+    };
+    if s.len() == digits && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(Value::String(s))
+    } else {
+        Err(Reason::new(
+            format!("must be a {digits}-digit code, got \"{s}\""),
+            format!("应为 {digits} 位数字代码，填写的是{}", quoted(&s)),
+        ))
+    }
+}
+
+/// An enum-list value: a non-empty list of distinct names.
+fn check_list(def: &FieldDef, names: &[&str], v: &Value) -> Result<Value, Reason> {
+    let Value::Array(items) = v else {
+        return Err(Reason::new(
+            format!(
+                "must be a list of {}, got {}",
+                names.join(", "),
+                describe(v)
+            ),
+            format!(
+                "应为以下各项组成的列表：{}，填写的是{}",
+                enum_labels_zh(def, names),
+                describe_zh(v)
+            ),
+        ));
+    };
+    if items.is_empty() {
+        return Err(Reason::new("must name at least one value", "至少要选一项"));
+    }
+    let mut seen = Vec::new();
+    for item in items {
+        match item {
+            Value::String(s) if names.contains(&s.as_str()) => {
+                if seen.contains(&s.as_str()) {
+                    return Err(Reason::new(
+                        format!("lists \"{s}\" twice"),
+                        format!("{}重复填写了两次", quoted(s)),
+                    ));
+                }
+                seen.push(s.as_str());
+            }
+            _ => {
+                return Err(Reason::new(
+                    format!(
+                        "values must be among {}, got {}",
+                        names.join(", "),
+                        describe(item)
+                    ),
+                    format!(
+                        "每一项都应为以下之一：{}，填写的是{}",
+                        enum_labels_zh(def, names),
+                        describe_zh(item)
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(v.clone())
+}
+
+/// An enum's values as Chinese users know them: `老旧小区（old）、商品房小区（commodity）`.
+fn enum_labels_zh(def: &FieldDef, names: &[&str]) -> String {
+    let label = |name: &str| {
+        def.domain_enum()
+            .and_then(|e| e.values.iter().find(|v| v.name == name))
+            .map_or_else(|| name.to_owned(), |v| format!("{}（{name}）", v.label_zh))
+    };
+    listed(names.iter().map(|n| label(n)))
+}
+
 fn describe(v: &Value) -> String {
-    let s = v.to_string();
+    clip(&v.to_string())
+}
+
+/// A value for a Chinese message: text in Chinese quotes, anything else as JSON.
+fn describe_zh(v: &Value) -> String {
+    match v {
+        Value::String(s) => quoted(&clip(s)),
+        other => format!(" {}", describe(other)),
+    }
+}
+
+/// At most 40 characters of a value.
+fn clip(s: &str) -> String {
     if s.chars().count() > 40 {
         format!("{}…", s.chars().take(40).collect::<String>())
     } else {
-        s
+        s.to_owned()
     }
 }
 
@@ -623,30 +791,38 @@ fn check_geometry(
         }
     };
     if !accepted {
-        let want = match kind {
-            GeometryKind::Point => "Point",
-            GeometryKind::Polygon => "Polygon",
-            GeometryKind::MultiPolygon => "Polygon or MultiPolygon",
-            GeometryKind::PointOrPolygon => "Point or Polygon",
+        let (want, want_zh) = match kind {
+            GeometryKind::Point => ("Point", "点（Point）"),
+            GeometryKind::Polygon => ("Polygon", "面（Polygon）"),
+            GeometryKind::MultiPolygon => {
+                ("Polygon or MultiPolygon", "面（Polygon 或 MultiPolygon）")
+            }
+            GeometryKind::PointOrPolygon => ("Point or Polygon", "点或面（Point 或 Polygon）"),
         };
         problems.push(Problem::new(
             "geometry",
             format!("expected {want}, got {type_name}"),
+            format!("应为{want_zh}，文件中是 {type_name}"),
         ));
         return None;
     }
     let before = problems.len();
     match value {
         geojson::Value::Point(p) => {
-            check_position(p, "point", problems);
+            check_position(p, ("point", "点"), problems);
         }
-        geojson::Value::Polygon(rings) => check_rings(rings, "", problems),
+        geojson::Value::Polygon(rings) => check_rings(rings, ("", ""), problems),
         geojson::Value::MultiPolygon(polys) => {
             if polys.is_empty() {
-                problems.push(Problem::new("geometry", "MultiPolygon has no parts"));
+                problems.push(Problem::new(
+                    "geometry",
+                    "MultiPolygon has no parts",
+                    "MultiPolygon 中没有任何面",
+                ));
             }
             for (i, rings) in polys.iter().enumerate() {
-                check_rings(rings, &format!("part {i} "), problems);
+                let part = (format!("part {i} "), format!("第 {i} 部分的"));
+                check_rings(rings, (&part.0, &part.1), problems);
             }
         }
         _ => {}
@@ -662,9 +838,12 @@ fn check_geometry(
         (_, g) => g,
     };
     if let Err(invalid) = validity(&geometry) {
-        problems.push(Problem::new(
+        problems.push(Problem::because(
             "geometry",
-            format!("invalid {type_name}: {invalid}"),
+            invalid.prefixed(
+                &format!("invalid {type_name}: "),
+                &format!("{type_name} 图形无效："),
+            ),
         ));
         return None;
     }
@@ -672,16 +851,59 @@ fn check_geometry(
 }
 
 /// Every reason geo's validation finds the geometry invalid, joined; points are always valid.
-fn validity(geometry: &Geometry) -> Result<(), String> {
-    let reasons: Vec<String> = geometry
+fn validity(geometry: &Geometry) -> Result<(), Reason> {
+    let reasons: Vec<Reason> = geometry
         .validation_errors()
         .iter()
-        .map(ToString::to_string)
+        .map(|e| Reason::new(e.to_string(), invalid_zh(e)))
         .collect();
     if reasons.is_empty() {
         Ok(())
     } else {
-        Err(reasons.join("; "))
+        Err(Reason::joined(&reasons))
+    }
+}
+
+/// geo's reason a polygon or multipolygon is invalid, in Chinese (other geometries are not
+/// validated here; their reason stays as geo gives it).
+fn invalid_zh(e: &InvalidGeometry) -> String {
+    match e {
+        InvalidGeometry::InvalidPolygon(p) => invalid_polygon_zh(p),
+        InvalidGeometry::InvalidMultiPolygon(m) => match m {
+            InvalidMultiPolygon::InvalidPolygon(i, p) => {
+                format!("第 {} 个面无效：{}", i.0, invalid_polygon_zh(p))
+            }
+            InvalidMultiPolygon::ElementsOverlaps(a, b) => {
+                format!("第 {} 个面与第 {} 个面相互重叠", a.0, b.0)
+            }
+            InvalidMultiPolygon::ElementsTouchOnALine(a, b) => {
+                format!("第 {} 个面与第 {} 个面沿一条边相接", a.0, b.0)
+            }
+        },
+        other => format!("图形无效：{other}"),
+    }
+}
+
+fn invalid_polygon_zh(p: &InvalidPolygon) -> String {
+    let ring = |r: &RingRole| match r {
+        RingRole::Exterior => "外环".to_owned(),
+        RingRole::Interior(i) => format!("内环（序号 {i}）"),
+    };
+    match p {
+        InvalidPolygon::TooFewPointsInRing(r) => format!("{}至少需要 3 个不同的点", ring(r)),
+        InvalidPolygon::SelfIntersection(r) => format!("{}自相交（边界线交叉）", ring(r)),
+        InvalidPolygon::NonFiniteCoord(r, i) => {
+            format!("{}的坐标点（序号 {}）不是有效数字", ring(r), i.0)
+        }
+        InvalidPolygon::InteriorRingNotContainedInExteriorRing(r) => {
+            format!("{}不在外环之内", ring(r))
+        }
+        InvalidPolygon::IntersectingRingsOnALine(a, b) => {
+            format!("{}与{}沿一条线相交", ring(a), ring(b))
+        }
+        InvalidPolygon::IntersectingRingsOnAnArea(a, b) => {
+            format!("{}与{}有重叠部分", ring(a), ring(b))
+        }
     }
 }
 
@@ -697,53 +919,68 @@ fn geojson_type(v: &geojson::Value) -> &'static str {
     }
 }
 
-fn check_position(p: &[f64], what: &str, problems: &mut Vec<Problem>) -> bool {
+/// Checks one position; `what` names it in English and Chinese (`exterior ring position 3`).
+fn check_position(p: &[f64], (what, what_zh): (&str, &str), problems: &mut Vec<Problem>) -> bool {
+    let mut refuse = |en: String, zh: String| problems.push(Problem::new("geometry", en, zh));
     if p.len() < 2 {
-        problems.push(Problem::new(
-            "geometry",
+        refuse(
             format!("{what} has fewer than 2 coordinates"),
-        ));
+            format!("{what_zh}的坐标少于 2 个"),
+        );
         return false;
     }
     let (lon, lat) = (p[0], p[1]);
     if !lon.is_finite() || !lat.is_finite() {
-        problems.push(Problem::new(
-            "geometry",
+        refuse(
             format!("{what} has a non-finite coordinate"),
-        ));
+            format!("{what_zh}的坐标不是有效数字"),
+        );
         false
     } else if !(-180.0..=180.0).contains(&lon) {
-        problems.push(Problem::new(
-            "geometry",
+        refuse(
             format!("{what} longitude {lon} is outside −180…180"),
-        ));
+            format!("{what_zh}的经度 {lon} 超出 −180…180"),
+        );
         false
     } else if !(-90.0..=90.0).contains(&lat) {
-        problems.push(Problem::new(
-            "geometry",
+        refuse(
             format!("{what} latitude {lat} is outside −90…90"),
-        ));
+            format!("{what_zh}的纬度 {lat} 超出 −90…90"),
+        );
         false
     } else {
         true
     }
 }
 
-fn check_rings(rings: &[Vec<Vec<f64>>], part: &str, problems: &mut Vec<Problem>) {
+/// Checks the rings of one polygon; `part` names a `MultiPolygon`'s part in both languages.
+fn check_rings(
+    rings: &[Vec<Vec<f64>>],
+    (part, part_zh): (&str, &str),
+    problems: &mut Vec<Problem>,
+) {
     if rings.is_empty() {
         problems.push(Problem::new(
             "geometry",
             format!("{part}polygon has no rings"),
+            format!("{part_zh}面没有任何环（边界）"),
         ));
     }
     for (r, ring) in rings.iter().enumerate() {
-        let name = if r == 0 {
-            format!("{part}exterior ring")
+        let (name, name_zh) = if r == 0 {
+            (format!("{part}exterior ring"), format!("{part_zh}外环"))
         } else {
-            format!("{part}interior ring {r}")
+            (
+                format!("{part}interior ring {r}"),
+                format!("{part_zh}内环 {r}"),
+            )
         };
         for (i, p) in ring.iter().enumerate() {
-            if !check_position(p, &format!("{name} position {i}"), problems) {
+            let what = (
+                format!("{name} position {i}"),
+                format!("{name_zh}的坐标点 {i}"),
+            );
+            if !check_position(p, (&what.0, &what.1), problems) {
                 return;
             }
         }
@@ -754,11 +991,16 @@ fn check_rings(rings: &[Vec<Vec<f64>>], part: &str, problems: &mut Vec<Problem>)
                     "{name} has {} positions; a ring needs at least 4",
                     ring.len()
                 ),
+                format!(
+                    "{name_zh}只有 {} 个坐标点；一个环至少需要 4 个（首尾两点相同）",
+                    ring.len()
+                ),
             ));
         } else if ring.first().map(|p| &p[..2]) != ring.last().map(|p| &p[..2]) {
             problems.push(Problem::new(
                 "geometry",
                 format!("{name} is not closed: its first and last positions differ"),
+                format!("{name_zh}没有闭合：首尾两个坐标点不同"),
             ));
         }
     }
@@ -775,6 +1017,10 @@ fn check_rules(feature: &Feature, problems: &mut Vec<Problem>) {
                         "residents aged 60+ ({}) exceed the population ({})",
                         c.elderly, c.population
                     ),
+                    format!(
+                        "60岁以上人数（{}）超过了常住人口（{}）",
+                        c.elderly, c.population
+                    ),
                 ));
             }
         }
@@ -784,6 +1030,10 @@ fn check_rules(feature: &Feature, problems: &mut Vec<Problem>) {
                     "code",
                     format!(
                         "community code {} does not lie under street {}",
+                        c.code, c.street_code
+                    ),
+                    format!(
+                        "社区代码 {} 不属于街道 {}（社区代码应以所属街道代码开头）",
                         c.code, c.street_code
                     ),
                 ));

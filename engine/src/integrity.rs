@@ -11,6 +11,7 @@ use geo_types::Polygon;
 use crate::analysis::distance::point_to_polygon_m;
 use crate::feature::{Feature, Problem};
 use crate::model::{Gate, Layer, GATE_MAX_OFFSET_M};
+use crate::reason::Reason;
 use crate::snapshot::Snapshot;
 
 /// What a change set does: features written (inserted or replaced; id 0 means new) and features
@@ -119,8 +120,8 @@ pub fn check<'a>(snapshot: &'a Snapshot, change: &ChangeView<'a>) -> Vec<Problem
     let mut codes_seen: HashMap<(Layer, &str), usize> = HashMap::new();
     for (i, f) in change.written.iter().enumerate() {
         let id = (f.id() > 0).then(|| f.id().to_string());
-        let mut push = |field: &str, reason: String| {
-            problems.push(Problem::new(field, reason).at(Some(i), id.clone()));
+        let mut push = |field: &str, reason: Reason| {
+            problems.push(Problem::because(field, reason).at(Some(i), id.clone()));
         };
         check_code(snapshot, change, &mut codes_seen, (i, *f), &mut push);
         check_references(snapshot, change, &reg, f, &mut push);
@@ -137,7 +138,7 @@ fn check_code<'a>(
     change: &ChangeView<'a>,
     codes_seen: &mut HashMap<(Layer, &'a str), usize>,
     (i, f): (usize, &'a Feature),
-    push: &mut dyn FnMut(&str, String),
+    push: &mut dyn FnMut(&str, Reason),
 ) {
     let code = match f {
         Feature::Street(s) => s.code.as_str(),
@@ -148,7 +149,10 @@ fn check_code<'a>(
     if let Some(first) = codes_seen.insert((f.layer(), code), i) {
         push(
             "code",
-            format!("code {code} is given twice in this change (also feature {first})"),
+            Reason::new(
+                format!("code {code} is given twice in this change (also feature {first})"),
+                format!("代码 {code} 在这次修改中出现了两次（另见要素序号 {first}）"),
+            ),
         );
     }
     let owner = match f {
@@ -172,7 +176,13 @@ fn check_code<'a>(
         {
             push(
                 "code",
-                format!("code {code} already belongs to {} {owner}", f.layer()),
+                Reason::new(
+                    format!("code {code} already belongs to {} {owner}", f.layer()),
+                    format!(
+                        "代码 {code} 已被{}（编号 {owner}）使用",
+                        f.layer().title_zh()
+                    ),
+                ),
             );
         }
     }
@@ -185,11 +195,17 @@ fn check_references(
     change: &ChangeView,
     reg: &Registry,
     f: &Feature,
-    push: &mut dyn FnMut(&str, String),
+    push: &mut dyn FnMut(&str, Reason),
 ) {
-    let community = |code: &str, push: &mut dyn FnMut(&str, String)| {
+    let community = |code: &str, push: &mut dyn FnMut(&str, Reason)| {
         if !reg.communities.contains_key(code) {
-            push("community_code", format!("no community has code {code}"));
+            push(
+                "community_code",
+                Reason::new(
+                    format!("no community has code {code}"),
+                    format!("没有代码为 {code} 的社区"),
+                ),
+            );
         }
     };
     match f {
@@ -198,7 +214,10 @@ fn check_references(
             if !reg.streets.contains_key(&c.street_code) {
                 push(
                     "street_code",
-                    format!("no street has code {}", c.street_code),
+                    Reason::new(
+                        format!("no street has code {}", c.street_code),
+                        format!("没有代码为 {} 的街道", c.street_code),
+                    ),
                 );
             }
         }
@@ -233,7 +252,13 @@ fn check_references(
             community(&s.community_code, push);
             if let Some(sid) = s.station_id {
                 if !reg.stations.contains(&sid) {
-                    push("station_id", format!("no station has id {sid}"));
+                    push(
+                        "station_id",
+                        Reason::new(
+                            format!("no station has id {sid}"),
+                            format!("没有编号为 {sid} 的站点"),
+                        ),
+                    );
                 }
             }
         }
@@ -245,13 +270,22 @@ fn check_grid(
     reg: &Registry,
     grid: &str,
     community_code: &str,
-    push: &mut dyn FnMut(&str, String),
+    push: &mut dyn FnMut(&str, Reason),
 ) {
     match reg.grids.get(grid) {
-        None => push("grid_code", format!("no grid has code {grid}")),
+        None => push(
+            "grid_code",
+            Reason::new(
+                format!("no grid has code {grid}"),
+                format!("没有编码为 {grid} 的网格"),
+            ),
+        ),
         Some((_, gc)) if *gc != community_code => push(
             "grid_code",
-            format!("grid {grid} belongs to community {gc}, not {community_code}"),
+            Reason::new(
+                format!("grid {grid} belongs to community {gc}, not {community_code}"),
+                format!("网格 {grid} 属于社区 {gc}，不属于社区 {community_code}"),
+            ),
         ),
         Some(_) => {}
     }
@@ -263,17 +297,26 @@ fn check_compound(
     reg: &Registry,
     cid: i64,
     community_code: &str,
-    push: &mut dyn FnMut(&str, String),
+    push: &mut dyn FnMut(&str, Reason),
 ) -> bool {
     match reg.compounds.get(&cid) {
         None => {
-            push("compound_id", format!("no compound has id {cid}"));
+            push(
+                "compound_id",
+                Reason::new(
+                    format!("no compound has id {cid}"),
+                    format!("没有编号为 {cid} 的小区"),
+                ),
+            );
             false
         }
         Some((cc, _)) if *cc != community_code => {
             push(
                 "compound_id",
-                format!("compound {cid} belongs to community {cc}, not {community_code}"),
+                Reason::new(
+                    format!("compound {cid} belongs to community {cc}, not {community_code}"),
+                    format!("小区 {cid} 属于社区 {cc}，不属于社区 {community_code}"),
+                ),
             );
             false
         }
@@ -299,12 +342,17 @@ fn compound_polygon<'a>(
 
 /// Why a gate lies too far from its compound's polygon, or `None` when it is close enough
 /// (ellipsoidal metres, as the analyses measure).
-fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<String> {
+fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<Reason> {
     let metres = point_to_polygon_m(gate.geometry, polygon);
+    let compound = gate.compound_id;
     (metres > GATE_MAX_OFFSET_M).then(|| {
-        format!(
-            "gate lies {metres:.0} m from compound {}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",
-            gate.compound_id
+        Reason::new(
+            format!(
+                "gate lies {metres:.0} m from compound {compound}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",
+            ),
+            format!(
+                "出入口距小区 {compound} 的边界 {metres:.0} 米；出入口应在所属小区边界 {GATE_MAX_OFFSET_M} 米以内",
+            ),
         )
     })
 }
@@ -339,9 +387,12 @@ fn check_moved_compounds(snapshot: &Snapshot, change: &ChangeView, problems: &mu
             }
             if let Some(reason) = gate_too_far(gate, &c.geometry) {
                 problems.push(
-                    Problem::new(
+                    Problem::because(
                         "geometry",
-                        format!("moving the compound would leave gate {}: {reason}", gate.id),
+                        reason.prefixed(
+                            &format!("moving the compound would leave gate {}: ", gate.id),
+                            &format!("移动小区后，出入口 {} 将不合要求：", gate.id),
+                        ),
                     )
                     .at(Some(i), Some(c.id.to_string())),
                 );
@@ -384,8 +435,9 @@ fn check_deletions(
     };
     let base = change.written.len();
     for (k, &(layer, id)) in change.deleted.iter().enumerate() {
-        let at =
-            |reason: String| Problem::new("id", reason).at(Some(base + k), Some(id.to_string()));
+        let at = |reason: Reason| {
+            Problem::because("id", reason).at(Some(base + k), Some(id.to_string()))
+        };
         let referrers: Vec<(Layer, i64)> = match layer {
             Layer::Streets | Layer::Communities | Layer::Grids => {
                 match code_of(snapshot, layer, id) {
@@ -411,9 +463,17 @@ fn check_deletions(
             Layer::Buildings | Layer::Gates | Layer::ServiceSpaces => vec![],
         };
         if let Some((rl, rid)) = referrers.first() {
-            problems.push(at(format!(
-                "{layer} {id} is still referred to by {} feature(s), e.g. {rl} {rid}",
-                referrers.len()
+            problems.push(at(Reason::new(
+                format!(
+                    "{layer} {id} is still referred to by {} feature(s), e.g. {rl} {rid}",
+                    referrers.len()
+                ),
+                format!(
+                    "{} {id} 仍被 {} 个要素引用，例如{} {rid}：请先删除或改正它们",
+                    layer.title_zh(),
+                    referrers.len(),
+                    rl.title_zh()
+                ),
             )));
         }
     }
@@ -436,6 +496,13 @@ fn check_deletions(
                         f.layer(),
                         f.id(),
                         referrers.len()
+                    ),
+                    format!(
+                        "{} {} 的原代码 {old} 仍被 {} 个要素引用，例如{} {rid}；请在同一次修改中一并改正它们的代码，或保留原代码",
+                        f.layer().title_zh(),
+                        f.id(),
+                        referrers.len(),
+                        rl.title_zh()
                     ),
                 )
                 .at(Some(i), Some(f.id().to_string())),

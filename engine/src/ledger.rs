@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::columns::name_key;
 use crate::model::{Building, Community, Compound, Layer};
+use crate::reason::{listed, quoted, Reason};
 use crate::snapshot::Snapshot;
 use crate::{Feature, Problem};
 
@@ -63,6 +64,10 @@ pub fn apply(
                 "a {layer} file needs coordinates; only compound and building ledgers update \
                  features by name"
             ),
+            format!(
+                "{}文件需要坐标；只有小区和楼栋台账可以不带坐标、按名称更新已有要素",
+                layer.title_zh()
+            ),
         )]);
     }
     let index = Index::new(snapshot, layer);
@@ -73,7 +78,7 @@ pub fn apply(
         let feature = match target {
             Ok(f) => f,
             Err(p) => {
-                let p = p.in_table(row.row, None);
+                let p = (*p).in_table(row.row, None);
                 if skip_unmatched {
                     out.skipped.push(p);
                 } else {
@@ -199,7 +204,7 @@ impl<'a> Index<'a> {
     }
 
     /// The feature a row names, or why none can be told.
-    fn find(&self, layer: Layer, row: &LedgerRow) -> Result<Target, Problem> {
+    fn find(&self, layer: Layer, row: &LedgerRow) -> Result<Target, Box<Problem>> {
         let community = match row
             .community
             .as_deref()
@@ -207,9 +212,11 @@ impl<'a> Index<'a> {
             .filter(|s| !s.is_empty())
         {
             None => None,
-            Some(c) => Some(self.community(c)?),
+            Some(c) => Some(
+                self.community(c)
+                    .map_err(|reason| Problem::because("community_code", reason).with_value(c))?,
+            ),
         };
-        let place = community.map_or("the atlas", |c| c.name.as_str());
         let compound_field = if layer == Layer::Compounds {
             "name"
         } else {
@@ -219,14 +226,34 @@ impl<'a> Index<'a> {
             .compound
             .as_deref()
             .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Problem::new(compound_field, "names no compound (小区名称)"))?;
-        let key = name_key(compound_name);
+            .ok_or_else(|| {
+                Problem::new(
+                    compound_field,
+                    "names no compound (小区名称)",
+                    "没有填写小区名称",
+                )
+            })?;
+        let compound = self
+            .compound(community, compound_name)
+            .map_err(|reason| Problem::because(compound_field, reason).with_value(compound_name))?;
+        if layer == Layer::Compounds {
+            return Ok(Target::Existing(Feature::Compound(compound.clone())));
+        }
+        self.building(compound, row)
+    }
+
+    /// The compound called `name` (in `community`, when the row names one), or why none or
+    /// several are.
+    fn compound(&self, community: Option<&Community>, name: &str) -> Result<&'a Compound, Reason> {
+        let place = community.map_or("the atlas", |c| c.name.as_str());
+        let place_zh = community.map_or("地图中", |c| c.name.as_str());
+        let key = name_key(name);
         let found = match community {
             Some(c) => self.compounds.get(&(c.code.as_str(), key)),
             None => self.compounds_anywhere.get(&key),
         };
-        let compound = match found.map_or(&[][..], Vec::as_slice) {
-            [one] => *one,
+        match found.map_or(&[][..], Vec::as_slice) {
+            [one] => Ok(*one),
             [] => {
                 let names = self
                     .snapshot
@@ -235,55 +262,78 @@ impl<'a> Index<'a> {
                     .iter()
                     .filter(|c| community.is_none_or(|k| c.community_code == k.code))
                     .map(|c| c.name.as_str());
-                return Err(Problem::new(
-                    compound_field,
+                let near = closest(name, names);
+                Err(Reason::new(
                     format!(
-                        "no compound \"{compound_name}\" in {place}; closest: {}",
-                        closest(compound_name, names)
+                        "no compound \"{name}\" in {place}; closest: {}",
+                        near_en(&near)
                     ),
-                ));
-            }
-            many => {
-                return Err(Problem::new(
-                    compound_field,
                     format!(
-                        "{} compounds are called \"{compound_name}\" in {place} (ids {}): name \
-                         the community (社区) to tell them apart",
-                        many.len(),
-                        ids(many.iter().map(|c| c.id))
+                        "{place_zh}没有名为{}的小区；最接近的：{}",
+                        quoted(name),
+                        near_zh(&near)
                     ),
                 ))
             }
-        };
-        if layer == Layer::Compounds {
-            return Ok(Target::Existing(Feature::Compound(compound.clone())));
+            many => {
+                let ids = ids(many.iter().map(|c| c.id));
+                Err(Reason::new(
+                    format!(
+                        "{} compounds are called \"{name}\" in {place} (ids {ids}): name the \
+                         community (社区) to tell them apart",
+                        many.len(),
+                    ),
+                    format!(
+                        "{place_zh}有 {} 个小区都叫{}（编号 {ids}）：请填写社区以区分",
+                        many.len(),
+                        quoted(name),
+                    ),
+                ))
+            }
         }
+    }
+
+    /// The building of `compound` a row numbers: one the map has, or a new one.
+    fn building(&self, compound: &Compound, row: &LedgerRow) -> Result<Target, Box<Problem>> {
         let number = row
             .building
             .as_deref()
             .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| Problem::new("name", "names no building (楼栋号)"))?;
+            .ok_or_else(|| Problem::new("name", "names no building (楼栋号)", "没有填写楼栋号"))?;
         let found = self.buildings.get(&(compound.id, building_key(number)));
         match found.map_or(&[][..], Vec::as_slice) {
             [one] => Ok(Target::Existing(Feature::Building((*one).clone()))),
             [] => Ok(Target::NewBuilding(compound.clone())),
-            many => Err(Problem::new(
-                "name",
-                format!(
-                    "{} buildings of {} are numbered \"{number}\" (ids {})",
-                    many.len(),
-                    compound.name,
-                    ids(many.iter().map(|b| b.id))
-                ),
+            many => Err(Box::new(
+                Problem::new(
+                    "name",
+                    format!(
+                        "{} buildings of {} are numbered \"{number}\" (ids {})",
+                        many.len(),
+                        compound.name,
+                        ids(many.iter().map(|b| b.id))
+                    ),
+                    format!(
+                        "{}有 {} 栋楼的楼栋号都是{}（编号 {}）",
+                        compound.name,
+                        many.len(),
+                        quoted(number),
+                        ids(many.iter().map(|b| b.id))
+                    ),
+                )
+                .with_value(number),
             )),
         }
     }
 
     /// The community a ledger names by code or name (龙南社区, or 龙南 without 社区).
-    fn community(&self, written: &str) -> Result<&'a Community, Problem> {
+    fn community(&self, written: &str) -> Result<&'a Community, Reason> {
         if written.len() == 12 && written.bytes().all(|b| b.is_ascii_digit()) {
             return self.snapshot.community(written).ok_or_else(|| {
-                Problem::new("community_code", format!("no community has code {written}"))
+                Reason::new(
+                    format!("no community has code {written}"),
+                    format!("没有代码为 {written} 的社区"),
+                )
             });
         }
         match self
@@ -292,31 +342,45 @@ impl<'a> Index<'a> {
             .map_or(&[][..], Vec::as_slice)
         {
             [one] => Ok(one),
-            [] => Err(Problem::new(
-                "community_code",
-                format!(
-                    "no community is called \"{written}\"; closest: {}",
-                    closest(
-                        written,
-                        self.snapshot
-                            .data
-                            .communities
-                            .iter()
-                            .map(|c| c.name.as_str())
-                    )
-                ),
-            )),
-            many => Err(Problem::new(
-                "community_code",
-                format!(
-                    "{} communities are called \"{written}\" (codes {}): write the 12-digit code",
-                    many.len(),
-                    many.iter()
-                        .map(|c| c.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )),
+            [] => {
+                let near = closest(
+                    written,
+                    self.snapshot
+                        .data
+                        .communities
+                        .iter()
+                        .map(|c| c.name.as_str()),
+                );
+                Err(Reason::new(
+                    format!(
+                        "no community is called \"{written}\"; closest: {}",
+                        near_en(&near)
+                    ),
+                    format!(
+                        "没有名为{}的社区；最接近的：{}",
+                        quoted(written),
+                        near_zh(&near)
+                    ),
+                ))
+            }
+            many => {
+                let codes = many
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                Err(Reason::new(
+                    format!(
+                        "{} communities are called \"{written}\" (codes {codes}): write the 12-digit code",
+                        many.len(),
+                    ),
+                    format!(
+                        "有 {} 个社区都叫{}（代码 {codes}）：请填写 12 位社区代码",
+                        many.len(),
+                        quoted(written),
+                    ),
+                ))
+            }
         }
     }
 }
@@ -326,23 +390,35 @@ fn ids(ids: impl Iterator<Item = i64>) -> String {
     ids.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// The three names closest to `written` (edit distance over the normalized names), quoted.
-fn closest<'a>(written: &str, names: impl Iterator<Item = &'a str>) -> String {
+/// The three names closest to `written` (edit distance over the normalized names).
+fn closest<'a>(written: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let key = name_key(written);
     let mut scored: Vec<(usize, &str)> = names
         .map(|n| (strsim::levenshtein(&key, &name_key(n)), n))
         .collect();
     scored.sort_unstable();
     scored.dedup_by(|a, b| a.1 == b.1);
-    if scored.is_empty() {
+    scored.iter().take(3).map(|(_, n)| *n).collect()
+}
+
+/// Closest names for an English message: `"a", "b"`.
+fn near_en(names: &[&str]) -> String {
+    if names.is_empty() {
         return "none (no features there)".to_owned();
     }
-    scored
+    names
         .iter()
-        .take(3)
-        .map(|(_, n)| format!("\"{n}\""))
+        .map(|n| format!("\"{n}\""))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Closest names for a Chinese message: `“a”、“b”`.
+fn near_zh(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "无（那里还没有任何要素）".to_owned();
+    }
+    listed(names.iter().map(|n| quoted(n)))
 }
 
 #[cfg(test)]

@@ -15,10 +15,12 @@ pub mod memo;
 pub mod model;
 pub mod placement;
 pub mod planning;
+pub mod reason;
 pub mod schema;
 pub mod snapshot;
 
 pub use change::Change;
 pub use feature::{DomainFeature, Feature, Problem};
 pub use model::*;
+pub use reason::Reason;
 pub use snapshot::{Dataset, Snapshot};

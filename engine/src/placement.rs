@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::columns::name_key;
 use crate::model::Layer;
+use crate::reason::quoted;
 use crate::snapshot::Dataset;
 use crate::{Feature, Problem};
 
@@ -160,7 +161,7 @@ impl Areas {
         match decide(set, props, field, what, at, required) {
             Ok(true) => filled.push(field),
             Ok(false) => {}
-            Err(p) => problems.push(p),
+            Err(p) => problems.push(*p),
         }
         if matches!(layer, Layer::Compounds | Layer::Buildings) {
             let community = props
@@ -208,7 +209,7 @@ fn decide(
     what: &str,
     at: Point,
     required: bool,
-) -> Result<bool, Problem> {
+) -> Result<bool, Box<Problem>> {
     let mut named = props
         .get(field)
         .and_then(Value::as_str)
@@ -226,6 +227,11 @@ fn decide(
                 format!(
                     "no {what} is called \"{n}\": write its name as the atlas has it, or its code"
                 ),
+                format!(
+                    "没有名为{}的{}：请按地图中的名称填写，或填写代码",
+                    quoted(n),
+                    what_zh(what)
+                ),
             )
         })?;
         props.insert(field.into(), Value::String(code.clone()));
@@ -237,7 +243,7 @@ fn decide(
             props.insert(field.into(), Value::String(a.code.clone()));
             Ok(true)
         }
-        (None, None) if required && !set.items.is_empty() => Err(Problem::new(
+        (None, None) if required && !set.items.is_empty() => Err(Box::new(Problem::new(
             field,
             format!(
                 "names no {what} and lies in none of the atlas's {what} areas at ({:.6}, {:.6}): \
@@ -245,8 +251,16 @@ fn decide(
                 at.x(),
                 at.y()
             ),
-        )),
-        (Some(n), Some(a)) if n != a.code => Err(disagreement(field, what, &n, set.named(&n), a)),
+            format!(
+                "未填写所属{w}，且不在任何{w}范围内 ({:.6}, {:.6})：请填写所属{w}，或检查坐标及坐标系",
+                at.x(),
+                at.y(),
+                w = what_zh(what)
+            ),
+        ))),
+        (Some(n), Some(a)) if n != a.code => {
+            Err(Box::new(disagreement(field, what, &n, set.named(&n), a)))
+        }
         _ => Ok(false),
     }
 }
@@ -259,6 +273,8 @@ fn disagreement(
     here: &Area,
 ) -> Problem {
     let named_name = named_area.map_or_else(String::new, |a| format!(" ({})", a.name));
+    let named_name_zh = named_area.map_or_else(String::new, |a| format!("（{}）", a.name));
+    let w = what_zh(what);
     Problem::new(
         field,
         format!(
@@ -266,7 +282,20 @@ fn disagreement(
              position",
             here.code, here.name
         ),
+        format!(
+            "填写的{w}是 {named}{named_name_zh}，但位置在{w} {}（{}）内：请改正代码或位置",
+            here.code, here.name
+        ),
     )
+}
+
+/// An area kind (`street`, `community`, `grid`) in Chinese.
+fn what_zh(what: &str) -> &'static str {
+    match what {
+        "street" => "街道",
+        "grid" => "网格",
+        _ => "社区",
+    }
 }
 
 /// The point a feature is placed by: a point itself, a shape's interior point.
@@ -351,7 +380,15 @@ mod tests {
             p.reason
         );
         let (r, _) = place(json!({}), (106.0, 29.0));
-        assert!(r.expect_err("nowhere")[0].reason.contains("lies in none"));
+        let nowhere = &r.expect_err("nowhere")[0];
+        assert!(nowhere.reason.contains("lies in none"));
+        assert!(
+            nowhere
+                .reason_zh
+                .starts_with("未填写所属社区，且不在任何社区范围内 ("),
+            "{}",
+            nowhere.reason_zh
+        );
         let (r, props) = place(json!({ "community_code": "510504003009" }), (106.0, 29.0));
         assert_eq!(r.expect("beyond the mapped areas: as named"), Filled::new());
         assert_eq!(props["community_code"], "510504003009");

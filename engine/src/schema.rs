@@ -358,7 +358,34 @@ pub fn field(layer: Layer, name: &str) -> Option<&'static FieldDef> {
     fields(layer).iter().find(|d| d.name == name)
 }
 
+/// Another feature a field names by its code or id: `layer` and the key (`code` or `id`) the
+/// value is matched with (what `integrity` checks the value against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference {
+    pub layer: Layer,
+    pub key: &'static str,
+}
+
 impl FieldDef {
+    /// Whether the field holds a calendar year (a building's or compound's build year).
+    pub fn is_year(&self) -> bool {
+        self.kind == YEAR
+    }
+
+    /// The feature this field names, when it names one: a street, community or grid by code, a
+    /// compound or station by id. A layer's own `code` names nothing.
+    pub fn reference(&self) -> Option<Reference> {
+        let (layer, key) = match self.name {
+            "street_code" => (Layer::Streets, "code"),
+            "community_code" => (Layer::Communities, "code"),
+            "grid_code" => (Layer::Grids, "code"),
+            "compound_id" => (Layer::Compounds, "id"),
+            "station_id" => (Layer::Stations, "id"),
+            _ => return None,
+        };
+        Some(Reference { layer, key })
+    }
+
     /// The domain enum an enum or enum-list field takes its values from (its labels included).
     pub fn domain_enum(&self) -> Option<&'static DomainEnum> {
         match self.kind {
@@ -396,6 +423,29 @@ mod tests {
                 .map(|e| e.name),
             Some("service_type")
         );
+    }
+
+    #[test]
+    fn references_and_years_are_named_where_the_fields_are() {
+        let gates = fields(Layer::Gates);
+        let compound = gates.iter().find(|d| d.name == "compound_id").expect("compound_id");
+        assert_eq!(
+            compound.reference(),
+            Some(Reference {
+                layer: Layer::Compounds,
+                key: "id"
+            })
+        );
+        assert_eq!(field(Layer::Streets, "code").and_then(FieldDef::reference), None);
+        assert!(field(Layer::Compounds, "build_year").is_some_and(FieldDef::is_year));
+        assert!(!field(Layer::Compounds, "households").is_some_and(FieldDef::is_year));
+        // Every field ending in _code or _id (but a layer's own code) names a feature.
+        for layer in Layer::ALL {
+            for d in fields(layer) {
+                let named = d.name.ends_with("_code") || d.name.ends_with("_id");
+                assert_eq!(d.reference().is_some(), named, "{layer}.{}", d.name);
+            }
+        }
     }
 
     #[test]

@@ -167,6 +167,8 @@ pub struct Unreadable {
     pub field: Option<String>,
     /// Every problem found, naming the field.
     pub reason: String,
+    /// The same in Chinese (原因), for the admin's 数据问题 panel.
+    pub reason_zh: String,
 }
 
 /// The atlas at one version, with an rstar index and id lookup per layer.

@@ -1,13 +1,12 @@
 //! What each CLI command does, callable from tests.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use engine::placement::Areas;
 use engine::{Dataset, Feature, Layer, Problem};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::atlas::{Atlas, AtlasError};
+use crate::imports::{self, layer_names, ImportFile, ImportRead, PlanError};
 use crate::io::{self, Format};
 use crate::store::gpkg::GeoPackage;
 use crate::store::{self, Actor, Change, Operation, OperationKind, Store, StoreError};
@@ -15,8 +14,9 @@ use crate::store::{self, Actor, Change, Operation, OperationKind, Store, StoreEr
 /// Why a command failed; the CLI prints it and exits non-zero.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    /// Every problem found, one line each (`FILE: row N: column C (field): reason`).
-    #[error("{} problem(s) found; nothing was written:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    /// Every problem found, a line each (`FILE: row N: column C (field): reason`), each followed
+    /// by the same in Chinese (`FILE：第 N 行：“C”列（field）：原因`).
+    #[error("{} problem(s) found; nothing was written:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}\n    {}", p.to_zh_string())).collect::<Vec<_>>().join("\n"))]
     Problems(Vec<FileProblem>),
     #[error(transparent)]
     Atlas(#[from] AtlasError),
@@ -41,6 +41,16 @@ impl std::fmt::Display for FileProblem {
         match &self.file {
             Some(file) => write!(f, "{file}: {}", self.problem),
             None => write!(f, "{}", self.problem),
+        }
+    }
+}
+
+impl FileProblem {
+    /// The problem as one line in Chinese ([`Problem::to_zh_string`]), after its file.
+    pub fn to_zh_string(&self) -> String {
+        match &self.file {
+            Some(file) => format!("{file}：{}", self.problem.to_zh_string()),
+            None => self.problem.to_zh_string(),
         }
     }
 }
@@ -113,57 +123,27 @@ async fn import_into(
     source: io::Source,
     dry_run: bool,
 ) -> Result<ImportReport, CommandError> {
-    let mut features: Vec<Feature> = Vec::new();
-    let mut problems = Vec::new();
-    let mut notes = Vec::new();
-    let mut plan = read_plan(files, &source)?;
-    // Areas first, so that features of the same import are placed in them.
-    plan.sort_by_key(|(_, layer, _)| Layer::ALL.iter().position(|l| l == layer));
-    // The store as the files are read against: its areas (indexed off the async runtime) and,
-    // for ledgers without coordinates, its features.
-    let existing = atlas.snapshot();
-    let snapshot = Arc::clone(&existing);
-    let mut areas = Arc::new(
-        tokio::task::spawn_blocking(move || Areas::of(&snapshot.data))
-            .await
-            .map_err(|e| CommandError::Io(e.to_string()))?,
-    );
-    let pb = bar(plan.len() as u64, "reading");
-    for (path, layer, sheet) in plan {
-        let format = Format::from_path(&path).ok_or_else(|| {
-            CommandError::Usage(format!(
-                "{}: unknown format; use .geojson, .json, .csv, .xlsx, .xls, .shp or .gpkg",
-                path.display()
-            ))
-        })?;
-        let (p, mut source) = (path.clone(), source.clone());
-        source.sheet = sheet.or(source.sheet);
-        source.areas = Some(Arc::clone(&areas));
-        source.existing = Some(Arc::clone(&existing));
-        let read = tokio::task::spawn_blocking(move || io::read_file(layer, &p, format, &source))
-            .await
-            .map_err(|e| CommandError::Io(e.to_string()))?;
-        match read {
-            Ok(read) => {
-                notes.extend(
-                    read.notes
-                        .iter()
-                        .map(|n| format!("{}: {n}", path.display())),
-                );
-                if matches!(layer, Layer::Streets | Layer::Communities | Layer::Grids) {
-                    let more = Arc::make_mut(&mut areas);
-                    read.features.iter().for_each(|f| more.add(f));
-                }
-                features.extend(read.features);
-            }
-            Err(ps) => problems.extend(ps.into_iter().map(|problem| FileProblem {
-                file: Some(path.display().to_string()),
-                problem,
-            })),
-        }
-        pb.inc(1);
-    }
+    let files: Vec<ImportFile> = files
+        .iter()
+        .map(|(path, layer)| ImportFile::at(path, *layer))
+        .collect();
+    let pb = bar(files.len() as u64, "reading");
+    let read = imports::read(atlas, &files, &source)
+        .await
+        .map_err(|e| match e {
+            PlanError::Unreadable(reason) => CommandError::Io(reason),
+            other => CommandError::Usage(other.to_string()),
+        });
     pb.finish_and_clear();
+    let ImportRead {
+        files,
+        features,
+        problems,
+    } = read?;
+    let notes: Vec<String> = files
+        .iter()
+        .flat_map(|f| f.notes.iter().map(move |n| format!("{}: {n}", f.file)))
+        .collect();
     if !problems.is_empty() {
         return Err(CommandError::Problems(problems));
     }
@@ -270,44 +250,6 @@ fn write_ledger(
         .filter(|s| asked_for || !s.features.is_empty())
         .collect();
     io::ledger::write(out, &sheets).map_err(CommandError::Io)
-}
-
-/// What to read of each file: its layer and, for a workbook without one, every sheet that names
-/// a layer (a ledger exported by the atlas).
-fn read_plan(
-    files: &[(PathBuf, Option<Layer>)],
-    source: &io::Source,
-) -> Result<Vec<(PathBuf, Layer, Option<String>)>, CommandError> {
-    let mut plan = Vec::new();
-    for (path, layer) in files {
-        if let Some(layer) = layer.or_else(|| io::layer_from_path(path)) {
-            plan.push((path.clone(), layer, None));
-            continue;
-        }
-        let sheets = match Format::from_path(path) {
-            Some(Format::Workbook) if source.sheet.is_none() => {
-                io::layer_sheets(path).map_err(CommandError::Io)?
-            }
-            _ => Vec::new(),
-        };
-        if sheets.is_empty() {
-            return Err(CommandError::Usage(format!(
-                "{}: cannot tell the layer from the file name; pass --layer (one of {})",
-                path.display(),
-                layer_names()
-            )));
-        }
-        plan.extend(sheets.into_iter().map(|(l, s)| (path.clone(), l, Some(s))));
-    }
-    Ok(plan)
-}
-
-fn layer_names() -> String {
-    Layer::ALL
-        .iter()
-        .map(|l| l.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Loads a whole dataset into a store in one transaction (demo district or synthetic city).

@@ -8,5 +8,7 @@ pub mod commands;
 /// Fuzzing entry points, compiled only with the `fuzzing` feature (never in the production binary).
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
+pub mod imports;
 pub mod io;
 pub mod store;
+pub mod uploads;

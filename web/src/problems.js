@@ -56,8 +56,16 @@ export function showsNotice(state) {
   return badgeCount(state) > 0 || state.phase === 'error';
 }
 
-/** One row per problem: `{ key, layer, layerTitle, id, version, field, reason, repair }`, ordered by layer title then id. */
-export function problemRows(state, layerTitle = (l) => l) {
+/** A text the server gives in English and Chinese (`reason` / `reason_zh`), in the map's language; English when the server sent no Chinese. */
+function said(p, key, lang) {
+  return (lang === 'zh' && p[`${key}_zh`]) || p[key] || '';
+}
+
+/**
+ * One row per problem: `{ key, layer, layerTitle, id, version, field, reason, repair }`, ordered by layer title then id.
+ * `reason` and `repair` are in `lang` (`zh`: the server's `reason_zh`, `repair_zh`; `en`: its English).
+ */
+export function problemRows(state, layerTitle = (l) => l, lang = 'zh') {
   return state.problems
     .map((p) => ({
       key: `${p.layer}:${p.id}`,
@@ -66,8 +74,8 @@ export function problemRows(state, layerTitle = (l) => l) {
       id: p.id,
       version: p.version ?? null,
       field: p.field ?? null,
-      reason: p.reason || '',
-      repair: p.repair || '',
+      reason: said(p, 'reason', lang),
+      repair: said(p, 'repair', lang),
     }))
     .sort((a, b) => a.layerTitle.localeCompare(b.layerTitle) || a.id - b.id);
 }
@@ -78,9 +86,9 @@ export function problemsJson(state, layerTitle = (l) => l) {
   return `${JSON.stringify({ data_version: state.dataVersion, problems }, null, 2)}\n`;
 }
 
-/** The list as plain text to copy: one line per row, tab-separated (layer title, layer, id, version, reason, repair request). */
-export function problemsText(state, layerTitle = (l) => l) {
-  return problemRows(state, layerTitle)
+/** The list as plain text to copy: one line per row, tab-separated (layer title, layer, id, version, reason, repair request), in `lang`. */
+export function problemsText(state, layerTitle = (l) => l, lang = 'zh') {
+  return problemRows(state, layerTitle, lang)
     .map((r) => [r.layerTitle, r.layer, r.id, r.version ?? '', r.reason, r.repair].join('\t'))
     .join('\n');
 }

@@ -1,7 +1,8 @@
 // Browser test of the data problems (数据问题) an admin sees: a compound row of the GeoPackage is
 // broken by hand with sqlite (text typed into the households column, as QGIS allows), the server
 // still starts, and a signed-in admin finds a badge in the top bar and the row listed with its
-// layer, id and reason; a planner sees nothing; once the feature is re-entered the badge goes.
+// layer, id and reason (in Chinese, or English after switching); a planner sees nothing; once the
+// feature is re-entered the badge goes.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -80,6 +81,7 @@ describe('data problems (数据问题) in the top bar', () => {
     assert.equal(health.unreadable.length, 1);
     assert.equal(health.unreadable[0].id, victimId);
     assert.match(health.unreadable[0].reason, /households/);
+    assert.equal(health.unreadable[0].reason_zh, '户数（households）：应为整数，存储的值却是文字“about 300”');
   });
 
   test('an admin sees the badge and the row with its layer, id and reason; JSON download; English', async () => {
@@ -109,13 +111,13 @@ describe('data problems (数据问题) in the top bar', () => {
       assert.equal(await row.locator('.problem-id').textContent(), String(victimId));
       assert.equal(await row.locator('.problem-version').textContent(), String(problem.version));
       const reason = await row.locator('.problem-reason').textContent();
-      assert.equal(reason, problem.reason);
-      assert.match(reason, /households/);
+      assert.equal(reason, problem.reason_zh, 'the reason in Chinese');
+      assert.match(reason, /^户数（households）：应为整数/);
       assert.match(reason, /about 300/, 'the reason shows the value typed into the column');
       assert.equal(await row.locator('.problem-field').textContent(), '户数（households）');
       assert.match(await row.locator('.problem-todo').textContent(), /区级管理员/);
       assert.equal(await row.locator('.problem-repair').textContent(),
-        `PUT /ogc/collections/compounds/items/${victimId} with If-Match: "${problem.version}"`);
+        `PUT /ogc/collections/compounds/items/${victimId}，请求头 If-Match: "${problem.version}"`);
       await assertOnScreen(page, panel, 'the problems panel');
       await screenshot(page, '51-problems-panel-zh');
 
@@ -130,13 +132,17 @@ describe('data problems (数据问题) in the top bar', () => {
       await page.click('#problems-copy');
       await panel.locator('.problems-note', { hasText: '已复制到剪贴板' }).waitFor();
       const copied = await page.evaluate(() => navigator.clipboard.readText());
-      assert.deepEqual(copied.split('\t'), [titles.zh, 'compounds', String(victimId), String(problem.version), problem.reason, problem.repair]);
+      assert.deepEqual(copied.split('\t'), [titles.zh, 'compounds', String(victimId), String(problem.version), problem.reason_zh, problem.repair_zh]);
 
       await page.click('#lang-switch');
       assert.equal((await badge.textContent()).trim(), 'Data problems 1');
       assert.match(await panel.locator('.problems-intro').textContent(), /cannot be read and are left off the map/);
       assert.equal(await row.locator('.problem-layer').textContent(), titles.en);
       assert.equal(await row.locator('.problem-field').textContent(), 'Households (households)');
+      assert.equal(await row.locator('.problem-reason').textContent(), problem.reason, 'the reason in English');
+      assert.match(problem.reason, /households: must be a whole number, the stored value is the text "about 300"/);
+      assert.equal(await row.locator('.problem-repair').textContent(),
+        `PUT /ogc/collections/compounds/items/${victimId} with If-Match: "${problem.version}"`);
       assert.equal(await panel.locator('.problems-note').textContent(), 'Copied to the clipboard', 'the note follows the language');
       // The signed-in admin's top bar wraps rather than running the tabs over the title.
       const title = await page.locator('.brand h1').boundingBox();
@@ -166,7 +172,7 @@ describe('data problems (数据问题) in the top bar', () => {
       const panel = page.locator('#problems-panel');
       await panel.waitFor();
       await assertOnScreen(page, panel, 'the problems panel');
-      assert.match(await panel.locator('.problem-reason').textContent(), /households/);
+      assert.match(await panel.locator('.problem-reason').textContent(), /^户数（households）/);
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'no sideways scrolling');
       await screenshot(page, '53-problems-phone-zh');
       await page.click('#lang-switch');

@@ -3,6 +3,7 @@
 
 use super::gauss_kruger::{GkZone, ZoneWidth};
 use super::{Crs, CrsError};
+use crate::Reason;
 
 /// The four families of CGCS2000 Gauss-Krüger codes: first code, width, prefixed.
 const FAMILIES: [(u32, ZoneWidth, bool); 4] = [
@@ -55,19 +56,22 @@ pub fn crs_of(code: u32) -> Result<Crs, CrsError> {
         });
     }
     let reason = match code {
-        3857 | 900_913 => {
-            "Web Mercator holds tile coordinates, not survey data; give WGS84 lon/lat"
-        }
-        32601..=32660 | 32701..=32760 => {
-            "UTM zones are not used for Chinese survey data; give a CGCS2000 Gauss-Krüger zone"
-        }
-        _ => {
-            "supported are EPSG:4326, EPSG:4490 and the CGCS2000 Gauss-Krüger zones EPSG:4491–4554"
-        }
+        3857 | 900_913 => Reason::new(
+            "Web Mercator holds tile coordinates, not survey data; give WGS84 lon/lat",
+            "Web 墨卡托是地图瓦片用的坐标，不用于测绘数据；请提供 WGS84 经纬度",
+        ),
+        32601..=32660 | 32701..=32760 => Reason::new(
+            "UTM zones are not used for Chinese survey data; give a CGCS2000 Gauss-Krüger zone",
+            "国内测绘数据不使用 UTM 分带；请提供 CGCS2000 高斯-克吕格投影带的坐标",
+        ),
+        _ => Reason::new(
+            "supported are EPSG:4326, EPSG:4490 and the CGCS2000 Gauss-Krüger zones EPSG:4491–4554",
+            "支持的坐标系为 EPSG:4326、EPSG:4490 和 CGCS2000 高斯-克吕格投影带 EPSG:4491–4554",
+        ),
     };
     Err(CrsError::Unsupported {
         system: format!("EPSG:{code}"),
-        reason: reason.into(),
+        reason,
     })
 }
 

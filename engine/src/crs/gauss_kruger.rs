@@ -19,6 +19,7 @@ use geo_types::Coord;
 use proj4rs::proj::Proj;
 
 use super::epsg;
+use crate::Reason;
 
 /// How far beyond its edge a zone's data may lie, in degrees of longitude. Covers the overlap
 /// strips of Chinese survey practice (30′) and a city or county kept whole in one zone across its
@@ -91,7 +92,7 @@ impl GkZone {
         central_meridian: f64,
         false_easting: f64,
         width: Option<ZoneWidth>,
-    ) -> Result<GkZone, String> {
+    ) -> Result<GkZone, Reason> {
         let widths = width.map_or([ZoneWidth::Three, ZoneWidth::Six], |w| [w, w]);
         let prefix = (false_easting - 500_000.0) / 1e6;
         let zone = widths.into_iter().find_map(|w| {
@@ -104,8 +105,13 @@ impl GkZone {
             })
         });
         zone.ok_or_else(|| {
-            format!(
-                "central meridian {central_meridian}°E with false easting {false_easting} is not a CGCS2000 Gauss-Krüger zone's (meridians 75°–135°E every 3° or 6°, false easting 500000 or the zone number × 1000000 + 500000)"
+            Reason::new(
+                format!(
+                    "central meridian {central_meridian}°E with false easting {false_easting} is not a CGCS2000 Gauss-Krüger zone's (meridians 75°–135°E every 3° or 6°, false easting 500000 or the zone number × 1000000 + 500000)"
+                ),
+                format!(
+                    "中央经线 {central_meridian}°E、东偏移 {false_easting} 不是任何 CGCS2000 高斯-克吕格投影带的参数（中央经线为 75°–135°E 之间每 3° 或 6° 一条，东偏移为 500000 或“带号 × 1000000 + 500000”）"
+                ),
             )
         })
     }
@@ -183,76 +189,134 @@ impl GkZone {
     /// millions are the zone number when prefixed (and no zone number otherwise), the northing
     /// lies in China ([`CHINA_LATITUDES`]) and the point within the zone plus
     /// [`ZONE_TOLERANCE_DEG`].
-    pub fn check(self, c: Coord) -> Result<Coord, String> {
+    pub fn check(self, c: Coord) -> Result<Coord, Reason> {
         if !c.x.is_finite() || !c.y.is_finite() {
-            return Err("not a number".into());
+            return Err(Reason::new("not a number", "不是有效数字"));
         }
         if c.x.abs() <= 180.0 && c.y.abs() <= 90.0 {
-            return Err("these look like longitude/latitude degrees, not metres: declare a geographic system (wgs84, cgcs2000, EPSG:4490)".into());
+            return Err(Reason::new(
+                "these look like longitude/latitude degrees, not metres: declare a geographic system (wgs84, cgcs2000, EPSG:4490)",
+                "这看起来是经纬度（度），不是投影坐标（米）：请改注明经纬度坐标系（wgs84、cgcs2000、EPSG:4490）",
+            ));
         }
         self.check_prefix(c.x)?;
         if c.y < 0.0 {
-            return Err(format!(
-                "northing {} is negative, south of the equator",
-                c.y
+            return Err(Reason::new(
+                format!("northing {} is negative, south of the equator", c.y),
+                format!("北坐标 {} 为负数，位于赤道以南", c.y),
             ));
         }
-        let lonlat = self
-            .inverse(c)
-            .ok_or_else(|| format!("easting {} is far outside the zone", c.x))?;
+        let lonlat = self.inverse(c).ok_or_else(|| {
+            Reason::new(
+                format!("easting {} is far outside the zone", c.x),
+                format!("东坐标 {} 远在本投影带之外", c.x),
+            )
+        })?;
         if !CHINA_LATITUDES.contains(&lonlat.y) {
-            return Err(format!(
-                "northing {} gives latitude {:.2}°N, north of China (up to {}°N)",
-                c.y,
-                lonlat.y,
-                CHINA_LATITUDES.end()
+            return Err(Reason::new(
+                format!(
+                    "northing {} gives latitude {:.2}°N, north of China (up to {}°N)",
+                    c.y,
+                    lonlat.y,
+                    CHINA_LATITUDES.end()
+                ),
+                format!(
+                    "北坐标 {} 对应北纬 {:.2}°，超出中国范围（最北约北纬 {}°）",
+                    c.y,
+                    lonlat.y,
+                    CHINA_LATITUDES.end()
+                ),
             ));
         }
         let off = (lonlat.x - self.central_meridian()).abs();
-        let limit = self.width.degrees() / 2.0 + ZONE_TOLERANCE_DEG;
-        if off > limit {
-            return Err(format!(
-                "it lies at {:.2}°E, {off:.2}° from the central meridian {}°E, beyond the zone's {}° half-width plus {ZONE_TOLERANCE_DEG}°",
-                lonlat.x,
-                self.central_meridian(),
-                self.width.degrees() / 2.0
+        let half = self.width.degrees() / 2.0;
+        if off > half + ZONE_TOLERANCE_DEG {
+            let cm = self.central_meridian();
+            return Err(Reason::new(
+                format!(
+                    "it lies at {:.2}°E, {off:.2}° from the central meridian {cm}°E, beyond the zone's {half}° half-width plus {ZONE_TOLERANCE_DEG}°",
+                    lonlat.x,
+                ),
+                format!(
+                    "该点位于东经 {:.2}°，距中央经线 {cm}°E 有 {off:.2}°，超出本带半宽 {half}° 再加 {ZONE_TOLERANCE_DEG}° 的范围：请检查坐标或投影带",
+                    lonlat.x,
+                ),
             ));
         }
         Ok(lonlat)
     }
 
     /// The zone prefix an easting carries (its millions) must be this zone's, or none.
-    fn check_prefix(self, easting: f64) -> Result<(), String> {
+    fn check_prefix(self, easting: f64) -> Result<(), Reason> {
         let millions = (easting / 1e6).floor();
         if !(0.0..=99.0).contains(&millions) {
-            return Err(format!("easting {easting} is out of range"));
+            return Err(Reason::new(
+                format!("easting {easting} is out of range"),
+                format!("东坐标 {easting} 超出范围"),
+            ));
         }
         let millions = millions as u8;
         let named = [self.width, other(self.width)]
             .into_iter()
             .find_map(|w| GkZone::new(w, millions, true));
+        let number = self.number;
+        let crs = |zone: GkZone| super::Crs::GaussKruger(zone);
         match (self.prefixed, named) {
-            (true, _) if millions == self.number => Ok(()),
-            (true, _) if millions == 0 => Err(format!(
-                "easting {easting} has no zone prefix, but eastings of zone {} begin with {}: is the data in {}?",
-                self.number,
-                self.number,
-                super::Crs::GaussKruger(self.with_prefix(false))
+            (true, _) if millions == number => Ok(()),
+            (true, _) if millions == 0 => {
+                let bare = crs(self.with_prefix(false));
+                Err(Reason::new(
+                    format!(
+                        "easting {easting} has no zone prefix, but eastings of zone {number} begin with {number}: is the data in {bare}?"
+                    ),
+                    format!(
+                        "东坐标 {easting} 没有带号，而第 {number} 带的东坐标以 {number} 开头：数据是否其实是 {}？",
+                        bare.name_zh()
+                    ),
+                ))
+            }
+            (true, Some(zone)) => Err(Reason::new(
+                format!(
+                    "easting {easting} begins with {millions}, the prefix of {}, not of zone {number}",
+                    crs(zone)
+                ),
+                format!(
+                    "东坐标 {easting} 以 {millions} 开头，这是 {} 的带号，不是第 {number} 带的",
+                    crs(zone).name_zh()
+                ),
             )),
-            (true, Some(zone)) => Err(format!(
-                "easting {easting} begins with {millions}, the prefix of {}, not of zone {}",
-                super::Crs::GaussKruger(zone),
-                self.number
+            (true, None) => Err(Reason::new(
+                format!("easting {easting} does not begin with the zone number {number}"),
+                format!("东坐标 {easting} 没有以带号 {number} 开头"),
             )),
-            (true, None) => Err(format!(
-                "easting {easting} does not begin with the zone number {}",
-                self.number
-            )),
-            (false, Some(zone)) => Err(format!(
-                "easting {easting} carries the zone prefix {millions}: is the data in {}?",
-                super::Crs::GaussKruger(zone)
+            (false, Some(zone)) => Err(Reason::new(
+                format!(
+                    "easting {easting} carries the zone prefix {millions}: is the data in {}?",
+                    crs(zone)
+                ),
+                format!(
+                    "东坐标 {easting} 带有带号 {millions}：数据是否其实是 {}？",
+                    crs(zone).name_zh()
+                ),
             )),
             (false, None) => Ok(()),
+        }
+    }
+
+    /// The zone as a Chinese user names it (`CGCS2000 3度带高斯-克吕格 第35带，中央经线 105°E`).
+    pub fn name_zh(self) -> String {
+        let width = match self.width {
+            ZoneWidth::Three => "3度带",
+            ZoneWidth::Six => "6度带",
+        };
+        let cm = self.central_meridian();
+        if self.prefixed {
+            format!(
+                "CGCS2000 {width}高斯-克吕格 第{}带，中央经线 {cm}°E",
+                self.number
+            )
+        } else {
+            format!("CGCS2000 {width}高斯-克吕格，中央经线 {cm}°E（东坐标不带带号）")
         }
     }
 }
@@ -357,7 +421,8 @@ mod tests {
             let err = z35
                 .check(coord! { x: luzhou.x + shift, y: luzhou.y })
                 .expect_err("refused");
-            assert!(expected.iter().all(|e| err.contains(e)), "{err}");
+            assert!(expected.iter().all(|e| err.en.contains(e)), "{err}");
+            assert!(!err.zh.is_ascii(), "{err:?}");
         }
     }
 
@@ -368,8 +433,12 @@ mod tests {
             .check(coord! { x: 35_512_345.0, y: 3_200_000.0 })
             .expect_err("refused");
         assert!(
-            err.contains("prefix 35") && err.contains("EPSG:4523"),
+            err.en.contains("prefix 35") && err.en.contains("EPSG:4523"),
             "{err}"
+        );
+        assert_eq!(
+            err.zh,
+            "东坐标 35512345 带有带号 35：数据是否其实是 EPSG:4523（CGCS2000 3度带高斯-克吕格 第35带，中央经线 105°E）？"
         );
     }
 
@@ -387,14 +456,19 @@ mod tests {
                 .forward(coord! { x: cm - reach - 0.01, y: 40.0 })
                 .expect("ok");
             let err = z.check(outside).expect_err("refused");
-            assert!(err.contains("from the central meridian"), "{code}: {err}");
+            assert!(
+                err.en.contains("from the central meridian"),
+                "{code}: {err}"
+            );
+            assert!(err.zh.contains("距中央经线"), "{code}: {err:?}");
             let north = z.forward(coord! { x: cm, y: 57.0 }).expect("ok");
             assert!(z
                 .check(north)
                 .expect_err("refused")
+                .en
                 .contains("north of China"));
             let south = coord! { x: z.false_easting(), y: -1000.0 };
-            assert!(z.check(south).expect_err("refused").contains("negative"));
+            assert!(z.check(south).expect_err("refused").en.contains("negative"));
         }
     }
 
@@ -404,14 +478,17 @@ mod tests {
         assert!(z
             .check(coord! { x: 105.4, y: 28.9 })
             .expect_err("refused")
+            .en
             .contains("degrees"));
         assert!(z
             .check(coord! { x: f64::NAN, y: 1.0 })
             .expect_err("refused")
+            .en
             .contains("not a number"));
         assert!(z
             .check(coord! { x: -5e6, y: 3e6 })
             .expect_err("refused")
+            .en
             .contains("out of range"));
     }
 

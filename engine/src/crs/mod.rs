@@ -29,6 +29,8 @@ use std::str::FromStr;
 
 use geo_types::Coord;
 
+use crate::Reason;
+
 pub use gauss_kruger::{GkZone, ZoneWidth};
 pub use local::{LocalFrame, EARTH_RADIUS_M};
 pub use prj::from_prj;
@@ -65,17 +67,52 @@ pub enum CrsError {
     #[error("{system} is on the {datum} datum, which differs from CGCS2000/WGS84 by tens of metres or more; converting it needs a datum grid or local transformation parameters and is not supported: reproject the data to CGCS2000 (EPSG:4490 or a CGCS2000 Gauss-Krüger zone) first")]
     NeedsDatumGrid { system: String, datum: &'static str },
     #[error("{system} is not supported: {reason}")]
-    Unsupported { system: String, reason: String },
+    Unsupported { system: String, reason: Reason },
     #[error("the .prj cannot be read: {0}")]
-    Prj(String),
+    Prj(Reason),
     /// A coordinate that cannot belong to the declared system; callers add where it was.
     #[error("({x}, {y}) cannot be a coordinate in {crs}: {reason}")]
     Refused {
         x: f64,
         y: f64,
         crs: Crs,
-        reason: String,
+        reason: Reason,
     },
+}
+
+impl CrsError {
+    /// The refusal in English and Chinese, for a [`crate::Problem`].
+    pub fn reason(&self) -> Reason {
+        let zh = match self {
+            CrsError::Unknown(name) => format!(
+                "未知的坐标系“{name}”（可用：wgs84、cgcs2000、gcj02、bd09、EPSG:4326、EPSG:4490，或 CGCS2000 高斯-克吕格投影带 EPSG:4491–4554）"
+            ),
+            CrsError::NeedsDatumGrid { system, datum } => format!(
+                "{system} 是{}坐标系，与 CGCS2000/WGS84 相差数十米以上；转换需要格网文件或当地转换参数，本系统不支持：请先把数据转换为 CGCS2000（EPSG:4490 或 CGCS2000 高斯-克吕格投影带）",
+                datum_zh(datum)
+            ),
+            CrsError::Unsupported { system, reason } => {
+                format!("不支持 {system}：{}", reason.zh)
+            }
+            CrsError::Prj(reason) => format!(".prj 文件无法识别：{}", reason.zh),
+            CrsError::Refused { x, y, crs, reason } => format!(
+                "({x}, {y}) 不可能是 {}的坐标：{}",
+                crs.name_zh(),
+                reason.zh
+            ),
+        };
+        Reason::new(self.to_string(), zh)
+    }
+}
+
+/// China's older datums by their Chinese names (北京54, 新北京54, 西安80).
+fn datum_zh(datum: &str) -> String {
+    match datum {
+        "Beijing 1954" => "北京54（Beijing 1954）".into(),
+        "New Beijing" => "新北京54（New Beijing）".into(),
+        "Xian 1980" => "西安80（Xian 1980）".into(),
+        other => other.into(),
+    }
 }
 
 impl FromStr for Crs {
@@ -117,6 +154,18 @@ impl fmt::Display for Crs {
 }
 
 impl Crs {
+    /// The system as Chinese users name it (`EPSG:4523（CGCS2000 3度带高斯-克吕格 第35带，中央经线
+    /// 105°E）`, `GCJ-02（火星坐标，高德、腾讯地图）`).
+    pub fn name_zh(self) -> String {
+        match self {
+            Crs::Wgs84 => "WGS84（EPSG:4326）".into(),
+            Crs::Cgcs2000 => "CGCS2000（EPSG:4490）".into(),
+            Crs::Gcj02 => "GCJ-02（火星坐标，高德、腾讯地图）".into(),
+            Crs::Bd09 => "BD-09（百度坐标）".into(),
+            Crs::GaussKruger(zone) => format!("EPSG:{}（{}）", zone.epsg(), zone.name_zh()),
+        }
+    }
+
     /// The system of an EPSG code: 4326, 4490 or a CGCS2000 Gauss-Krüger zone 4491–4554.
     pub fn from_epsg(code: u32) -> Result<Crs, CrsError> {
         epsg::crs_of(code)
@@ -254,5 +303,12 @@ mod tests {
                 && text.contains("swapped"),
             "{text}"
         );
+        assert_eq!(
+            err.reason().zh,
+            "(28.9, 105.44) 不可能是 WGS84（EPSG:4326）的坐标：纬度超出范围：经度和纬度似乎填反了（经度在前）"
+        );
+        assert_eq!(err.reason().en, text);
+        let unknown = "utm".parse::<Crs>().expect_err("refused").reason();
+        assert!(unknown.zh.starts_with("未知的坐标系“utm”"), "{unknown:?}");
     }
 }

@@ -14,6 +14,7 @@ use super::epsg;
 use super::gauss_kruger::{GkZone, ZoneWidth};
 use super::wkt::{self, Node};
 use super::{Crs, CrsError};
+use crate::Reason;
 
 /// The system a `.prj` declares, or why it cannot be used.
 pub fn from_prj(text: &str) -> Result<Crs, CrsError> {
@@ -21,7 +22,12 @@ pub fn from_prj(text: &str) -> Result<Crs, CrsError> {
     let cs = if root.keyword == "COMPD_CS" {
         root.child("PROJCS")
             .or_else(|| root.child("GEOGCS"))
-            .ok_or_else(|| CrsError::Prj("COMPD_CS without a horizontal system".into()))?
+            .ok_or_else(|| {
+                CrsError::Prj(Reason::new(
+                    "COMPD_CS without a horizontal system",
+                    "COMPD_CS 中没有平面坐标系",
+                ))
+            })?
     } else {
         &root
     };
@@ -30,7 +36,10 @@ pub fn from_prj(text: &str) -> Result<Crs, CrsError> {
         "PROJCS" => projected(cs),
         other => Err(CrsError::Unsupported {
             system: describe(cs),
-            reason: format!("a {other} is not a longitude/latitude or projected system"),
+            reason: Reason::new(
+                format!("a {other} is not a longitude/latitude or projected system"),
+                format!("{other} 既不是经纬度坐标系，也不是投影坐标系"),
+            ),
         }),
     }
 }
@@ -48,7 +57,10 @@ fn geographic(cs: &Node) -> Result<Crs, CrsError> {
     let degree = 1f64.to_radians();
     if let Some(unit) = cs.child("UNIT").and_then(|u| u.number(1)) {
         if (unit - degree).abs() > 1e-12 {
-            return Err(unsupported(&system, "its angular unit is not the degree"));
+            return Err(unsupported(
+                &system,
+                Reason::new("its angular unit is not the degree", "其角度单位不是度"),
+            ));
         }
     }
     Ok(match datum {
@@ -59,53 +71,78 @@ fn geographic(cs: &Node) -> Result<Crs, CrsError> {
 
 fn projected(cs: &Node) -> Result<Crs, CrsError> {
     let system = describe(cs);
-    let geogcs = cs
-        .child("GEOGCS")
-        .ok_or_else(|| CrsError::Prj(format!("{system} has no GEOGCS")))?;
+    let geogcs = cs.child("GEOGCS").ok_or_else(|| {
+        CrsError::Prj(Reason::new(
+            format!("{system} has no GEOGCS"),
+            format!("{system} 中没有 GEOGCS（地理坐标系）"),
+        ))
+    })?;
     let datum = datum(geogcs, &system)?;
     let by_authority = match authority(cs).map(epsg::crs_of).transpose()? {
         Some(Crs::GaussKruger(zone)) => Some(zone),
         Some(other) => {
-            return Err(CrsError::Prj(format!(
-                "{system} is projected but its authority names {other}"
+            return Err(CrsError::Prj(Reason::new(
+                format!("{system} is projected but its authority names {other}"),
+                format!(
+                    "{system} 是投影坐标系，但其 EPSG 代码指的是 {}",
+                    other.name_zh()
+                ),
             )))
         }
         None => None,
     };
     if datum == Datum::Wgs84 {
-        return Err(unsupported(&system, "projected WGS84 systems (UTM, Web Mercator) are not supported; the projected systems supported are the CGCS2000 Gauss-Krüger zones"));
+        return Err(unsupported(
+            &system,
+            Reason::new(
+                "projected WGS84 systems (UTM, Web Mercator) are not supported; the projected systems supported are the CGCS2000 Gauss-Krüger zones",
+                "不支持 WGS84 的投影坐标系（UTM、Web 墨卡托）；支持的投影坐标系为 CGCS2000 高斯-克吕格投影带",
+            ),
+        ));
     }
     if let Some(unit) = cs.child("UNIT").and_then(|u| u.number(1)) {
         if (unit - 1.0).abs() > 1e-12 {
-            return Err(unsupported(&system, "its unit is not the metre"));
+            return Err(unsupported(
+                &system,
+                Reason::new("its unit is not the metre", "其长度单位不是米"),
+            ));
         }
     }
     let declared = by_authority.or_else(|| zone_named(cs.name().unwrap_or_default()));
     let by_parameters = parameters(cs, declared.map(GkZone::width));
     match (declared, by_parameters) {
         (Some(zone), Ok(p)) if zone == p => Ok(Crs::GaussKruger(zone)),
-        (Some(zone), Ok(p)) => Err(CrsError::Prj(format!(
-            "{system} names {} but its parameters describe {}",
-            Crs::GaussKruger(zone),
-            Crs::GaussKruger(p)
+        (Some(zone), Ok(p)) => Err(CrsError::Prj(Reason::new(
+            format!(
+                "{system} names {} but its parameters describe {}",
+                Crs::GaussKruger(zone),
+                Crs::GaussKruger(p)
+            ),
+            format!(
+                "{system} 的名称是 {}，但其参数描述的是 {}",
+                Crs::GaussKruger(zone).name_zh(),
+                Crs::GaussKruger(p).name_zh()
+            ),
         ))),
-        (_, Err(reason)) => Err(unsupported(&system, &reason)),
+        (_, Err(reason)) => Err(unsupported(&system, reason)),
         (None, Ok(p)) => Ok(Crs::GaussKruger(p)),
     }
 }
 
 /// The zone of a Gauss-Krüger parameter set, or why the parameters are not one.
-fn parameters(cs: &Node, width: Option<ZoneWidth>) -> Result<GkZone, String> {
+fn parameters(cs: &Node, width: Option<ZoneWidth>) -> Result<GkZone, Reason> {
+    let lacks = |what: &str| Reason::new(format!("it has no {what}"), format!("其中没有 {what}"));
     let projection = cs
         .child("PROJECTION")
         .and_then(Node::name)
-        .ok_or("it has no PROJECTION")?;
+        .ok_or_else(|| lacks("PROJECTION"))?;
     if !matches!(
         normalize(projection).as_str(),
         "transverse_mercator" | "gauss_kruger"
     ) {
-        return Err(format!(
-            "its projection {projection} is not Gauss-Krüger (transverse Mercator)"
+        return Err(Reason::new(
+            format!("its projection {projection} is not Gauss-Krüger (transverse Mercator)"),
+            format!("其投影方式 {projection} 不是高斯-克吕格（横轴墨卡托）"),
         ));
     }
     let value = |name: &str| {
@@ -113,17 +150,21 @@ fn parameters(cs: &Node, width: Option<ZoneWidth>) -> Result<GkZone, String> {
             .find(|p| p.name().is_some_and(|n| normalize(n) == name))
             .and_then(|p| p.number(1))
     };
-    let cm = value("central_meridian").ok_or("it has no central_meridian")?;
-    let fe = value("false_easting").ok_or("it has no false_easting")?;
+    let cm = value("central_meridian").ok_or_else(|| lacks("central_meridian"))?;
+    let fe = value("false_easting").ok_or_else(|| lacks("false_easting"))?;
     let k = value("scale_factor").unwrap_or(1.0);
     let others = [value("latitude_of_origin"), value("false_northing")];
     if (k - 1.0).abs() > 1e-12 {
-        return Err(format!(
-            "its scale factor is {k}; Gauss-Krüger zones have 1 (0.9996 is UTM)"
+        return Err(Reason::new(
+            format!("its scale factor is {k}; Gauss-Krüger zones have 1 (0.9996 is UTM)"),
+            format!("其比例因子为 {k}；高斯-克吕格投影带为 1（0.9996 是 UTM）"),
         ));
     }
     if others.iter().flatten().any(|v| *v != 0.0) {
-        return Err("its latitude of origin or false northing is not 0".into());
+        return Err(Reason::new(
+            "its latitude of origin or false northing is not 0",
+            "其起始纬度或北偏移不为 0",
+        ));
     }
     GkZone::from_parameters(cm, fe, width)
 }
@@ -154,9 +195,12 @@ fn zone_named(name: &str) -> Option<GkZone> {
 
 /// The datum of a GEOGCS, or the refusal naming `system`.
 fn datum(geogcs: &Node, system: &str) -> Result<Datum, CrsError> {
-    let node = geogcs
-        .child("DATUM")
-        .ok_or_else(|| CrsError::Prj(format!("{system} has no DATUM")))?;
+    let node = geogcs.child("DATUM").ok_or_else(|| {
+        CrsError::Prj(Reason::new(
+            format!("{system} has no DATUM"),
+            format!("{system} 中没有 DATUM（大地基准）"),
+        ))
+    })?;
     let name = normalize(node.name().unwrap_or_default());
     let spheroid = node.child("SPHEROID");
     let spheroid_name = normalize(spheroid.and_then(Node::name).unwrap_or_default());
@@ -188,22 +232,35 @@ fn datum(geogcs: &Node, system: &str) -> Result<Datum, CrsError> {
     } else if has(&["wgs_1984", "wgs84", "wgs_84", "world_geodetic_system_1984"]) {
         (Datum::Wgs84, 298.257_223_563)
     } else {
+        let name = node.name().unwrap_or("(unnamed)");
         return Err(unsupported(
             system,
-            &format!(
-                "its datum {} is neither CGCS2000 nor WGS84",
-                node.name().unwrap_or("(unnamed)")
+            Reason::new(
+                format!("its datum {name} is neither CGCS2000 nor WGS84"),
+                format!("其大地基准 {name} 既不是 CGCS2000 也不是 WGS84"),
             ),
         ));
     };
     let spheroid_agrees = a.is_none_or(|a| (a - 6_378_137.0).abs() < 1e-6)
         && rf.is_none_or(|rf| (rf - expected_rf).abs() < 1e-6);
     if !spheroid_agrees {
-        return Err(unsupported(system, "its spheroid does not match its datum"));
+        return Err(unsupported(
+            system,
+            Reason::new(
+                "its spheroid does not match its datum",
+                "其椭球与大地基准不一致",
+            ),
+        ));
     }
     let greenwich = geogcs.child("PRIMEM").and_then(|p| p.number(1));
     if greenwich.is_some_and(|g| g != 0.0) {
-        return Err(unsupported(system, "its prime meridian is not Greenwich"));
+        return Err(unsupported(
+            system,
+            Reason::new(
+                "its prime meridian is not Greenwich",
+                "其本初子午线不是格林尼治",
+            ),
+        ));
     }
     Ok(datum)
 }
@@ -230,10 +287,10 @@ fn describe(node: &Node) -> String {
     }
 }
 
-fn unsupported(system: &str, reason: &str) -> CrsError {
+fn unsupported(system: &str, reason: Reason) -> CrsError {
     CrsError::Unsupported {
         system: system.to_owned(),
-        reason: reason.to_owned(),
+        reason,
     }
 }
 

@@ -1,6 +1,8 @@
 //! A WKT1 reader (OGC 01-009 syntax, as `.prj` files hold it): nodes `NAME[arg, …]` or
 //! `NAME(arg, …)` whose arguments are quoted strings, numbers, bare words or nodes.
 
+use crate::Reason;
+
 /// One node of a WKT1 tree.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Node {
@@ -49,7 +51,7 @@ impl Node {
 }
 
 /// Parses one WKT1 node (surrounding whitespace and a byte-order mark allowed).
-pub(super) fn parse(text: &str) -> Result<Node, String> {
+pub(super) fn parse(text: &str) -> Result<Node, Reason> {
     let mut p = Parser {
         s: text.trim_start_matches('\u{feff}').as_bytes(),
         i: 0,
@@ -57,7 +59,10 @@ pub(super) fn parse(text: &str) -> Result<Node, String> {
     let node = p.node()?;
     p.skip_space();
     if p.i < p.s.len() {
-        return Err(format!("unexpected text after the WKT at byte {}", p.i));
+        return Err(Reason::new(
+            format!("unexpected text after the WKT at byte {}", p.i),
+            format!("WKT 结束后还有多余的文字（第 {} 字节）", p.i),
+        ));
     }
     Ok(node)
 }
@@ -92,15 +97,23 @@ impl Parser<'_> {
         String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
     }
 
-    fn node(&mut self) -> Result<Node, String> {
+    fn node(&mut self) -> Result<Node, Reason> {
         let keyword = self.word().to_ascii_uppercase();
         if keyword.is_empty() {
-            return Err(format!("expected a WKT keyword at byte {}", self.i));
+            return Err(Reason::new(
+                format!("expected a WKT keyword at byte {}", self.i),
+                format!("第 {} 字节处应为 WKT 关键字", self.i),
+            ));
         }
         let close = match self.peek() {
             Some(b'[') => b']',
             Some(b'(') => b')',
-            _ => return Err(format!("expected [ after {keyword} at byte {}", self.i)),
+            _ => {
+                return Err(Reason::new(
+                    format!("expected [ after {keyword} at byte {}", self.i),
+                    format!("{keyword} 后面应为 [（第 {} 字节）", self.i),
+                ))
+            }
         };
         self.i += 1;
         let mut args = Vec::new();
@@ -113,16 +126,22 @@ impl Parser<'_> {
                     return Ok(Node { keyword, args });
                 }
                 _ => {
-                    return Err(format!(
-                        "expected , or {} in {keyword} at byte {}",
-                        close as char, self.i
+                    return Err(Reason::new(
+                        format!(
+                            "expected , or {} in {keyword} at byte {}",
+                            close as char, self.i
+                        ),
+                        format!(
+                            "{keyword} 中第 {} 字节处应为 , 或 {}",
+                            self.i, close as char
+                        ),
                     ))
                 }
             }
         }
     }
 
-    fn arg(&mut self) -> Result<Arg, String> {
+    fn arg(&mut self) -> Result<Arg, Reason> {
         match self.peek() {
             Some(b'"') => self.text().map(Arg::Text),
             Some(b) if b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.') => self.number(),
@@ -136,17 +155,20 @@ impl Parser<'_> {
                     Ok(Arg::Word(word))
                 }
             }
-            _ => Err(format!("unexpected character at byte {}", self.i)),
+            _ => Err(Reason::new(
+                format!("unexpected character at byte {}", self.i),
+                format!("第 {} 字节处有意外的字符", self.i),
+            )),
         }
     }
 
     /// A quoted string; `""` inside is one quote.
-    fn text(&mut self) -> Result<String, String> {
+    fn text(&mut self) -> Result<String, Reason> {
         let mut out = Vec::new();
         self.i += 1;
         loop {
             match self.s.get(self.i) {
-                None => return Err("unterminated string".into()),
+                None => return Err(Reason::new("unterminated string", "引号没有闭合")),
                 Some(b'"') if self.s.get(self.i + 1) == Some(&b'"') => {
                     out.push(b'"');
                     self.i += 2;
@@ -163,7 +185,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<Arg, String> {
+    fn number(&mut self) -> Result<Arg, Reason> {
         let start = self.i;
         while self
             .s
@@ -173,9 +195,12 @@ impl Parser<'_> {
             self.i += 1;
         }
         let text = String::from_utf8_lossy(&self.s[start..self.i]);
-        text.parse()
-            .map(Arg::Number)
-            .map_err(|_| format!("bad number {text} at byte {start}"))
+        text.parse().map(Arg::Number).map_err(|_| {
+            Reason::new(
+                format!("bad number {text} at byte {start}"),
+                format!("第 {start} 字节处的数字 {text} 无效"),
+            )
+        })
     }
 }
 

@@ -336,7 +336,10 @@ pub fn check_grid(grid: &PlanGrid) -> Result<(), PlanningError> {
         return Err(PlanningError::InvalidGrid {
             grid: grid.code.chars().take(40).collect(),
             field: "code",
-            reason: "a grid code has no surrounding spaces or control characters".into(),
+            reason: crate::Reason::new(
+                "a grid code has no surrounding spaces or control characters",
+                "网格编码前后不能有空格，也不能含有控制字符",
+            ),
         });
     }
     field("code", Value::from(grid.code.as_str()))?;

@@ -127,7 +127,7 @@ pub enum PlanningError {
     InvalidGrid {
         grid: String,
         field: &'static str,
-        reason: String,
+        reason: crate::Reason,
     },
     /// An operation of a list failed.
     #[error("operation {index}: {source}")]

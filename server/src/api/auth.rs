@@ -46,6 +46,13 @@ fn place(f: &Feature) -> (bool, String) {
 impl Editor {
     /// Whether this editor may change `feature` (its layer by role, its place by scope).
     pub fn authorize(&self, feature: &Feature) -> Result<(), ApiError> {
+        self.may_change(feature)
+            .map_err(|d| ApiError::Forbidden(d.to_string()))
+    }
+
+    /// [`Editor::authorize`], with the refusal as the engine gives it (to list among an
+    /// import's problems).
+    pub fn may_change(&self, feature: &Feature) -> Result<(), engine::access::Denied> {
         let (street, code) = place(feature);
         let at = if street {
             Place::Street(&code)
@@ -53,7 +60,6 @@ impl Editor {
             Place::Community(&code)
         };
         may_change(self.role, &self.scope, feature.layer(), at)
-            .map_err(|d| ApiError::Forbidden(d.to_string()))
     }
 
     /// Whether this editor's role changes `layer` at all.

@@ -1,6 +1,7 @@
 //! One endpoint of the API — a method on a path with its handler — so the router is built from a
 //! table that a test can also list against the OpenAPI document.
 
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{on, MethodFilter, MethodRouter};
 
@@ -52,5 +53,16 @@ where
         verb,
         path,
         route: on(verb.filter(), handler),
+    }
+}
+
+impl Endpoint {
+    /// The endpoint with a request body limit of its own (uploads), instead of the API's.
+    #[must_use]
+    pub(super) fn with_body_limit(self, bytes: usize) -> Self {
+        Endpoint {
+            route: self.route.layer(DefaultBodyLimit::max(bytes)),
+            ..self
+        }
     }
 }

@@ -95,7 +95,7 @@ impl From<PlanningError> for ApiError {
                 grid,
                 field,
                 reason,
-            } => ApiError::Invalid(vec![Problem::new(field, reason).at(None, Some(grid))]),
+            } => ApiError::Invalid(vec![Problem::because(field, reason).at(None, Some(grid))]),
             PlanningError::InOperation { index, source } => match ApiError::from(*source) {
                 ApiError::Invalid(problems) => ApiError::Invalid(
                     problems
@@ -147,7 +147,10 @@ impl From<StoreError> for ApiError {
                 ApiError::NotFound(e.to_string())
             }
             StoreError::DraftConflict { .. } => ApiError::Conflict(e.to_string()),
-            StoreError::Integrity(m) => ApiError::Invalid(vec![Problem::new("feature", m)]),
+            StoreError::Integrity(m) => {
+                let zh = format!("数据库拒绝了这次写入（违反数据完整性约束）：{m}");
+                ApiError::Invalid(vec![Problem::new("feature", m, zh)])
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -8,6 +8,7 @@ mod enums;
 pub mod error;
 mod extract;
 pub mod features;
+mod imports;
 mod lookup;
 mod openapi;
 pub mod planning;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub tiles: Arc<::tiles::TileCache>,
     /// Signed-in users.
     pub sessions: Arc<crate::accounts::Sessions>,
+    /// Files uploaded to the import page, waiting for their commit.
+    pub uploads: Arc<crate::uploads::Uploads>,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             config: Arc::new(config),
             tiles: Arc::new(::tiles::TileCache::default()),
             sessions: Arc::new(crate::accounts::Sessions::default()),
+            uploads: Arc::new(crate::uploads::Uploads::default()),
         }
     }
 }
@@ -91,6 +95,12 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/config", lookup::config),
         endpoint(Get, "/api/problems", problems::list),
         endpoint(Get, "/api/enums", enums::enums),
+        endpoint(Post, "/api/imports", imports::upload)
+            .with_body_limit(crate::uploads::MAX_UPLOAD_BYTES as usize),
+        endpoint(Post, "/api/imports/{id}/check", imports::check),
+        endpoint(Post, "/api/imports/{id}/commit", imports::commit),
+        endpoint(Get, "/api/imports/{id}/problems", imports::problems),
+        endpoint(Delete, "/api/imports/{id}", imports::discard),
         endpoint(Get, "/api/standards", coverage::standards),
         endpoint(Get, "/api/coverage", coverage::areas),
         endpoint(Get, "/api/coverage/units", coverage::units),

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use super::features::layer_schema;
 
 mod analysis;
+mod imports;
 mod map;
 
 /// A JSON body in the API's error shape (`components/schemas/Error`).
@@ -90,7 +91,10 @@ fn error_schema() -> Value {
             "index": { "type": "integer", "nullable": true }, "id": { "type": "string", "nullable": true },
             "row": { "type": "integer", "description": "the row of an uploaded table (1-based, as the file numbers it)" },
             "column": { "type": "string", "description": "the column at fault, as headed in the uploaded table" },
-            "field": { "type": "string" }, "reason": { "type": "string" } } } } } })
+            "value": { "type": "string", "description": "the cell at fault, as the uploaded table wrote it" },
+            "field": { "type": "string" }, "reason": { "type": "string", "description": "why, in English" },
+            "reason_zh": { "type": "string", "description": "why, in Chinese (原因): the same reason with the same values" } },
+            "required": ["field", "reason", "reason_zh"] } } } })
 }
 
 /// Builds the OpenAPI document.
@@ -100,6 +104,7 @@ pub fn build() -> Value {
     schemas.insert("Error".into(), error_schema());
     map::paths(&mut paths);
     analysis::paths(&mut paths);
+    imports::paths(&mut paths);
     planning_paths(&mut paths);
     ogc_paths(&mut paths);
     for layer in Layer::ALL {

@@ -11,7 +11,8 @@ use super::error::ApiError;
 use super::AppState;
 
 /// `GET /api/problems` (admins) — every unreadable stored row: layer, id, stored version and
-/// the reason naming the field, with the request that repairs it.
+/// the reason naming the field, with the request that repairs it; reason and repair in English
+/// and Chinese (`reason_zh`, `repair_zh`).
 pub async fn list(State(state): State<AppState>, editor: Editor) -> Result<Json<Value>, ApiError> {
     if editor.role != Role::Admin {
         return Err(ApiError::Forbidden(format!(
@@ -24,13 +25,17 @@ pub async fn list(State(state): State<AppState>, editor: Editor) -> Result<Json<
         .unreadable
         .iter()
         .map(|u| {
+            let request = format!("PUT /ogc/collections/{}/items/{}", u.layer.name(), u.id);
+            let if_match = format!("If-Match: \"{}\"", u.version.unwrap_or_default());
             json!({
                 "layer": u.layer,
                 "id": u.id,
                 "version": u.version,
                 "field": u.field,
                 "reason": u.reason,
-                "repair": format!("PUT /ogc/collections/{}/items/{} with If-Match: \"{}\"", u.layer.name(), u.id, u.version.unwrap_or_default()),
+                "reason_zh": u.reason_zh,
+                "repair": format!("{request} with {if_match}"),
+                "repair_zh": format!("{request}，请求头 {if_match}"),
             })
         })
         .collect();

@@ -11,7 +11,13 @@ pub fn table(text: &str) -> Result<Table, Vec<Problem>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| vec![Problem::new("csv", format!("unreadable header row: {e}"))])?
+        .map_err(|e| {
+            vec![Problem::new(
+                "csv",
+                format!("unreadable header row: {e}"),
+                format!("表头行无法读取：{}", csv_error_zh(&e)),
+            )]
+        })?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_owned())
         .collect();
@@ -30,9 +36,13 @@ pub fn table(text: &str) -> Result<Table, Vec<Problem>> {
             Err(e) => {
                 let line = e.position().map_or(i + 2, |p| lines.line_at(p.byte()));
                 problems.push(
-                    Problem::new("csv", format!("unreadable row: {e}"))
-                        .at(Some(i), None)
-                        .in_table(line, None),
+                    Problem::new(
+                        "csv",
+                        format!("unreadable row: {e}"),
+                        format!("这一行无法读取：{}", csv_error_zh(&e)),
+                    )
+                    .at(Some(i), None)
+                    .in_table(line, None),
                 );
             }
         }
@@ -41,6 +51,18 @@ pub fn table(text: &str) -> Result<Table, Vec<Problem>> {
         Ok(Table { headers, rows })
     } else {
         Err(problems)
+    }
+}
+
+/// Why the CSV reader refused a row, in Chinese (the usual cases in words, others with the
+/// reader's own text).
+fn csv_error_zh(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("这一行有 {len} 个单元格，而前面的行有 {expected_len} 个"),
+        csv::ErrorKind::Utf8 { .. } => "含有不是 UTF-8 编码的文字".to_owned(),
+        _ => format!("格式有误（{e}）"),
     }
 }
 

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use engine::crs::Crs;
-use engine::{Layer, Problem};
+use engine::{Layer, Problem, Reason};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteRow};
 use sqlx::{Column, ConnectOptions, Connection, Row, SqliteConnection, TypeInfo, ValueRef};
 
@@ -15,14 +15,19 @@ use super::{FileRead, Source};
 
 /// Reads one feature table of a GeoPackage as features of `layer`.
 pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<Problem>> {
-    let fail = |reason: String| vec![Problem::new("file", reason)];
+    let fail = |reason: Reason| vec![Problem::because("file", reason)];
     let read = async {
         let mut conn = SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)
             .connect()
             .await
-            .map_err(|e| format!("not a readable GeoPackage: {e}"))?;
+            .map_err(|e| {
+                Reason::new(
+                    format!("not a readable GeoPackage: {e}"),
+                    format!("无法读取这个 GeoPackage 文件（{e}）"),
+                )
+            })?;
         let result = read_layer(&mut conn, layer, source).await;
         let _ = conn.close().await;
         result
@@ -31,20 +36,36 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         Ok(handle) => handle.block_on(read),
         Err(_) => tokio::runtime::Builder::new_current_thread()
             .build()
-            .map_err(|e| fail(e.to_string()))?
+            .map_err(|e| fail(unreadable(&e)))?
             .block_on(read),
     }
     .map_err(fail)?;
     let (crs, crs_note) = match (source.crs, crs) {
         (Some(d), Some(c)) if d != c => {
-            return Err(fail(format!(
-                "--crs says {d} but the GeoPackage says {c}: leave --crs out to use the file's"
+            return Err(fail(Reason::new(
+                format!(
+                    "--crs says {d} but the GeoPackage says {c}: leave --crs out to use the file's"
+                ),
+                format!(
+                "--crs 指定的是 {}，而 GeoPackage 文件中是 {}：请去掉 --crs，使用文件中的坐标系",
+                d.name_zh(),
+                c.name_zh()
+            ),
             )))
         }
         (_, Some(c)) => (c, "from the GeoPackage"),
         (Some(d), None) => (d, "--crs"),
         (None, None) => (Crs::Wgs84, "the GeoPackage names none; WGS84 assumed"),
     };
+    source.detected.record(|d| {
+        d.sheet = Some(table_name.clone());
+        let from = match crs_note {
+            "from the GeoPackage" => "prj",
+            "--crs" => "declared",
+            _ => "default",
+        };
+        d.crs = Some(super::detected::CrsUse::new(crs, from));
+    });
     let read = super::table::read_table(layer, &table, crs, source)?;
     let features = read.features;
     Ok(FileRead {
@@ -59,6 +80,11 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     })
 }
 
+/// A read the database refused, told as it says it.
+fn unreadable(e: &dyn std::fmt::Display) -> Reason {
+    Reason::new(e.to_string(), format!("读取 GeoPackage 文件时出错（{e}）"))
+}
+
 fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -68,7 +94,7 @@ async fn read_layer(
     conn: &mut SqliteConnection,
     layer: Layer,
     source: &Source,
-) -> Result<(Table, Option<Crs>, String), String> {
+) -> Result<(Table, Option<Crs>, String), Reason> {
     let tables: Vec<(String, i64)> = sqlx::query_as(
         "SELECT c.table_name, COALESCE(g.srs_id, c.srs_id, 0) FROM gpkg_contents c \
          LEFT JOIN gpkg_geometry_columns g ON g.table_name = c.table_name \
@@ -76,43 +102,36 @@ async fn read_layer(
     )
     .fetch_all(&mut *conn)
     .await
-    .map_err(|e| format!("not a GeoPackage (no gpkg_contents): {e}"))?;
-    let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
-    let chosen = match &source.sheet {
-        Some(s) => tables.iter().find(|(n, _)| n == s.trim()),
-        None => tables
-            .iter()
-            .find(|(n, _)| super::ledger::sheet_layer(n) == Some(layer))
-            .or(if tables.len() == 1 {
-                tables.first()
-            } else {
-                None
-            }),
-    };
-    let Some((table_name, srs_id)) = chosen else {
-        return Err(format!(
-            "name the layer to read with --sheet; its feature layers are {}",
-            names.join(", ")
-        ));
-    };
+    .map_err(|e| {
+        Reason::new(
+            format!("not a GeoPackage (no gpkg_contents): {e}"),
+            format!("不是 GeoPackage 文件（没有 gpkg_contents 表：{e}）"),
+        )
+    })?;
+    let (table_name, srs_id) = chosen_table(&tables, layer, source)?;
     let crs = coordinate_system(conn, *srs_id).await?;
     let geometry_column: Option<String> =
         sqlx::query_scalar("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?")
             .bind(table_name)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| unreadable(&e))?;
     let key_columns: Vec<String> = sqlx::query_scalar(&format!(
         "SELECT name FROM pragma_table_info({}) WHERE pk > 0",
         quoted_literal(table_name)
     ))
     .fetch_all(&mut *conn)
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| unreadable(&e))?;
     let rows: Vec<SqliteRow> = sqlx::query(&format!("SELECT * FROM {}", quoted(table_name)))
         .fetch_all(&mut *conn)
         .await
-        .map_err(|e| format!("layer \"{table_name}\": {e}"))?;
+        .map_err(|e| {
+            Reason::new(
+                format!("layer \"{table_name}\": {e}"),
+                format!("图层“{table_name}”无法读取（{e}）"),
+            )
+        })?;
     let Some(first) = rows.first() else {
         return Ok((Table::default(), crs, table_name.clone()));
     };
@@ -132,17 +151,13 @@ async fn read_layer(
     };
     for (i, row) in rows.iter().enumerate() {
         let geometry = match geometry_index {
-            Some(g) => match row
-                .try_get::<Option<Vec<u8>>, _>(g)
-                .map_err(|e| e.to_string())?
-            {
-                Some(blob) => Some(
-                    crate::store::codec::from_gpkg_blob(&blob)
-                        .map(|g| geojson::Value::from(&g))
-                        .map_err(|e| format!("layer \"{table_name}\", feature {}: {e}", i + 1))?,
-                ),
-                None => None,
-            },
+            Some(g) => row_geometry(row, g).map_err(|e| {
+                let n = i + 1;
+                e.prefixed(
+                    &format!("layer \"{table_name}\", feature {n}: "),
+                    &format!("图层“{table_name}”第 {n} 个要素的图形："),
+                )
+            })?,
             None => None,
         };
         table.rows.push(TableRow {
@@ -154,6 +169,52 @@ async fn read_layer(
     Ok((table, crs, table_name.clone()))
 }
 
+/// The feature table to read: the one named with `--sheet`, the one named after the layer, or
+/// the only one; its name and SRS id.
+fn chosen_table<'t>(
+    tables: &'t [(String, i64)],
+    layer: Layer,
+    source: &Source,
+) -> Result<(&'t String, &'t i64), Reason> {
+    let chosen = match &source.sheet {
+        Some(s) => tables.iter().find(|(n, _)| n == s.trim()),
+        None => tables
+            .iter()
+            .find(|(n, _)| super::ledger::sheet_layer(n) == Some(layer))
+            .or(if tables.len() == 1 {
+                tables.first()
+            } else {
+                None
+            }),
+    };
+    chosen.map(|(n, srs)| (n, srs)).ok_or_else(|| {
+        let names: Vec<&str> = tables.iter().map(|(n, _)| n.as_str()).collect();
+        Reason::new(
+            format!(
+                "name the layer to read with --sheet; its feature layers are {}",
+                names.join(", ")
+            ),
+            format!(
+                "请用 --sheet 指定要读取的图层；文件中的要素图层有：{}",
+                engine::reason::listed(names.iter().map(|n| engine::reason::quoted(n)))
+            ),
+        )
+    })
+}
+
+/// The geometry blob in column `g` of a row as a raw `GeoJSON` geometry; `None` when null.
+fn row_geometry(row: &SqliteRow, g: usize) -> Result<Option<geojson::Value>, Reason> {
+    let blob = row
+        .try_get::<Option<Vec<u8>>, _>(g)
+        .map_err(|e| unreadable(&e))?;
+    blob.map(|b| {
+        crate::store::codec::from_gpkg_blob(&b)
+            .map(|g| geojson::Value::from(&g))
+            .map_err(|e| Reason::new(e.clone(), format!("无法读取（{e}）")))
+    })
+    .transpose()
+}
+
 fn quoted_literal(name: &str) -> String {
     format!("'{}'", name.replace('\'', "''"))
 }
@@ -163,7 +224,7 @@ fn quoted_literal(name: &str) -> String {
 async fn coordinate_system(
     conn: &mut SqliteConnection,
     srs_id: i64,
-) -> Result<Option<Crs>, String> {
+) -> Result<Option<Crs>, Reason> {
     if srs_id <= 0 {
         return Ok(None);
     }
@@ -174,14 +235,17 @@ async fn coordinate_system(
     .bind(srs_id)
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| format!("SRS {srs_id} is not in gpkg_spatial_ref_sys: {e}"))?;
+    .map_err(|e| {
+        Reason::new(
+            format!("SRS {srs_id} is not in gpkg_spatial_ref_sys: {e}"),
+            format!("坐标系 {srs_id} 不在 gpkg_spatial_ref_sys 表中（{e}）"),
+        )
+    })?;
     if organization.eq_ignore_ascii_case("EPSG") {
-        let code = u32::try_from(code).map_err(|e| e.to_string())?;
-        return Crs::from_epsg(code).map(Some).map_err(|e| e.to_string());
+        let code = u32::try_from(code).map_err(|e| unreadable(&e))?;
+        return Crs::from_epsg(code).map(Some).map_err(|e| e.reason());
     }
-    Crs::from_prj(&definition)
-        .map(Some)
-        .map_err(|e| e.to_string())
+    Crs::from_prj(&definition).map(Some).map_err(|e| e.reason())
 }
 
 /// A cell of any SQLite type as table text (reals in full precision).

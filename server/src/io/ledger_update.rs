@@ -44,7 +44,7 @@ pub fn read(
                     Ok(v) => {
                         ledger_row.values.insert(key.to_owned(), v);
                     }
-                    Err(p) => problems.push(p),
+                    Err(p) => problems.push(*p),
                 },
             }
         }

@@ -6,6 +6,7 @@
 //! reader undoes exactly that.
 
 mod delimited;
+pub mod detected;
 pub mod formula;
 mod gpkg_layer;
 pub mod ledger;
@@ -24,7 +25,7 @@ use std::path::Path;
 use engine::crs::{Crs, CrsError};
 use engine::placement::{Areas, Filled};
 use engine::schema::{self, GeometryKind};
-use engine::{Feature, Layer, Problem};
+use engine::{Feature, Layer, Problem, Reason};
 use geo::MapCoords;
 use geo_types::Geometry;
 use serde_json::Value;
@@ -131,7 +132,7 @@ fn parse_placed(
     };
     if let Some(g) = f.geometry.as_mut() {
         convert_positions(&mut g.value, crs)
-            .map_err(|e| placed(vec![Problem::new("geometry", e.to_string())]))?;
+            .map_err(|e| placed(vec![Problem::because("geometry", e.reason())]))?;
     }
     let mut filled = Filled::new();
     let mut problems = Vec::new();
@@ -191,13 +192,16 @@ fn read_geojson_placed(
     areas: Option<&Areas>,
 ) -> Result<FileRead, Vec<Problem>> {
     let value: Value = serde_json::from_str(text).map_err(|e| {
+        let (line, column) = (e.line(), e.column());
+        let what = match e.classify() {
+            serde_json::error::Category::Eof => "内容不完整，文件在此意外结束",
+            serde_json::error::Category::Syntax => "语法错误",
+            serde_json::error::Category::Data | serde_json::error::Category::Io => "内容有误",
+        };
         vec![Problem::new(
             "json",
-            format!(
-                "invalid JSON at line {}, column {}: {e}",
-                e.line(),
-                e.column()
-            ),
+            format!("invalid JSON at line {line}, column {column}: {e}"),
+            format!("不是有效的 JSON：第 {line} 行第 {column} 列{what}（{e}）"),
         )]
     })?;
     let features: Vec<Value> = match value.get("type").and_then(Value::as_str) {
@@ -207,6 +211,7 @@ fn read_geojson_placed(
                 return Err(vec![Problem::new(
                     "features",
                     "a FeatureCollection needs a \"features\" array",
+                    "FeatureCollection 中需要有“features”数组",
                 )])
             }
         },
@@ -218,6 +223,10 @@ fn read_geojson_placed(
                     "expected a GeoJSON FeatureCollection or Feature, got {}",
                     other.map_or("no type".into(), |t| format!("\"{t}\""))
                 ),
+                format!(
+                    "应为 GeoJSON 的 FeatureCollection 或 Feature，文件中{}",
+                    other.map_or("没有 type".into(), |t| format!("是“{t}”"))
+                ),
             )]);
         }
     };
@@ -228,7 +237,12 @@ fn read_geojson_placed(
         let raw_id = v.get("id").map(ToString::to_string);
         match geojson::Feature::from_json_value(v) {
             Err(e) => problems.push(
-                Problem::new("feature", format!("not a GeoJSON feature: {e}")).at(Some(i), raw_id),
+                Problem::new(
+                    "feature",
+                    format!("not a GeoJSON feature: {e}"),
+                    format!("不是有效的 GeoJSON 要素（{e}）"),
+                )
+                .at(Some(i), raw_id),
             ),
             Ok(f) => match parse_placed(layer, Some(i), f, crs, areas) {
                 Ok((f, filled)) => {
@@ -268,9 +282,14 @@ pub fn read_csv(layer: Layer, text: &str, crs: Crs) -> Result<Vec<Feature>, Vec<
 
 /// Parses WKT into a raw GeoJSON geometry value, keeping rings exactly as written (so an
 /// unclosed ring is reported, not silently closed).
-fn wkt_to_geojson(text: &str) -> Result<geojson::Value, String> {
+fn wkt_to_geojson(text: &str) -> Result<geojson::Value, Reason> {
     use wkt::types::{Coord, LineString, Polygon};
-    let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| format!("not WKT: {e}"))?;
+    let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| {
+        Reason::new(
+            format!("not WKT: {e}"),
+            format!("不是有效的 WKT 几何文本（{e}）"),
+        )
+    })?;
     let pos = |c: &Coord<f64>| vec![c.x, c.y];
     let ring = |l: &LineString<f64>| l.coords().iter().map(pos).collect::<Vec<_>>();
     let poly = |p: &Polygon<f64>| p.rings().iter().map(ring).collect::<Vec<_>>();
@@ -278,16 +297,20 @@ fn wkt_to_geojson(text: &str) -> Result<geojson::Value, String> {
         wkt::Wkt::Point(p) => p
             .coord()
             .map(|c| geojson::Value::Point(pos(c)))
-            .ok_or_else(|| "empty POINT".into()),
+            .ok_or_else(|| Reason::new("empty POINT", "POINT 中没有坐标")),
         wkt::Wkt::Polygon(p) => Ok(geojson::Value::Polygon(poly(&p))),
         wkt::Wkt::MultiPolygon(m) => Ok(geojson::Value::MultiPolygon(
             m.polygons().iter().map(poly).collect(),
         )),
         wkt::Wkt::LineString(l) => Ok(geojson::Value::LineString(ring(&l))),
-        other => Err(format!(
-            "unsupported WKT geometry {}",
-            other.to_string().split('(').next().unwrap_or("?").trim()
-        )),
+        other => {
+            let kind = other.to_string();
+            let kind = kind.split('(').next().unwrap_or("?").trim();
+            Err(Reason::new(
+                format!("unsupported WKT geometry {kind}"),
+                format!("不支持的 WKT 几何类型 {kind}"),
+            ))
+        }
     }
 }
 
@@ -312,6 +335,8 @@ pub struct Source {
     pub existing: Option<std::sync::Arc<engine::Snapshot>>,
     /// Skip the rows of a ledger that name no feature, or several, instead of refusing it.
     pub skip_unmatched: bool,
+    /// Where the readers record what they found out about the file (the import page shows it).
+    pub detected: detected::Detection,
 }
 
 impl From<Crs> for Source {
@@ -348,11 +373,21 @@ pub fn read_file(
         vec![Problem::new(
             "file",
             format!("cannot read {}: {e}", path.display()),
+            format!("无法读取文件 {}：{}", path.display(), io_error_zh(&e)),
         )]
     })?;
     let (text, encoding) =
-        decode_text(&bytes, source.encoding).map_err(|e| vec![Problem::new("file", e)])?;
+        decode_text(&bytes, source.encoding).map_err(|e| vec![Problem::because("file", e)])?;
     let crs = source.crs.unwrap_or_default();
+    source.detected.record(|d| {
+        d.encoding = Some(encoding.clone().unwrap_or_else(|| "UTF-8".into()));
+        let from = if source.crs.is_some() {
+            "declared"
+        } else {
+            "default"
+        };
+        d.crs = Some(detected::CrsUse::new(crs, from));
+    });
     let areas = source.areas.as_deref();
     let mut read = if format == Format::GeoJson {
         read_geojson_placed(layer, &text, crs, areas)
@@ -371,7 +406,7 @@ pub fn read_file(
 fn decode_text(
     bytes: &[u8],
     declared: Option<&'static encoding_rs::Encoding>,
-) -> Result<(String, Option<String>), String> {
+) -> Result<(String, Option<String>), Reason> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let encoding = match declared {
         Some(e) => e,
@@ -383,10 +418,14 @@ fn decode_text(
     let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(match declared {
-            Some(e) => format!("the file is not {} text", e.name()),
-            None => {
-                "the file is neither UTF-8 nor GBK/GB18030 text (name it with --encoding)".into()
-            }
+            Some(e) => Reason::new(
+                format!("the file is not {} text", e.name()),
+                format!("文件不是 {} 编码的文本", e.name()),
+            ),
+            None => Reason::new(
+                "the file is neither UTF-8 nor GBK/GB18030 text (name it with --encoding)",
+                "文件既不是 UTF-8 也不是 GBK/GB18030 编码的文本（请用 --encoding 指定编码）",
+            ),
         });
     }
     let name = match declared {
@@ -395,6 +434,16 @@ fn decode_text(
         Some(e) => format!("{} (--encoding)", e.name()),
     };
     Ok((text.into_owned(), Some(name)))
+}
+
+/// Why a file could not be read, in Chinese: the common cases in words, others with the system's
+/// own text.
+pub(crate) fn io_error_zh(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_owned(),
+        _ => format!("读取出错（{e}）"),
+    }
 }
 
 /// A feature's geometry as WKT (for CSV export).

@@ -9,8 +9,8 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use engine::columns;
-use engine::crs::Crs;
-use engine::{Layer, Problem};
+use engine::crs::{Crs, CrsError};
+use engine::{Layer, Problem, Reason};
 use shapefile::dbase::{self, encoding::EncodingRs, FieldIterator, FieldValue, ReadableRecord};
 use shapefile::record::traits::HasXY;
 use shapefile::{PolygonRing, Shape};
@@ -23,14 +23,22 @@ const DBF_NAME_BYTES: usize = 10;
 
 /// Reads a Shapefile of one layer.
 pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<Problem>> {
-    let file_problem = |reason: String| vec![Problem::new("file", reason)];
+    let file_problem = |reason: Reason| vec![Problem::because("file", reason)];
     let dbf = sibling(path, "dbf").ok_or_else(|| {
-        file_problem(
-            "no .dbf beside the .shp: a Shapefile's attributes are in the .dbf of the same name"
-                .to_owned(),
-        )
+        file_problem(Reason::new(
+            "no .dbf beside the .shp: a Shapefile's attributes are in the .dbf of the same name",
+            "缺少与 .shp 同名的 .dbf 文件：Shapefile 的属性保存在 .dbf 文件中",
+        ))
     })?;
     let (crs, crs_note) = coordinate_system(path, source.crs).map_err(file_problem)?;
+    source.detected.record(|d| {
+        let from = if crs_note == "--crs; no .prj" {
+            "declared"
+        } else {
+            "prj"
+        };
+        d.crs = Some(super::detected::CrsUse::new(crs, from));
+    });
     let (encoding, encoding_note) = text_encoding(path, &dbf, source.encoding);
     let (headers, cells, encoding_note) = match encoding {
         Some(e) => read_attributes(&dbf, e).map(|(h, c)| (h, c, encoding_note)),
@@ -48,12 +56,17 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
             }),
     }
     .map_err(file_problem)?;
+    source
+        .detected
+        .record(|d| d.encoding = Some(encoding_note.clone()));
     let shapes = read_shapes(path).map_err(file_problem)?;
     if shapes.len() != cells.len() {
-        return Err(file_problem(format!(
-            "the .shp holds {} shapes but the .dbf {} records: the files do not belong together",
-            shapes.len(),
-            cells.len()
+        let (n, m) = (shapes.len(), cells.len());
+        return Err(file_problem(Reason::new(
+            format!(
+                "the .shp holds {n} shapes but the .dbf {m} records: the files do not belong together"
+            ),
+            format!(".shp 中有 {n} 个图形，而 .dbf 中有 {m} 条记录：这两个文件不是同一套"),
         )));
     }
     let headers = headers
@@ -70,7 +83,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
             cells,
             geometry: shape_geometry(shape).unwrap_or_else(|reason| {
                 problems.push(
-                    Problem::new("geometry", reason)
+                    Problem::because("geometry", reason)
                         .at(Some(i), None)
                         .in_table(i + 1, None),
                 );
@@ -105,20 +118,40 @@ fn sibling(path: &Path, ext: &str) -> Option<PathBuf> {
 }
 
 /// The coordinate system: the `.prj`'s, or `--crs` when there is none; both must agree.
-fn coordinate_system(path: &Path, declared: Option<Crs>) -> Result<(Crs, &'static str), String> {
+fn coordinate_system(path: &Path, declared: Option<Crs>) -> Result<(Crs, &'static str), Reason> {
     let Some(prj) = sibling(path, "prj") else {
         return declared.map(|c| (c, "--crs; no .prj")).ok_or_else(|| {
-            "no .prj beside the .shp: name its coordinate system with --crs (e.g. --crs \
-             EPSG:4490, or the Gauss-Krüger zone EPSG:4491–4554 the survey used)"
-                .to_owned()
+            Reason::new(
+                "no .prj beside the .shp: name its coordinate system with --crs (e.g. --crs \
+                 EPSG:4490, or the Gauss-Krüger zone EPSG:4491–4554 the survey used)",
+                "缺少与 .shp 同名的 .prj 文件：请用 --crs 注明坐标系（例如 --crs EPSG:4490，\
+                 或测绘时所用的高斯-克吕格投影带 EPSG:4491–4554）",
+            )
         });
     };
-    let bytes = std::fs::read(&prj).map_err(|e| format!("cannot read the .prj: {e}"))?;
-    let crs =
-        Crs::from_prj(&String::from_utf8_lossy(&bytes)).map_err(|e| format!("the .prj: {e}"))?;
+    let bytes = std::fs::read(&prj).map_err(|e| {
+        Reason::new(
+            format!("cannot read the .prj: {e}"),
+            format!("无法读取 .prj 文件：{}", super::io_error_zh(&e)),
+        )
+    })?;
+    let crs = Crs::from_prj(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+        // A .prj that cannot be read says so itself; a system it names is said to be the .prj's.
+        let zh = if matches!(e, CrsError::Prj(_)) {
+            ""
+        } else {
+            ".prj 文件中的坐标系："
+        };
+        e.reason().prefixed("the .prj: ", zh)
+    })?;
     match declared {
-        Some(d) if d != crs => Err(format!(
-            "--crs says {d} but the .prj says {crs}: leave --crs out to use the .prj"
+        Some(d) if d != crs => Err(Reason::new(
+            format!("--crs says {d} but the .prj says {crs}: leave --crs out to use the .prj"),
+            format!(
+                "--crs 指定的是 {}，而 .prj 文件中是 {}：请去掉 --crs，使用 .prj 中的坐标系",
+                d.name_zh(),
+                crs.name_zh()
+            ),
         )),
         Some(_) => Ok((crs, "the .prj and --crs")),
         None => Ok((crs, "from the .prj")),
@@ -238,37 +271,60 @@ fn cell_text(value: FieldValue) -> String {
 fn read_attributes(
     dbf: &Path,
     encoding: &'static encoding_rs::Encoding,
-) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
-    let file = File::open(dbf).map_err(|e| format!("cannot read the .dbf: {e}"))?;
+) -> Result<(Vec<String>, Vec<Vec<String>>), Reason> {
+    let file = File::open(dbf).map_err(|e| {
+        Reason::new(
+            format!("cannot read the .dbf: {e}"),
+            format!("无法读取 .dbf 文件：{}", super::io_error_zh(&e)),
+        )
+    })?;
     let mut reader = dbase::ReaderBuilder::new()
         .with_encoding(EncodingRs::from(encoding))
         .build(BufReader::new(file))
-        .map_err(|e| format!("the .dbf is not a readable dBase file: {e}"))?;
-    let not_text = |what: String| {
-        format!(
-            "the .dbf's {what} is not {} text (name the encoding with --encoding, e.g. gbk or \
-             utf-8)",
-            encoding.name()
+        .map_err(|e| {
+            Reason::new(
+                format!("the .dbf is not a readable dBase file: {e}"),
+                format!(".dbf 文件不是可读取的 dBase 文件（{e}）"),
+            )
+        })?;
+    let name = encoding.name();
+    let not_text = |what: String, what_zh: String| {
+        Reason::new(
+            format!(
+                "the .dbf's {what} is not {name} text (name the encoding with --encoding, e.g. \
+                 gbk or utf-8)"
+            ),
+            format!("{what_zh}不是 {name} 编码的文字（请用 --encoding 指定编码，如 gbk 或 utf-8）"),
         )
     };
     let headers = reader
         .fields()
         .iter()
         .map(|f| {
-            checked_text(f.name(), encoding)
-                .ok_or_else(|| not_text(format!("a column name ({})", f.name())))
+            checked_text(f.name(), encoding).ok_or_else(|| {
+                not_text(
+                    format!("a column name ({})", f.name()),
+                    format!(".dbf 中的列名（{}）", f.name()),
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
     for (i, record) in reader.iter_records_as::<Cells>().enumerate() {
-        let record = record.map_err(|e| format!("the .dbf: {e}"))?;
+        let record = record
+            .map_err(|e| Reason::new(format!("the .dbf: {e}"), format!(".dbf 文件有误（{e}）")))?;
+        let n = i + 1;
         let cells = record
             .0
             .into_iter()
             .zip(&headers)
             .map(|(c, h)| {
-                checked_text(&c, encoding)
-                    .ok_or_else(|| not_text(format!("record {}, column {h}", i + 1)))
+                checked_text(&c, encoding).ok_or_else(|| {
+                    not_text(
+                        format!("record {n}, column {h}"),
+                        format!(".dbf 第 {n} 条记录的“{h}”列"),
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         rows.push(cells);
@@ -306,29 +362,38 @@ fn full_header(layer: Layer, header: String, encoding: &'static encoding_rs::Enc
 }
 
 /// Every shape of the `.shp`, in record order.
-fn read_shapes(path: &Path) -> Result<Vec<Shape>, String> {
-    let mut reader = shapefile::ShapeReader::from_path(path)
-        .map_err(|e| format!("not a readable Shapefile: {e}"))?;
+fn read_shapes(path: &Path) -> Result<Vec<Shape>, Reason> {
+    let mut reader = shapefile::ShapeReader::from_path(path).map_err(|e| {
+        Reason::new(
+            format!("not a readable Shapefile: {e}"),
+            format!("无法读取 Shapefile（{e}）"),
+        )
+    })?;
     reader
         .iter_shapes()
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("the .shp: {e}"))
+        .map_err(|e| Reason::new(format!("the .shp: {e}"), format!(".shp 文件有误（{e}）")))
 }
 
 /// A shape as a raw GeoJSON geometry (positions as stored, converted later with the rest);
 /// `None` for a null shape.
-fn shape_geometry(shape: Shape) -> Result<Option<geojson::Value>, String> {
+fn shape_geometry(shape: Shape) -> Result<Option<geojson::Value>, Reason> {
     fn pos(p: &impl HasXY) -> Vec<f64> {
         vec![p.x(), p.y()]
     }
-    fn polygons<P: HasXY>(rings: &[PolygonRing<P>]) -> Result<geojson::Value, String> {
+    fn polygons<P: HasXY>(rings: &[PolygonRing<P>]) -> Result<geojson::Value, Reason> {
         let mut polys: Vec<Vec<Vec<Vec<f64>>>> = Vec::new();
         for ring in rings {
             match ring {
                 PolygonRing::Outer(ps) => polys.push(vec![ps.iter().rev().map(pos).collect()]),
                 PolygonRing::Inner(ps) => polys
                     .last_mut()
-                    .ok_or("a hole comes before any outer ring")?
+                    .ok_or_else(|| {
+                        Reason::new(
+                            "a hole comes before any outer ring",
+                            "内环（洞）出现在所有外环之前",
+                        )
+                    })?
                     .push(ps.iter().rev().map(pos).collect()),
             }
         }
@@ -337,12 +402,15 @@ fn shape_geometry(shape: Shape) -> Result<Option<geojson::Value>, String> {
             _ => geojson::Value::MultiPolygon(polys),
         })
     }
-    fn points<P: HasXY>(ps: &[P]) -> Result<geojson::Value, String> {
+    fn points<P: HasXY>(ps: &[P]) -> Result<geojson::Value, Reason> {
         match ps {
             [p] => Ok(geojson::Value::Point(pos(p))),
-            _ => Err(format!(
-                "a multipoint of {} points: this layer takes one point a feature",
-                ps.len()
+            _ => Err(Reason::new(
+                format!(
+                    "a multipoint of {} points: this layer takes one point a feature",
+                    ps.len()
+                ),
+                format!("这是含 {} 个点的多点图形：每个要素只能有一个点", ps.len()),
             )),
         }
     }
@@ -364,7 +432,10 @@ fn shape_geometry(shape: Shape) -> Result<Option<geojson::Value>, String> {
         Shape::PolylineM(l) => lines(l.parts()),
         Shape::PolylineZ(l) => lines(l.parts()),
         Shape::Multipatch(_) => {
-            return Err("a multipatch (3-D surface) is not a map feature".into())
+            return Err(Reason::new(
+                "a multipatch (3-D surface) is not a map feature",
+                "多面体（三维表面）不能作为地图要素",
+            ))
         }
     }))
 }

@@ -7,10 +7,12 @@
 
 use engine::columns::{self, Column};
 use engine::crs::Crs;
+use engine::reason::{listed, quoted};
 use engine::schema::{self, FieldDef, FieldKind};
-use engine::{Feature, Layer, Problem};
+use engine::{Feature, Layer, Problem, Reason};
 use serde_json::{Map, Value};
 
+use super::detected::ColumnUse;
 use super::{formula, FileRead, Source};
 use engine::placement::{Areas, Filled};
 
@@ -106,6 +108,10 @@ pub fn read_table(
     source: &Source,
 ) -> Result<FileRead, Vec<Problem>> {
     let areas = source.areas.as_deref();
+    source.detected.record(|d| {
+        d.columns = describe_columns(layer, &table.headers, &source.columns);
+        d.rows = Some(table.rows.len());
+    });
     let mut roles = column_roles(layer, &table.headers, &source.columns)?;
     let id_note = foreign_ids(&mut roles, &table.headers);
     let col = |want: Column| roles.iter().position(|r| *r == Role::Known(want));
@@ -131,6 +137,11 @@ pub fn read_table(
                 "the table has no coordinates: it needs lon and lat columns (经度/纬度), a wkt column, \
                  or shapes; its columns are {}",
                 quoted_list(&table.headers)
+            ),
+            format!(
+                "表格中没有坐标：需要经度、纬度两列（lon/lat），或一列 WKT 几何文本，或文件自带的图形；\
+                 表格的列为 {}",
+                quoted_list_zh(&table.headers)
             ),
         )]);
     }
@@ -192,36 +203,33 @@ fn column_roles(
                     "the file has no column \"{from}\"; its columns are {}",
                     quoted_list(headers)
                 ),
+                format!(
+                    "文件中没有{}这一列；文件的列为 {}",
+                    quoted(from),
+                    quoted_list_zh(headers)
+                ),
             ));
         }
         if !to.is_empty() && columns::column(layer, to).is_none() {
+            let closest = columns::closest_fields(layer, to);
             problems.push(Problem::new(
                 "--column",
                 format!(
                     "\"{to}\" is not a field of {layer}; closest: {}",
-                    columns::closest_fields(layer, to).join(", ")
+                    closest.join(", ")
+                ),
+                format!(
+                    "{}不是{}图层的字段；最接近的：{}",
+                    quoted(to),
+                    layer.title_zh(),
+                    columns::labelled_zh(layer, &closest)
                 ),
             ));
         }
     }
     let roles: Vec<Role> = headers
         .iter()
-        .map(|h| {
-            let h = h.trim();
-            if let Some((_, to)) = mapping.0.iter().find(|(from, _)| from == h) {
-                return columns::column(layer, to).map_or(Role::Skipped, Role::Known);
-            }
-            if let Some(c) = columns::column(layer, h) {
-                Role::Known(c)
-            } else if h.is_empty()
-                || GIS_BOOKKEEPING.iter().any(|b| b.eq_ignore_ascii_case(h))
-                || is_derived(layer, h)
-            {
-                Role::Skipped
-            } else {
-                Role::Unknown
-            }
-        })
+        .map(|h| role_of(layer, h.trim(), mapping))
         .collect();
     for (h, _) in headers
         .iter()
@@ -229,12 +237,19 @@ fn column_roles(
         .filter(|(_, r)| **r == Role::Unknown)
     {
         let h = h.trim();
+        let closest = columns::closest_fields(layer, h);
         let mut p = Problem::new(
             h,
             format!(
                 "no field is called \"{h}\"; closest: {}. Name it with --column \"{h}=field\", \
                  or leave it out with --column \"{h}=\"",
-                columns::closest_fields(layer, h).join(", "),
+                closest.join(", "),
+            ),
+            format!(
+                "没有名为{}的字段；最接近的：{}。请用 --column \"{h}=字段名\" 指明这一列对应的字段，\
+                 或用 --column \"{h}=\" 忽略这一列",
+                quoted(h),
+                columns::labelled_zh(layer, &closest),
             ),
         );
         p.column = Some(h.to_owned());
@@ -243,13 +258,15 @@ fn column_roles(
     for (i, role) in roles.iter().enumerate() {
         if let Role::Known(c) = role {
             if let Some(j) = roles[..i].iter().position(|r| r == role) {
+                let (a, b) = (headers[j].trim(), headers[i].trim());
                 problems.push(Problem::new(
                     "column",
+                    format!("columns \"{a}\" and \"{b}\" both hold {}", column_name(*c)),
                     format!(
-                        "columns \"{}\" and \"{}\" both hold {}",
-                        headers[j].trim(),
-                        headers[i].trim(),
-                        column_name(*c)
+                        "{}和{}两列填的都是{}",
+                        quoted(a),
+                        quoted(b),
+                        column_name_zh(*c)
                     ),
                 ));
             }
@@ -259,6 +276,75 @@ fn column_roles(
         Ok(roles)
     } else {
         Err(problems)
+    }
+}
+
+/// What the column headed `h` holds: the user's mapping first, then the schema's names, labels
+/// and aliases; GIS bookkeeping and computed fields are left out.
+fn role_of(layer: Layer, h: &str, mapping: &ColumnMap) -> Role {
+    if let Some((_, to)) = mapping.0.iter().find(|(from, _)| from == h) {
+        return columns::column(layer, to).map_or(Role::Skipped, Role::Known);
+    }
+    if let Some(c) = columns::column(layer, h) {
+        Role::Known(c)
+    } else if h.is_empty()
+        || GIS_BOOKKEEPING.iter().any(|b| b.eq_ignore_ascii_case(h))
+        || is_derived(layer, h)
+    {
+        Role::Skipped
+    } else {
+        Role::Unknown
+    }
+}
+
+/// Every column of a table as [`read_table`] takes it, for the import page to show.
+pub fn describe_columns(layer: Layer, headers: &[String], mapping: &ColumnMap) -> Vec<ColumnUse> {
+    let mut roles: Vec<Role> = headers
+        .iter()
+        .map(|h| role_of(layer, h.trim(), mapping))
+        .collect();
+    foreign_ids(&mut roles, headers);
+    headers
+        .iter()
+        .zip(roles)
+        .map(|(h, role)| {
+            let header = h.trim().to_owned();
+            let mapped = mapping.0.iter().any(|(from, _)| *from == header);
+            let (field, how, closest) = match role {
+                Role::Known(c) => (
+                    Some(column_name(c).to_owned()),
+                    if mapped { "mapped" } else { "field" },
+                    Vec::new(),
+                ),
+                Role::Skipped => (None, "skipped", Vec::new()),
+                Role::Unknown => (
+                    None,
+                    "unknown",
+                    columns::closest_fields(layer, &header)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+            };
+            ColumnUse {
+                header,
+                field,
+                how,
+                closest,
+            }
+        })
+        .collect()
+}
+
+/// What a column holds, in Chinese: a field's label and name (`户数（households）`), 经度 …
+fn column_name_zh(c: Column) -> String {
+    match c {
+        Column::Field(def) => format!("{}（{}）", def.label_zh, def.name),
+        Column::Id => "要素编号（id）".to_owned(),
+        Column::Version => "版本（version）".to_owned(),
+        Column::Lon => "经度（lon）".to_owned(),
+        Column::Lat => "纬度（lat）".to_owned(),
+        Column::Wkt => "WKT 几何文本（wkt）".to_owned(),
     }
 }
 
@@ -295,7 +381,7 @@ fn read_row(
         (None, Some(w), _, _) => super::wkt_to_geojson(w)
             .map_err(|e| {
                 problems.push(
-                    Problem::new("geometry", e).in_table(row.number, wkt_col.and_then(header)),
+                    Problem::because("geometry", e).in_table(row.number, wkt_col.and_then(header)),
                 );
             })
             .ok(),
@@ -305,15 +391,17 @@ fn read_row(
                 (Some(x), Some(y)) => Some(geojson::Value::Point(vec![x, y])),
                 (None, _) => {
                     problems.push(
-                        Problem::new("geometry", format!("\"{x}\" is not a coordinate"))
-                            .in_table(row.number, lon.and_then(header)),
+                        not_a_coordinate(x)
+                            .in_table(row.number, lon.and_then(header))
+                            .with_value(x),
                     );
                     None
                 }
                 (_, None) => {
                     problems.push(
-                        Problem::new("geometry", format!("\"{y}\" is not a coordinate"))
-                            .in_table(row.number, lat.and_then(header)),
+                        not_a_coordinate(y)
+                            .in_table(row.number, lat.and_then(header))
+                            .with_value(y),
                     );
                     None
                 }
@@ -321,8 +409,12 @@ fn read_row(
         }
         _ => {
             problems.push(
-                Problem::new("geometry", "missing: fill wkt, or lon and lat (经度、纬度)")
-                    .in_table(row.number, None),
+                Problem::new(
+                    "geometry",
+                    "missing: fill wkt, or lon and lat (经度、纬度)",
+                    "缺少坐标：请填写经度和纬度，或 WKT 几何文本",
+                )
+                .in_table(row.number, None),
             );
             None
         }
@@ -342,7 +434,7 @@ fn read_row(
             Ok(v) => {
                 props.insert(key.to_owned(), v);
             }
-            Err(p) => problems.push(p),
+            Err(p) => problems.push(*p),
         }
     }
     let id = props
@@ -369,13 +461,26 @@ fn read_row(
             .filter(|p| !said.contains(&p.field))
             .map(|p| {
                 let column = column_of(roles, headers, &p.field);
-                p.in_table(row.number, column)
+                let cell = column
+                    .and_then(|c| headers.iter().position(|h| h.trim() == c))
+                    .and_then(|i| row.cells.get(i))
+                    .map_or("", String::as_str);
+                p.in_table(row.number, column).with_value(cell)
             }),
     );
     Err(problems
         .into_iter()
         .map(|p| p.at(Some(index), id.clone()))
         .collect())
+}
+
+/// A lon/lat cell that is not a number.
+fn not_a_coordinate(text: &str) -> Problem {
+    Problem::new(
+        "geometry",
+        format!("\"{text}\" is not a coordinate"),
+        format!("{}不是坐标数字", quoted(text)),
+    )
 }
 
 /// The header of the column that holds `field` (a geometry problem: the lon or WKT column).
@@ -396,31 +501,42 @@ pub(super) fn typed_cell(
     text: &str,
     row: usize,
     header: Option<&str>,
-) -> Result<Value, Problem> {
+) -> Result<Value, Box<Problem>> {
     cell_value(layer, key, formula::restore(text))
-        .map_err(|reason| Problem::new(key, format!("\"{text}\" {reason}")).in_table(row, header))
+        .map_err(|r| {
+            Problem::new(
+                key,
+                format!("\"{text}\" {}", r.en),
+                format!("{}{}", quoted(text), r.zh),
+            )
+        })
+        .map_err(|p| Box::new(p.in_table(row, header).with_value(text)))
 }
 
 /// A cell typed by the field it belongs to: counts as people type them (`1,234`, full-width
 /// digits, spaces around), enum values by wire name or label (老旧小区, 无物业), yes/no as 是/否 or
-/// 有/无. Anything else is refused with what was expected.
-fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, String> {
+/// 有/无. Anything else is refused with what was expected (said of the value: "is not a whole
+/// number", 不是整数).
+fn cell_value(layer: Layer, key: &str, v: &str) -> Result<Value, Reason> {
     let def = schema::field(layer, key);
     let number = || columns::number_text(v);
     match (key, def.map(|d| d.kind)) {
         ("id" | "version", _) | (_, Some(FieldKind::Integer { .. })) => number()
             .and_then(|n| n.parse::<i64>().ok())
             .map(Value::from)
-            .ok_or_else(|| "is not a whole number".to_owned()),
+            .ok_or_else(|| Reason::new("is not a whole number", "不是整数")),
         (_, Some(FieldKind::Real { .. })) => number()
             .and_then(|n| n.parse::<f64>().ok())
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
-            .ok_or_else(|| "is not a number".to_owned()),
+            .ok_or_else(|| Reason::new("is not a number", "不是数字")),
         (_, Some(FieldKind::Boolean)) => match v.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "y" | "t" | "是" | "有" | "√" => Ok(Value::Bool(true)),
             "false" | "0" | "no" | "n" | "f" | "否" | "无" | "×" => Ok(Value::Bool(false)),
-            _ => Err("is not yes or no (是/否, 有/无)".to_owned()),
+            _ => Err(Reason::new(
+                "is not yes or no (是/否, 有/无)",
+                "不是“是”或“否”（可填 是/否、有/无）",
+            )),
         },
         (_, Some(FieldKind::EnumList(_))) => v
             .split([';', '；', '、', ','])
@@ -440,22 +556,33 @@ pub(super) fn header_at(headers: &[String], c: usize) -> Option<&str> {
 }
 
 /// An enum value as its wire name, given by wire name or label.
-fn enum_text(def: Option<&FieldDef>, v: &str) -> Result<Value, String> {
-    let def = def.ok_or_else(|| "is not a known value".to_owned())?;
+fn enum_text(def: Option<&FieldDef>, v: &str) -> Result<Value, Reason> {
+    let def = def.ok_or_else(|| Reason::new("is not a known value", "不是可识别的值"))?;
     columns::enum_value(def, v)
         .map(|name| Value::String(name.to_owned()))
         .ok_or_else(|| {
-            let labels: Vec<String> = def
-                .domain_enum()
-                .map(|e| {
-                    e.values
-                        .iter()
-                        .map(|v| format!("{} ({})", v.label_zh, v.name))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("is not one of {}", labels.join("、"))
+            let values = def.domain_enum().map_or(&[][..], |e| e.values);
+            let labels: Vec<String> = values
+                .iter()
+                .map(|v| format!("{} ({})", v.label_zh, v.name))
+                .collect();
+            Reason::new(
+                format!("is not one of {}", labels.join("、")),
+                format!(
+                    "不是可选的值，可选：{}",
+                    listed(
+                        values
+                            .iter()
+                            .map(|v| format!("{}（{}）", v.label_zh, v.name))
+                    )
+                ),
+            )
         })
+}
+
+/// Headers as a Chinese message lists them: `“户数”、“备注”`.
+fn quoted_list_zh(items: &[String]) -> String {
+    listed(items.iter().map(|h| quoted(h.trim())))
 }
 
 fn quoted_list(items: &[String]) -> String {

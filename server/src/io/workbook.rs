@@ -8,7 +8,8 @@ use std::path::Path;
 
 use calamine::{Data, Dimensions, Reader, Sheets};
 use engine::columns;
-use engine::{Layer, Problem};
+use engine::reason::{listed, quoted};
+use engine::{Layer, Problem, Reason};
 
 use super::table::{Table, TableRow};
 use super::{FileRead, Source};
@@ -33,29 +34,26 @@ pub fn layer_sheets(path: &Path) -> Result<Vec<(Layer, String)>, String> {
 
 /// Reads a sheet of a workbook as features of one layer.
 pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<Problem>> {
-    let fail = |reason: String| vec![Problem::new("file", reason)];
-    let mut workbook = calamine::open_workbook_auto(path)
-        .map_err(|e| fail(format!("not a readable workbook: {e}")))?;
+    let fail = |en: String, zh: String| vec![Problem::because("file", Reason::new(en, zh))];
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| {
+        fail(
+            format!("not a readable workbook: {e}"),
+            format!("无法读取这个 Excel 文件（{e}）"),
+        )
+    })?;
     let names = workbook.sheet_names();
-    let sheet = match &source.sheet {
-        Some(s) => names
-            .iter()
-            .find(|n| n.trim() == s.trim())
-            .cloned()
-            .ok_or_else(|| {
-                fail(format!(
-                    "no sheet \"{s}\"; the sheets are {}",
-                    names.join(", ")
-                ))
-            })?,
-        None => names
-            .first()
-            .cloned()
-            .ok_or_else(|| fail("the workbook has no sheets".to_owned()))?,
-    };
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| fail(format!("sheet \"{sheet}\" cannot be read: {e}")))?;
+    let sheet = chosen_sheet(&names, source.sheet.as_deref())
+        .map_err(|reason| vec![Problem::because("file", reason)])?;
+    source.detected.record(|d| {
+        d.sheet = Some(sheet.clone());
+        d.sheets.clone_from(&names);
+    });
+    let range = workbook.worksheet_range(&sheet).map_err(|e| {
+        fail(
+            format!("sheet \"{sheet}\" cannot be read: {e}"),
+            format!("工作表{}无法读取（{e}）", quoted(&sheet)),
+        )
+    })?;
     let merges = merged_cells(&mut workbook, &sheet);
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let first_col = range.start().map_or(0, |(_, c)| c as usize);
@@ -64,26 +62,15 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         .map(|r| r.iter().map(cell_text).collect())
         .collect();
     drop(range);
-    // Merges in grid coordinates (rows and columns relative to the range).
-    let merges: Vec<Dimensions> = merges
-        .into_iter()
-        .filter_map(|m| {
-            let shift = |(r, c): (u32, u32)| {
-                Some((
-                    (r as usize).checked_sub(first_row)? as u32,
-                    (c as usize).checked_sub(first_col)? as u32,
-                ))
-            };
-            Some(Dimensions {
-                start: shift(m.start)?,
-                end: shift(m.end)?,
-            })
-        })
-        .collect();
+    let merges = in_grid(merges, first_row, first_col);
     let header_row = find_header(layer, &grid).ok_or_else(|| {
-        fail(format!(
-            "sheet \"{sheet}\" has no header row (a row naming the columns)"
-        ))
+        fail(
+            format!("sheet \"{sheet}\" has no header row (a row naming the columns)"),
+            format!(
+                "工作表{}中找不到表头行（写有各列名称的一行）",
+                quoted(&sheet)
+            ),
+        )
     })?;
     let two_rows = second_header_row(&grid, &merges, header_row);
     let headers = header_names(layer, &grid, &merges, header_row, two_rows);
@@ -91,8 +78,6 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     let (rows, totals) = data_rows(grid, data_start, first_row);
     let table = Table { headers, rows };
     let crs = source.crs.unwrap_or_default();
-    let read = super::table::read_table(layer, &table, crs, source)?;
-    let features = read.features;
     let header_rows = if two_rows {
         format!(
             "rows {}–{}",
@@ -102,6 +87,18 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     } else {
         format!("row {}", first_row + header_row + 1)
     };
+    source.detected.record(|d| {
+        let first = first_row + header_row + 1;
+        d.header_rows = Some([first, first + usize::from(two_rows)]);
+        let from = if source.crs.is_some() {
+            "declared"
+        } else {
+            "default"
+        };
+        d.crs = Some(super::detected::CrsUse::new(crs, from));
+    });
+    let read = super::table::read_table(layer, &table, crs, source)?;
+    let features = read.features;
     let mut notes = vec![format!("sheet \"{sheet}\", header {header_rows}")];
     match header_row {
         0 => {}
@@ -127,6 +124,50 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
     }
     notes.extend(read.notes);
     Ok(FileRead { features, notes })
+}
+
+/// Merged cells in grid coordinates (rows and columns relative to the range read, which starts
+/// at `first_row`, `first_col`).
+fn in_grid(merges: Vec<Dimensions>, first_row: usize, first_col: usize) -> Vec<Dimensions> {
+    merges
+        .into_iter()
+        .filter_map(|m| {
+            let shift = |(r, c): (u32, u32)| {
+                Some((
+                    (r as usize).checked_sub(first_row)? as u32,
+                    (c as usize).checked_sub(first_col)? as u32,
+                ))
+            };
+            Some(Dimensions {
+                start: shift(m.start)?,
+                end: shift(m.end)?,
+            })
+        })
+        .collect()
+}
+
+/// The sheet to read: the one named with `--sheet`, else the first.
+fn chosen_sheet(names: &[String], wanted: Option<&str>) -> Result<String, Reason> {
+    let Some(s) = wanted else {
+        return names
+            .first()
+            .cloned()
+            .ok_or_else(|| Reason::new("the workbook has no sheets", "工作簿中没有任何工作表"));
+    };
+    names
+        .iter()
+        .find(|n| n.trim() == s.trim())
+        .cloned()
+        .ok_or_else(|| {
+            Reason::new(
+                format!("no sheet \"{s}\"; the sheets are {}", names.join(", ")),
+                format!(
+                    "没有名为{}的工作表；工作表有：{}",
+                    quoted(s),
+                    listed(names.iter().map(|n| quoted(n)))
+                ),
+            )
+        })
 }
 
 /// The rows under the header that hold data, numbered as Excel shows them, and the numbers of

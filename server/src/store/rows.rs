@@ -4,12 +4,11 @@
 
 use engine::schema::{self, FieldDef, FieldKind};
 use engine::snapshot::Unreadable;
-use engine::{Feature, Layer};
+use engine::{Feature, Layer, Problem, Reason};
 use geo_types::Geometry;
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
 use super::codec::{self, Cell};
-use super::StoreError;
 
 /// How a store reads the two things it stores its own way: lists of names and the geometry.
 pub(crate) trait RowDialect<R: Row> {
@@ -19,8 +18,8 @@ pub(crate) trait RowDialect<R: Row> {
     fn geometry(row: &R) -> Result<Geometry, String>;
 }
 
-/// The field at fault, when known, and the reason.
-type Fault = (Option<String>, String);
+/// The field at fault, when known, and the reason (in English and Chinese).
+type Fault = (Option<String>, Reason);
 
 /// Reads one row as a feature checked by the schema, or as an unreadable row naming the field
 /// at fault.
@@ -41,12 +40,16 @@ where
         id,
         version: stored_version,
         field,
-        reason,
+        reason: reason.en,
+        reason_zh: reason.zh,
     };
     let version = stored_version.ok_or_else(|| {
         unreadable((
             Some("version".to_owned()),
-            "version: missing or not a whole number".to_owned(),
+            Reason::new(
+                "version: missing or not a whole number",
+                "version（版本）：缺失或不是整数",
+            ),
         ))
     })?;
     let mut cells = Vec::new();
@@ -58,18 +61,50 @@ where
                 Cell::Text(typed(row, def).map_err(unreadable)?)
             }
             FieldKind::Boolean => Cell::Bool(typed(row, def).map_err(unreadable)?),
-            FieldKind::EnumList(_) => Cell::List(
-                D::list(row, def)
-                    .map_err(|reason| unreadable((Some(def.name.to_owned()), reason)))?,
-            ),
+            FieldKind::EnumList(_) => Cell::List(D::list(row, def).map_err(|reason| {
+                unreadable((Some(def.name.to_owned()), unreadable_cell(def, &reason)))
+            })?),
         });
     }
-    let geometry =
-        D::geometry(row).map_err(|reason| unreadable((Some("geometry".to_owned()), reason)))?;
-    codec::feature(layer, id, version, cells, geometry).map_err(|e| match e {
-        StoreError::Corrupt { reason, .. } => unreadable((first_field(layer, &reason), reason)),
-        other => unreadable((None, other.to_string())),
+    let geometry = D::geometry(row).map_err(|reason| {
+        let why = Reason::new(
+            format!("geometry: {reason}"),
+            format!("geometry（几何图形）：无法读取（{reason}）"),
+        );
+        unreadable((Some("geometry".to_owned()), why))
+    })?;
+    let props = codec::properties(layer, cells);
+    Feature::from_stored(layer, id, version, &props, geometry).map_err(|problems| {
+        let en: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        let en = en.join("; ");
+        let zh: Vec<String> = problems
+            .iter()
+            .map(|p| stored_problem_zh(layer, p))
+            .collect();
+        unreadable((first_field(layer, &en), Reason::new(en, zh.join("；"))))
     })
+}
+
+/// A field by its Chinese label, with the stored column in brackets: `户数（households）`.
+fn field_zh(layer: Layer, field: &str) -> String {
+    match (field, schema::field(layer, field)) {
+        ("geometry", _) => "几何图形（geometry）".to_owned(),
+        (_, Some(def)) => format!("{}（{field}）", def.label_zh),
+        (_, None) => field.to_owned(),
+    }
+}
+
+/// One problem of a stored row in Chinese, naming the field by its label.
+fn stored_problem_zh(layer: Layer, p: &Problem) -> String {
+    format!("{}：{}", field_zh(layer, &p.field), p.reason_zh)
+}
+
+/// A list column a store could not read (its reason as the store gives it).
+fn unreadable_cell(def: &FieldDef, reason: &str) -> Reason {
+    Reason::new(
+        format!("{}: {reason}", def.name),
+        format!("{}（{}）：无法读取（{reason}）", def.label_zh, def.name),
+    )
 }
 
 /// One column as the schema's type; a value of another type is told with what it holds.
@@ -81,41 +116,54 @@ where
     for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
 {
     row.try_get::<T, _>(def.name).map_err(|e| {
+        let (name, label) = (def.name, def.label_zh);
         let held = match &e {
             sqlx::Error::ColumnNotFound(_) => {
                 return (
-                    Some(def.name.to_owned()),
-                    format!("{}: the column is missing", def.name),
+                    Some(name.to_owned()),
+                    Reason::new(
+                        format!("{name}: the column is missing"),
+                        format!("{label}（{name}）：缺少这一列"),
+                    ),
                 )
             }
-            _ => row.try_get::<String, _>(def.name).ok(),
+            _ => row.try_get::<String, _>(name).ok(),
         };
+        let (want, want_zh) = expected(def.kind);
         let reason = match held {
-            Some(text) => format!(
-                "{}: must be {}, the stored value is the text \"{}\"",
-                def.name,
-                expected(def.kind),
-                clip(&text)
+            Some(text) => Reason::new(
+                format!(
+                    "{name}: must be {want}, the stored value is the text \"{}\"",
+                    clip(&text)
+                ),
+                format!(
+                    "{label}（{name}）：应为{want_zh}，存储的值却是文字“{}”",
+                    clip(&text)
+                ),
             ),
-            None => format!(
-                "{}: must be {}, the stored value is of another type ({})",
-                def.name,
-                expected(def.kind),
-                stored_type(&e)
+            None => Reason::new(
+                format!(
+                    "{name}: must be {want}, the stored value is of another type ({})",
+                    stored_type(&e)
+                ),
+                format!(
+                    "{label}（{name}）：应为{want_zh}，存储的值却是其他类型（{}）",
+                    stored_type(&e)
+                ),
             ),
         };
-        (Some(def.name.to_owned()), reason)
+        (Some(name.to_owned()), reason)
     })
 }
 
-/// What a column of this kind holds, in words.
-fn expected(kind: FieldKind) -> &'static str {
+/// What a column of this kind holds, in words (English, Chinese).
+fn expected(kind: FieldKind) -> (&'static str, &'static str) {
     match kind {
-        FieldKind::Integer { .. } => "a whole number",
-        FieldKind::Real { .. } => "a number",
-        FieldKind::Boolean => "true or false",
-        FieldKind::EnumList(_) => "a list of names",
-        FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => "text",
+        FieldKind::Integer { .. } => ("a whole number", "整数"),
+        FieldKind::Real { .. } => ("a number", "数字"),
+        FieldKind::Boolean => ("true or false", "是或否（true/false）"),
+        FieldKind::EnumList(_) => ("a list of names", "名称列表"),
+        FieldKind::Text { .. } | FieldKind::Code { .. } | FieldKind::Enum(_) => ("text", "文字"),
     }
 }
 
@@ -167,6 +215,17 @@ mod tests {
         );
         assert_eq!(first_field(Layer::Grids, "wrong: thing"), None);
         assert_eq!(first_field(Layer::Grids, "no colon"), None);
+    }
+
+    #[test]
+    fn a_stored_problem_in_chinese_names_the_field_by_its_label() {
+        let p = Problem::new("households", "must be a whole number", "应为整数");
+        assert_eq!(
+            stored_problem_zh(Layer::Compounds, &p),
+            "户数（households）：应为整数"
+        );
+        let g = Problem::new("geometry", "missing", "缺少位置或轮廓（几何图形）");
+        assert!(stored_problem_zh(Layer::Compounds, &g).starts_with("几何图形（geometry）："));
     }
 
     #[test]

@@ -120,7 +120,6 @@ pub async fn send(
     if_match: Option<i64>,
     body: Option<&serde_json::Value>,
 ) -> (axum::http::StatusCode, serde_json::Value) {
-    use tower::ServiceExt;
     let mut req = axum::http::Request::builder().method(method).uri(uri);
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
@@ -133,6 +132,15 @@ pub async fn send(
             axum::body::Body::from(b.to_string())
         }))
         .expect("request");
+    reply(app, req).await
+}
+
+/// Sends a built request to the app; the status and the JSON reply (`Null` when not JSON).
+pub async fn reply(
+    app: &axum::Router,
+    req: axum::http::Request<axum::body::Body>,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    use tower::ServiceExt;
     let resp = app.clone().oneshot(req).await.expect("response");
     let status = resp.status();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)

@@ -1,6 +1,7 @@
 // The data-problems notice in the top bar (admins only): a 数据问题 N badge while the store has
 // unreadable rows, opening a panel that lists each one (layer, id, reason) with what to do, and
-// offers the list as JSON or as text to copy. The state and its text are in ../problems.js.
+// offers the list as JSON or as text to copy. Reasons and repair requests are shown in the map's
+// language (the server sends both). The state and its text are in ../problems.js.
 
 import { fetchProblems } from '../api.js';
 import { el } from '../dom.js';
@@ -46,7 +47,7 @@ export function createProblems({ el: root, layerTitle }) {
 
   async function copy() {
     try {
-      await navigator.clipboard.writeText(P.problemsText(state, layerTitle));
+      await navigator.clipboard.writeText(P.problemsText(state, layerTitle, getLang()));
       note = 'problems.copied';
     } catch {
       note = 'problems.copy_failed';
@@ -75,7 +76,7 @@ export function createProblems({ el: root, layerTitle }) {
   }
 
   function panel() {
-    const rows = P.problemRows(state, layerTitle);
+    const rows = P.problemRows(state, layerTitle, getLang());
     let status = null;
     if (state.phase === 'loading' && rows.length === 0) status = t('problems.loading');
     else if (state.phase === 'error') status = t('problems.error', { msg: state.error });

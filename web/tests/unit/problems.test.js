@@ -14,8 +14,18 @@ const title = (l) => TITLES[l] ?? l;
 const LIST = {
   data_version: 42,
   problems: [
-    { layer: 'compounds', id: 17, version: 3, field: 'households', reason: 'households: not a whole number (about 300)', repair: 'PUT /ogc/collections/compounds/items/17 with If-Match: "3"' },
-    { layer: 'buildings', id: 5, version: null, reason: 'geometry: unreadable', repair: 'PUT /ogc/collections/buildings/items/5 with If-Match: "0"' },
+    {
+      layer: 'compounds', id: 17, version: 3, field: 'households',
+      reason: 'households: must be a whole number, the stored value is the text "about 300"',
+      reason_zh: '户数（households）：应为整数，存储的值却是文字“about 300”',
+      repair: 'PUT /ogc/collections/compounds/items/17 with If-Match: "3"',
+      repair_zh: 'PUT /ogc/collections/compounds/items/17，请求头 If-Match: "3"',
+    },
+    {
+      layer: 'buildings', id: 5, version: null, reason: 'geometry: bad WKB', reason_zh: 'geometry（几何图形）：无法读取（bad WKB）',
+      repair: 'PUT /ogc/collections/buildings/items/5 with If-Match: "0"', repair_zh: 'PUT /ogc/collections/buildings/items/5，请求头 If-Match: "0"',
+    },
+    // As an older server lists it: English only.
     { layer: 'compounds', id: 2, version: 1, reason: 'name: missing', repair: 'PUT /ogc/collections/compounds/items/2 with If-Match: "1"' },
   ],
 };
@@ -101,10 +111,10 @@ describe('rows and what the admin takes away', () => {
     const r = rows.find((x) => x.id === 17);
     assert.equal(r.layerTitle, '小区');
     assert.equal(r.version, 3);
-    assert.match(r.reason, /households/);
+    assert.equal(r.reason, LIST.problems[0].reason_zh, 'the reason in Chinese by default');
     assert.equal(r.field, 'households', 'the field at fault, for its label');
     assert.equal(rows.find((x) => x.id === 2).field, null, 'no field when the server names none');
-    assert.equal(r.repair, LIST.problems[0].repair);
+    assert.equal(r.repair, LIST.problems[0].repair_zh);
     assert.equal(rows.find((x) => x.id === 5).version, null, 'a version the server could not read stays unknown');
   });
 
@@ -117,10 +127,25 @@ describe('rows and what the admin takes away', () => {
     assert.equal(P.problemsFileName(s), 'gridatlas-problems-v42.json');
   });
 
-  test('the copied text has one tab-separated line per row', () => {
+  test('reason and repair follow the map’s language; English stands in where the server sent no Chinese', () => {
+    const byId = (lang) => Object.fromEntries(P.problemRows(loaded(), title, lang).map((r) => [r.id, r]));
+    const zh = byId('zh');
+    const en = byId('en');
+    assert.equal(zh[17].reason, '户数（households）：应为整数，存储的值却是文字“about 300”');
+    assert.equal(zh[5].repair, LIST.problems[1].repair_zh);
+    assert.equal(en[17].reason, LIST.problems[0].reason);
+    assert.equal(en[17].repair, LIST.problems[0].repair);
+    assert.equal(en[5].reason, 'geometry: bad WKB');
+    assert.equal(zh[2].reason, 'name: missing', 'no reason_zh: the English, not an empty cell');
+    assert.equal(zh[2].repair, LIST.problems[2].repair);
+  });
+
+  test('the copied text has one tab-separated line per row, in the map’s language', () => {
     const lines = P.problemsText(loaded(), title).split('\n');
     assert.equal(lines.length, 3);
     const line = lines.find((l) => l.includes('\t17\t')).split('\t');
-    assert.deepEqual(line, ['小区', 'compounds', '17', '3', LIST.problems[0].reason, LIST.problems[0].repair]);
+    assert.deepEqual(line, ['小区', 'compounds', '17', '3', LIST.problems[0].reason_zh, LIST.problems[0].repair_zh]);
+    const english = P.problemsText(loaded(), title, 'en').split('\n').find((l) => l.includes('\t17\t')).split('\t');
+    assert.deepEqual(english.slice(4), [LIST.problems[0].reason, LIST.problems[0].repair]);
   });
 });

@@ -17,9 +17,16 @@ pub(super) fn paths(paths: &mut Paths) {
 fn health_and_audit(paths: &mut Paths) {
     paths.insert("/health".into(), json!({ "get": { "summary": "Store kind, data version and feature counts",
         "responses": { "200": json_ok("the server is up", object(json!({
-            "status": { "type": "string", "enum": ["ok"] }, "store": { "type": "string", "description": "geopackage or postgis" },
+            "status": { "type": "string", "enum": ["ok", "degraded"], "description": "degraded: some stored rows cannot be read (listed in unreadable)" },
+            "store": { "type": "string", "description": "geopackage or postgis" },
             "data_version": { "type": "integer" },
-            "features": { "type": "object", "additionalProperties": { "type": "integer" }, "description": "count per layer" } }))) } } }));
+            "features": { "type": "object", "additionalProperties": { "type": "integer" }, "description": "count per layer" },
+            "unreadable": { "type": "array", "description": "stored rows left out of the map until repaired", "items": object(json!({
+                "layer": { "type": "string" }, "id": { "type": "integer" },
+                "version": { "type": "integer", "nullable": true },
+                "field": { "type": "string", "nullable": true, "description": "the field at fault (the first, when several are)" },
+                "reason": { "type": "string", "description": "every problem, naming the field" },
+                "reason_zh": { "type": "string", "description": "the same in Chinese (原因)" } })) } }))) } } }));
     let entry = object(json!({
         "id": { "type": "integer" }, "at": { "type": "string", "format": "date-time" }, "actor": { "type": "string" },
         "operation": { "type": "string", "description": "import, create, edit, delete, publish, …" },
@@ -75,10 +82,7 @@ fn search_and_config(paths: &mut Paths) {
             "data_version": { "type": "integer" },
             "layers": { "type": "array", "items": object(json!({ "id": { "type": "string" }, "title_zh": { "type": "string" }, "title_en": { "type": "string" } })) },
             "sign_in": { "type": "string" } }))) } } }));
-    paths.insert("/api/enums".into(), json!({ "get": { "summary": "Every domain enum with its values' Chinese and English labels, and every layer's fields in schema order",
-        "responses": { "200": json_ok("enums and fields", object(json!({
-            "enums": { "type": "object", "description": "enum name → values with label_zh and label_en" },
-            "layers": { "type": "object", "description": "layer → title and fields (name, label_zh, label_en, enum, list, derived)" } }))) } } }));
+    paths.insert("/api/enums".into(), enums());
     paths.insert("/api/problems".into(), json!({ "get": { "summary": "Stored rows that could not be read (admins): left out of the map until a write repairs or deletes them",
         "security": [{ "bearer": [] }],
         "responses": responses(json!({ "200": json_ok("the problems", object(json!({
@@ -88,7 +92,44 @@ fn search_and_config(paths: &mut Paths) {
                 "version": { "type": "integer", "nullable": true },
                 "field": { "type": "string", "nullable": true, "description": "the field at fault (the first, when several are)" },
                 "reason": { "type": "string", "description": "every problem, naming the field" },
-                "repair": { "type": "string", "description": "the request that repairs the row" } })) } }))) }), &["401", "403"]) } }));
+                "reason_zh": { "type": "string", "description": "the same in Chinese (原因), naming the field by its label" },
+                "repair": { "type": "string", "description": "the request that repairs the row" },
+                "repair_zh": { "type": "string", "description": "the same request, said in Chinese" } })) } }))) }), &["401", "403"]) } }));
+}
+
+/// `GET /api/enums`: the words of every enum and field, and what an editing form needs per field.
+fn enums() -> Value {
+    let value = object(
+        json!({ "name": { "type": "string" }, "label_zh": { "type": "string" }, "label_en": { "type": "string" } }),
+    );
+    let domain_enum = object(
+        json!({ "name": { "type": "string" }, "values": { "type": "array", "items": value } }),
+    );
+    let field = json!({ "type": "object",
+        "required": ["name", "label_zh", "label_en", "enum", "list", "derived", "kind", "required"],
+        "properties": {
+            "name": { "type": "string" }, "label_zh": { "type": "string" }, "label_en": { "type": "string" },
+            "enum": { "type": "string", "nullable": true, "description": "the enum the value (or each list item) is taken from" },
+            "list": { "type": "boolean", "description": "a non-empty list of distinct enum values" },
+            "derived": { "type": "boolean", "description": "computed from the stored fields: read-only" },
+            "kind": { "type": "string", "enum": ["integer", "year", "number", "text", "code", "boolean", "enum", "enum_list"],
+                "description": "the value's type: integer and year are whole numbers, number any number, code a statistical code of `digits` digits" },
+            "required": { "type": "boolean", "description": "a stored field every feature must have" },
+            "min": { "type": "number", "description": "integer, year, number: the least value" },
+            "max": { "type": "number", "description": "integer, year, number: the greatest value (left out for ids, unbounded)" },
+            "max_chars": { "type": "integer", "description": "text: the most characters" },
+            "digits": { "type": "integer", "description": "code: exactly this many digits" },
+            "references": { "type": "object", "required": ["layer", "key"], "description": "the feature the value names",
+                "properties": { "layer": { "type": "string" }, "key": { "type": "string", "enum": ["code", "id"] } } } } });
+    let layer = object(json!({
+        "layer": { "type": "string" }, "title_zh": { "type": "string" }, "title_en": { "type": "string" },
+        "geometry": { "type": "array", "items": { "type": "string", "enum": ["Point", "Polygon", "MultiPolygon"] },
+            "description": "the GeoJSON geometry types the layer accepts (a Polygon where MultiPolygons are stored is kept as one part)" },
+        "fields": { "type": "array", "items": field, "description": "stored fields in schema order, then the derived ones" } }));
+    json!({ "get": { "summary": "Every domain enum with its values' Chinese and English labels, and every layer's fields in schema order with what a form needs to take a value for each",
+        "responses": { "200": json_ok("enums and fields", object(json!({
+            "enums": { "type": "array", "items": domain_enum },
+            "layers": { "type": "array", "items": layer } }))) } } })
 }
 
 fn tiles(paths: &mut Paths) {

@@ -13,6 +13,7 @@ pub mod integrity;
 pub mod ledger;
 pub mod memo;
 pub mod model;
+pub mod network;
 pub mod placement;
 pub mod planning;
 pub mod reason;

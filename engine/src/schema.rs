@@ -428,7 +428,10 @@ mod tests {
     #[test]
     fn references_and_years_are_named_where_the_fields_are() {
         let gates = fields(Layer::Gates);
-        let compound = gates.iter().find(|d| d.name == "compound_id").expect("compound_id");
+        let compound = gates
+            .iter()
+            .find(|d| d.name == "compound_id")
+            .expect("compound_id");
         assert_eq!(
             compound.reference(),
             Some(Reference {
@@ -436,7 +439,10 @@ mod tests {
                 key: "id"
             })
         );
-        assert_eq!(field(Layer::Streets, "code").and_then(FieldDef::reference), None);
+        assert_eq!(
+            field(Layer::Streets, "code").and_then(FieldDef::reference),
+            None
+        );
         assert!(field(Layer::Compounds, "build_year").is_some_and(FieldDef::is_year));
         assert!(!field(Layer::Compounds, "households").is_some_and(FieldDef::is_year));
         // Every field ending in _code or _id (but a layer's own code) names a feature.

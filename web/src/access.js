@@ -28,3 +28,43 @@ export function scopedCommunity(account) {
 export function mayReviewProblems(account) {
   return account?.role === 'admin';
 }
+
+/** The layers each role changes, as `Role::edits` in engine/src/access.rs says. */
+export const EDITED_LAYERS = {
+  admin: ['streets', 'communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
+  planner: ['grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
+  staff: ['compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
+  viewer: [],
+};
+
+/** Layers whose features are drawn anew on the map (新建): the ones staff keep up to date. */
+export const CREATED_LAYERS = ['compounds', 'buildings', 'gates', 'stations', 'service_spaces'];
+
+/** Whether an account's role changes features of `layer` at all (scope aside). */
+export function editsLayer(account, layer) {
+  return Boolean(account && (EDITED_LAYERS[account.role] || []).includes(layer));
+}
+
+/** Whether a scope covers a whole street (9-digit code): the district, or that street. */
+export function scopeCoversStreet(scope, street) {
+  if (!scope || scope === 'district') return true;
+  const [kind, code] = scope.split(':');
+  return kind === 'street' && code === street;
+}
+
+/**
+ * Whether an account may change a feature of `layer` with properties `props`: its role edits the
+ * layer and its scope covers where the feature lies — a street by its code, a community by its
+ * code, anything else by its `community_code` (`engine::access::may_change`).
+ */
+export function mayEdit(account, layer, props = {}) {
+  if (!editsLayer(account, layer)) return false;
+  if (layer === 'streets') return scopeCoversStreet(account.scope, String(props.code ?? ''));
+  const community = layer === 'communities' ? props.code : props.community_code;
+  return Boolean(community) && scopeCovers(account.scope, String(community));
+}
+
+/** The layers an account may draw new features in (新建), in the map's order. */
+export function creatableLayers(account) {
+  return CREATED_LAYERS.filter((l) => editsLayer(account, l));
+}

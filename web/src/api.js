@@ -1,7 +1,8 @@
-// The server's read API, as the map uses it (through the one HTTP client, ./http.js). Every call
-// goes to the same origin that served the page.
+// The server's API as the map uses it, through the one HTTP client (./http.js): the reads, and the
+// feature writes of the editing form (with the account's token). Every call goes to the same
+// origin that served the page.
 
-import { getJson } from './http.js';
+import { getJson, request } from './http.js';
 
 /** `GET /api/config`: basemap, bounds, layers, data version. */
 export function fetchConfig() {
@@ -14,9 +15,27 @@ export function search(q, { limit = 20, signal } = {}) {
   return getJson(`/api/search?${p}`, { signal });
 }
 
+const itemsUrl = (layer) => `/ogc/collections/${encodeURIComponent(layer)}/items`;
+const itemUrl = (layer, id) => `${itemsUrl(layer)}/${encodeURIComponent(id)}`;
+
 /** One feature as GeoJSON, with every attribute in `properties`. */
 export function fetchItem(layer, id, { signal } = {}) {
-  return getJson(`/ogc/collections/${encodeURIComponent(layer)}/items/${encodeURIComponent(id)}`, { signal });
+  return getJson(itemUrl(layer, id), { signal });
+}
+
+/** `POST …/items` with the account's token: the created feature (its id and version 1). */
+export function createItem(layer, feature) {
+  return request('POST', itemsUrl(layer), { body: feature, auth: true });
+}
+
+/** `PUT …/items/{id}` with `If-Match: "<version>"`: the stored feature with its new version. */
+export function replaceItem(layer, id, feature, version) {
+  return request('PUT', itemUrl(layer, id), { body: feature, ifMatch: version, auth: true });
+}
+
+/** `DELETE …/items/{id}` with `If-Match: "<version>"`. */
+export function deleteItem(layer, id, version) {
+  return request('DELETE', itemUrl(layer, id), { ifMatch: version, auth: true });
 }
 
 /** Every feature of a layer matching the equality filters in `where` (e.g. `{ street_code }`). */
@@ -24,7 +43,7 @@ export async function fetchItems(layer, where = {}, { signal, pageSize = 1000 } 
   const features = [];
   for (let offset = 0; ; offset += pageSize) {
     const p = new URLSearchParams({ ...where, limit: String(pageSize), offset: String(offset) });
-    const page = await getJson(`/ogc/collections/${encodeURIComponent(layer)}/items?${p}`, { signal });
+    const page = await getJson(`${itemsUrl(layer)}?${p}`, { signal });
     features.push(...page.features);
     const more = (page.links || []).some((l) => l.rel === 'next');
     if (!more || page.features.length === 0) break;

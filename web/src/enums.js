@@ -6,14 +6,20 @@
 import { fetchEnums } from './api.js';
 
 let enums = new Map(); // enum name → Map(wire name → { zh, en })
-let layers = new Map(); // layer → [{ name, zh, en, enum, list, derived }] in schema order
+let layers = new Map(); // layer → [{ name, zh, en, enum, list, derived, kind, required, min, max, … }] in schema order
+let geometries = new Map(); // layer → the GeoJSON geometry types it accepts
 
 /** Takes the body of `GET /api/enums`. */
 export function useEnums(body) {
   enums = new Map((body?.enums || []).map((e) => [e.name, new Map(e.values.map((v) => [v.name, { zh: v.label_zh, en: v.label_en }]))]));
   layers = new Map((body?.layers || []).map((l) => [l.layer, l.fields.map((f) => ({
     name: f.name, zh: f.label_zh, en: f.label_en, enum: f.enum ?? null, list: Boolean(f.list), derived: Boolean(f.derived),
+    // What a form needs: kind (integer, year, number, text, code, boolean, enum, enum_list),
+    // required, min/max, max_chars, digits, and the feature a value names ({ layer, key }).
+    kind: f.kind ?? null, required: Boolean(f.required), min: f.min ?? null, max: f.max ?? null,
+    maxChars: f.max_chars ?? null, digits: f.digits ?? null, references: f.references ?? null,
   }))]));
+  geometries = new Map((body?.layers || []).map((l) => [l.layer, l.geometry || []]));
 }
 
 /** Fetches the enums and labels from the server once; later calls share the first. */
@@ -52,4 +58,14 @@ export function fieldLabel(layer, field, lang) {
 /** A layer's fields in schema order (stored ones, then derived ones). */
 export function fieldOrder(layer) {
   return (layers.get(layer) || []).map((f) => f.name);
+}
+
+/** A layer's fields with everything the server said of them (see `useEnums`), in schema order. */
+export function layerFields(layer) {
+  return layers.get(layer) || [];
+}
+
+/** The GeoJSON geometry types a layer accepts (`['Point']`, `['Point', 'Polygon']`, …). */
+export function geometryTypes(layer) {
+  return geometries.get(layer) || [];
 }

@@ -47,23 +47,27 @@ async function parseBody(res) {
 }
 
 /**
- * One request. `body` is sent as JSON; `ifMatch` as `If-Match: "<version>"`; `auth: true` adds
- * the signed-in account's token (a 401 then signs it out); `headers` are added as given. Resolves
- * to the parsed JSON reply (null when empty); rejects with an ApiError (or the AbortError of
- * `signal`).
+ * One request. `body` is sent as JSON, `form` (a FormData: file uploads) as multipart; `ifMatch`
+ * as `If-Match: "<version>"`; `auth: true` adds the signed-in account's token (a 401 then signs
+ * it out); `headers` are added as given. Resolves to the parsed JSON reply (null when empty), or
+ * with `blob: true` to the reply's Blob (a download); rejects with an ApiError (or the
+ * AbortError of `signal`).
  */
-export async function request(method, url, { body, ifMatch, signal, auth: withAuth = false, headers: extra = {} } = {}) {
+export async function request(method, url, { body, form, ifMatch, signal, blob = false, auth: withAuth = false, headers: extra = {} } = {}) {
   const headers = { Accept: 'application/json, application/geo+json', ...(withAuth ? auth.headers() : {}), ...extra };
+  if (blob) headers.Accept = '*/*';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (ifMatch !== undefined && ifMatch !== null) headers['If-Match'] = `"${ifMatch}"`;
   const target = baseUrl ? new URL(url, baseUrl).href : url;
+  const sent = form ?? (body === undefined ? undefined : JSON.stringify(body));
   let res;
   try {
-    res = await fetch(target, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    res = await fetch(target, { method, headers, body: sent, signal });
   } catch (e) {
     if (e?.name === 'AbortError') throw e;
     throw new ApiError(0, { code: 'network', message: e?.message || String(e) });
   }
+  if (blob && res.ok) return res.blob();
   const parsed = await parseBody(res);
   if (!res.ok) {
     if (res.status === 401 && headers.Authorization) auth.expired();

@@ -18,7 +18,9 @@ import { createSearch } from './ui/search.js';
 import { createAnalysis } from './ui/analysis.js';
 import { createAccount } from './ui/account.js';
 import { createProblems } from './ui/problems.js';
+import { createImportPanel } from './ui/importPanel.js';
 import { createPlanning } from './planning/controller.js';
+import { createEditing } from './edit/controller.js';
 import { verifySession } from './session.js';
 import { createWorkspaces } from './ui/workspaces.js';
 import { createZoomTo } from './ui/zoomTo.js';
@@ -135,15 +137,24 @@ async function main() {
     map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: { top: 50, bottom: 50, left: 50, right }, maxZoom, duration: 600 });
   };
 
+  // Editing on the map (created below, once the panel exists): the panel asks it who may edit.
+  let editing = null;
   const panel = createFeaturePanel({
     el: $('#feature-panel'),
     layerTitle,
     onZoom: (f) => fitTo(geometryBbox(f.geometry)),
     onClose: () => setSelection(null),
+    editing: {
+      mayEdit: (layer, f) => Boolean(editing?.mayEdit(layer, f)),
+      edit: (layer, f) => editing.edit(layer, f),
+      remove: (layer, f) => editing.remove(layer, f),
+    },
   });
 
-  async function openFeature(layer, id) {
-    const f = await panel.show(layer, id);
+  async function openFeature(layer, id, opts) {
+    // A form with unsaved changes asks first.
+    if (editing && !(await editing.leave())) return null;
+    const f = await panel.show(layer, id, opts);
     setSelection(f);
     return f;
   }
@@ -198,9 +209,36 @@ async function main() {
   };
   app.refreshTiles = refreshTiles;
 
+  // 导入数据: signed-in editors upload office files, check, preview and commit them.
+  app.imports = createImportPanel({
+    el: $('#import-panel'),
+    openButton: $('#import-open'),
+    map,
+    layerTitle,
+    fitTo,
+    onCommitted: () => refreshTiles(),
+  });
+
   const analysis = createAnalysis({ map, fitTo, openFeature, app });
   app.analysis = analysis;
   const planning = createPlanning({ map, app, fitTo, openFeature, askSignIn: () => account.ask(), refreshTiles });
+
+  // Editing: 编辑 / 删除 in the panel, ＋ 新建 on the map; after a write the tiles and the analyses
+  // show the new data at once.
+  editing = createEditing({
+    map,
+    panel,
+    layerTitle,
+    layerIds: app.layerIds,
+    openFeature,
+    setSelection,
+    onWritten: () => {
+      refreshTiles();
+      analysis.reload();
+    },
+  });
+  map.addControl(editing.control, 'top-left');
+  app.editing = editing;
   app.workspaces = createWorkspaces({
     tabs: [...document.querySelectorAll('[data-ws]')],
     panel: $('#workspace-panel'),
@@ -214,6 +252,8 @@ async function main() {
   // Click: the topmost clickable feature under the pointer.
   const { interactive } = layerIndex();
   map.on('click', (e) => {
+    // A feature drawn or edited takes every click.
+    if (editing.handleClick(e)) return;
     // The planning workspace takes clicks on its units (and while a boundary is drawn).
     if (planning.handleClick(e)) return;
     const pad = 3;
@@ -234,7 +274,7 @@ async function main() {
     openFeature(layer, hit.id);
   });
   map.on('mousemove', (e) => {
-    if (planning.state.drawing) return;
+    if (planning.state.drawing || editing.active) return;
     const ids = interactive.filter((id) => map.getLayer(id));
     const over = map.queryRenderedFeatures(e.point, { layers: ids }).length > 0;
     map.getCanvas().style.cursor = over ? 'pointer' : '';

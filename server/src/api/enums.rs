@@ -41,7 +41,10 @@ fn field(d: &FieldDef, derived: bool) -> Value {
     out.insert("label_zh".into(), json!(d.label_zh));
     out.insert("label_en".into(), json!(d.label_en));
     out.insert("enum".into(), json!(d.domain_enum().map(|e| e.name)));
-    out.insert("list".into(), json!(matches!(d.kind, FieldKind::EnumList(_))));
+    out.insert(
+        "list".into(),
+        json!(matches!(d.kind, FieldKind::EnumList(_))),
+    );
     out.insert("derived".into(), json!(derived));
     out.insert("kind".into(), json!(kind_name(d)));
     out.insert("required".into(), json!(d.required && !derived));
@@ -124,23 +127,50 @@ mod tests {
         assert_eq!(households["min"], 0);
         assert_eq!(households["max"], 1_000_000);
         let year = field_of(&body, "compounds", "build_year");
-        assert_eq!((&year["kind"], &year["required"]), (&json!("year"), &json!(false)));
+        assert_eq!(
+            (&year["kind"], &year["required"]),
+            (&json!("year"), &json!(false))
+        );
         assert_eq!((&year["min"], &year["max"]), (&json!(1800), &json!(2100)));
         let pm = field_of(&body, "compounds", "property_management");
-        assert_eq!((&pm["kind"], &pm["enum"]), (&json!("enum"), &json!("property_management")));
+        assert_eq!(
+            (&pm["kind"], &pm["enum"]),
+            (&json!("enum"), &json!("property_management"))
+        );
         let area = field_of(&body, "service_spaces", "floor_area");
-        assert_eq!((&area["kind"], &area["min"]), (&json!("number"), &json!(0.0)));
+        assert_eq!(
+            (&area["kind"], &area["min"]),
+            (&json!("number"), &json!(0.0))
+        );
         let services = field_of(&body, "service_spaces", "services");
-        assert_eq!((&services["kind"], &services["list"]), (&json!("enum_list"), &json!(true)));
+        assert_eq!(
+            (&services["kind"], &services["list"]),
+            (&json!("enum_list"), &json!(true))
+        );
         let name = field_of(&body, "compounds", "name");
-        assert_eq!((&name["kind"], &name["max_chars"]), (&json!("text"), &json!(100)));
+        assert_eq!(
+            (&name["kind"], &name["max_chars"]),
+            (&json!("text"), &json!(100))
+        );
         let code = field_of(&body, "communities", "code");
-        assert_eq!((&code["kind"], &code["digits"]), (&json!("code"), &json!(12)));
-        assert!(code.get("references").is_none(), "a layer's own code names nothing");
+        assert_eq!(
+            (&code["kind"], &code["digits"]),
+            (&json!("code"), &json!(12))
+        );
+        assert!(
+            code.get("references").is_none(),
+            "a layer's own code names nothing"
+        );
         // Fields naming another feature say which, and by what.
         let gate_compound = field_of(&body, "gates", "compound_id");
-        assert_eq!(gate_compound["references"], json!({ "layer": "compounds", "key": "id" }));
-        assert!(gate_compound.get("max").is_none(), "no bound beyond a JSON number's precision");
+        assert_eq!(
+            gate_compound["references"],
+            json!({ "layer": "compounds", "key": "id" })
+        );
+        assert!(
+            gate_compound.get("max").is_none(),
+            "no bound beyond a JSON number's precision"
+        );
         assert_eq!(
             field_of(&body, "compounds", "community_code")["references"],
             json!({ "layer": "communities", "key": "code" })
@@ -151,14 +181,22 @@ mod tests {
         );
         // Derived fields are never required (a form does not show them as inputs).
         let three_no = field_of(&body, "compounds", "three_no");
-        assert_eq!((&three_no["derived"], &three_no["required"]), (&json!(true), &json!(false)));
+        assert_eq!(
+            (&three_no["derived"], &three_no["required"]),
+            (&json!(true), &json!(false))
+        );
         // Every field has a kind; every required one is a stored field of the schema.
         for l in body["layers"].as_array().expect("layers") {
             let layer = Layer::from_name(l["layer"].as_str().expect("name")).expect("layer");
             for f in l["fields"].as_array().expect("fields") {
                 assert!(f["kind"].is_string(), "{layer}.{}", f["name"]);
                 let stored = schema::field(layer, f["name"].as_str().expect("name"));
-                assert_eq!(f["required"], stored.is_some_and(|d| d.required), "{layer}.{}", f["name"]);
+                assert_eq!(
+                    f["required"],
+                    stored.is_some_and(|d| d.required),
+                    "{layer}.{}",
+                    f["name"]
+                );
             }
         }
     }

@@ -11,6 +11,7 @@ pub mod formula;
 mod gpkg_layer;
 pub mod ledger;
 mod ledger_update;
+pub mod osm;
 pub mod problem_list;
 mod shp;
 pub mod table;

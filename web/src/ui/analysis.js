@@ -42,6 +42,7 @@ export function createAnalysis({ map, fitTo, openFeature, app }) {
   const cState = { service: 'elderly_care', threshold: 500, level: 'community', areas: null, error: null, seq: 0 };
   app.underserved = uState;
   app.coverage = cState;
+  const fills = {}; // the last drawn table of each workspace, to fill again after an edit
 
   // ---- map layers -------------------------------------------------------------------------------
   function heatTiles() {
@@ -181,6 +182,7 @@ export function createAnalysis({ map, fitTo, openFeature, app }) {
       timer = setTimeout(() => loadUnderserved(fill), 150);
     }
     fill();
+    fills.underserved = fill;
     if (!uState.rows) loadUnderserved(fill);
     return fill;
   }
@@ -289,9 +291,21 @@ export function createAnalysis({ map, fitTo, openFeature, app }) {
       table.append(tbl, el('p', { class: 'pending-note' }, t('cov.fa.note', { min: 30, max: 80 })));
     }
     fill();
+    fills.coverage = fill;
     if (!cState.areas) loadCoverage(fill);
     return fill;
   }
 
-  return { renderUnderserved, renderCoverage, setWorkspaceLayers, HEAT_LAYER, HL_LAYER };
+  // ---- after an edit ----------------------------------------------------------------------------
+  /** The data changed (a feature was saved or deleted): both analyses and the heatmap are loaded again, the shown one at once. */
+  function reload() {
+    uState.rows = null;
+    cState.areas = null;
+    if (map.getSource(HEAT_SRC)) updateHeat();
+    const shown = document.body.dataset.workspace;
+    if (shown === 'underserved') loadUnderserved(fills.underserved);
+    if (shown === 'coverage') loadCoverage(fills.coverage);
+  }
+
+  return { renderUnderserved, renderCoverage, setWorkspaceLayers, reload, HEAT_LAYER, HL_LAYER };
 }

@@ -1,32 +1,26 @@
 // The feature panel: every attribute of one feature in plain words, fetched from the OGC item
 // endpoint. Labels, attribute order and enum values come from the server's schema (`/api/enums`,
 // ../enums.js): enum values are shown in words, booleans read 是/否 (Yes/No), and codes and ids
-// of related features are shown with the related feature's name.
+// of related features are shown with the related feature's name. For an account that may change
+// the feature, `editing` (../edit/controller.js) adds 编辑 and 删除 and draws its form here
+// (`showEditor`), lending the panel's header and words for values.
 
 import { auditUrl, fetchAudit, fetchItem, search } from '../api.js';
-import { enumLabel, fieldEnum, fieldLabel, fieldOrder } from '../enums.js';
+import { el as h } from '../dom.js';
+import { enumLabel, fieldEnum, fieldLabel, fieldOrder, layerFields } from '../enums.js';
 import { getLang, t, onLangChange } from '../i18n.js';
-
-// Fields naming another feature: (layer, field) → how to find that feature's name.
-const REFERENCES = {
-  street_code: { layer: 'streets', by: 'code' },
-  community_code: { layer: 'communities', by: 'code' },
-  grid_code: { layer: 'grids', by: 'code' },
-  compound_id: { layer: 'compounds', by: 'id' },
-  station_id: { layer: 'stations', by: 'id' },
-};
 
 const nameCache = new Map();
 
 /** Change-history entries listed in the panel (the CSV has them all). */
 const HISTORY_LIMIT = 50;
 
-/** The name of the feature of `layer` whose code (or id) is `value`, or null. */
+/** The name of the feature `ref` (`{ layer, key }` of a field naming another, from `/api/enums`) whose code (or id) is `value`, or null. */
 async function referencedName(ref, value) {
-  const key = `${ref.layer}:${ref.by}:${value}`;
+  const key = `${ref.layer}:${ref.key}:${value}`;
   if (!nameCache.has(key)) {
     const p = (async () => {
-      if (ref.by === 'id') return (await fetchItem(ref.layer, value)).properties?.name ?? null;
+      if (ref.key === 'id') return (await fetchItem(ref.layer, value)).properties?.name ?? null;
       const { results } = await search(String(value), { limit: 50 });
       return results.find((r) => r.layer === ref.layer && r.code === String(value))?.name ?? null;
     })().catch(() => null);
@@ -35,8 +29,10 @@ async function referencedName(ref, value) {
   return nameCache.get(key);
 }
 
-export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
-  let current = null; // { kind: 'feature', layer, feature } | { kind: 'cell', props } | { kind: 'loading' | 'error', ... }
+export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = null }) {
+  // { kind: 'feature', layer, feature, notice? } | { kind: 'cell', props } | { kind: 'loading' | 'error', ... }
+  // | { kind: 'editor', render }: the editing form draws itself
+  let current = null;
   let request = null;
 
   function label(layer, field) {
@@ -64,7 +60,17 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     return String(value);
   }
 
-  function header(title, subtitle) {
+  /** When `field` of `layer` names another feature, `node` (showing its code or id) gets that feature's name too once known. */
+  function nameReference(node, layer, field, value) {
+    const ref = layerFields(layer).find((f) => f.name === field)?.references;
+    if (!ref || value === null || value === undefined || value === '') return;
+    const shown = current;
+    referencedName(ref, value).then((name) => {
+      if (name && current === shown) node.textContent = getLang() === 'zh' ? `${name}（${value}）` : `${name} (${value})`;
+    });
+  }
+
+  function header(title, subtitle, onCloseClick = hide) {
     const h = document.createElement('header');
     h.className = 'panel-head';
     const text = document.createElement('div');
@@ -81,7 +87,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     close.textContent = '×';
     close.title = t('feature.close');
     close.setAttribute('aria-label', t('feature.close'));
-    close.addEventListener('click', () => hide());
+    close.addEventListener('click', () => onCloseClick());
     h.append(text, close);
     return h;
   }
@@ -98,11 +104,16 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
 
   function render() {
     el.replaceChildren();
+    delete el.dataset.edit;
     if (!current) {
       el.hidden = true;
       return;
     }
     el.hidden = false;
+    if (current.kind === 'editor') {
+      current.render(el, { header, label, formatValue, formatTime, nameReference });
+      return;
+    }
     if (current.kind === 'loading') {
       el.append(header(t('feature.loading'), layerTitle(current.layer)));
       return;
@@ -131,6 +142,13 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     el.dataset.layer = layer;
     el.dataset.id = String(feature.id);
     el.append(header(props.name || props.code || `#${feature.id}`, layerTitle(layer)));
+    if (current.notice) {
+      const n = document.createElement('p');
+      n.className = 'edit-notice';
+      n.setAttribute('role', 'status');
+      n.textContent = current.notice;
+      el.append(n);
+    }
 
     const badges = document.createElement('div');
     badges.className = 'badges';
@@ -150,13 +168,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     for (const field of fields) {
       const value = props[field];
       const dd = row(dl, field, label(layer, field), formatValue(layer, field, value));
-      const ref = REFERENCES[field];
-      if (ref && value !== null && value !== undefined && value !== '') {
-        const shown = current;
-        referencedName(ref, value).then((name) => {
-          if (name && current === shown) dd.textContent = getLang() === 'zh' ? `${name}（${value}）` : `${name} (${value})`;
-        });
-      }
+      nameReference(dd, layer, field, value);
     }
     el.append(dl);
 
@@ -167,6 +179,10 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     zoom.textContent = t('feature.zoom');
     zoom.addEventListener('click', () => onZoom?.(feature));
     actions.append(zoom);
+    if (editing?.mayEdit(layer, feature)) {
+      actions.prepend(h('button', { type: 'button', id: 'feature-edit', class: 'primary', onclick: () => editing.edit(layer, feature) }, t('edit.edit')));
+      actions.append(h('button', { type: 'button', id: 'feature-delete', class: 'danger', onclick: () => editing.remove(layer, feature) }, t('edit.delete')));
+    }
     el.append(actions);
     el.append(historySection(layer, feature));
   }
@@ -324,18 +340,23 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     return s;
   }
 
-  /** Fetches and shows feature `id` of `layer`; resolves to the GeoJSON feature (or null on error). */
-  async function show(layer, id) {
+  /**
+   * Fetches and shows feature `id` of `layer`; resolves to the GeoJSON feature (or null on error).
+   * `openHistory` unfolds its change history (after a write, the new entry shows at once);
+   * `notice` is said above its attributes (保存成功).
+   */
+  async function show(layer, id, { openHistory = false, notice = null } = {}) {
     request?.abort();
     const ctrl = new AbortController();
     request = ctrl;
     current = { kind: 'loading', layer, id };
     history = null;
+    if (openHistory) historyOpen = true;
     render();
     try {
       const feature = await fetchItem(layer, id, { signal: ctrl.signal });
       if (request !== ctrl) return null;
-      current = { kind: 'feature', layer, feature };
+      current = { kind: 'feature', layer, feature, notice };
       render();
       loadHistory(layer, id, ctrl.signal).then((h) => {
         if (request !== ctrl) return;
@@ -366,6 +387,15 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose }) {
     onClose?.();
   }
 
+  /** Hands the panel to the editing form: `render(el, { header, label, formatValue, formatTime, nameReference })` draws it, again on every `refresh`. */
+  function showEditor(draw) {
+    request?.abort();
+    current = { kind: 'editor', render: draw };
+    delete el.dataset.layer;
+    delete el.dataset.id;
+    render();
+  }
+
   onLangChange(render);
-  return { show, showCell, hide, get current() { return current; } };
+  return { show, showCell, showEditor, hide, refresh: render, el, get current() { return current; } };
 }

@@ -127,7 +127,9 @@ async fn import_into(
         .iter()
         .map(|(path, layer)| ImportFile::at(path, *layer))
         .collect();
-    let pb = bar(files.len() as u64, "reading");
+    let pb = ProgressBar::new_spinner();
+    pb.set_message(format!("reading {} file(s)", files.len()));
+    pb.enable_steady_tick(std::time::Duration::from_millis(200));
     let read = imports::read(atlas, &files, &source)
         .await
         .map_err(|e| match e {

@@ -39,6 +39,7 @@ impl ImportFile {
 #[derive(Debug, Clone)]
 struct Part {
     file: ImportFile,
+    format: Format,
     layer: Layer,
     sheet: Option<String>,
 }
@@ -103,7 +104,7 @@ pub fn layer_names() -> String {
 }
 
 /// The format of a file, from its extension.
-pub fn format_of(path: &Path) -> Result<Format, PlanError> {
+fn format_of(path: &Path) -> Result<Format, PlanError> {
     Format::from_path(path).ok_or_else(|| PlanError::UnknownFormat(path.display().to_string()))
 }
 
@@ -132,6 +133,7 @@ fn plan(files: &[ImportFile], sheet: Option<&str>) -> Result<Vec<Part>, PlanErro
         if let Some(layer) = named {
             parts.push(Part {
                 file: file.clone(),
+                format,
                 layer,
                 sheet: None,
             });
@@ -148,6 +150,7 @@ fn plan(files: &[ImportFile], sheet: Option<&str>) -> Result<Vec<Part>, PlanErro
         }
         parts.extend(sheets.into_iter().map(|(layer, s)| Part {
             file: file.clone(),
+            format,
             layer,
             sheet: Some(s),
         }));
@@ -205,7 +208,7 @@ pub async fn read(
     );
     let mut out = ImportRead::default();
     for part in parts {
-        let format = format_of(&part.file.path)?;
+        let format = part.format;
         let mut source = source.clone();
         source.sheet = part.sheet.or(source.sheet);
         source.areas = Some(Arc::clone(&areas));

@@ -195,7 +195,6 @@ impl NewUpload {
                 .read_to_end(&mut data)
                 .map_err(|e| bad(&e))?;
             self.keep(&name, &data)?;
-            // `keep` counted it; do not count twice.
         }
         if self.files.len() == before {
             return Err(UploadError::Refused(format!(

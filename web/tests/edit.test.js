@@ -11,7 +11,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { api, getJson, jumpTo, launchBrowser, openMap, pixelOf, screenshot, signIn, startServer, waitForIdle } from './harness.js';
+import {
+  api, getJson, jumpTo, launchBrowser, openMap, pixelOf, screenshot, signIn, startServer, waitForIdle, signInUi, assertNoProblems,
+} from './harness.js';
 
 const LONGNAN = '510504003004'; // 龙南社区: 21 compounds with gates, services around
 const STAFF = 'staff_chen'; // community worker of 龙南社区
@@ -40,19 +42,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Problems other than the HTTP statuses a test provokes on purpose. */
-function assertNoProblems(page, expected = []) {
-  const left = page.problems.filter((p) => !expected.some((re) => re.test(p)));
-  assert.deepEqual(left, [], 'console errors, page errors or failed requests');
-}
 
-async function signInUi(page, name) {
-  await page.click('#account-signin');
-  await page.fill('#signin-name', name);
-  await page.fill('#signin-password', 'test-password-123');
-  await page.press('#signin-password', 'Enter');
-  await page.locator('#account-who', { hasText: name }).waitFor();
-}
 
 const item = (layer, id) => getJson(`${server.url}/ogc/collections/${layer}/items/${id}`);
 const centre = (g) => {

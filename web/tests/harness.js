@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import assert from 'node:assert/strict';
+
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -299,4 +301,19 @@ export async function pixelOf(page, layer, id) {
   if (!p) return null;
   const box = await page.locator('#map canvas').boundingBox();
   return { x: box.x + p.x, y: box.y + p.y };
+}
+
+/** Signs in through the top bar's form, as a user would, and waits for the account to show. */
+export async function signInUi(page, name, password = TEST_PASSWORD) {
+  await page.click('#account-signin');
+  await page.fill('#signin-name', name);
+  await page.fill('#signin-password', password);
+  await page.press('#signin-password', 'Enter');
+  await page.locator('#account-who', { hasText: name }).waitFor();
+}
+
+/** No console errors, page errors or failed requests, besides those matching `expected` (HTTP statuses a test provokes on purpose). */
+export function assertNoProblems(page, expected = []) {
+  const left = page.problems.filter((p) => !expected.some((re) => re.test(p)));
+  assert.deepEqual(left, [], 'console errors, page errors or failed requests');
 }

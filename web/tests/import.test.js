@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { api, getJson, launchBrowser, openMap, OUTPUT_DIR, REPO_DIR, screenshot, signIn, startServer, waitForIdle } from './harness.js';
+import {
+  api, getJson, launchBrowser, openMap, OUTPUT_DIR, REPO_DIR, screenshot, signIn, startServer, waitForIdle, signInUi, assertNoProblems,
+} from './harness.js';
 
 const OFFICE = join(REPO_DIR, 'server', 'tests', 'fixtures', 'office');
 const STAFF = 'staff-wuxing';
@@ -36,13 +38,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function signInUi(page, name) {
-  await page.click('#account-signin');
-  await page.fill('#signin-name', name);
-  await page.fill('#signin-password', 'test-password-123');
-  await page.press('#signin-password', 'Enter');
-  await page.locator('#account-who', { hasText: name }).waitFor();
-}
 
 /** Waits for the import page to finish a request (upload, check or commit). */
 async function settled(page) {
@@ -146,7 +141,7 @@ describe('the import page', () => {
     assert.ok(drawn, 'an imported building is in the refreshed tiles');
     assert.equal(await page.evaluate(() => window.gridAtlas.map.queryRenderedFeatures({ layers: ['import-preview-point'] }).length), 0, 'the preview is gone');
     await screenshot(page, '72-import-done-zh-1280');
-    assert.deepEqual(page.problems.filter((p) => !/HTTP 4\d\d/.test(p)), [], 'no console or page errors');
+    assertNoProblems(page);
     await page.close();
   });
 
@@ -179,7 +174,7 @@ describe('the import page', () => {
     const found = await getJson(`${server.url}/api/search?q=${encodeURIComponent('枫林苑')}`);
     assert.ok(found.results.some((r) => r.layer === 'compounds' && r.name === '枫林苑'), 'Chinese names intact');
     await screenshot(page, '74-import-done-en-390');
-    assert.deepEqual(page.problems, [], 'console errors, page errors or failed requests');
+    assertNoProblems(page);
     await page.close();
   });
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  api, getJson, jumpTo, launchBrowser, openMap, pixelOf, screenshot, signIn, startServer, waitForIdle,
+  api, getJson, jumpTo, launchBrowser, openMap, pixelOf, screenshot, signIn, startServer, waitForIdle, signInUi, assertNoProblems,
 } from './harness.js';
 
 const AOTI = '510504003006'; // 奥体社区: 10 grids within the 150/300 rule, one locked
@@ -38,19 +38,7 @@ after(async () => {
   await server?.stop();
 });
 
-/** Problems other than the HTTP statuses a test provokes on purpose. */
-function assertNoProblems(page, expected = []) {
-  const left = page.problems.filter((p) => !expected.some((re) => re.test(p)));
-  assert.deepEqual(left, [], 'console errors, page errors or failed requests');
-}
 
-async function signInUi(page, name) {
-  await page.click('#account-signin');
-  await page.fill('#signin-name', name);
-  await page.fill('#signin-password', 'test-password-123');
-  await page.press('#signin-password', 'Enter');
-  await page.locator('#account-who', { hasText: name }).waitFor();
-}
 
 /** Waits until the workspace has no request in flight. */
 async function settled(page) {

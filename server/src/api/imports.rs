@@ -215,24 +215,42 @@ async fn examine(
     };
     let mut problems = read.problems;
     problems.extend(refused_by_access(editor, &read.files, &read.features));
-    if problems.is_empty() && !read.features.is_empty() {
-        let op = import_operation(read.features.clone());
-        match state.atlas.check(&op).await {
-            Ok(()) => {}
-            Err(AtlasError::Invalid(ps)) => {
-                problems.extend(ps.into_iter().map(|problem| FileProblem {
-                    file: None,
-                    problem,
-                }));
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
     Ok(Outcome {
         files: read.files,
         features: read.features,
         problems,
         needs_layer: false,
+    })
+}
+
+/// A read without problems checked against the store as a commit would check it (references,
+/// codes, gates); its problems added to the outcome's.
+async fn check_against_store(state: &AppState, mut o: Outcome) -> Result<Outcome, ApiError> {
+    if !o.problems.is_empty() || o.features.is_empty() {
+        return Ok(o);
+    }
+    let op = import_operation(std::mem::take(&mut o.features));
+    match state.atlas.check(&op).await {
+        Ok(()) => {}
+        Err(AtlasError::Invalid(ps)) => o.problems.extend(store_problems(ps)),
+        Err(other) => return Err(other.into()),
+    }
+    o.features = op
+        .changes
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Upsert(f) => Some(f),
+            _ => None,
+        })
+        .collect();
+    Ok(o)
+}
+
+/// Problems found checking the whole change against the store (no file to name).
+fn store_problems(problems: Vec<Problem>) -> impl Iterator<Item = FileProblem> {
+    problems.into_iter().map(|problem| FileProblem {
+        file: None,
+        problem,
     })
 }
 
@@ -278,17 +296,21 @@ fn check_body(state: &AppState, editor: &Editor, upload: &Upload, o: &Outcome) -
         .collect();
     let bbox = o.features.iter().fold(None, |b: Option<[f64; 4]>, f| {
         use geo::BoundingRect;
-        let r = f.geometry().bounding_rect()?;
-        Some(match b {
-            None => [r.min().x, r.min().y, r.max().x, r.max().y],
-            Some(b) => [
-                b[0].min(r.min().x),
-                b[1].min(r.min().y),
-                b[2].max(r.max().x),
-                b[3].max(r.max().y),
-            ],
-        })
-        .or(b)
+        let Some(r) = f.geometry().bounding_rect() else {
+            return b;
+        };
+        let [x0, y0, x1, y1] = b.unwrap_or([
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ]);
+        Some([
+            x0.min(r.min().x),
+            y0.min(r.min().y),
+            x1.max(r.max().x),
+            y1.max(r.max().y),
+        ])
     });
     let check = Check {
         id: &upload.id,
@@ -329,9 +351,16 @@ fn check_body(state: &AppState, editor: &Editor, upload: &Upload, o: &Outcome) -
     serde_json::to_value(check).unwrap_or(Value::Null)
 }
 
-/// Keeps the last check's problems with the upload, for the spreadsheet download.
-fn remember(upload: &Upload, problems: &[FileProblem]) {
-    upload.set_problems(problems.to_vec());
+/// The 422 answer of a commit that wrote nothing: the check, with why.
+fn refusal(state: &AppState, editor: &Editor, upload: &Upload, o: &Outcome) -> Response {
+    let mut body = check_body(state, editor, upload, o);
+    body["code"] = json!("invalid_import");
+    body["message"] = json!(if o.problems.is_empty() {
+        "the files hold no features".to_owned()
+    } else {
+        format!("{} problem(s) found; nothing was written", o.problems.len())
+    });
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 /// Refuses viewers before anything is stored.
@@ -376,7 +405,8 @@ pub async fn upload(
     }
     let upload = state.uploads.keep(&editor.actor.name, new);
     let outcome = examine(&state, &editor, &upload, &ImportOptions::default()).await?;
-    remember(&upload, &outcome.problems);
+    let outcome = check_against_store(&state, outcome).await?;
+    upload.set_problems(outcome.problems.clone());
     Ok((
         StatusCode::CREATED,
         Json(check_body(&state, &editor, &upload, &outcome)),
@@ -394,7 +424,8 @@ pub async fn check(
     let options = options_of(&body)?;
     let upload = state.uploads.get(&id, &editor.actor.name)?;
     let outcome = examine(&state, &editor, &upload, &options).await?;
-    remember(&upload, &outcome.problems);
+    let outcome = check_against_store(&state, outcome).await?;
+    upload.set_problems(outcome.problems.clone());
     Ok(Json(check_body(&state, &editor, &upload, &outcome)))
 }
 
@@ -415,29 +446,24 @@ pub async fn commit(
 ) -> Result<Response, ApiError> {
     let options = options_of(&body)?;
     let upload = state.uploads.get(&id, &editor.actor.name)?;
-    let outcome = examine(&state, &editor, &upload, &options).await?;
-    remember(&upload, &outcome.problems);
+    let mut outcome = examine(&state, &editor, &upload, &options).await?;
+    upload.set_problems(outcome.problems.clone());
     if !outcome.problems.is_empty() || outcome.features.is_empty() {
-        let mut body = check_body(&state, &editor, &upload, &outcome);
-        body["code"] = json!("invalid_import");
-        body["message"] = json!(
-            if outcome.features.is_empty() && outcome.problems.is_empty() {
-                "the files hold no features".to_owned()
-            } else {
-                format!(
-                    "{} problem(s) found; nothing was written",
-                    outcome.problems.len()
-                )
-            }
-        );
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response());
+        return Ok(refusal(&state, &editor, &upload, &outcome));
     }
     let count = outcome.features.len();
     let created = outcome.features.iter().filter(|f| f.id() == 0).count();
-    let committed = state
-        .atlas
-        .commit(import_operation(outcome.features), &editor.actor)
-        .await?;
+    // The commit checks the change against the store as it is then (once: no check before it).
+    let op = import_operation(std::mem::take(&mut outcome.features));
+    let committed = match state.atlas.commit(op, &editor.actor).await {
+        Ok(c) => c,
+        Err(AtlasError::Invalid(ps)) => {
+            outcome.problems.extend(store_problems(ps));
+            upload.set_problems(outcome.problems.clone());
+            return Ok(refusal(&state, &editor, &upload, &outcome));
+        }
+        Err(other) => return Err(other.into()),
+    };
     state.uploads.remove(&id, &editor.actor.name)?;
     Ok(Json(json!({
         "features": count,

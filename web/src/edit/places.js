@@ -3,6 +3,8 @@
 // engine's 50 m). Pure geometry on GeoJSON lon/lat; no DOM or map. Distances are for suggesting a
 // value only (the engine measures on the ellipsoid and decides).
 
+import { pointInRing } from '../geometry.js';
+
 /** Earth radius for the short distances of a suggestion (metres). */
 const R = 6_371_008.8;
 /** A gate lies within this distance of its compound (engine::integrity). */
@@ -20,20 +22,10 @@ export function anchorOf(geometry) {
   return contains(geometry, mean) ? mean : ring[0];
 }
 
-function inRing(ring, [x, y]) {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 /** Whether a Polygon or MultiPolygon holds a point (holes excluded). */
 export function contains(geometry, point) {
   const polygons = geometry?.type === 'Polygon' ? [geometry.coordinates] : geometry?.type === 'MultiPolygon' ? geometry.coordinates : [];
-  return polygons.some(([outer, ...holes]) => inRing(outer, point) && !holes.some((h) => inRing(h, point)));
+  return polygons.some(([outer, ...holes]) => pointInRing(point, outer) && !holes.some((h) => pointInRing(point, h)));
 }
 
 /** Metres from a point to a segment, in the local frame at the point. */

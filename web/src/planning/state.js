@@ -5,6 +5,7 @@
 // answers in here; the panel (./panel.js) draws what is here. Unit-tested in node.
 
 import { mayPlan, scopeCovers, scopedCommunity } from '../access.js';
+import { pointInRing } from '../geometry.js';
 
 /** A fresh state; the browser tests read `busy`, `community`, `view`, `draftId`, `undo`, `redo`, `drawing`. */
 export function createPlanningState() {
@@ -269,16 +270,6 @@ export function unitsInside(view, ring) {
   if (!ring || ring.length < 3) return [];
   const closed = [...ring, ring[0]];
   return (view?.units || []).filter((u) => pointInRing([u.lon, u.lat], closed)).map((u) => u.unit);
-}
-
-function pointInRing([x, y], ring) {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
 
 // ---- reading the report ------------------------------------------------------------------------

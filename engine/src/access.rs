@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::feature::Feature;
 use crate::model::Layer;
 
 /// A user's role.
@@ -17,7 +18,7 @@ pub enum Role {
     /// 管理员: every layer in scope, and accounts.
     Admin,
     /// 规划人员: grids and the units placed in them (compounds with their gates, buildings),
-    /// facilities; publishes grid plans.
+    /// facilities, ways; publishes grid plans.
     Planner,
     /// 社区工作者/网格员: compounds (with their gates), buildings, stations and service spaces.
     Staff,
@@ -49,6 +50,7 @@ impl Role {
                     | Layer::Gates
                     | Layer::Stations
                     | Layer::ServiceSpaces
+                    | Layer::Ways
             ),
             Role::Staff => matches!(
                 layer,
@@ -165,6 +167,26 @@ impl fmt::Display for Scope {
 pub enum Place<'a> {
     Street(&'a str),
     Community(&'a str),
+    /// Beyond every street (a way outside the mapped streets): only a district-wide scope.
+    District,
+}
+
+impl<'a> Place<'a> {
+    /// Where a feature sits: a street by its code, a community by its code, the community of
+    /// any other feature; a way by its street (beyond every street: the district).
+    pub fn of(feature: &'a Feature) -> Place<'a> {
+        match feature {
+            Feature::Street(s) => Place::Street(&s.code),
+            Feature::Community(c) => Place::Community(&c.code),
+            Feature::Grid(g) => Place::Community(&g.community_code),
+            Feature::Compound(c) => Place::Community(&c.community_code),
+            Feature::Building(b) => Place::Community(&b.community_code),
+            Feature::Gate(g) => Place::Community(&g.community_code),
+            Feature::Station(s) => Place::Community(&s.community_code),
+            Feature::ServiceSpace(s) => Place::Community(&s.community_code),
+            Feature::Way(w) => w.street_code.as_deref().map_or(Place::District, Place::Street),
+        }
+    }
 }
 
 /// Why a change is refused.
@@ -231,6 +253,7 @@ pub fn may_change(role: Role, scope: &Scope, layer: Layer, place: Place<'_>) -> 
     let inside = match place {
         Place::Street(code) => scope.covers_street(code),
         Place::Community(code) => scope.covers_community(code),
+        Place::District => *scope == Scope::District,
     };
     if inside {
         Ok(())
@@ -238,6 +261,7 @@ pub fn may_change(role: Role, scope: &Scope, layer: Layer, place: Place<'_>) -> 
         let place = match place {
             Place::Street(c) => format!("street {c}"),
             Place::Community(c) => format!("community {c}"),
+            Place::District => "the district beyond its streets".to_owned(),
         };
         Err(Denied::Scope {
             scope: scope.clone(),

@@ -7,13 +7,13 @@ use std::fmt;
 
 use geo::algorithm::validation::{InvalidGeometry, InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::Validation;
-use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::model::{
-    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street,
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street, Way,
 };
 use crate::reason::{listed, quoted, Reason};
 use crate::schema::{self, FieldDef, FieldKind, GeometryKind};
@@ -196,6 +196,37 @@ impl_domain_feature!(Grid, Layer::Grids, |g| as_polygon(g));
 impl_domain_feature!(Gate, Layer::Gates, |g| as_point(g));
 impl_domain_feature!(Station, Layer::Stations, |g| as_point(g));
 
+fn as_lines(g: Geometry) -> MultiLineString {
+    match g {
+        Geometry::MultiLineString(m) => m,
+        Geometry::LineString(l) => MultiLineString(vec![l]),
+        _ => MultiLineString(vec![]),
+    }
+}
+
+impl DomainFeature for Way {
+    const LAYER: Layer = Layer::Ways;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn set_meta(&mut self, id: i64, version: i64) {
+        self.id = id;
+        self.version = version;
+    }
+    fn geometry(&self) -> Geometry {
+        Geometry::MultiLineString(self.geometry.clone())
+    }
+    fn set_geometry(&mut self, g: Geometry) {
+        self.geometry = as_lines(g);
+    }
+    fn add_derived(&self, p: &mut Map<String, Value>) {
+        p.insert("walkable".into(), Value::Bool(self.walkable()));
+    }
+}
+
 impl DomainFeature for Compound {
     const LAYER: Layer = Layer::Compounds;
     fn id(&self) -> i64 {
@@ -274,6 +305,7 @@ pub enum Feature {
     Gate(Gate),
     Station(Station),
     ServiceSpace(ServiceSpace),
+    Way(Way),
 }
 
 /// Applies `$body` to the typed feature inside a [`Feature`].
@@ -289,6 +321,7 @@ macro_rules! with_feature {
             $crate::Feature::Gate($f) => $body,
             $crate::Feature::Station($f) => $body,
             $crate::Feature::ServiceSpace($f) => $body,
+            $crate::Feature::Way($f) => $body,
         }
     };
 }
@@ -389,6 +422,11 @@ impl Feature {
         let geometry = match geometry {
             Geometry::Polygon(p) if schema::geometry_kind(layer) == GeometryKind::MultiPolygon => {
                 Geometry::MultiPolygon(MultiPolygon(vec![p]))
+            }
+            Geometry::LineString(l)
+                if schema::geometry_kind(layer) == GeometryKind::MultiLineString =>
+            {
+                Geometry::MultiLineString(MultiLineString(vec![l]))
             }
             g => g,
         };
@@ -501,6 +539,7 @@ fn build(
         Layer::Gates => Feature::Gate(typed(attrs, geometry)?),
         Layer::Stations => Feature::Station(typed(attrs, geometry)?),
         Layer::ServiceSpaces => Feature::ServiceSpace(typed(attrs, geometry)?),
+        Layer::Ways => Feature::Way(typed(attrs, geometry)?),
     })
 }
 
@@ -789,6 +828,10 @@ fn check_geometry(
         GeometryKind::PointOrPolygon => {
             matches!(value, geojson::Value::Point(_) | geojson::Value::Polygon(_))
         }
+        GeometryKind::MultiLineString => matches!(
+            value,
+            geojson::Value::LineString(_) | geojson::Value::MultiLineString(_)
+        ),
     };
     if !accepted {
         let (want, want_zh) = match kind {
@@ -798,6 +841,10 @@ fn check_geometry(
                 ("Polygon or MultiPolygon", "面（Polygon 或 MultiPolygon）")
             }
             GeometryKind::PointOrPolygon => ("Point or Polygon", "点或面（Point 或 Polygon）"),
+            GeometryKind::MultiLineString => (
+                "LineString or MultiLineString",
+                "线（LineString 或 MultiLineString）",
+            ),
         };
         problems.push(Problem::new(
             "geometry",
@@ -810,6 +857,20 @@ fn check_geometry(
     match value {
         geojson::Value::Point(p) => {
             check_position(p, ("point", "点"), problems);
+        }
+        geojson::Value::LineString(points) => check_line(points, ("", ""), problems),
+        geojson::Value::MultiLineString(lines) => {
+            if lines.is_empty() {
+                problems.push(Problem::new(
+                    "geometry",
+                    "MultiLineString has no parts",
+                    "MultiLineString 中没有任何线",
+                ));
+            }
+            for (i, line) in lines.iter().enumerate() {
+                let part = (format!("part {i} "), format!("第 {i} 部分的"));
+                check_line(line, (&part.0, &part.1), problems);
+            }
         }
         geojson::Value::Polygon(rings) => check_rings(rings, ("", ""), problems),
         geojson::Value::MultiPolygon(polys) => {
@@ -834,6 +895,9 @@ fn check_geometry(
     let geometry = match (kind, geometry) {
         (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => {
             Geometry::MultiPolygon(MultiPolygon(vec![p]))
+        }
+        (GeometryKind::MultiLineString, Geometry::LineString(l)) => {
+            Geometry::MultiLineString(MultiLineString(vec![l]))
         }
         (_, g) => g,
     };
@@ -950,6 +1014,29 @@ fn check_position(p: &[f64], (what, what_zh): (&str, &str), problems: &mut Vec<P
         false
     } else {
         true
+    }
+}
+
+/// Checks a line's positions: each valid, and at least two distinct ones.
+fn check_line(points: &[Vec<f64>], (part, part_zh): (&str, &str), problems: &mut Vec<Problem>) {
+    let mut valid = true;
+    for (i, p) in points.iter().enumerate() {
+        valid &= check_position(
+            p,
+            (
+                &format!("{part}line position {i}"),
+                &format!("{part_zh}线的坐标点（序号 {i}）"),
+            ),
+            problems,
+        );
+    }
+    let distinct = points.windows(2).filter(|w| w[0] != w[1]).count();
+    if valid && distinct == 0 {
+        problems.push(Problem::new(
+            "geometry",
+            format!("{part}line needs at least 2 distinct positions"),
+            format!("{part_zh}线至少需要 2 个不同的坐标点"),
+        ));
     }
 }
 

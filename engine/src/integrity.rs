@@ -247,6 +247,30 @@ fn check_references(
                 }
             }
         }
+        Feature::Way(w) => {
+            if let Some(street) = w.street_code.as_deref() {
+                if !reg.streets.contains_key(street) {
+                    push(
+                        "street_code",
+                        Reason::new(
+                            format!("no street has code {street}"),
+                            format!("没有代码为 {street} 的街道"),
+                        ),
+                    );
+                }
+            }
+            if let Some(cid) = w.compound_id {
+                if !reg.compounds.contains_key(&cid) {
+                    push(
+                        "compound_id",
+                        Reason::new(
+                            format!("no compound has id {cid}"),
+                            format!("没有编号为 {cid} 的小区"),
+                        ),
+                    );
+                }
+            }
+        }
         Feature::Station(s) => community(&s.community_code, push),
         Feature::ServiceSpace(s) => {
             community(&s.community_code, push);
@@ -448,9 +472,11 @@ fn check_deletions(
             Layer::Compounds => after(Layer::Buildings)
                 .iter()
                 .chain(&after(Layer::Gates))
+                .chain(&after(Layer::Ways))
                 .filter(|f| match f {
                     Feature::Building(b) => b.compound_id == Some(id),
                     Feature::Gate(g) => g.compound_id == id,
+                    Feature::Way(w) => w.compound_id == Some(id),
                     _ => false,
                 })
                 .map(|f| (f.layer(), f.id()))
@@ -460,7 +486,7 @@ fn check_deletions(
                 .filter(|f| matches!(f, Feature::ServiceSpace(s) if s.station_id == Some(id)))
                 .map(|f| (f.layer(), f.id()))
                 .collect(),
-            Layer::Buildings | Layer::Gates | Layer::ServiceSpaces => vec![],
+            Layer::Buildings | Layer::Gates | Layer::ServiceSpaces | Layer::Ways => vec![],
         };
         if let Some((rl, rid)) = referrers.first() {
             problems.push(at(Reason::new(
@@ -529,7 +555,7 @@ fn code_referrers(
     after: &dyn Fn(Layer) -> Vec<Feature>,
 ) -> Vec<(Layer, i64)> {
     let (field, layers): (&str, &[Layer]) = match layer {
-        Layer::Streets => ("street_code", &[Layer::Communities]),
+        Layer::Streets => ("street_code", &[Layer::Communities, Layer::Ways]),
         Layer::Communities => (
             "community_code",
             &[

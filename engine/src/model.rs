@@ -5,7 +5,7 @@
 //! by their codes (`street_code`, `community_code`, `grid_code`), compounds and stations by id.
 //! Coordinates are WGS84 longitude/latitude (CGCS2000 treated as equal).
 
-use geo_types::{Geometry, MultiPolygon, Point, Polygon};
+use geo_types::{Geometry, MultiLineString, MultiPolygon, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
 /// One of the atlas's feature layers, in drawing order (areas first).
@@ -20,10 +20,11 @@ pub enum Layer {
     Gates,
     Stations,
     ServiceSpaces,
+    Ways,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 9] = [
         Layer::Streets,
         Layer::Communities,
         Layer::Grids,
@@ -32,6 +33,7 @@ impl Layer {
         Layer::Gates,
         Layer::Stations,
         Layer::ServiceSpaces,
+        Layer::Ways,
     ];
 
     /// The layer's name in URLs, tables and files.
@@ -45,6 +47,7 @@ impl Layer {
             Layer::Gates => "gates",
             Layer::Stations => "stations",
             Layer::ServiceSpaces => "service_spaces",
+            Layer::Ways => "ways",
         }
     }
 
@@ -59,6 +62,7 @@ impl Layer {
             Layer::Gates => "小区出入口",
             Layer::Stations => "站点",
             Layer::ServiceSpaces => "嵌入式服务阵地",
+            Layer::Ways => "道路/步行路径",
         }
     }
 
@@ -73,6 +77,7 @@ impl Layer {
             Layer::Gates => "Compound gates",
             Layer::Stations => "Stations",
             Layer::ServiceSpaces => "Service spaces",
+            Layer::Ways => "Ways",
         }
     }
 
@@ -243,7 +248,106 @@ pub const DOMAIN_ENUMS: &[DomainEnum] = &[
     ServiceType::TABLE,
     OperatingModel::TABLE,
     FacilityLevel::TABLE,
+    WayKind::TABLE,
 ];
+
+domain_enum!(
+    /// Kind of way 道路类型, as OpenStreetMap's `highway` tag names it (links count as their road).
+    WayKind = "way_kind" {
+        Footway = "footway" / "人行道" / "Footway",
+        Path = "path" / "小路" / "Path",
+        Steps = "steps" / "台阶" / "Steps",
+        Pedestrian = "pedestrian" / "步行街" / "Pedestrian street",
+        Corridor = "corridor" / "连廊" / "Corridor",
+        Cycleway = "cycleway" / "非机动车道" / "Cycleway",
+        Track = "track" / "机耕路" / "Track",
+        LivingStreet = "living_street" / "生活街道" / "Living street",
+        Residential = "residential" / "居住区道路" / "Residential street",
+        Service = "service" / "内部道路" / "Service road",
+        Unclassified = "unclassified" / "其他道路" / "Unclassified road",
+        Tertiary = "tertiary" / "支路" / "Tertiary road",
+        Secondary = "secondary" / "次干路" / "Secondary road",
+        Primary = "primary" / "主干路" / "Primary road",
+        Trunk = "trunk" / "快速路" / "Trunk road",
+        Motorway = "motorway" / "高速公路" / "Motorway",
+    }
+);
+
+impl WayKind {
+    /// Whether pedestrians may use ways of this kind at all: never a motorway (道路交通安全法
+    /// 第67条); any other kind unless the way says otherwise.
+    pub fn admits_pedestrians(self) -> bool {
+        self != WayKind::Motorway
+    }
+
+    /// The kind of an OpenStreetMap `highway` value (`*_link` as its road; `road`,
+    /// `bridleway`, `elevator` and other walkable oddities as unclassified/path); `None` for
+    /// values that are no way at all.
+    pub fn from_osm(highway: &str) -> Option<WayKind> {
+        let base = highway.strip_suffix("_link").unwrap_or(highway);
+        Some(match base {
+            "footway" | "crossing" | "sidewalk" => WayKind::Footway,
+            "path" | "bridleway" | "via_ferrata" => WayKind::Path,
+            "steps" | "elevator" => WayKind::Steps,
+            "pedestrian" => WayKind::Pedestrian,
+            "corridor" => WayKind::Corridor,
+            "cycleway" => WayKind::Cycleway,
+            "track" => WayKind::Track,
+            "living_street" => WayKind::LivingStreet,
+            "residential" => WayKind::Residential,
+            "service" => WayKind::Service,
+            "unclassified" | "road" | "busway" => WayKind::Unclassified,
+            "tertiary" => WayKind::Tertiary,
+            "secondary" => WayKind::Secondary,
+            "primary" => WayKind::Primary,
+            "trunk" => WayKind::Trunk,
+            "motorway" => WayKind::Motorway,
+            _ => return None,
+        })
+    }
+}
+
+/// A way 道路/步行路径: a street, lane, footway, steps or a compound's internal path, as a
+/// line. Walking distances are measured along the walkable ones ([`Way::walkable`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Way {
+    pub id: i64,
+    pub version: i64,
+    /// e.g. 蜀泸大道.
+    pub name: Option<String>,
+    pub kind: WayKind,
+    /// Closed to pedestrians 禁止步行 (`foot=no`, private, a motor road …).
+    #[serde(default)]
+    pub no_walking: bool,
+    /// A bridge 桥梁 (over a river, a rail line or a road: it meets those only at its ends).
+    #[serde(default)]
+    pub bridge: bool,
+    /// A tunnel or underpass 隧道/地道.
+    #[serde(default)]
+    pub tunnel: bool,
+    /// The compound whose internal path 小区内部道路 this is.
+    pub compound_id: Option<i64>,
+    /// The street 街道 the way lies in (the scope of who may change it); `None` for ways
+    /// beyond every mapped street (only a district-wide account changes those).
+    pub street_code: Option<String>,
+    /// The OpenStreetMap way it came from.
+    pub osm_way: Option<i64>,
+    /// One line, or several parts (a Shapefile's multi-part polyline); each part is walked
+    /// on its own and meets the others only where they share a vertex.
+    #[serde(skip, default = "empty_lines")]
+    pub geometry: MultiLineString,
+}
+
+impl Way {
+    /// Whether pedestrians may walk it 可步行: its kind admits them and it is not closed.
+    pub fn walkable(&self) -> bool {
+        self.kind.admits_pedestrians() && !self.no_walking
+    }
+}
+
+fn empty_lines() -> MultiLineString {
+    MultiLineString(Vec::new())
+}
 
 /// A street or town 街道/镇, identified by its 9-digit statistical code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

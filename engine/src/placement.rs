@@ -150,6 +150,8 @@ impl Areas {
         let mut problems = Vec::new();
         let (set, field, what, required) = match layer {
             Layer::Communities => (&self.streets, "street_code", "street", true),
+            // A way lies in the street of its middle; beyond every street it names none.
+            Layer::Ways => (&self.streets, "street_code", "street", false),
             Layer::Grids
             | Layer::Compounds
             | Layer::Buildings

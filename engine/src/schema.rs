@@ -3,7 +3,7 @@
 
 use crate::model::{
     CommunityKind, CompoundClass, DomainEnum, FacilityLevel, GateKind, Layer, OperatingModel,
-    PropertyManagement, ServiceType, StationKind, DOMAIN_ENUMS,
+    PropertyManagement, ServiceType, StationKind, WayKind, DOMAIN_ENUMS,
 };
 
 /// The value type and range of a field.
@@ -53,6 +53,9 @@ pub enum GeometryKind {
     MultiPolygon,
     /// A Point or a Polygon (a building's position or footprint; a space's point or outline).
     PointOrPolygon,
+    /// A MultiLineString (a way); a single LineString is accepted and stored as a one-part
+    /// MultiLineString.
+    MultiLineString,
 }
 
 impl GeometryKind {
@@ -63,6 +66,7 @@ impl GeometryKind {
             GeometryKind::Polygon => "POLYGON",
             GeometryKind::MultiPolygon => "MULTIPOLYGON",
             GeometryKind::PointOrPolygon => "GEOMETRY",
+            GeometryKind::MultiLineString => "MULTILINESTRING",
         }
     }
 }
@@ -297,6 +301,35 @@ const SERVICE_SPACES: &[FieldDef] = &[
     ),
 ];
 
+const WAYS: &[FieldDef] = &[
+    f("name", NAME, false, "名称", "Name"),
+    f(
+        "kind",
+        FieldKind::Enum(WayKind::NAMES),
+        true,
+        "道路类型",
+        "Kind",
+    ),
+    f(
+        "no_walking",
+        FieldKind::Boolean,
+        false,
+        "禁止步行",
+        "Closed to pedestrians",
+    ),
+    f("bridge", FieldKind::Boolean, false, "桥梁", "Bridge"),
+    f("tunnel", FieldKind::Boolean, false, "隧道/地道", "Tunnel"),
+    f("compound_id", FEATURE_ID, false, "所属小区", "Compound"),
+    f(
+        "street_code",
+        FieldKind::Code { digits: 9 },
+        false,
+        "所属街道",
+        "Street",
+    ),
+    f("osm_way", FEATURE_ID, false, "OSM 编号", "OSM way"),
+];
+
 /// The stored attributes of a layer, in column order.
 pub fn fields(layer: Layer) -> &'static [FieldDef] {
     match layer {
@@ -308,6 +341,7 @@ pub fn fields(layer: Layer) -> &'static [FieldDef] {
         Layer::Gates => GATES,
         Layer::Stations => STATIONS,
         Layer::ServiceSpaces => SERVICE_SPACES,
+        Layer::Ways => WAYS,
     }
 }
 
@@ -336,9 +370,17 @@ pub fn derived_fields(layer: Layer) -> &'static [FieldDef] {
         "散居楼栋",
         "Scattered",
     )];
+    const WAY_DERIVED: &[FieldDef] = &[f(
+        "walkable",
+        FieldKind::Boolean,
+        false,
+        "可步行",
+        "Walkable",
+    )];
     match layer {
         Layer::Compounds => COMPOUND_DERIVED,
         Layer::Buildings => BUILDING_DERIVED,
+        Layer::Ways => WAY_DERIVED,
         _ => &[],
     }
 }
@@ -350,6 +392,7 @@ pub fn geometry_kind(layer: Layer) -> GeometryKind {
         Layer::Grids | Layer::Compounds => GeometryKind::Polygon,
         Layer::Buildings | Layer::ServiceSpaces => GeometryKind::PointOrPolygon,
         Layer::Gates | Layer::Stations => GeometryKind::Point,
+        Layer::Ways => GeometryKind::MultiLineString,
     }
 }
 

@@ -11,7 +11,7 @@ use rstar::{RTree, AABB};
 
 use crate::feature::{DomainFeature, Feature};
 use crate::model::{
-    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street,
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street, Way,
 };
 
 /// Every feature of the atlas, by layer.
@@ -25,6 +25,7 @@ pub struct Dataset {
     pub gates: Vec<Gate>,
     pub stations: Vec<Station>,
     pub service_spaces: Vec<ServiceSpace>,
+    pub ways: Vec<Way>,
 }
 
 impl Dataset {
@@ -38,6 +39,7 @@ impl Dataset {
         self.gates.extend(other.gates);
         self.stations.extend(other.stations);
         self.service_spaces.extend(other.service_spaces);
+        self.ways.extend(other.ways);
     }
 
     /// Adds a feature to its layer.
@@ -51,6 +53,7 @@ impl Dataset {
             Feature::Gate(f) => self.gates.push(f),
             Feature::Station(f) => self.stations.push(f),
             Feature::ServiceSpace(f) => self.service_spaces.push(f),
+            Feature::Way(f) => self.ways.push(f),
         }
     }
 
@@ -65,6 +68,7 @@ impl Dataset {
             Feature::Gate(f) => self.gates[i] = f,
             Feature::Station(f) => self.stations[i] = f,
             Feature::ServiceSpace(f) => self.service_spaces[i] = f,
+            Feature::Way(f) => self.ways[i] = f,
         }
     }
 
@@ -79,6 +83,7 @@ impl Dataset {
         self.stations.retain(|f| keep(Layer::Stations, f.id));
         self.service_spaces
             .retain(|f| keep(Layer::ServiceSpaces, f.id));
+        self.ways.retain(|f| keep(Layer::Ways, f.id));
     }
 
     /// Number of features in a layer.
@@ -92,6 +97,7 @@ impl Dataset {
             Layer::Gates => self.gates.len(),
             Layer::Stations => self.stations.len(),
             Layer::ServiceSpaces => self.service_spaces.len(),
+            Layer::Ways => self.ways.len(),
         }
     }
 
@@ -111,6 +117,7 @@ impl Dataset {
             Layer::Gates => Feature::Gate(self.gates.get(i)?.clone()),
             Layer::Stations => Feature::Station(self.stations.get(i)?.clone()),
             Layer::ServiceSpaces => Feature::ServiceSpace(self.service_spaces.get(i)?.clone()),
+            Layer::Ways => Feature::Way(self.ways.get(i)?.clone()),
         })
     }
 
@@ -203,6 +210,7 @@ impl Snapshot {
             Layer::ServiceSpaces,
             LayerIndex::build(&data.service_spaces),
         );
+        indexes.insert(Layer::Ways, LayerIndex::build(&data.ways));
         let community_by_code = data
             .communities
             .iter()

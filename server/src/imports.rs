@@ -167,6 +167,7 @@ const LAYER_WORDS: &[(&[&str], Layer)] = &[
         Layer::ServiceSpaces,
     ),
     (&["出入口", "大门", "门岗"], Layer::Gates),
+    (&["道路", "路网", "步行", "路径"], Layer::Ways),
     (
         &["驿站", "站点", "服务站", "网格站", "党群"],
         Layer::Stations,

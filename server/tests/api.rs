@@ -1,6 +1,6 @@
 //! The HTTP API through `app(state)` with `oneshot`, on the demo district in a GeoPackage.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

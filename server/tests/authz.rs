@@ -3,7 +3,7 @@
 //! writes are 401, out-of-scope or out-of-role writes 403 — and a refused write changes nothing.
 //! Also: sign-in rate limiting and session expiry on sign-out.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 
@@ -77,6 +77,27 @@ fn fixture(snap: &engine::Snapshot, layer: Layer, n: usize) -> Value {
                 .expect("station")
                 .clone(),
         ),
+        // A footway across 龙南社区, in 红星街道.
+        Layer::Ways => {
+            let c = snap.community(LONGNAN).expect("龙南");
+            let at = geo::InteriorPoint::interior_point(&c.geometry).expect("inside");
+            Feature::Way(engine::Way {
+                id: 0,
+                version: 0,
+                name: Some(format!("测试步道{n}")),
+                kind: engine::WayKind::Footway,
+                no_walking: false,
+                bridge: false,
+                tunnel: false,
+                compound_id: None,
+                street_code: Some("510504003".into()),
+                osm_way: None,
+                geometry: geo_types::MultiLineString(vec![geo_types::LineString::from(vec![
+                    (at.x(), at.y()),
+                    (at.x() + 2e-4, at.y()),
+                ])]),
+            })
+        }
         Layer::ServiceSpaces => {
             let mut s = d
                 .service_spaces
@@ -98,7 +119,7 @@ fn fixture(snap: &engine::Snapshot, layer: Layer, n: usize) -> Value {
 fn scopes(layer: Layer) -> (&'static str, &'static str) {
     match layer {
         Layer::Streets => ("district", "street:510504001"),
-        Layer::Communities => ("street:510504003", "street:510504004"),
+        Layer::Communities | Layer::Ways => ("street:510504003", "street:510504004"),
         _ => ("community:510504003004", "community:510504003001"),
     }
 }

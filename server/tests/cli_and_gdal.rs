@@ -2,7 +2,7 @@
 //! GeoJSON / CSV / GeoPackage, and GDAL (`ogrinfo`) reading the store, the export and the
 //! running server's OGC API. GDAL must be installed (CI installs gdal-bin); these never skip.
 
-mod common;
+use crate::common;
 
 use std::net::TcpListener;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! Many concurrent editors on overlapping features, on both stores: every write either commits or
 //! gets 409, the final state equals the accepted writes, and the audit log holds exactly them.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Coverage analyses over HTTP on the demo district, and agreement with a PostGIS computation
 //! (nearest facility by `ST_Distance` on geography) for every compound and service.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

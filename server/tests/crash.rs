@@ -3,7 +3,7 @@
 //! After each kill the store holds the state before or after the operation — never a mix — and
 //! the audit log matches it.
 
-mod common;
+use crate::common;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

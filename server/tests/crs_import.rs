@@ -5,7 +5,7 @@
 //! file whose eastings belong to another zone is refused naming the feature and the reason, and
 //! nothing is written. Needs gdal-bin (CI installs it); never skips.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

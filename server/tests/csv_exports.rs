@@ -3,7 +3,7 @@
 //! unchanged. "As Excel sees it": a cell whose first character is `=`, `+`, `-`, `@`, a tab or a
 //! carriage return is a formula unless it is a plain number.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

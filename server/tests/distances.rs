@@ -4,7 +4,7 @@
 //! within 0.1 % of `geo`'s geodesic, found by brute force; on `PostGIS` every compound's distance
 //! also agrees within 0.1 % with `ST_Distance` on the spheroid (polygons included).
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! `GET /api/enums`: the enum values and field labels the web map shows, checked against the
 //! queryables (which every GIS client sees) and against the values the demo data holds.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! spreadsheet, corrections applied by a new check, the account's scope enforced as problems,
 //! and a commit written as one audited import — or nothing written at all.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

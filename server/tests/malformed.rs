@@ -1,7 +1,7 @@
 //! A corpus of malformed inputs against the API and the importers: every one is refused with a 4xx
 //! (or a problem list) that names the problem, none gets a 500 or a panic, and nothing is written.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

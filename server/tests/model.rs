@@ -14,7 +14,7 @@
 //! same way, printed as JSON and saved under the target directory; copied into
 //! `tests/model_failures/` it is replayed on both stores by every run.
 
-mod common;
+use crate::common;
 #[path = "model/oracle.rs"]
 mod oracle;
 #[path = "model/publication.rs"]

@@ -5,7 +5,7 @@
 //! coordinates must come back within 1 cm of the truth and Chinese text intact. Bad files are
 //! refused with the row, column and value, and nothing is written.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

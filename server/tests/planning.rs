@@ -3,7 +3,7 @@
 //! partition within the caps with its lower bound and gap, publication changing the grids, the
 //! grid tiles and the audit log in one step, joint-management clusters, and who may do what.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

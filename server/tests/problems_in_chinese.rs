@@ -6,7 +6,7 @@
 //! broken JSON, an unclosed ring); the problem list of `gridatlas import --problems` and its
 //! error output; a 422 of the API; and the admin's list of unreadable stored rows.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

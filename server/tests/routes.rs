@@ -2,7 +2,7 @@
 //! document (and nothing else is), an unknown API path is a JSON 404 and a wrong method a JSON
 //! 405 — never the web map's page — while the web map's files and pages are still served.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

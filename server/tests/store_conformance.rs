@@ -1,6 +1,6 @@
 //! One conformance suite, run against both stores: the embedded GeoPackage and PostGIS.
 
-mod common;
+use crate::common;
 
 use engine::{Feature, Layer};
 use gridatlas_server::atlas::{Atlas, AtlasError};

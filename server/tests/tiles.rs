@@ -2,7 +2,7 @@
 //! edit (ETag per content), clear errors for bad addresses; and the PostGIS tile functions (which
 //! martin serves) carrying the same features and properties as the server's tiles.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};

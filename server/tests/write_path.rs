@@ -2,7 +2,7 @@
 //! and a store with a row broken by hand (in QGIS, by an older version) still opens, reports the
 //! row and lets an admin repair it, with nothing else changed.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

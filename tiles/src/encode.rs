@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 use engine::{
-    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Snapshot, Station, Street,
+    Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Snapshot, Station, Street, Way,
 };
 use geo_types::{Coord, Geometry, Polygon};
 use prost::Message;
@@ -135,6 +135,7 @@ fn build(snapshot: &Snapshot, layers: LayerSet, tile: TileId, shaping: Shaping) 
                 Layer::Gates => features(&data.gates, &at, &mut ctx),
                 Layer::Stations => features(&data.stations, &at, &mut ctx),
                 Layer::ServiceSpaces => features(&data.service_spaces, &at, &mut ctx),
+                Layer::Ways => features(&data.ways, &at, &mut ctx),
             }
         };
         if !built.features.is_empty() {
@@ -759,6 +760,35 @@ impl TileFeature for ServiceSpace {
     }
 }
 
+impl TileFeature for Way {
+    const KEYS: &'static [&'static str] = &[
+        "name",
+        "kind",
+        "walkable",
+        "bridge",
+        "tunnel",
+        "compound_id",
+        "street_code",
+        "version",
+    ];
+    fn feature_id(&self) -> i64 {
+        self.id
+    }
+    fn shape(&self) -> Shape<'_> {
+        Shape::Unsupported
+    }
+    fn props<'a>(&'a self, p: &mut Props<'a, '_>) {
+        p.opt_str(self.name.as_deref());
+        p.str(self.kind.name());
+        p.bool(self.walkable());
+        p.bool(self.bridge);
+        p.bool(self.tunnel);
+        p.opt_int(self.compound_id);
+        p.opt_str(self.street_code.as_deref());
+        p.int(self.version);
+    }
+}
+
 /// The property names a layer's individual features carry in tiles, in key order.
 pub fn property_names(layer: Layer) -> &'static [&'static str] {
     match layer {
@@ -770,6 +800,7 @@ pub fn property_names(layer: Layer) -> &'static [&'static str] {
         Layer::Gates => Gate::KEYS,
         Layer::Stations => Station::KEYS,
         Layer::ServiceSpaces => ServiceSpace::KEYS,
+        Layer::Ways => Way::KEYS,
     }
 }
 

@@ -25,6 +25,7 @@ pub fn zoom_range(layer: Layer) -> (u8, u8) {
         Layer::Compounds => 13,
         Layer::Buildings => BUILDING_DETAIL_MINZOOM,
         Layer::Gates => GATES_MINZOOM,
+        Layer::Ways => 14,
     };
     (min, crate::MAX_ZOOM)
 }

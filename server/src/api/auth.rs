@@ -26,23 +26,6 @@ pub struct Editor {
     pub scope: Scope,
 }
 
-/// Where a feature sits, for the scope check.
-fn place(f: &Feature) -> (bool, String) {
-    match f {
-        Feature::Street(s) => (true, s.code.clone()),
-        Feature::Community(c) => (false, c.code.clone()),
-        other => (
-            false,
-            other
-                .properties()
-                .get("community_code")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-        ),
-    }
-}
-
 impl Editor {
     /// Whether this editor may change `feature` (its layer by role, its place by scope).
     pub fn authorize(&self, feature: &Feature) -> Result<(), ApiError> {
@@ -53,13 +36,7 @@ impl Editor {
     /// [`Editor::authorize`], with the refusal as the engine gives it (to list among an
     /// import's problems).
     pub fn may_change(&self, feature: &Feature) -> Result<(), engine::access::Denied> {
-        let (street, code) = place(feature);
-        let at = if street {
-            Place::Street(&code)
-        } else {
-            Place::Community(&code)
-        };
-        may_change(self.role, &self.scope, feature.layer(), at)
+        may_change(self.role, &self.scope, feature.layer(), Place::of(feature))
     }
 
     /// Whether this editor's role changes `layer` at all.

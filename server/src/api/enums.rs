@@ -98,6 +98,7 @@ fn geometry_types(kind: GeometryKind) -> &'static [&'static str] {
         GeometryKind::Polygon => &["Polygon"],
         GeometryKind::MultiPolygon => &["MultiPolygon", "Polygon"],
         GeometryKind::PointOrPolygon => &["Point", "Polygon"],
+        GeometryKind::MultiLineString => &["MultiLineString", "LineString"],
     }
 }
 

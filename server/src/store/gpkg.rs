@@ -35,7 +35,7 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 5;
+const ATLAS_SCHEMA_VERSION: i64 = 6;
 
 /// Tables added in atlas schema version 2.
 const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
@@ -82,6 +82,8 @@ const FOREIGN_KEYS: &[(Layer, &str, &str, &str)] = &[
     (Layer::Buildings, "grid_code", "grids", "code"),
     (Layer::Gates, "community_code", "communities", "code"),
     (Layer::Gates, "compound_id", "compounds", "id"),
+    (Layer::Ways, "compound_id", "compounds", "id"),
+    (Layer::Ways, "street_code", "streets", "code"),
     (Layer::Stations, "community_code", "communities", "code"),
     (
         Layer::ServiceSpaces,
@@ -203,7 +205,7 @@ impl GeoPackage {
             }
             if version < ATLAS_SCHEMA_VERSION {
                 // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts, 3 → 4
-                // compound gates, 4 → 5 buildings' approximate-location flag.
+                // compound gates, 4 → 5 buildings' approximate-location flag, 5 → 6 ways.
                 let mut tx = self.pool.begin().await?;
                 if version < 2 {
                     sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
@@ -218,6 +220,9 @@ impl GeoPackage {
                     sqlx::query("ALTER TABLE buildings ADD COLUMN location_approximate BOOLEAN NOT NULL DEFAULT 0")
                         .execute(&mut *tx)
                         .await?;
+                }
+                if version < 6 {
+                    create_layer(&mut tx, Layer::Ways).await?;
                 }
                 sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
                     .bind(ATLAS_SCHEMA_VERSION)

@@ -147,6 +147,17 @@ fn position(p: &Value) -> Result<(), Invalid> {
     Ok(())
 }
 
+fn line(line: &Value) -> Result<(), Invalid> {
+    let ps = line
+        .as_array()
+        .ok_or_else(|| bad("geometry", "line is not an array"))?;
+    ps.iter().try_for_each(position)?;
+    if !ps.windows(2).any(|w| w[0] != w[1]) {
+        return Err(bad("geometry", "a line needs 2 distinct positions"));
+    }
+    Ok(())
+}
+
 fn rings(rings: &Value) -> Result<(), Invalid> {
     let rs = rings
         .as_array()
@@ -182,6 +193,7 @@ pub fn geometry(layer: Layer, g: &Value, known_bad: Option<&str>) -> Result<Valu
         GeometryKind::Polygon => t == "Polygon",
         GeometryKind::MultiPolygon => t == "Polygon" || t == "MultiPolygon",
         GeometryKind::PointOrPolygon => t == "Point" || t == "Polygon",
+        GeometryKind::MultiLineString => t == "LineString" || t == "MultiLineString",
     };
     if !accepted {
         return Err(bad("geometry", format!("{t} is not a {kind:?}")));
@@ -190,6 +202,14 @@ pub fn geometry(layer: Layer, g: &Value, known_bad: Option<&str>) -> Result<Valu
     match t {
         "Point" => position(c)?,
         "Polygon" => rings(c)?,
+        "LineString" => line(c)?,
+        "MultiLineString" => {
+            let parts = c
+                .as_array()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| bad("geometry", "MultiLineString has no parts"))?;
+            parts.iter().try_for_each(line)?;
+        }
         _ => {
             let parts = c
                 .as_array()
@@ -205,6 +225,9 @@ pub fn geometry(layer: Layer, g: &Value, known_bad: Option<&str>) -> Result<Valu
     }
     if kind == GeometryKind::MultiPolygon && t == "Polygon" {
         return Ok(json!({ "type": "MultiPolygon", "coordinates": [c] }));
+    }
+    if kind == GeometryKind::MultiLineString && t == "LineString" {
+        return Ok(json!({ "type": "MultiLineString", "coordinates": [c] }));
     }
     Ok(g.clone())
 }

@@ -184,7 +184,10 @@ impl<'a> Place<'a> {
             Feature::Gate(g) => Place::Community(&g.community_code),
             Feature::Station(s) => Place::Community(&s.community_code),
             Feature::ServiceSpace(s) => Place::Community(&s.community_code),
-            Feature::Way(w) => w.street_code.as_deref().map_or(Place::District, Place::Street),
+            Feature::Way(w) => w
+                .street_code
+                .as_deref()
+                .map_or(Place::District, Place::Street),
         }
     }
 }

@@ -300,7 +300,7 @@ pub async fn export(
     out: &Path,
 ) -> Result<usize, CommandError> {
     let format = Format::from_path(out)
-        .filter(|f| *f != Format::Shapefile)
+        .filter(|f| !matches!(f, Format::Shapefile | Format::OsmPbf))
         .ok_or_else(|| {
             CommandError::Usage(format!(
                 "{}: export writes .geojson, .csv, .xlsx or .gpkg",
@@ -360,7 +360,7 @@ pub async fn export(
             )?;
             pb.inc(count as u64);
         }
-        Format::Shapefile => {
+        Format::Shapefile | Format::OsmPbf => {
             return Err(CommandError::Usage(format!(
                 "{}: export writes .geojson, .csv, .xlsx or .gpkg",
                 out.display()

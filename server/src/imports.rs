@@ -116,6 +116,7 @@ fn format_name(format: Format) -> &'static str {
         Format::GeoPackage => "gpkg",
         Format::Workbook => "xlsx",
         Format::Shapefile => "shp",
+        Format::OsmPbf => "osm.pbf",
     }
 }
 
@@ -128,6 +129,7 @@ fn plan(files: &[ImportFile], sheet: Option<&str>) -> Result<Vec<Part>, PlanErro
         let format = format_of(&file.path)?;
         let named = file
             .layer
+            .or((format == Format::OsmPbf).then_some(Layer::Ways))
             .or_else(|| io::layer_from_path(&file.path))
             .or_else(|| layer_from_words(&file.name));
         if let Some(layer) = named {

@@ -73,11 +73,12 @@ enum Command {
         scale: Option<usize>,
     },
     /// Import files — GeoJSON, CSV, Excel (.xlsx/.xls), Shapefile (.shp), GeoPackage layers
-    /// (.gpkg) — all or nothing.
+    /// (.gpkg), OpenStreetMap ways (.osm.pbf) — all or nothing.
     Import {
         #[command(flatten)]
         store: StoreArgs,
-        /// Files to import; the layer comes from --layer or the file name (compounds.geojson).
+        /// Files to import; the layer comes from --layer or the file name (compounds.geojson;
+        /// an .osm.pbf extract gives ways).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Layer of the files.

@@ -27,4 +27,5 @@ mod problems_in_chinese;
 mod routes;
 mod store_conformance;
 mod tiles;
+mod walking_import;
 mod write_path;

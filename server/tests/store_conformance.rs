@@ -417,14 +417,15 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
             .expect("gpkg");
         load_dataset(&store, data).await.expect("demo");
     }
-    // Back to schema 3: no gates table, no buildings' approximate-location flag.
+    // Back to schema 3: no gates or ways tables, no buildings' approximate-location flag.
     let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
         .await
         .expect("sqlite");
     sqlx::raw_sql(
         "DROP TABLE gates;
-         DELETE FROM gpkg_geometry_columns WHERE table_name = 'gates';
-         DELETE FROM gpkg_contents WHERE table_name = 'gates';
+         DROP TABLE ways;
+         DELETE FROM gpkg_geometry_columns WHERE table_name IN ('gates', 'ways');
+         DELETE FROM gpkg_contents WHERE table_name IN ('gates', 'ways');
          ALTER TABLE buildings DROP COLUMN location_approximate;
          UPDATE atlas_meta SET value = 3 WHERE key = 'schema_version';",
     )

@@ -13,7 +13,8 @@ use crate::snapshot::Snapshot;
 use super::areas::{summarize, Lookups};
 use super::reach::Measured;
 use super::standards::Standards;
-use super::AnalysisError;
+use super::walking::{NetworkReport, Unjoined};
+use super::{AnalysisError, DistanceMetric};
 
 pub use super::areas::{
     AreaLevel, AreaServiceCoverage, AreaSummary, ChecklistStatus, FloorAreaStatus, Governance,
@@ -29,6 +30,9 @@ pub struct Coverage {
     /// The snapshot version it was computed on.
     pub snapshot_version: i64,
     pub standards: Standards,
+    /// How its distances were measured: walking when asked and the snapshot has a walking
+    /// network, else straight.
+    pub metric: DistanceMetric,
     /// Compounds (in snapshot order), then scattered buildings (in snapshot order).
     pub units: Vec<UnitCoverage>,
     /// One per grid, in snapshot order.
@@ -44,10 +48,21 @@ pub struct Coverage {
     by_key: HashMap<(UnitKind, i64), usize>,
 }
 
-/// Verdicts, unit rows and summaries from measured distances.
-fn assemble(snapshot: &Snapshot, standards: &Standards, measured: Arc<Measured>) -> Coverage {
+/// Verdicts, unit rows and summaries from measured distances, by `metric` (the measured
+/// default when `None`).
+fn assemble(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    measured: Arc<Measured>,
+    metric: Option<DistanceMetric>,
+) -> Coverage {
+    let metric = match (metric, measured.walk.is_some()) {
+        (Some(DistanceMetric::Walk), false) => DistanceMetric::Straight,
+        (Some(m), _) => m,
+        (None, _) => measured.default_metric(),
+    };
     let lookups = Lookups::new(snapshot);
-    let units = super::reach::unit_rows(snapshot, standards, &measured, &lookups);
+    let units = super::reach::unit_rows(snapshot, standards, &measured, &lookups, metric);
     let by_key = units
         .iter()
         .enumerate()
@@ -57,6 +72,7 @@ fn assemble(snapshot: &Snapshot, standards: &Standards, measured: Arc<Measured>)
     Coverage {
         snapshot_version: snapshot.version,
         standards: standards.clone(),
+        metric,
         units,
         grids,
         communities,
@@ -68,11 +84,51 @@ fn assemble(snapshot: &Snapshot, standards: &Standards, measured: Arc<Measured>)
 }
 
 impl Coverage {
-    /// Computes the coverage of every unit and area.
+    /// Computes the coverage of every unit and area, on foot when the snapshot has walkable
+    /// ways, else in a straight line.
     pub fn compute(snapshot: &Snapshot, standards: &Standards) -> Result<Coverage, AnalysisError> {
+        Coverage::compute_by(snapshot, standards, None)
+    }
+
+    /// [`Coverage::compute`] by a metric (`None`: the default). Both distances are measured
+    /// either way and reported per unit; the metric decides `distance_m` and `covered`.
+    pub fn compute_by(
+        snapshot: &Snapshot,
+        standards: &Standards,
+        metric: Option<DistanceMetric>,
+    ) -> Result<Coverage, AnalysisError> {
         standards.validate()?;
         let measured = Measured::measure(snapshot, standards);
-        Ok(assemble(snapshot, standards, Arc::new(measured)))
+        Ok(assemble(snapshot, standards, Arc::new(measured), metric))
+    }
+
+    /// The same coverage by another metric (distances reused).
+    #[must_use]
+    pub fn by_metric(&self, snapshot: &Snapshot, metric: DistanceMetric) -> Coverage {
+        assemble(
+            snapshot,
+            &self.standards,
+            Arc::clone(&self.measured),
+            Some(metric),
+        )
+    }
+
+    /// Whether walking distances were measured (the snapshot has walkable ways).
+    pub fn has_walking(&self) -> bool {
+        self.measured.walk.is_some()
+    }
+
+    /// The walking network's size and cost, when there is one.
+    pub fn network(&self) -> Option<NetworkReport> {
+        self.measured.walk.as_ref().map(|w| w.network.report)
+    }
+
+    /// Units and facilities not joined to the walking network (empty without one).
+    pub fn unjoined(&self) -> &[Unjoined] {
+        self.measured
+            .walk
+            .as_ref()
+            .map_or(&[], |w| w.network.unjoined.as_slice())
     }
 
     /// The coverage of the same snapshot under other standards. When every facility rule
@@ -87,9 +143,14 @@ impl Coverage {
         self.check_snapshot(snapshot)?;
         standards.validate()?;
         if self.measured.covers(standards) {
-            Ok(assemble(snapshot, standards, Arc::clone(&self.measured)))
+            Ok(assemble(
+                snapshot,
+                standards,
+                Arc::clone(&self.measured),
+                Some(self.metric),
+            ))
         } else {
-            Coverage::compute(snapshot, standards)
+            Coverage::compute_by(snapshot, standards, Some(self.metric))
         }
     }
 
@@ -111,6 +172,11 @@ impl Coverage {
     /// A unit by kind and id.
     pub fn unit(&self, kind: UnitKind, id: i64) -> Option<&UnitCoverage> {
         self.by_key.get(&(kind, id)).map(|&i| &self.units[i])
+    }
+
+    /// A unit's position in `units`.
+    pub fn unit_position(&self, kind: UnitKind, id: i64) -> Option<usize> {
+        self.by_key.get(&(kind, id)).copied()
     }
 
     /// Position of a service type among the standards' services (and in every unit's and

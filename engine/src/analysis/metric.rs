@@ -142,10 +142,34 @@ impl Facilities {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
+/// The facilities that count for a rule, as positions among stations then service spaces.
+pub(crate) fn counting_facilities(
+    data: &Dataset,
+    selector: &FacilitySelector,
+    life_circle: LifeCircle,
+) -> Vec<usize> {
+    let counts = |level: FacilityLevel| life_circle.admits(level);
+    let stations = data
+        .stations
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| counts(s.level) && selector.selects_station(s))
+        .map(|(i, _)| i);
+    let spaces = data
+        .service_spaces
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| counts(s.level) && selector.selects_space(s))
+        .map(|(i, _)| i + data.stations.len());
+    stations.chain(spaces).collect()
+}
+
 /// The facilities that count for one rule (selector and life circle), in an rstar tree of their
 /// metric bounding boxes.
 pub(crate) struct FacilityIndex {
     tree: RTree<Entry>,
+    /// The counting facilities (stations first, then spaces), in order.
+    pub(crate) members: Vec<usize>,
 }
 
 impl FacilityIndex {
@@ -155,21 +179,10 @@ impl FacilityIndex {
         selector: &FacilitySelector,
         life_circle: LifeCircle,
     ) -> FacilityIndex {
-        let counts = |level: FacilityLevel| life_circle.admits(level);
-        let stations = data
-            .stations
+        let members = counting_facilities(data, selector, life_circle);
+        let entries = members
             .iter()
-            .enumerate()
-            .filter(|(_, s)| counts(s.level) && selector.selects_station(s))
-            .map(|(i, _)| i);
-        let spaces = data
-            .service_spaces
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| counts(s.level) && selector.selects_space(s))
-            .map(|(i, _)| i + data.stations.len());
-        let entries = stations
-            .chain(spaces)
+            .copied()
             .filter_map(|i| {
                 let r = facilities.shapes[i].as_ref()?.bbox()?;
                 Some(GeomWithData::new(
@@ -180,6 +193,7 @@ impl FacilityIndex {
             .collect();
         FacilityIndex {
             tree: RTree::bulk_load(entries),
+            members,
         }
     }
 

@@ -36,8 +36,10 @@ mod reach;
 pub mod siting;
 pub mod standards;
 pub mod underserved;
+pub mod walking;
 
 use geo_types::Coord;
+use serde::{Deserialize, Serialize};
 
 use crate::crs::LocalFrame;
 use crate::model::ServiceType;
@@ -52,12 +54,35 @@ pub use siting::{
 };
 pub use standards::{
     ChecklistItem, ChecklistStandard, ComplexStandard, CountedNames, Demography, FacilitySelector,
-    FloorAreaStandard, LifeCircle, ServiceStandard, Standards, TargetGroup,
+    FloorAreaStandard, LifeCircle, ServiceStandard, Standards, TargetGroup, WalkingStandard,
+};
+pub use walking::{
+    isochrones, routes, walk_network, Isochrone, NetworkReport, UnitRoute, Unjoined, WalkNetwork,
 };
 pub use underserved::{
     underserved, ServiceEvidence, UnderservedFilter, UnderservedRow, UnderservedRules,
     UnderservedTier,
 };
+
+/// How distances are measured 距离口径: along the walking network or in a straight line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistanceMetric {
+    /// Along the walkable ways 步行距离 (the default once a snapshot has ways).
+    Walk,
+    /// In a straight line 直线距离.
+    Straight,
+}
+
+impl DistanceMetric {
+    /// The metric's wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DistanceMetric::Walk => "walk",
+            DistanceMetric::Straight => "straight",
+        }
+    }
+}
 
 /// What can go wrong in an analysis.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -74,6 +99,9 @@ pub enum AnalysisError {
     /// The H3 resolution is not one of 0–15.
     #[error("H3 resolution {0} does not exist (0–15; the heatmap uses 9 and 10)")]
     Resolution(u8),
+    /// A walking analysis of a snapshot without walkable ways.
+    #[error("there is no walking network: the atlas has no walkable ways (import them, e.g. `gridatlas import city.osm.pbf`)")]
+    NoWalkingNetwork,
     /// A request parameter is out of range.
     #[error("invalid request: {field}: {reason}")]
     InvalidRequest { field: String, reason: String },
@@ -118,3 +146,5 @@ pub(crate) fn pct(part: f64, whole: f64) -> Option<f64> {
 mod far_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod walking_tests;

@@ -15,6 +15,8 @@
 //! - Households: a compound's own count (not the sum of its buildings'); a scattered
 //!   building's count. Target groups: see [`UnitCoverage::target`].
 
+use std::sync::Arc;
+
 use geo::Centroid;
 use geo_types::{Geometry, Point};
 use rayon::prelude::*;
@@ -26,7 +28,12 @@ use crate::snapshot::Snapshot;
 use super::areas::Lookups;
 use super::distance::Metric;
 use super::metric::{snapshot_metric, Facilities, FacilityIndex, Shape, UnitShape};
-use super::standards::{ChecklistItem, FacilitySelector, LifeCircle, Standards, TargetGroup};
+use super::standards::{
+    ChecklistItem, FacilitySelector, LifeCircle, ServiceStandard, Standards, TargetGroup,
+    WalkingStandard,
+};
+use super::walking::{walk_network, WalkNetwork};
+use super::DistanceMetric;
 
 /// What a residential unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -65,7 +72,8 @@ pub struct FacilityRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceReach {
     pub service: ServiceType,
-    /// Metres to the nearest counting facility; `None` when none exists.
+    /// Metres to the nearest counting facility by the coverage's metric (walking or straight);
+    /// `None` when none exists (on foot: none reachable, or the unit is not joined).
     pub distance_m: Option<f64>,
     /// That facility (one of them when several are equally near).
     pub nearest: Option<FacilityRef>,
@@ -73,6 +81,26 @@ pub struct ServiceReach {
     pub threshold_m: f64,
     /// `distance_m ≤ threshold_m`.
     pub covered: bool,
+    /// Straight-line metres to the nearest counting facility.
+    #[serde(default)]
+    pub straight_m: Option<f64>,
+    /// Walking metres along the ways, joining distances included (`None` without a network,
+    /// or when the unit is not joined or reaches no facility).
+    #[serde(default)]
+    pub walk_m: Option<f64>,
+    /// Detour factor 绕行系数: `walk_m / straight_m` (when both are known and the straight
+    /// distance is above 1 m).
+    #[serde(default)]
+    pub detour: Option<f64>,
+    /// Minutes on foot for `distance_m` at the walking speed of the standards.
+    #[serde(default)]
+    pub minutes: Option<f64>,
+    /// Covered measured in a straight line.
+    #[serde(default)]
+    pub covered_straight: bool,
+    /// Covered measured on foot (`None` without a network).
+    #[serde(default)]
+    pub covered_walk: Option<bool>,
 }
 
 /// How far a unit is from a complete-community checklist facility.
@@ -86,6 +114,11 @@ pub struct ChecklistReach {
     pub threshold_m: f64,
     /// `distance_m ≤ threshold_m`.
     pub within: bool,
+    /// Straight-line and walking metres (as for [`ServiceReach`]).
+    #[serde(default)]
+    pub straight_m: Option<f64>,
+    #[serde(default)]
+    pub walk_m: Option<f64>,
 }
 
 /// One compound or scattered building with its distances.
@@ -114,6 +147,10 @@ pub struct UnitCoverage {
     /// (and for scattered buildings).
     #[serde(default)]
     pub gates: usize,
+    /// Joined to the walking network (`None` without a network): `false` when farther than
+    /// the join limit from every walkable way, so it has no walking distance.
+    #[serde(default)]
+    pub joined: Option<bool>,
     /// A representative point, lon/lat (polygon centroid or the building's point).
     pub centroid: [f64; 2],
     /// The compound's governance facts (`None` for scattered buildings).
@@ -163,6 +200,17 @@ pub(crate) struct Measured {
     /// `rules.len()` entries per unit: metres and the facility (stations then spaces).
     distances: Vec<Option<(f64, u32)>>,
     stations: usize,
+    /// Walking distances along the snapshot's network, laid out as `distances`.
+    pub(crate) walk: Option<Walked>,
+    /// The join limit the network was built with.
+    join_limit_m: f64,
+}
+
+/// Walking distances of every unit and facility rule.
+#[derive(Debug)]
+pub(crate) struct Walked {
+    pub(crate) network: Arc<WalkNetwork>,
+    distances: Vec<Option<(f64, u32)>>,
 }
 
 impl Measured {
@@ -231,6 +279,21 @@ impl Measured {
                     }
                 });
         }
+        let join_limit_m = standards.walking.join_limit_m;
+        let walk = walk_network(snapshot, join_limit_m).map(|network| {
+            // One multi-source search per facility rule.
+            let per_rule: Vec<Vec<Option<(f64, usize)>>> = indexes
+                .par_iter()
+                .map(|index| network.nearest(&index.members))
+                .collect();
+            let mut distances = vec![None; shapes.len() * width];
+            for (r, column) in per_rule.iter().enumerate() {
+                for (u, d) in column.iter().enumerate() {
+                    distances[u * width + r] = d.map(|(m, f)| (m, f as u32));
+                }
+            }
+            Walked { network, distances }
+        });
         Measured {
             metric,
             shapes,
@@ -238,6 +301,17 @@ impl Measured {
             rules,
             distances,
             stations: data.stations.len(),
+            walk,
+            join_limit_m,
+        }
+    }
+
+    /// The metric a coverage uses when none is asked for: walking when there is a network.
+    pub(crate) fn default_metric(&self) -> DistanceMetric {
+        if self.walk.is_some() {
+            DistanceMetric::Walk
+        } else {
+            DistanceMetric::Straight
         }
     }
 
@@ -246,12 +320,15 @@ impl Measured {
         self.rules.iter().position(|r| *r == key)
     }
 
-    /// Whether every facility rule of the standards was measured.
+    /// Whether every facility rule of the standards was measured (with the same join limit).
     pub(crate) fn covers(&self, standards: &Standards) -> bool {
-        standards
-            .services
-            .iter()
-            .all(|s| self.rule(&s.facilities, s.life_circle).is_some())
+        #[allow(clippy::float_cmp)] // the very value the network was built with
+        let same_network = self.join_limit_m == standards.walking.join_limit_m;
+        same_network
+            && standards
+                .services
+                .iter()
+                .all(|s| self.rule(&s.facilities, s.life_circle).is_some())
             && standards
                 .checklist
                 .iter()
@@ -259,12 +336,42 @@ impl Measured {
     }
 }
 
-/// One row per unit, in `measured` order, with its verdicts under `standards`.
+/// Distances of one unit to one facility rule, by both metrics.
+struct Pair {
+    straight: Option<(f64, u32)>,
+    walk: Option<(f64, u32)>,
+    /// Whether walking distances exist at all (a network).
+    network: bool,
+}
+
+impl Pair {
+    fn chosen(&self, metric: DistanceMetric) -> Option<(f64, u32)> {
+        match metric {
+            DistanceMetric::Walk if self.network => self.walk,
+            _ => self.straight,
+        }
+    }
+
+    fn walk_m(&self) -> Option<f64> {
+        self.walk.map(|w| w.0)
+    }
+
+    fn detour(&self) -> Option<f64> {
+        match (self.walk, self.straight) {
+            (Some((w, _)), Some((s, _))) if s > 1.0 => Some(w / s),
+            _ => None,
+        }
+    }
+}
+
+/// One row per unit, in `measured` order, with its verdicts under `standards`, distances by
+/// `metric` (straight when there is no walking network).
 pub(crate) fn unit_rows(
     snapshot: &Snapshot,
     standards: &Standards,
     measured: &Measured,
     lookups: &Lookups,
+    metric: DistanceMetric,
 ) -> Vec<UnitCoverage> {
     let data = &snapshot.data;
     let m = measured;
@@ -295,42 +402,42 @@ pub(crate) fn unit_rows(
             }
         }
     };
+    let walking = &standards.walking;
 
     (0..m.shapes.len())
         .into_par_iter()
         .map(|u| {
             let row = &m.distances[u * width..(u + 1) * width];
-            let reach = |rule: usize, threshold: f64| match row.get(rule).copied().flatten() {
-                Some((d, f)) => (Some(d), Some(facility_ref(f)), d <= threshold),
-                None => (None, None, false),
+            let walk_row = m
+                .walk
+                .as_ref()
+                .map(|w| &w.distances[u * width..(u + 1) * width]);
+            let pair = |rule: usize| Pair {
+                straight: row.get(rule).copied().flatten(),
+                walk: walk_row.and_then(|w| w.get(rule).copied().flatten()),
+                network: walk_row.is_some(),
             };
             let services = standards
                 .services
                 .iter()
                 .zip(&service_rule)
-                .map(|(s, &r)| {
-                    let (distance_m, nearest, covered) = reach(r, s.threshold_m);
-                    ServiceReach {
-                        service: s.service,
-                        distance_m,
-                        nearest,
-                        threshold_m: s.threshold_m,
-                        covered,
-                    }
-                })
+                .map(|(s, &r)| service_reach(s, &pair(r), metric, walking, &facility_ref))
                 .collect();
             let checklist = standards
                 .checklist
                 .iter()
                 .zip(&checklist_rule)
                 .map(|(c, &r)| {
-                    let (distance_m, nearest, within) = reach(r, c.threshold_m);
+                    let p = pair(r);
+                    let chosen = p.chosen(metric);
                     ChecklistReach {
                         item: c.item,
-                        distance_m,
-                        nearest,
+                        distance_m: chosen.map(|c| c.0),
+                        nearest: chosen.map(|c| facility_ref(c.1)),
                         threshold_m: c.threshold_m,
-                        within,
+                        within: chosen.is_some_and(|(d, _)| d <= c.threshold_m),
+                        straight_m: p.straight.map(|d| d.0),
+                        walk_m: p.walk_m(),
                     }
                 })
                 .collect();
@@ -344,6 +451,7 @@ pub(crate) fn unit_rows(
                     standards,
                 )
             };
+            unit.joined = m.walk.as_ref().map(|w| !w.network.unit_joins(u).is_empty());
             unit.street_code = lookups
                 .community(&unit.community_code)
                 .map(|c| data.communities[c].street_code.clone());
@@ -352,6 +460,31 @@ pub(crate) fn unit_rows(
             unit
         })
         .collect()
+}
+
+/// A unit's reach of one service from its distances by both metrics.
+fn service_reach(
+    s: &ServiceStandard,
+    p: &Pair,
+    metric: DistanceMetric,
+    walking: &WalkingStandard,
+    facility_ref: &dyn Fn(u32) -> FacilityRef,
+) -> ServiceReach {
+    let chosen = p.chosen(metric);
+    let within = |d: Option<(f64, u32)>| d.is_some_and(|(d, _)| d <= s.threshold_m);
+    ServiceReach {
+        service: s.service,
+        distance_m: chosen.map(|c| c.0),
+        nearest: chosen.map(|c| facility_ref(c.1)),
+        threshold_m: s.threshold_m,
+        covered: within(chosen),
+        straight_m: p.straight.map(|d| d.0),
+        walk_m: p.walk_m(),
+        detour: p.detour(),
+        minutes: chosen.map(|c| walking.minutes(c.0)),
+        covered_straight: within(p.straight),
+        covered_walk: p.network.then(|| within(p.walk)),
+    }
 }
 
 fn scattered_unit(b: &Building, standards: &Standards) -> UnitCoverage {
@@ -371,6 +504,7 @@ fn scattered_unit(b: &Building, standards: &Standards) -> UnitCoverage {
         school_age: population * d.school_age_share,
         estimated: true,
         gates: 0,
+        joined: None,
         centroid: representative(&b.geometry),
         compound: None,
         services: Vec::new(),
@@ -405,6 +539,7 @@ fn compound_unit(c: &Compound, standards: &Standards) -> UnitCoverage {
         school_age: population * d.school_age_share,
         estimated,
         gates: 0,
+        joined: None,
         centroid: representative(&Geometry::Polygon(c.geometry.clone())),
         compound: Some(CompoundFacts {
             class: c.class,

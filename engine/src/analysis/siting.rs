@@ -24,7 +24,8 @@ use super::coverage::Coverage;
 use super::metric::Shape;
 use super::reach::UnitCoverage;
 use super::standards::{check_threshold, ServiceStandard, TargetGroup};
-use super::AnalysisError;
+use super::{AnalysisError, DistanceMetric};
+use crate::network::Walk;
 
 /// A vacant site 闲置用房/空地 offered as a candidate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +106,8 @@ pub struct SiteChoice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SitingResult {
     pub service: ServiceType,
+    /// How reach was measured (the coverage's metric).
+    pub metric: DistanceMetric,
     pub threshold_m: f64,
     pub target_group: TargetGroup,
     pub candidates: usize,
@@ -192,6 +195,7 @@ pub fn suggest_sites(
         .sum();
     Ok(SitingResult {
         service: request.service,
+        metric: coverage.metric,
         threshold_m: threshold,
         target_group: group,
         candidates: candidates.len(),
@@ -234,29 +238,53 @@ fn candidate_reach(
     let open = RTree::bulk_load(open);
 
     let metric = &coverage.measured.metric;
+    // Walking never beats the straight line, so the straight box holds every unit in reach.
     let box_m = metric.frame_reach(threshold);
+    let network = match coverage.metric {
+        DistanceMetric::Walk => coverage.measured.walk.as_ref().map(|w| &*w.network),
+        DistanceMetric::Straight => None,
+    };
     candidates
         .par_iter()
-        .map(|c| {
-            let q = metric.frame.to_metres(c.lonlat);
-            let point = Shape::Point(Point(q));
-            let env = AABB::from_corners([q.x - box_m, q.y - box_m], [q.x + box_m, q.y + box_m]);
-            let mut hits: Vec<usize> = open
-                .locate_in_envelope_intersecting(&env)
-                .map(|e| e.data)
-                .filter(|&u| {
-                    coverage.measured.shapes[u].as_ref().is_some_and(|s| {
-                        let centre = Coord {
-                            x: s.centre[0],
-                            y: s.centre[1],
+        .map_init(
+            || network.map(|n| Walk::new(&n.graph)),
+            |walk, c| {
+                let q = metric.frame.to_metres(c.lonlat);
+                let point = Shape::Point(Point(q));
+                let env =
+                    AABB::from_corners([q.x - box_m, q.y - box_m], [q.x + box_m, q.y + box_m]);
+                let near = open.locate_in_envelope_intersecting(&env).map(|e| e.data);
+                let mut hits: Vec<usize> = match (network, walk.as_mut()) {
+                    // On foot: a bounded search from the candidate's joining point.
+                    (Some(n), Some(walk)) => {
+                        let Some(join) = n.index.point(&n.graph, c.lonlat, n.join_limit_m) else {
+                            return Vec::new();
                         };
-                        metric.distance(&s.shape, centre, &point, q) <= threshold
-                    })
-                })
-                .collect();
-            hits.sort_unstable();
-            hits
-        })
+                        walk.run(&n.graph, &[join], threshold);
+                        near.filter(|&u| {
+                            n.unit_joins(u).iter().any(|j| {
+                                walk.to(&n.graph, j)
+                                    .is_some_and(|r| r.distance_m <= threshold)
+                            })
+                        })
+                        .collect()
+                    }
+                    _ => near
+                        .filter(|&u| {
+                            coverage.measured.shapes[u].as_ref().is_some_and(|s| {
+                                let centre = Coord {
+                                    x: s.centre[0],
+                                    y: s.centre[1],
+                                };
+                                metric.distance(&s.shape, centre, &point, q) <= threshold
+                            })
+                        })
+                        .collect(),
+                };
+                hits.sort_unstable();
+                hits
+            },
+        )
         .collect()
 }
 

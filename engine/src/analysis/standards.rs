@@ -356,6 +356,41 @@ pub struct Standards {
     pub complex: ComplexStandard,
     pub demography: Demography,
     pub underserved: UnderservedRules,
+    /// How walking distances are measured and told in minutes 步行.
+    #[serde(default)]
+    pub walking: WalkingStandard,
+}
+
+/// Walking along the ways 步行: the speed that turns metres into minutes and how far a unit or
+/// facility may lie from the network to be joined to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WalkingStandard {
+    /// Metres per second (1.0: an older resident's pace; the life circles of GB 50180-2018 are
+    /// 5/10/15 minutes for about 300/500/1,000 m, 0.8–1.1 m/s).
+    pub speed_mps: f64,
+    /// Metres: a gate, compound, building or facility farther than this from every walkable
+    /// way is not joined to the network and is listed as such.
+    pub join_limit_m: f64,
+    pub source: String,
+}
+
+impl Default for WalkingStandard {
+    fn default() -> Self {
+        WalkingStandard {
+            speed_mps: 1.0,
+            join_limit_m: 300.0,
+            source: format!(
+                "{GB50180}: 5/10/15分钟生活圈 ≈ 300/500/1000 m 步行; 1.0 m/s for older residents (project convention); join limit: project convention"
+            ),
+        }
+    }
+}
+
+impl WalkingStandard {
+    /// Minutes on foot for a distance at this speed.
+    pub fn minutes(&self, metres: f64) -> f64 {
+        metres / self.speed_mps / 60.0
+    }
 }
 
 impl Default for Standards {
@@ -368,6 +403,7 @@ impl Default for Standards {
             complex: default_complex(),
             demography: default_demography(),
             underserved: UnderservedRules::default(),
+            walking: WalkingStandard::default(),
         }
     }
 }
@@ -626,6 +662,19 @@ impl Standards {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(invalid(field, "must be a non-negative number"));
             }
+        }
+        let w = &self.walking;
+        if !(w.speed_mps.is_finite() && (0.1..=5.0).contains(&w.speed_mps)) {
+            return Err(invalid(
+                "walking.speed_mps",
+                format!("must be a walking speed of 0.1–5 m/s, got {}", w.speed_mps),
+            ));
+        }
+        if !(w.join_limit_m.is_finite() && (1.0..=5_000.0).contains(&w.join_limit_m)) {
+            return Err(invalid(
+                "walking.join_limit_m",
+                format!("must be 1–5000 m, got {}", w.join_limit_m),
+            ));
         }
         self.underserved.validate(self)
     }

@@ -123,8 +123,16 @@ pub struct UnderservedFilter {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceEvidence {
     pub service: ServiceType,
-    /// Metres to the nearest counting facility; `None` when there is none.
+    /// Metres to the nearest counting facility by the coverage's metric; `None` when there is
+    /// none (on foot: none reachable, or the compound is not joined to the ways).
     pub distance_m: Option<f64>,
+    /// Straight-line and walking metres, and their ratio (detour factor 绕行系数).
+    #[serde(default)]
+    pub straight_m: Option<f64>,
+    #[serde(default)]
+    pub walk_m: Option<f64>,
+    #[serde(default)]
+    pub detour: Option<f64>,
     pub threshold_m: f64,
     pub within: bool,
     pub life_circle: LifeCircle,
@@ -309,6 +317,9 @@ fn row(
         .map(|(i, (r, s))| ServiceEvidence {
             service: r.service,
             distance_m: r.distance_m,
+            straight_m: r.straight_m,
+            walk_m: r.walk_m,
+            detour: r.detour,
             threshold_m: r.threshold_m,
             within: r.covered,
             life_circle: s.life_circle,

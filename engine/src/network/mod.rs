@@ -42,6 +42,7 @@
 //! ```
 
 pub mod graph;
+pub mod isochrone;
 pub mod search;
 pub mod snap;
 
@@ -49,6 +50,7 @@ use geo::{Distance, Geodesic};
 use geo_types::{Coord, Point};
 
 pub use graph::{BuildReport, Graph, WayInput, MERGE_DEG};
+pub use isochrone::isochrones;
 pub use search::{Reach, Route, Walk};
 pub use snap::{Join, SegmentIndex};
 

@@ -12,7 +12,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use engine::analysis::{
-    self, AnalysisError, AreaLevel, Coverage, SitingRequest, Standards, UnderservedFilter,
+    self, AnalysisError, AreaLevel, Coverage, DistanceMetric, SitingRequest, Standards,
+    UnderservedFilter,
 };
 use engine::{ServiceType, Snapshot};
 use serde_json::{json, Value};
@@ -29,11 +30,13 @@ pub(super) async fn heat_cells(
     s: ServiceType,
     resolution: u8,
     threshold: Option<f64>,
+    metric: Option<DistanceMetric>,
 ) -> Result<(Arc<Snapshot>, Arc<Vec<analysis::HeatCell>>), ApiError> {
-    let (snapshot, cov) = coverage(state, &[]).await?;
+    let (snapshot, cov) = coverage(state, &[], metric).await?;
     let snap = snapshot.clone();
+    let by = cov.metric.name();
     let cells = blocking(move || {
-        let key = format!("heatmap {} {resolution} {threshold:?}", s.name());
+        let key = format!("heatmap {} {resolution} {threshold:?} {by}", s.name());
         Ok(snap.memo.get_or_try_insert(&key, || {
             analysis::heatmap(&snap, &cov, s, resolution, threshold)
         })?)
@@ -51,11 +54,12 @@ pub(super) const HEAT_KEYS: &[&str] = &[
     "mean_distance_m",
 ];
 
-/// Heatmap parameters of a request: `service` (default elderly_care), `resolution`, `threshold`.
+/// Heatmap parameters of a request: `service` (default elderly_care), `resolution`, `threshold`,
+/// `metric`.
 pub(super) fn heat_params(
     raw: Option<&str>,
     default_resolution: u8,
-) -> Result<(ServiceType, u8, Option<f64>), ApiError> {
+) -> Result<(ServiceType, u8, Option<f64>, Option<DistanceMetric>), ApiError> {
     let q = params(raw);
     let s = service(q.get("service").map_or("elderly_care", String::as_str))?;
     let resolution = match q.get("resolution") {
@@ -74,16 +78,44 @@ pub(super) fn heat_params(
         .get("threshold")
         .map(|t| metres("threshold", t))
         .transpose()?;
-    Ok((s, resolution, threshold))
+    Ok((s, resolution, threshold, metric(&q)?))
+}
+
+/// The `metric` of a request: `walk` (along the ways) or `straight`; `None`: the default
+/// (walking once the atlas has ways).
+pub(super) fn metric(q: &HashMap<String, String>) -> Result<Option<DistanceMetric>, ApiError> {
+    match q.get("metric").map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some("walk") => Ok(Some(DistanceMetric::Walk)),
+        Some("straight") => Ok(Some(DistanceMetric::Straight)),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "metric: walk (along the ways) or straight, got \"{other}\""
+        ))),
+    }
+}
+
+/// What a coverage response says about how it measured: the metric used, whether walking
+/// distances exist, the walking speed and the network's size.
+pub(super) fn measured_by(cov: &Coverage) -> Value {
+    json!({
+        "metric": cov.metric,
+        "walking_available": cov.has_walking(),
+        "walking_speed_mps": cov.standards.walking.speed_mps,
+        "network": cov.network(),
+    })
 }
 
 impl From<AnalysisError> for ApiError {
     fn from(e: AnalysisError) -> Self {
-        ApiError::BadRequest(e.to_string())
+        match e {
+            // Asked rightly, but the atlas lacks what it needs: 409, as for other states.
+            AnalysisError::NoWalkingNetwork => ApiError::Conflict(e.to_string()),
+            _ => ApiError::BadRequest(e.to_string()),
+        }
     }
 }
 
-fn service(name: &str) -> Result<ServiceType, ApiError> {
+pub(super) fn service(name: &str) -> Result<ServiceType, ApiError> {
     ServiceType::from_name(name).ok_or_else(|| {
         ApiError::BadRequest(format!(
             "service: unknown service type \"{name}\" (one of {})",
@@ -125,27 +157,36 @@ fn overrides(q: &HashMap<String, String>) -> Result<Vec<(ServiceType, f64)>, Api
     Ok(out)
 }
 
-fn params(raw: Option<&str>) -> HashMap<String, String> {
+pub(super) fn params(raw: Option<&str>) -> HashMap<String, String> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
         .unwrap_or_default()
         .into_iter()
         .collect()
 }
 
-/// The coverage of the current snapshot, with threshold overrides applied. Under the default
-/// standards it is computed once per snapshot (memoized on it); an override re-thresholds those
-/// distances, so an official sees the effect of 500 → 300 m at once.
-async fn coverage(
+/// The coverage of the current snapshot by a metric, with threshold overrides applied. Under
+/// the default standards it is computed once per snapshot and metric (memoized on it; both
+/// metrics share one measurement); an override re-thresholds those distances, so an official
+/// sees the effect of 500 → 300 m at once.
+pub(super) async fn coverage(
     state: &AppState,
     overrides: &[(ServiceType, f64)],
+    metric: Option<DistanceMetric>,
 ) -> Result<(Arc<Snapshot>, Arc<Coverage>), ApiError> {
     let snapshot = state.atlas.snapshot();
     let snap = snapshot.clone();
     let overrides = overrides.to_vec();
     let coverage = blocking(move || {
-        let base = snap.memo.get_or_try_insert("coverage", || {
+        let mut base = snap.memo.get_or_try_insert("coverage", || {
             Coverage::compute(&snap, &Standards::default())
         })?;
+        if let Some(m) = metric.filter(|m| *m != base.metric && base.has_walking()) {
+            let first = Arc::clone(&base);
+            base = snap.memo.get_or_try_insert::<_, AnalysisError>(
+                &format!("coverage by {}", m.name()),
+                || Ok(first.by_metric(&snap, m)),
+            )?;
+        }
         if overrides.is_empty() {
             return Ok(base);
         }
@@ -181,7 +222,7 @@ pub async fn areas(
             )))
         }
     };
-    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?, metric(&q)?).await?;
     let areas: Vec<_> = cov
         .areas(level)
         .iter()
@@ -193,7 +234,7 @@ pub async fn areas(
         ));
     }
     Ok(Json(
-        json!({ "data_version": snapshot.version, "level": level, "standards": cov.standards, "areas": areas }),
+        json!({ "data_version": snapshot.version, "level": level, "standards": cov.standards, "measured": measured_by(&cov), "areas": areas }),
     ))
 }
 
@@ -204,7 +245,7 @@ pub async fn units(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = params(raw.as_deref());
-    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?, metric(&q)?).await?;
     let units: Vec<_> = cov
         .units
         .iter()
@@ -218,7 +259,7 @@ pub async fn units(
         })
         .collect();
     Ok(Json(
-        json!({ "data_version": snapshot.version, "units": units }),
+        json!({ "data_version": snapshot.version, "measured": measured_by(&cov), "units": units }),
     ))
 }
 
@@ -274,12 +315,15 @@ pub async fn underserved(
         community_code: q.get("community_code").cloned(),
         street_code: q.get("street_code").cloned(),
     };
-    let (snapshot, cov) = coverage(&state, &overrides(&q)?).await?;
+    let (snapshot, cov) = coverage(&state, &overrides(&q)?, metric(&q)?).await?;
     let rows = analysis::underserved(&cov, &filter)?;
     if q.get("format").map(String::as_str) == Some("csv") {
         return csv_rows(&rows);
     }
-    Ok(Json(json!({ "data_version": snapshot.version, "rows": rows })).into_response())
+    Ok(Json(
+        json!({ "data_version": snapshot.version, "measured": measured_by(&cov), "rows": rows }),
+    )
+    .into_response())
 }
 
 /// The underserved list as CSV; text cells neutralized against formula injection.
@@ -313,6 +357,9 @@ fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
     for s in &services {
         header.push(format!("{}_distance_m", s.name()));
         header.push(format!("{}_threshold_m", s.name()));
+        header.push(format!("{}_straight_m", s.name()));
+        header.push(format!("{}_walk_m", s.name()));
+        header.push(format!("{}_detour", s.name()));
     }
     w.write_record(&header).map_err(err)?;
     let text = |s: &str| neutralize(s).into_owned();
@@ -363,6 +410,12 @@ fn csv_rows(rows: &[analysis::UnderservedRow]) -> Result<Response, ApiError> {
                 e.map(|e| format!("{:.0}", e.threshold_m))
                     .unwrap_or_default(),
             );
+            let fixed = |v: Option<f64>, digits: usize| {
+                v.map(|d| format!("{d:.digits$}")).unwrap_or_default()
+            };
+            rec.push(fixed(e.and_then(|e| e.straight_m), 0));
+            rec.push(fixed(e.and_then(|e| e.walk_m), 0));
+            rec.push(fixed(e.and_then(|e| e.detour), 2));
         }
         w.write_record(&rec).map_err(err)?;
     }
@@ -393,8 +446,8 @@ pub async fn heatmap(
             "service: name the service type (e.g. service=elderly_care)".into(),
         ));
     }
-    let (s, resolution, threshold) = heat_params(raw.as_deref(), 9)?;
-    let (snapshot, cells) = heat_cells(&state, s, resolution, threshold).await?;
+    let (s, resolution, threshold, by) = heat_params(raw.as_deref(), 9)?;
+    let (snapshot, cells) = heat_cells(&state, s, resolution, threshold, by).await?;
     let features: Vec<Value> = cells
         .iter()
         .map(|c| {
@@ -424,7 +477,7 @@ pub async fn siting(
         .get("threshold")
         .map(|t| metres("threshold", t))
         .transpose()?;
-    let (snapshot, cov) = coverage(&state, &[]).await?;
+    let (snapshot, cov) = coverage(&state, &[], metric(&q)?).await?;
     let request = SitingRequest {
         service: s,
         k: k as usize,

@@ -15,6 +15,7 @@ pub mod planning;
 mod problems;
 mod tiles;
 mod web;
+mod walking;
 
 pub use endpoint::{Endpoint, Verb};
 
@@ -107,6 +108,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/underserved", coverage::underserved),
         endpoint(Get, "/api/heatmap", coverage::heatmap),
         endpoint(Get, "/api/siting", coverage::siting),
+        endpoint(Get, "/api/network", walking::network),
+        endpoint(Get, "/api/isochrones", walking::isochrones),
+        endpoint(Get, "/api/routes", walking::routes),
         endpoint(Get, "/api/planning/communities/{code}", planning::current),
         endpoint(
             Post,

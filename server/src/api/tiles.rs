@@ -85,6 +85,9 @@ pub async fn tile(
     if set == "heatmap" {
         return heatmap_tile(&state, &headers, tile_id, raw.as_deref()).await;
     }
+    if set == "isochrones" {
+        return isochrone_tile(&state, &headers, tile_id, raw.as_deref()).await;
+    }
     let layers = layer_set(&set)?;
     let gzip = wants_gzip(&headers);
     let snapshot = state.atlas.snapshot();
@@ -109,9 +112,10 @@ async fn heatmap_tile(
     tile_id: TileId,
     raw: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let (service, resolution, threshold) =
+    let (service, resolution, threshold, metric) =
         super::coverage::heat_params(raw, if tile_id.z() >= 15 { 10 } else { 9 })?;
-    let (_, cells) = super::coverage::heat_cells(state, service, resolution, threshold).await?;
+    let (_, cells) =
+        super::coverage::heat_cells(state, service, resolution, threshold, metric).await?;
     let gzip = wants_gzip(headers);
     let (plain, body) = blocking(move || {
         let features: Vec<tiles::OverlayFeature<'_>> = cells
@@ -132,6 +136,52 @@ async fn heatmap_tile(
         let plain = Bytes::from(tiles::encode_overlay(
             "heatmap",
             super::coverage::HEAT_KEYS,
+            &features,
+            tile_id,
+        ));
+        let body = if gzip && !plain.is_empty() {
+            Some(Bytes::from(
+                tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?,
+            ))
+        } else {
+            None
+        };
+        Ok((plain, body))
+    })
+    .await?;
+    respond(headers, &plain, body)
+}
+
+/// Walking isochrones of a service as one MVT layer `isochrones`, one feature per polygon of
+/// each band (`?service=&minutes=5,10,15&facility=`), largest band first so smaller ones draw
+/// on top.
+async fn isochrone_tile(
+    state: &AppState,
+    headers: &HeaderMap,
+    tile_id: TileId,
+    raw: Option<&str>,
+) -> Result<Response, ApiError> {
+    let request = super::walking::isochrone_params(raw)?;
+    let bands = super::walking::isochrone_bands(state, request).await?;
+    let gzip = wants_gzip(headers);
+    let (plain, body) = blocking(move || {
+        let mut features = Vec::new();
+        for (band, iso) in bands.iter().enumerate().rev() {
+            for (part, polygon) in iso.area.0.iter().enumerate() {
+                features.push(tiles::OverlayFeature {
+                    id: (band * 100_000 + part) as u64,
+                    polygon,
+                    values: vec![
+                        tiles::OverlayValue::Text(iso.service.name().to_owned()),
+                        tiles::OverlayValue::Real(iso.minutes),
+                        tiles::OverlayValue::Real(iso.distance_m),
+                    ],
+                });
+            }
+        }
+        let plain = Bytes::from(tiles::encode_overlay(
+            "isochrones",
+            super::walking::ISOCHRONE_KEYS,
             &features,
             tile_id,
         ));

@@ -41,6 +41,8 @@ pub enum Format {
     Workbook,
     /// ESRI Shapefile (`.shp` beside its `.dbf`, `.shx`, `.prj`, `.cpg`).
     Shapefile,
+    /// An OpenStreetMap extract (`.osm.pbf`): its ways, read only.
+    OsmPbf,
 }
 
 impl Format {
@@ -52,6 +54,7 @@ impl Format {
             "gpkg" => Some(Format::GeoPackage),
             "xlsx" | "xlsm" | "xls" => Some(Format::Workbook),
             "shp" => Some(Format::Shapefile),
+            "pbf" => Some(Format::OsmPbf),
             _ => None,
         }
     }
@@ -120,7 +123,7 @@ pub fn parse_feature(
 
 /// [`parse_feature`], with the area codes it leaves out taken from where it lies and the ones it
 /// names checked against it ([`Areas::place`]); says which it filled.
-fn parse_placed(
+pub(crate) fn parse_placed(
     layer: Layer,
     index: Option<usize>,
     mut f: geojson::Feature,
@@ -368,6 +371,7 @@ pub fn read_file(
         Format::Shapefile => return shp::read(layer, path, source),
         Format::Workbook => return workbook::read(layer, path, source),
         Format::GeoPackage => return gpkg_layer::read(layer, path, source),
+        Format::OsmPbf => return osm::read(layer, path, source),
         Format::GeoJson | Format::Csv => {}
     }
     let bytes = std::fs::read(path).map_err(|e| {

@@ -20,7 +20,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use engine::network::WayInput;
-use engine::Reason;
+use engine::{Layer, Problem, Reason, WayKind};
+use serde_json::Value;
 
 /// The tags kept with each way (others are dropped on reading).
 pub const KEPT_TAGS: &[&str] = &[
@@ -571,4 +572,137 @@ mod tests {
         );
         assert!(parts(&[n(1), None, n(2)]).is_empty());
     }
+}
+
+/// The ways of an `.osm.pbf` extract as features of the `ways` layer 道路: one per OSM way (the
+/// parts of a way the extract cut stay one feature of several lines), its kind from `highway`
+/// ([`WayKind::from_osm`]), `no_walking` when [`walk_rule`] bars pedestrians, `bridge` and
+/// `tunnel` from their tags, its name (`name:zh`, else `name`), `osm_way` its id; each placed in
+/// the street it lies in. Highways that are no way (not built, areas, platforms, …) are left out
+/// and counted in the notes. Coordinates are WGS84, as OSM's.
+pub fn read(
+    layer: Layer,
+    path: &Path,
+    source: &super::Source,
+) -> Result<super::FileRead, Vec<Problem>> {
+    if layer != Layer::Ways {
+        return Err(vec![Problem::new(
+            "file",
+            format!(
+                "an OpenStreetMap extract holds ways: import it as the ways layer, not {layer}"
+            ),
+            format!(
+                "OpenStreetMap 文件中是道路：请导入为“道路/步行路径”图层，而不是“{}”",
+                layer.title_zh()
+            ),
+        )]);
+    }
+    let read = read_pbf(path).map_err(|e| vec![Problem::because("file", e.reason())])?;
+    source.detected.record(|d| {
+        d.encoding = Some("UTF-8".into());
+        d.crs = Some(super::detected::CrsUse::new(
+            engine::crs::Crs::Wgs84,
+            "OpenStreetMap",
+        ));
+        d.rows = Some(read.report.highways);
+    });
+    let mut features = Vec::new();
+    let mut problems = Vec::new();
+    let mut left_out = 0usize;
+    let areas = source.areas.as_deref();
+    // OSM ways the atlas holds already: importing them again would lay a second copy.
+    let held: std::collections::HashMap<i64, i64> = source
+        .existing
+        .iter()
+        .flat_map(|s| s.data.ways.iter())
+        .filter_map(|w| w.osm_way.map(|o| (o, w.id)))
+        .collect();
+    let mut i = 0;
+    while i < read.ways.len() {
+        let first = &read.ways[i];
+        let mut j = i + 1;
+        while j < read.ways.len() && read.ways[j].id == first.id {
+            j += 1;
+        }
+        let parts = &read.ways[i..j];
+        i = j;
+        let Some(kind) = first.tag("highway").and_then(WayKind::from_osm) else {
+            left_out += 1;
+            continue;
+        };
+        if matches!(
+            first.rule,
+            WalkRule::NotBuilt | WalkRule::Area | WalkRule::NotAPath
+        ) {
+            left_out += 1;
+            continue;
+        }
+        if let Some(id) = held.get(&first.id) {
+            problems.push(
+                Problem::new(
+                    "osm_way",
+                    format!("OSM way {} is in the atlas already (way {id}): delete the ways of the earlier import first, or import only the new area", first.id),
+                    format!("OSM 道路 {} 已在图中（道路编号 {id}）：请先删除上次导入的道路，或只导入新的范围", first.id),
+                )
+                .at(None, Some(format!("osm way {}", first.id))),
+            );
+            continue;
+        }
+        let flag = |key: &str| first.tag(key).is_some_and(|v| v != "no");
+        let mut props = serde_json::Map::new();
+        if let Some(name) = first.tag("name:zh").or_else(|| first.tag("name")) {
+            props.insert("name".into(), Value::from(name));
+        }
+        props.insert("kind".into(), Value::from(kind.name()));
+        props.insert("no_walking".into(), Value::from(!first.walkable()));
+        props.insert("bridge".into(), Value::from(flag("bridge")));
+        props.insert("tunnel".into(), Value::from(flag("tunnel")));
+        props.insert("osm_way".into(), Value::from(first.id));
+        let lines: Vec<Vec<Vec<f64>>> = parts
+            .iter()
+            .map(|p| p.geometry.0.iter().map(|c| vec![c.x, c.y]).collect())
+            .collect();
+        let feature = geojson::Feature {
+            bbox: None,
+            geometry: Some(geojson::Geometry::new(geojson::Value::MultiLineString(
+                lines,
+            ))),
+            id: None,
+            properties: Some(props),
+            foreign_members: None,
+        };
+        let index = features.len() + problems.len();
+        match super::parse_placed(
+            Layer::Ways,
+            Some(index),
+            feature,
+            engine::crs::Crs::Wgs84,
+            areas,
+        ) {
+            Ok((f, _)) => features.push(f),
+            Err(ps) => problems.extend(
+                ps.into_iter()
+                    .map(|p| p.at(None, Some(format!("osm way {}", first.id)))),
+            ),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let r = &read.report;
+    let mut notes = vec![format!(
+        "OpenStreetMap: {} ways, {} highways, {} walkable; {} imported as ways, {} left out (not built, areas or not paths)",
+        r.ways,
+        r.highways,
+        r.walkable,
+        features.len(),
+        left_out
+    )];
+    if r.incomplete > 0 {
+        notes.push(format!(
+            "{} highways miss nodes the extract cut off: kept as the parts present ({} cut in several)",
+            r.incomplete, r.cut
+        ));
+    }
+    Ok(super::FileRead { features, notes })
 }

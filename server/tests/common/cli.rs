@@ -54,7 +54,7 @@ pub fn export_layer(dir: &Path, store: &str, layer: &str) -> serde_json::Value {
 }
 
 /// Every layer, in the order the atlas lists them.
-pub const LAYERS: [&str; 8] = [
+pub const LAYERS: [&str; 9] = [
     "streets",
     "communities",
     "grids",
@@ -63,6 +63,7 @@ pub const LAYERS: [&str; 8] = [
     "gates",
     "stations",
     "service_spaces",
+    "ways",
 ];
 
 /// The standard output of GDAL's `ogrinfo`, which must succeed.

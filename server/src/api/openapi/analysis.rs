@@ -12,6 +12,7 @@ pub(super) fn paths(paths: &mut Paths) {
     standards_and_coverage(paths);
     underserved(paths);
     heatmap_and_siting(paths);
+    walking(paths);
 }
 
 fn service_schema() -> Value {
@@ -22,9 +23,20 @@ fn metres() -> Value {
     json!({ "type": "number", "minimum": 1, "maximum": 20_000 })
 }
 
-/// `service`/`threshold` and `thresholds`: walking thresholds applied on the spot.
-fn threshold_overrides() -> [Value; 3] {
+/// `metric`: walking along the ways or straight-line distances.
+fn metric() -> Value {
+    query(
+        "metric",
+        json!({ "type": "string", "enum": ["walk", "straight"] }),
+        "walk: along the walkable ways (the default once the atlas has ways); straight: in a straight line. Both distances and their ratio are reported either way",
+    )
+}
+
+/// `service`/`threshold` and `thresholds`: walking thresholds applied on the spot, and the
+/// metric.
+fn threshold_overrides() -> [Value; 4] {
     [
+        metric(),
         query(
             "service",
             service_schema(),
@@ -45,7 +57,8 @@ fn threshold_overrides() -> [Value; 3] {
 
 /// `{data_version, <key>: [object]}`.
 fn versioned_list(key: &str, item: &str) -> Value {
-    let mut props = json!({ "data_version": { "type": "integer", "description": "the data the answer was computed on" } });
+    let mut props = json!({ "data_version": { "type": "integer", "description": "the data the answer was computed on" },
+        "measured": { "type": "object", "description": "metric used, walking_available, walking_speed_mps, network (nodes, edges, memory, build and join seconds)" } });
     props[key] = json!({ "type": "array", "items": { "type": "object", "description": item } });
     object(props)
 }
@@ -139,13 +152,36 @@ fn heatmap_and_siting(paths: &mut Paths) {
     let service = json!({ "name": "service", "in": "query", "required": true, "schema": service_schema(), "description": "the service type" });
     paths.insert("/api/heatmap".into(), json!({ "get": { "summary": "H3 cells with households not covered and the household-weighted mean distance to the nearest facility",
         "parameters": [service, query("resolution", json!({ "type": "integer", "minimum": 7, "maximum": 11 }), "H3 resolution (9)"),
-            query("threshold", metres(), "walking threshold in metres")],
+            query("threshold", metres(), "walking threshold in metres"), metric()],
         "responses": responses(json!({ "200": { "description": "GeoJSON FeatureCollection of H3 cells", "content": { "application/geo+json": { "schema": object(json!({
             "type": { "type": "string", "enum": ["FeatureCollection"] }, "data_version": { "type": "integer" },
             "features": { "type": "array", "items": { "type": "object", "description": "cell, households, households_uncovered, mean_distance_m" } } })) } } } }), &["400"]) } }));
     paths.insert("/api/siting".into(), json!({ "get": { "summary": "k sites adding the most newly covered target population, existing facilities kept",
         "parameters": [service, query("k", json!({ "type": "integer", "minimum": 1, "maximum": 100 }), "sites (3)"),
-            query("threshold", metres(), "walking threshold in metres")],
+            query("threshold", metres(), "walking threshold in metres"), metric()],
         "responses": responses(json!({ "200": json_ok("the suggestion", object(json!({ "data_version": { "type": "integer" },
             "result": { "type": "object", "description": "target covered before and after, and the sites, each with its gain" } }))) }), &["400"]) } }));
+}
+
+fn walking(paths: &mut Paths) {
+    let geojson = |what: &str| {
+        json!({ "description": what, "content": { "application/geo+json": { "schema": object(json!({
+            "type": { "type": "string", "enum": ["FeatureCollection"] }, "data_version": { "type": "integer" },
+            "features": { "type": "array", "items": { "type": "object" } } })) } } })
+    };
+    paths.insert("/api/isochrones".into(), json!({ "get": { "summary": "Walking isochrones (5/10/15 minutes by default) of a service's counting facilities, or of one facility, as MultiPolygons",
+        "parameters": [
+            query("service", service_schema(), "the service type (elderly_care)"),
+            query("minutes", json!({ "type": "string", "pattern": "^[0-9.]+(,[0-9.]+)*$" }), "walking times, minutes, comma separated (5,10,15; at most 6, each at most 60)"),
+            query("facility", json!({ "type": "string", "pattern": "^(stations|service_spaces):[0-9]+$" }), "one facility counting for the service, e.g. service_spaces:12")],
+        "responses": responses(json!({ "200": geojson("one feature per walking time: service, facility, minutes, distance_m") }), &["400", "409"]) } }));
+    paths.insert("/api/routes".into(), json!({ "get": { "summary": "A compound's (or scattered building's) walking route to the nearest counting facility of each service",
+        "parameters": [
+            query("compound", json!({ "type": "integer" }), "the compound's id"),
+            query("building", json!({ "type": "integer" }), "or a scattered building's id")],
+        "responses": responses(json!({ "200": geojson("one line per service reached: service, facility, distance_m, straight_m, minutes") }), &["400", "409"]) } }));
+    paths.insert("/api/network".into(), json!({ "get": { "summary": "The walking network: its size and cost, and every unit and facility not joined to it",
+        "responses": responses(json!({ "200": json_ok("the network", object(json!({ "data_version": { "type": "integer" },
+            "measured": { "type": "object" }, "join_limit_m": { "type": "number" },
+            "unjoined": { "type": "array", "items": { "type": "object", "description": "layer, id, name, community_code, at" } } }))) }), &[]) } }));
 }

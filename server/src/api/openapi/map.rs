@@ -140,13 +140,16 @@ fn tiles(paths: &mut Paths) {
     paths.insert("/tiles/{set}/{z}/{x}/{y}".into(), json!({ "get": {
         "summary": "A vector tile (MVT 2.1), cached by data version; ETag is a hash of its content",
         "parameters": [
-            path_param("set", json!({ "type": "string" }), "atlas (every layer), one layer, a comma list of layers, or heatmap (the coverage heatmap)"),
+            path_param("set", json!({ "type": "string" }), "atlas (every layer), one layer, a comma list of layers, heatmap (the coverage heatmap) or isochrones (walking isochrones, layer isochrones: service, minutes, distance_m)"),
             path_param("z", json!({ "type": "integer", "minimum": 0 }), "zoom"),
             path_param("x", json!({ "type": "integer", "minimum": 0 }), "column"),
             path_param("y", json!({ "type": "string", "pattern": "^[0-9]+\\.(mvt|pbf)$" }), "row, with .mvt"),
             query("service", json!({ "type": "string" }), &format!("{heat} the service type (elderly_care)")),
             query("resolution", json!({ "type": "integer", "minimum": 7, "maximum": 11 }), &format!("{heat} H3 resolution (10 from z15, else 9)")),
             query("threshold", json!({ "type": "number", "minimum": 1, "maximum": 20_000 }), &format!("{heat} walking threshold in metres")),
+            query("metric", json!({ "type": "string", "enum": ["walk", "straight"] }), &format!("{heat} walk or straight distances")),
+            query("minutes", json!({ "type": "string" }), "isochrone tiles only: walking times, minutes (5,10,15)"),
+            query("facility", json!({ "type": "string" }), "isochrone tiles only: one facility, e.g. service_spaces:12"),
             { "name": "If-None-Match", "in": "header", "schema": { "type": "string" }, "description": "an ETag; 304 when unchanged" },
             { "name": "Accept-Encoding", "in": "header", "schema": { "type": "string" }, "description": "gzip for a gzipped tile" }
         ],

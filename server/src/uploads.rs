@@ -26,6 +26,7 @@ const MAX_FILES: usize = 200;
 /// Extensions kept: the files the atlas reads and a Shapefile's companions.
 const KEPT: &[&str] = &[
     "geojson", "json", "csv", "xlsx", "xlsm", "xls", "gpkg", "shp", "shx", "dbf", "prj", "cpg",
+    "pbf",
 ];
 
 /// Why an upload was refused.
@@ -126,7 +127,7 @@ impl NewUpload {
         let ext = extension(name).unwrap_or_default();
         if !KEPT.contains(&ext.as_str()) {
             return Err(UploadError::Refused(format!(
-                "{name}: not a file the atlas reads (.xlsx, .xls, .csv, .shp with .shx/.dbf/.prj/.cpg, .geojson, .gpkg, or a .zip of them)"
+                "{name}: not a file the atlas reads (.xlsx, .xls, .csv, .shp with .shx/.dbf/.prj/.cpg, .geojson, .gpkg, .osm.pbf, or a .zip of them)"
             )));
         }
         if self.files.iter().any(|f| f.name.eq_ignore_ascii_case(name)) {

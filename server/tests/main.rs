@@ -27,5 +27,6 @@ mod problems_in_chinese;
 mod routes;
 mod store_conformance;
 mod tiles;
+mod walking_api;
 mod walking_import;
 mod write_path;

@@ -1,6 +1,8 @@
 //! Vector tiles served by the server: decoded by GDAL (independent decoder), fresh after every
-//! edit (ETag per content), clear errors for bad addresses; and the PostGIS tile functions (which
-//! martin serves) carrying the same features and properties as the server's tiles.
+//! edit (`ETag` per content), clear errors for bad addresses; and the `PostGIS` tile functions
+//! (which martin serves) carrying the same features and properties as the server's tiles. The
+//! demo district gets a few ways of the tests' own (both zoom rules, tile edges, a bridge, a
+//! multi-part way), whatever ways the demo itself holds.
 
 use crate::common;
 
@@ -12,7 +14,8 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
-use engine::Layer;
+use engine::{Dataset, Layer, Way, WayKind};
+use geo_types::{Coord, LineString, MultiLineString};
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::load_dataset;
@@ -37,10 +40,184 @@ const DEMO_TILES: &[(u8, u32, u32)] = &[
     (18, 207_848, 109_061),
 ];
 
+/// The z14 tile the tests' ways are drawn in (蓝田街道, 龙南社区 and its east neighbour).
+fn ways_tile() -> TileId {
+    TileId::new(14, 12990, 6816).expect("tile")
+}
+
+/// WGS84 position of units `(ux, uy)` of the ways' tile (units may fall outside 0..4096).
+fn unit(ux: f64, uy: f64) -> Coord {
+    let t = ways_tile();
+    let n = f64::from(1u32 << t.z());
+    let mx = (f64::from(t.x()) + ux / 4096.0) / n;
+    let my = (f64::from(t.y()) + uy / 4096.0) / n;
+    Coord {
+        x: mx * 360.0 - 180.0,
+        y: (std::f64::consts::PI * (1.0 - 2.0 * my))
+            .sinh()
+            .atan()
+            .to_degrees(),
+    }
+}
+
+fn units(points: &[(f64, f64)]) -> LineString {
+    LineString(points.iter().map(|&(x, y)| unit(x, y)).collect())
+}
+
+/// Names of the tests' own ways.
+const ROAD: &str = "测试大道";
+const FOOTBRIDGE: &str = "测试人行桥";
+const MOTORWAY: &str = "测试高速";
+const UNDERPASS: &str = "测试地道";
+const LANE: &str = "测试巷";
+const COMPOUND_PATH: &str = "测试小区步道";
+
+/// The demo district and six ways of the tests: a secondary road across the edge of two z14
+/// tiles (and through the demo's z15, z16 and z18 tiles), a footbridge, a motorway closed to
+/// walkers, a two-part underpass, a lane (not major) and a path across 巴士天福苑.
+fn demo_with_ways() -> Dataset {
+    let mut data = data::demo_district();
+    let bus = data
+        .compounds
+        .iter()
+        .find(|c| c.name == "巴士天福苑")
+        .expect("巴士天福苑");
+    let ring = &bus.geometry.exterior().0;
+    let across_bus = LineString(vec![ring[0], ring[ring.len() / 2]]);
+    let bus_id = bus.id;
+    let first = data.ways.iter().map(|w| w.id).max().unwrap_or(0) + 1;
+    let way = |i: i64, name: &str, kind: WayKind, parts: Vec<LineString>| Way {
+        id: first + i,
+        version: 1,
+        name: Some(name.to_owned()),
+        kind,
+        no_walking: false,
+        bridge: false,
+        tunnel: false,
+        compound_id: None,
+        street_code: None,
+        osm_way: None,
+        geometry: MultiLineString(parts),
+    };
+    let road = way(
+        0,
+        ROAD,
+        WayKind::Secondary,
+        vec![units(&[
+            (300.0, 1500.0),
+            (3000.0, 1450.0),
+            (7000.0, 1600.0),
+        ])],
+    );
+    let mut bridge = way(
+        1,
+        FOOTBRIDGE,
+        WayKind::Footway,
+        vec![units(&[(1600.0, 1200.0), (1600.0, 1800.0)])],
+    );
+    bridge.bridge = true;
+    let mut motorway = way(
+        2,
+        MOTORWAY,
+        WayKind::Motorway,
+        vec![units(&[(-2000.0, 3800.0), (6000.0, 3900.0)])],
+    );
+    motorway.no_walking = true;
+    let mut underpass = way(
+        3,
+        UNDERPASS,
+        WayKind::Footway,
+        vec![
+            units(&[(2500.0, 1000.0), (2500.0, 1300.0)]),
+            units(&[(2600.0, 1000.0), (2600.0, 1300.0)]),
+        ],
+    );
+    underpass.tunnel = true;
+    let lane = way(
+        4,
+        LANE,
+        WayKind::Residential,
+        vec![units(&[(500.0, 500.0), (3500.0, 700.0), (3600.0, 2500.0)])],
+    );
+    let mut path = way(5, COMPOUND_PATH, WayKind::Footway, vec![across_bus]);
+    path.compound_id = Some(bus_id);
+    data.ways
+        .extend([road, bridge, motorway, underpass, lane, path]);
+    data
+}
+
+/// The demo with its ways and 600 small winding ways of the tests (seeded): random walks of 3 to
+/// 32 steps, each up to 0.3 to 150 units of the ways' z14 tile along either axis, major and minor,
+/// some bridges, around that tile, and 40 roads folding back onto themselves. They hold the
+/// encoders together where they differ most easily: lines under a unit, folding back, straddling
+/// the buffer.
+fn agreement_dataset() -> Dataset {
+    let mut data = demo_with_ways();
+    let mut seed: u64 = 2024;
+    let mut random = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let kinds = [
+        WayKind::Footway,
+        WayKind::Residential,
+        WayKind::Tertiary,
+        WayKind::Service,
+        WayKind::Primary,
+        WayKind::Steps,
+    ];
+    let first = data.ways.iter().map(|w| w.id).max().unwrap_or(0) + 1;
+    for i in 0..600 {
+        let (mut x, mut y) = (random() * 12000.0 - 4000.0, random() * 12000.0 - 4000.0);
+        let step = [0.6, 3.0, 30.0, 300.0, 1.0, 2.4, 6.0][i % 7];
+        let mut points = vec![(x, y)];
+        for _ in 0..2 + (random() * 30.0) as usize {
+            x += (random() - 0.5) * step;
+            y += (random() - 0.5) * step;
+            points.push((x, y));
+        }
+        data.ways.push(Way {
+            id: first + i as i64,
+            version: 1,
+            name: Some("随机小路".to_owned()),
+            kind: kinds[i % kinds.len()],
+            no_walking: false,
+            bridge: i % 17 == 0,
+            tunnel: false,
+            compound_id: None,
+            street_code: None,
+            osm_way: None,
+            geometry: MultiLineString(vec![units(&points)]),
+        });
+    }
+    // Roads running 4 to 8 units out and straight back: at z12 they fold onto one point.
+    for i in 0..40 {
+        let (x, y) = (random() * 8000.0, random() * 8000.0);
+        let (dx, dy) = (4.0 + random() * 4.0, random() * 4.0);
+        data.ways.push(Way {
+            id: first + 600 + i,
+            version: 1,
+            name: Some("折返路".to_owned()),
+            kind: WayKind::Tertiary,
+            no_walking: false,
+            bridge: false,
+            tunnel: false,
+            compound_id: None,
+            street_code: None,
+            osm_way: None,
+            geometry: MultiLineString(vec![units(&[(x, y), (x + dx, y + dy), (x + 0.2, y + 0.1)])]),
+        });
+    }
+    data
+}
+
 /// A tile's content: per layer, its features as (id, properties as text), sorted.
 type Content = BTreeMap<String, Vec<(Option<u64>, BTreeMap<String, String>)>>;
 
 /// Whether a feature lies entirely in the buffer strip around the tile (outside 0…4096).
+#[allow(clippy::many_single_char_names)]
 fn only_in_buffer(bytes: &[u8], layer: &str, id: Option<u64>) -> bool {
     let tile = tiles::proto::Tile::decode(bytes).expect("a valid MVT");
     let Some(l) = tile.layers.iter().find(|l| l.name == layer) else {
@@ -106,9 +283,7 @@ fn content(bytes: &[u8]) -> Content {
 
 async fn demo_app() -> (Router, Arc<Atlas>, tempfile::TempDir, String) {
     let (store, dir) = common::fresh_gpkg().await;
-    load_dataset(&store, data::demo_district())
-        .await
-        .expect("demo");
+    load_dataset(&store, demo_with_ways()).await.expect("demo");
     common::add_account(&store, "admin", "admin", "district").await;
     let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
     let state = AppState::new(atlas.clone(), Config::default());
@@ -223,6 +398,189 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
     );
     assert!(block.contains("three_no (Integer(Boolean)) = 0"), "{block}");
     assert!(block.contains("POLYGON"), "{block}");
+    let path = text
+        .split("OGRFeature(ways):")
+        .find(|b| b.contains(COMPOUND_PATH))
+        .expect("GDAL shows the path across 巴士天福苑");
+    assert!(path.contains("kind (String) = footway"), "{path}");
+    assert!(path.contains("walkable (Integer(Boolean)) = 1"), "{path}");
+    assert!(
+        path.contains(&format!(") = {}", bus.id)),
+        "compound_id: {path}"
+    );
+    assert!(path.contains("LINESTRING ("), "{path}");
+}
+
+/// Web Mercator metres of a WGS84 position.
+fn mercator(c: Coord) -> (f64, f64) {
+    const R: f64 = 6_378_137.0;
+    let y = (std::f64::consts::FRAC_PI_4 + c.y.to_radians() / 2.0)
+        .tan()
+        .ln();
+    (c.x.to_radians() * R, y * R)
+}
+
+/// The vertices of each part of a WKT `LINESTRING`/`MULTILINESTRING` as GDAL prints it.
+fn wkt_lines(block: &str) -> Vec<Vec<(f64, f64)>> {
+    let start = block.find("LINESTRING").expect("a line geometry");
+    let wkt = block[start..].lines().next().unwrap_or_default();
+    let inner = wkt[wkt.find('(').expect("(")..].trim_matches(|c| c == '(' || c == ')');
+    inner
+        .split("),(")
+        .map(|part| {
+            part.split(',')
+                .map(|xy| {
+                    let mut it = xy
+                        .split_whitespace()
+                        .map(|v| v.parse::<f64>().expect("number"));
+                    (it.next().expect("x"), it.next().expect("y"))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The tests' own ways of the snapshot: road, footbridge, motorway, underpass, lane.
+fn test_ways(snap: &engine::Snapshot) -> [Way; 5] {
+    [ROAD, FOOTBRIDGE, MOTORWAY, UNDERPASS, LANE].map(|name| {
+        snap.data
+            .ways
+            .iter()
+            .find(|w| w.name.as_deref() == Some(name))
+            .expect("the tests' way")
+            .clone()
+    })
+}
+
+/// The ids of `ways` that a tile's content holds, ascending.
+fn way_ids(c: &Content, ways: &[Way]) -> Vec<u64> {
+    let mut ids: Vec<u64> = c
+        .get("ways")
+        .into_iter()
+        .flatten()
+        .filter_map(|(id, _)| *id)
+        .filter(|id| ways.iter().any(|w| w.id.unsigned_abs() == *id))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// A way's properties in a tile's content.
+fn way_props(c: &Content, w: &Way) -> BTreeMap<String, String> {
+    c["ways"]
+        .iter()
+        .find(|(id, _)| *id == Some(w.id.unsigned_abs()))
+        .expect("way in the tile")
+        .1
+        .clone()
+}
+
+fn ways_uri(t: TileId) -> String {
+    format!("/tiles/ways/{}/{}/{}.mvt", t.z(), t.x(), t.y())
+}
+
+/// Ways one by one from z14, with their properties, as lines GDAL reads where they are, cut at
+/// the buffer.
+#[tokio::test]
+async fn way_tiles_hold_every_way_as_lines_gdal_reads_in_place() {
+    let (app, atlas, dir, _token) = demo_app().await;
+    let ours = test_ways(&atlas.snapshot());
+    let t = ways_tile();
+    let (status, _, body) = get(&app, &ways_uri(t), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    let own = content(&body);
+    assert_eq!(
+        way_ids(&own, &ours),
+        ours.iter().map(|w| w.id.unsigned_abs()).collect::<Vec<_>>()
+    );
+    let road = way_props(&own, &ours[0]);
+    assert_eq!(
+        (
+            road["kind"].as_str(),
+            road["walkable"].as_str(),
+            road["name"].as_str()
+        ),
+        ("secondary", "true", ROAD)
+    );
+    assert!(!road.contains_key("no_walking") && !road.contains_key("osm_way"));
+    assert_eq!(way_props(&own, &ours[1])["bridge"], "true");
+    assert_eq!(way_props(&own, &ours[2])["walkable"], "false");
+    assert_eq!(way_props(&own, &ours[3])["tunnel"], "true");
+
+    // GDAL reads every way, as lines in Web Mercator where the snapshot has them.
+    let out = ogrinfo(&dir.path().join("ways.mvt"), &body, t, &["-oo", "CLIP=NO"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.matches("OGRFeature(ways):").count(), own["ways"].len());
+    let block = |name: &str| -> String {
+        text.split("OGRFeature(ways):")
+            .find(|b| b.contains(&format!("name (String) = {name}\n")))
+            .unwrap_or_else(|| panic!("GDAL shows {name}"))
+            .to_owned()
+    };
+    let unit_m = 2.0 * std::f64::consts::PI * 6_378_137.0 / 16384.0 / 4096.0;
+    let near = |a: (f64, f64), b: Coord| {
+        let b = mercator(b);
+        (a.0 - b.0).abs() <= unit_m && (a.1 - b.1).abs() <= unit_m
+    };
+    let road_lines = wkt_lines(&block(ROAD));
+    assert_eq!(road_lines.len(), 1);
+    let vertices = &ours[0].geometry.0[0].0;
+    assert!(near(road_lines[0][0], vertices[0]) && near(road_lines[0][1], vertices[1]));
+    let cut = mercator(unit(4096.0 + 64.0, 0.0)).0;
+    assert!(
+        (road_lines[0][2].0 - cut).abs() <= unit_m,
+        "the road is cut 64 units past the tile's east edge"
+    );
+    assert!(block(UNDERPASS).contains("MULTILINESTRING (("));
+    let underpass = wkt_lines(&block(UNDERPASS));
+    assert_eq!(underpass.len(), 2);
+    for (got, want) in underpass.iter().zip(&ours[3].geometry.0) {
+        assert_eq!(got.len(), want.0.len());
+        assert!(got.iter().zip(&want.0).all(|(g, w)| near(*g, *w)));
+    }
+}
+
+/// At z11–13 only the major kinds and the bridges, with the same properties as at z14 (GDAL
+/// reads them all); none at z10.
+#[tokio::test]
+async fn below_z14_way_tiles_hold_only_the_major_ways_and_bridges() {
+    let (app, atlas, dir, _token) = demo_app().await;
+    let ours = test_ways(&atlas.snapshot());
+    let (_, _, body) = get(&app, &ways_uri(ways_tile()), &[]).await;
+    let at_z14 = content(&body);
+    let c = unit(1600.0, 1500.0);
+    for z in 11..=13 {
+        let low = tile_of(c.x, c.y, z);
+        let (_, _, body) = get(&app, &ways_uri(low), &[]).await;
+        let own = content(&body);
+        assert_eq!(
+            way_ids(&own, &ours),
+            ours[..3]
+                .iter()
+                .map(|w| w.id.unsigned_abs())
+                .collect::<Vec<_>>(),
+            "road, footbridge and motorway at zoom {z}"
+        );
+        for w in &ours[..3] {
+            assert_eq!(way_props(&own, w), way_props(&at_z14, w), "zoom {z}");
+        }
+        for (id, props) in &own["ways"] {
+            let major = tiles::MAJOR_WAY_KINDS
+                .iter()
+                .any(|k| k.name() == props["kind"]);
+            assert!(major || props["bridge"] == "true", "way {id:?} at zoom {z}");
+        }
+        let out = ogrinfo(&dir.path().join("low.mvt"), &body, low, &["-oo", "CLIP=NO"]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.matches("OGRFeature(ways):").count(), own["ways"].len());
+    }
+    let (_, _, body) = get(&app, &ways_uri(tile_of(c.x, c.y, 10)), &[]).await;
+    assert!(body.is_empty(), "no ways at zoom 10");
 }
 
 /// Gates 小区出入口 from z16: the tile at a 龙南 gate holds it, and GDAL reads its kind; below
@@ -374,10 +732,13 @@ async fn tiles_are_gzipped_on_request_and_bad_addresses_are_refused_clearly() {
         tj["tiles"][0],
         "http://atlas.test/tiles/atlas/{z}/{x}/{y}.mvt"
     );
-    assert_eq!(tj["vector_layers"].as_array().expect("layers").len(), 8);
+    assert_eq!(
+        tj["vector_layers"].as_array().expect("layers").len(),
+        Layer::ALL.len()
+    );
 }
 
-/// The server's tiles and the PostGIS tile functions' tiles for the same data.
+/// The server's tiles and the `PostGIS` tile functions' tiles for the same data.
 async fn compare_with(store_url: &str, fetch: impl Fn(TileId) -> Vec<u8>) {
     let store = gridatlas_server::store::postgis::PostGis::connect(store_url)
         .await
@@ -385,7 +746,7 @@ async fn compare_with(store_url: &str, fetch: impl Fn(TileId) -> Vec<u8>) {
     let atlas = Atlas::open(Box::new(store)).await.expect("atlas");
     let snap = atlas.snapshot();
     let mut compared = 0;
-    let mut gates = 0;
+    let (mut gates, mut ways, mut major_ways) = (0, 0, 0);
     for &(z, x, y) in DEMO_TILES {
         let t = TileId::new(z, x, y).expect("tile");
         let (our_bytes, their_bytes) = (tiles::encode(&snap, &Layer::ALL, t), fetch(t));
@@ -408,14 +769,18 @@ async fn compare_with(store_url: &str, fetch: impl Fn(TileId) -> Vec<u8>) {
                 .collect();
             assert!(only_ours.is_empty() && only_theirs.is_empty(), "{layer} in {t}: only in the server's tile: {only_ours:?}; only in the other: {only_theirs:?}");
             compared += features.len();
-            if layer == "gates" {
-                gates += features.len();
+            match (layer.as_str(), t.z() >= tiles::WAYS_DETAIL_MINZOOM) {
+                ("gates", _) => gates += features.len(),
+                ("ways", true) => ways += features.len(),
+                ("ways", false) => major_ways += features.len(),
+                _ => {}
             }
         }
     }
     assert!(
-        compared > 500 && gates > 0,
-        "the comparison covers many features ({compared}), gates among them ({gates})"
+        compared > 500 && gates > 0 && ways > 0 && major_ways > 0,
+        "the comparison covers many features ({compared}), gates ({gates}), ways ({ways}) and \
+         major ways below z14 ({major_ways}) among them"
     );
     atlas.store().close().await;
 }
@@ -426,7 +791,7 @@ async fn postgis_tile_functions_carry_the_same_features_and_properties_as_the_se
     let store = gridatlas_server::store::postgis::PostGis::connect(&url)
         .await
         .expect("postgis");
-    load_dataset(&store, data::demo_district())
+    load_dataset(&store, agreement_dataset())
         .await
         .expect("demo");
     common::add_account(&store, "admin", "admin", "district").await;
@@ -501,7 +866,7 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
     let store = gridatlas_server::store::postgis::PostGis::connect(&url)
         .await
         .expect("postgis");
-    load_dataset(&store, data::demo_district())
+    load_dataset(&store, agreement_dataset())
         .await
         .expect("demo");
     common::add_account(&store, "admin", "admin", "district").await;
@@ -533,7 +898,63 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
         );
         body
     };
-    compare_with(&url, fetch).await;
+    compare_with(&url, &fetch).await;
+    // The per-layer source of ways serves the composite's ways layer (and nothing, 404, below
+    // its minzoom).
+    for &(z, x, y) in DEMO_TILES {
+        let t = TileId::new(z, x, y).expect("tile");
+        let (status, body) = http_get(port, &format!("/ways/{z}/{x}/{y}"));
+        let below = z < tiles::visible_zoom_range(Layer::Ways).0;
+        assert!(
+            status == 200 || status == 204 || (below && status == 404),
+            "martin answered {status} for ways {t}"
+        );
+        let body = if status == 404 { Vec::new() } else { body };
+        assert_eq!(
+            content(&body).get("ways"),
+            content(&fetch(t)).get("ways"),
+            "ways in {t}"
+        );
+    }
     child.kill().ok();
     child.wait().ok();
+}
+
+/// martin.yaml serves every layer through its tile function, from the zoom the layer's tiles
+/// start at (`TileJSON`'s `minzoom`), and the composite from zoom 0.
+#[test]
+fn martin_yaml_has_a_source_per_layer_with_the_layers_zooms() {
+    let yaml =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tiles/martin.yaml"))
+            .expect("martin.yaml");
+    let source = |name: &str| -> (String, u8, u8) {
+        let line = yaml
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{name}: {{")))
+            .unwrap_or_else(|| panic!("no martin source {name}"));
+        let field = |key: &str| -> String {
+            let rest = &line[line.find(&format!("{key}: ")).expect(key) + key.len() + 2..];
+            rest.split([',', ' ', '}'])
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        };
+        (
+            field("function"),
+            field("minzoom").parse().expect("minzoom"),
+            field("maxzoom").parse().expect("maxzoom"),
+        )
+    };
+    assert_eq!(
+        source("atlas"),
+        ("tile_atlas".to_owned(), 0, tiles::MAX_ZOOM)
+    );
+    for layer in Layer::ALL {
+        let (min, max) = tiles::visible_zoom_range(layer);
+        assert_eq!(
+            source(layer.name()),
+            (format!("tile_{}", layer.name()), min, max),
+            "{layer}"
+        );
+    }
 }

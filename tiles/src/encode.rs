@@ -7,6 +7,7 @@
 //! `version`, typed: whole numbers as `int_value` (`sint_value` when negative), reals as
 //! `double_value`, booleans as `bool_value`, text, codes and enum wire names as `string_value`,
 //! and lists (a service space's `services`) as one string of wire names joined by commas.
+//! Ways carry `walkable` in place of `no_walking` and leave out `osm_way`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -14,14 +15,16 @@ use std::collections::HashMap;
 use engine::{
     Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Snapshot, Station, Street, Way,
 };
-use geo_types::{Coord, Geometry, Polygon};
+use geo_types::{Coord, Geometry, LineString, Polygon};
 use prost::Message;
 use rstar::{RTreeObject, AABB};
 
 use crate::geometry::{
-    quantize_point, write_point, PolygonEncoder, Projector, Shaping, BUFFER, EXTENT,
+    quantize_point, write_point, LineEncoder, PolygonEncoder, Projector, Shaping, BUFFER, EXTENT,
 };
-use crate::layers::{aggregate_zoom_range, zoom_range, LayerSet};
+use crate::layers::{
+    aggregate_zoom_range, generalized_zoom_range, major_way, zoom_range, LayerSet,
+};
 use crate::proto::{self, GeomType};
 use crate::TileId;
 
@@ -106,6 +109,7 @@ fn build(snapshot: &Snapshot, layers: LayerSet, tile: TileId, shaping: Shaping) 
     let mut ctx = Ctx {
         projector,
         polygons: PolygonEncoder::new(),
+        lines: LineEncoder::new(),
         shaping,
         query: tile.buffered_bounds(f64::from(BUFFER) / f64::from(EXTENT)),
     };
@@ -119,13 +123,17 @@ fn build(snapshot: &Snapshot, layers: LayerSet, tile: TileId, shaping: Shaping) 
         let (min, max) = zoom_range(layer);
         let detailed = (min..=max).contains(&z);
         let aggregated = aggregate_zoom_range(layer).is_some_and(|(a, b)| (a..=b).contains(&z));
-        if !detailed && !aggregated {
+        let generalized = generalized_zoom_range(layer).is_some_and(|(a, b)| (a..=b).contains(&z));
+        if !detailed && !aggregated && !generalized {
             continue;
         }
         let built = if aggregated {
             building_cells(snapshot, tile, &ctx.projector)
         } else {
-            let at = snapshot.in_rect(layer, ctx.query);
+            let mut at = snapshot.in_rect(layer, ctx.query);
+            if generalized && layer == Layer::Ways {
+                at.retain(|&i| data.ways.get(i).is_some_and(major_way));
+            }
             match layer {
                 Layer::Streets => features(&data.streets, &at, &mut ctx),
                 Layer::Communities => features(&data.communities, &at, &mut ctx),
@@ -239,6 +247,7 @@ fn compact_values(layer: &mut proto::Layer) {
 struct Ctx {
     projector: Projector,
     polygons: PolygonEncoder,
+    lines: LineEncoder,
     shaping: Shaping,
     query: geo_types::Rect,
 }
@@ -387,6 +396,7 @@ impl<'a> Props<'a, '_> {
 enum Shape<'g> {
     Point(Coord),
     Polygons(&'g [Polygon]),
+    Lines(&'g [LineString]),
     Unsupported,
 }
 
@@ -396,6 +406,8 @@ impl<'g> From<&'g Geometry> for Shape<'g> {
             Geometry::Point(p) => Shape::Point(p.0),
             Geometry::Polygon(p) => Shape::Polygons(std::slice::from_ref(p)),
             Geometry::MultiPolygon(m) => Shape::Polygons(&m.0),
+            Geometry::LineString(l) => Shape::Lines(std::slice::from_ref(l)),
+            Geometry::MultiLineString(m) => Shape::Lines(&m.0),
             _ => Shape::Unsupported,
         }
     }
@@ -431,6 +443,16 @@ fn features<'a, T: TileFeature>(items: &'a [T], at: &[usize], ctx: &mut Ctx) -> 
                     .encode(parts, &ctx.projector, ctx.shaping, &mut geometry)
                 {
                     Some(area) => (GeomType::Polygon, area),
+                    None => continue,
+                }
+            }
+            Shape::Lines(parts) => {
+                match ctx
+                    .lines
+                    .encode(parts, &ctx.projector, ctx.shaping, &mut geometry)
+                {
+                    // Ranked with polygons of the same extent.
+                    Some(length) => (GeomType::Linestring, length * length),
                     None => continue,
                 }
             }
@@ -775,7 +797,7 @@ impl TileFeature for Way {
         self.id
     }
     fn shape(&self) -> Shape<'_> {
-        Shape::Unsupported
+        Shape::Lines(&self.geometry.0)
     }
     fn props<'a>(&'a self, p: &mut Props<'a, '_>) {
         p.opt_str(self.name.as_deref());
@@ -824,6 +846,12 @@ mod tests {
                 .collect();
             expected.extend(engine::schema::derived_fields(layer).iter().map(|f| f.name));
             expected.push("version");
+            if layer == Layer::Ways {
+                // `walkable` says what `no_walking` and the kind mean together; `osm_way` is
+                // bookkeeping, not for the map.
+                expected.retain(|n| !matches!(*n, "no_walking" | "osm_way" | "walkable"));
+                expected.insert(2, "walkable");
+            }
             assert_eq!(property_names(layer), expected.as_slice(), "{layer}");
         }
     }
@@ -865,6 +893,7 @@ pub fn encode_overlay(
     let mut ctx = Ctx {
         projector: Projector::new(tile, shaping.tolerance / 2.0),
         polygons: PolygonEncoder::new(),
+        lines: LineEncoder::new(),
         shaping,
         query: tile.buffered_bounds(f64::from(BUFFER) / f64::from(EXTENT)),
     };

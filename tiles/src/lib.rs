@@ -32,8 +32,9 @@ pub use encode::{
 };
 pub use geometry::{BUFFER, EXTENT};
 pub use layers::{
-    aggregate_zoom_range, visible_zoom_range, zoom_range, LayerSet, BUILDING_CELLS_MINZOOM,
-    BUILDING_DETAIL_MINZOOM, GATES_MINZOOM,
+    aggregate_zoom_range, generalized_zoom_range, major_way, visible_zoom_range, zoom_range,
+    LayerSet, BUILDING_CELLS_MINZOOM, BUILDING_DETAIL_MINZOOM, GATES_MINZOOM, MAJOR_WAY_KINDS,
+    WAYS_DETAIL_MINZOOM, WAYS_MAJOR_MINZOOM,
 };
 pub use tile_id::{TileError, TileId, MAX_LATITUDE, MAX_ZOOM};
 pub use tilejson::{tilejson, ATTRIBUTION};

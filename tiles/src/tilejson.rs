@@ -54,18 +54,21 @@ pub fn tilejson(
     })
 }
 
+/// A layer's entry: the properties its tiles carry, described from the schema, and the zooms
+/// with features.
 fn vector_layer(layer: Layer) -> Value {
     let mut fields = Map::new();
-    let defs = schema::fields(layer)
-        .iter()
-        .chain(schema::derived_fields(layer));
-    for def in defs {
-        fields.insert(def.name.to_owned(), Value::String(describe(def)));
+    for name in property_names(layer) {
+        let def = schema::fields(layer)
+            .iter()
+            .chain(schema::derived_fields(layer))
+            .find(|d| d.name == *name);
+        let text = match def {
+            Some(def) => describe(def),
+            None => "Number — 版本 (Version)".to_owned(),
+        };
+        fields.insert((*name).to_owned(), Value::String(text));
     }
-    fields.insert(
-        "version".to_owned(),
-        Value::String("Number — 版本 (Version)".to_owned()),
-    );
     if let Some(names) = aggregate_property_names(layer) {
         for name in names {
             let text = match *name {
@@ -77,9 +80,6 @@ fn vector_layer(layer: Layer) -> Value {
                 .or_insert_with(|| Value::String(text.to_owned()));
         }
     }
-    debug_assert!(property_names(layer)
-        .iter()
-        .all(|n| fields.contains_key(*n)));
     let (minzoom, maxzoom) = visible_zoom_range(layer);
     json!({
         "id": layer.name(),
@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(doc["bounds"], json!([105.3, 28.8, 105.6, 29.0]));
         assert_eq!(doc["center"], json!([105.44, 28.89, 13.0]));
         let layers = doc["vector_layers"].as_array().unwrap();
-        assert_eq!(layers.len(), 8);
+        assert_eq!(layers.len(), Layer::ALL.len());
         let compounds = layers.iter().find(|l| l["id"] == "compounds").unwrap();
         assert_eq!(compounds["minzoom"], 13);
         assert_eq!(
@@ -141,11 +141,29 @@ mod tests {
             .as_str()
             .unwrap()
             .contains("楼栋数"));
+        let ways = layers.iter().find(|l| l["id"] == "ways").unwrap();
+        assert_eq!(ways["minzoom"], 11, "major ways from zoom 11");
+        assert_eq!(ways["fields"]["walkable"], "Boolean — 可步行 (Walkable)");
+        assert!(
+            ways["fields"].get("osm_way").is_none(),
+            "only what tiles carry"
+        );
         for l in layers {
             let layer = Layer::from_name(l["id"].as_str().unwrap()).unwrap();
             for name in property_names(layer) {
                 assert!(l["fields"][name].is_string(), "{layer}.{name}");
             }
+            let mut carried: Vec<&str> = property_names(layer).to_vec();
+            carried.extend(aggregate_property_names(layer).unwrap_or_default());
+            carried.sort_unstable();
+            carried.dedup();
+            let listed: Vec<&str> = l["fields"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(listed.len(), carried.len(), "{layer}: {listed:?}");
         }
         let grids_only = tilejson(
             "grids",

@@ -19,10 +19,14 @@ fn east() -> TileId {
 }
 
 /// What the properties of a feature must decode to: the engine's own attributes (stored and
-/// derived) without nulls, lists joined by commas, plus `version`.
+/// derived) that tiles carry, without nulls, lists joined by commas, plus `version`.
 fn expected_properties(f: &Feature) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
+    let carried = tiles::property_names(f.layer());
     for (k, v) in f.properties() {
+        if !carried.contains(&k.as_str()) {
+            continue;
+        }
         match v {
             Value::Null => {}
             Value::Array(items) => {
@@ -52,7 +56,8 @@ fn composite_tile_holds_every_layer_with_typed_properties() {
             "compounds",
             "buildings",
             "stations",
-            "service_spaces"
+            "service_spaces",
+            "ways"
         ]
     );
     for l in &layers {
@@ -177,7 +182,8 @@ fn gdal_reads_layers_counts_types_and_chinese_attributes() {
             ("compounds", 4),
             ("buildings", 5),
             ("stations", 2),
-            ("service_spaces", 2)
+            ("service_spaces", 2),
+            ("ways", 5)
         ]
     );
     let compound_fields = &summary[3].2;
@@ -509,7 +515,8 @@ fn zoom_rules_decide_the_layers_and_buildings_aggregate_below_15() {
             "grids",
             "buildings",
             "stations",
-            "service_spaces"
+            "service_spaces",
+            "ways"
         ]
     ); // 12
     assert_eq!(
@@ -521,7 +528,8 @@ fn zoom_rules_decide_the_layers_and_buildings_aggregate_below_15() {
             "compounds",
             "buildings",
             "stations",
-            "service_spaces"
+            "service_spaces",
+            "ways"
         ]
     );
     // Cells: every building counted once at each aggregated zoom.
@@ -675,5 +683,188 @@ fn data_bounds_cover_the_district() {
     assert_eq!(
         tiles::data_bounds(&Snapshot::new(1, Dataset::default())),
         None
+    );
+}
+
+fn way_paths(ways: &[Decoded], id: u64) -> Vec<Vec<[i64; 2]>> {
+    let f = ways
+        .iter()
+        .find(|f| f.id == Some(id))
+        .unwrap_or_else(|| panic!("way {id} missing"));
+    assert_eq!(f.kind, GeomType::Linestring, "way {id}");
+    f.paths.clone()
+}
+
+#[test]
+fn ways_are_lines_cut_at_the_buffer_into_parts() {
+    let snap = snapshot();
+    let ways = layer_or_empty(&encode(&snap, &[Layer::Ways], home()), "ways");
+    let mut ids: Vec<u64> = ways.iter().filter_map(|f| f.id).collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        [1, 2, 3, 4, 6],
+        "the motorway passes outside the corner"
+    );
+    assert_eq!(
+        way_paths(&ways, 1),
+        [vec![[300, 400], [700, 400], [700, 650]]]
+    );
+    // Crossing the east edge: cut 64 units past it, in this tile and its neighbour.
+    assert_eq!(
+        way_paths(&ways, 2),
+        [vec![[2500, 1800], [3500, 1800], [4160, 1833]]]
+    );
+    let east_ways = layer_or_empty(&encode(&snap, &[Layer::Ways], east()), "ways");
+    assert_eq!(way_paths(&east_ways, 2), [vec![[-64, 1827], [1404, 1900]]]);
+    // Out across the south edge and back in: two parts, each ending on the buffer.
+    assert_eq!(
+        way_paths(&ways, 3),
+        [
+            vec![[2000, 4000], [2000, 4160]],
+            vec![[2400, 4160], [2400, 4000]]
+        ]
+    );
+    // A multi-part way: one MoveTo run per part.
+    assert_eq!(
+        way_paths(&ways, 6),
+        [
+            vec![[3000, 3000], [3000, 3100]],
+            vec![[3050, 3000], [3050, 3100]]
+        ]
+    );
+    // The motorway is in the tile whose corner it does cross.
+    let nw = TileId::new(14, home().x() - 1, home().y() - 1).unwrap();
+    let nw_ways = layer_or_empty(&encode(&snap, &[Layer::Ways], nw), "ways");
+    assert_eq!(way_paths(&nw_ways, 5), [vec![[3632, 4160], [4160, 3632]]]);
+    // Properties: the engine's, `walkable` derived, `no_walking` and `osm_way` left out.
+    for f in ways.iter().chain(&nw_ways) {
+        let id = f.id.unwrap() as i64;
+        let feature = snap.feature(Layer::Ways, id).unwrap();
+        assert_eq!(f.props, expected_properties(&feature), "way {id}");
+        assert!(!f.props.contains_key("no_walking") && !f.props.contains_key("osm_way"));
+    }
+    let by_id = |ways: &[Decoded], id: u64| ways.iter().find(|f| f.id == Some(id)).cloned();
+    let path = by_id(&ways, 1).unwrap().props;
+    assert_eq!(
+        (path["kind"].clone(), path["compound_id"].clone()),
+        (json!("footway"), json!(1))
+    );
+    assert!(!path.contains_key("name"), "null attributes are left out");
+    assert_eq!(by_id(&ways, 6).unwrap().props["walkable"], false);
+    assert_eq!(by_id(&ways, 6).unwrap().props["tunnel"], true);
+    assert_eq!(by_id(&nw_ways, 5).unwrap().props["walkable"], false);
+    assert_eq!(by_id(&ways, 2).unwrap().props["walkable"], true);
+}
+
+#[test]
+fn gdal_reads_ways_as_lines_in_place_with_their_properties() {
+    let snap = snapshot();
+    let dir = temp_dir("gdal-ways");
+    let path = write_tile(&dir, home(), &encode(&snap, &Layer::ALL, home()));
+    let path = path.to_str().unwrap();
+    let fc = ogr_geojson(path, home(), "ways");
+    assert_eq!(fc.features.len(), 5);
+    // Unclipped ways sit where the snapshot has them, vertex by vertex, to within a unit.
+    for id in [1u64, 2, 4, 6] {
+        let got = Geometry::<f64>::try_from(feature_by_mvt_id(&fc, id).geometry.clone().unwrap())
+            .unwrap();
+        let want = snap.data.ways.iter().find(|w| w.id == id as i64).unwrap();
+        let parts: Vec<Vec<(f64, f64)>> = match &got {
+            Geometry::LineString(l) => vec![l.0.iter().map(|c| (c.x, c.y)).collect()],
+            Geometry::MultiLineString(m) => {
+                m.0.iter()
+                    .map(|l| l.0.iter().map(|c| (c.x, c.y)).collect())
+                    .collect()
+            }
+            other => panic!("way {id} is not a line: {other:?}"),
+        };
+        assert_eq!(parts.len(), want.geometry.0.len(), "way {id}");
+        if id == 2 {
+            // Cut at the buffer: its first two vertices are the snapshot's.
+            let w = &want.geometry.0[0].0;
+            for (g, c) in parts[0].iter().zip(&w[..2]) {
+                assert!((g.0 - c.x).abs() < UNIT_DEG_Z14 && (g.1 - c.y).abs() < UNIT_DEG_Z14);
+            }
+            assert!(parts[0][2].0 > w[1].x && parts[0][2].0 < w[2].x);
+            continue;
+        }
+        for (g, w) in parts.iter().zip(&want.geometry.0) {
+            assert_eq!(g.len(), w.0.len(), "way {id}");
+            for (g, c) in g.iter().zip(&w.0) {
+                assert!(
+                    (g.0 - c.x).abs() < UNIT_DEG_Z14 && (g.1 - c.y).abs() < UNIT_DEG_Z14,
+                    "way {id}: {g:?} vs {c:?}"
+                );
+            }
+        }
+    }
+    let lane =
+        Geometry::<f64>::try_from(feature_by_mvt_id(&fc, 3).geometry.clone().unwrap()).unwrap();
+    assert!(
+        matches!(&lane, Geometry::MultiLineString(m) if m.0.len() == 2),
+        "{lane:?}"
+    );
+    let road = feature_by_mvt_id(&fc, 2);
+    assert_eq!(road.property("name"), Some(&json!("蓝田路")));
+    assert_eq!(road.property("kind"), Some(&json!("secondary")));
+    assert_eq!(road.property("walkable"), Some(&json!(true)));
+    assert_eq!(road.property("bridge"), Some(&json!(false)));
+    assert_eq!(road.property("street_code"), Some(&json!(STREET)));
+    assert_eq!(road.property("version"), Some(&json!(3)));
+    assert_eq!(road.property("osm_way"), None);
+    let underpass = feature_by_mvt_id(&fc, 6);
+    assert_eq!(underpass.property("walkable"), Some(&json!(false)));
+    assert_eq!(underpass.property("tunnel"), Some(&json!(true)));
+    assert_eq!(
+        feature_by_mvt_id(&fc, 4).property("name"),
+        Some(&json!("人行天桥"))
+    );
+}
+
+#[test]
+fn below_z14_the_ways_are_the_major_roads_and_bridges_alone_simplified_at_their_zoom() {
+    let snap = snapshot();
+    let at_z14 = layer_or_empty(&encode(&snap, &[Layer::Ways], home()), "ways");
+    for z in [11u8, 12, 13] {
+        let shift = 14 - z;
+        let t = TileId::new(z, home().x() >> shift, home().y() >> shift).unwrap();
+        let ways = layer_or_empty(&encode(&snap, &Layer::ALL, t), "ways");
+        let mut ids: Vec<u64> = ways.iter().filter_map(|f| f.id).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, [2, 4, 5], "secondary, bridge, motorway at zoom {z}");
+        for f in &ways {
+            assert_eq!(f.kind, GeomType::Linestring);
+            if let Some(same) = at_z14.iter().find(|g| g.id == f.id) {
+                assert_eq!(f.props, same.props, "the same properties at zoom {z}");
+            }
+        }
+    }
+    let z10 = TileId::new(10, home().x() >> 4, home().y() >> 4).unwrap();
+    assert!(layer_or_empty(&encode(&snap, &Layer::ALL, z10), "ways").is_empty());
+    // A winding secondary road: its bends of 1.5 home units vanish where a unit is larger.
+    let winding: Vec<(f64, f64)> = (0..2000)
+        .map(|i| {
+            let x = 100.0 + f64::from(i) * 2.0;
+            (x, 1000.0 + 1.5 * (x / 20.0).sin())
+        })
+        .collect();
+    let mut data = Dataset::default();
+    data.ways
+        .push(way(1, engine::WayKind::Secondary, vec![line(&winding)]));
+    let snap = Snapshot::new(1, data);
+    let vertices = |z: u8| -> usize {
+        let shift = 14 - z;
+        let t = TileId::new(z, home().x() >> shift, home().y() >> shift).unwrap();
+        layer_or_empty(&encode(&snap, &[Layer::Ways], t), "ways")[0].paths[0].len()
+    };
+    let counts: Vec<usize> = [11u8, 12, 13, 14].into_iter().map(vertices).collect();
+    assert!(
+        counts[0] == 2
+            && counts[1] == 2
+            && counts[1] < counts[2]
+            && counts[2] <= counts[3]
+            && counts[3] < 200,
+        "{counts:?}"
     );
 }

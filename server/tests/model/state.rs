@@ -147,7 +147,10 @@ impl Model {
         let code = s.props.get("code").cloned().unwrap_or(Value::Null);
         let idv = Value::from(id);
         match l {
-            Layer::Streets => self.count(Layer::Communities, "street_code", &code),
+            Layer::Streets => {
+                self.count(Layer::Communities, "street_code", &code)
+                    + self.count(Layer::Ways, "street_code", &code)
+            }
             Layer::Communities => [
                 Layer::Grids,
                 Layer::Compounds,
@@ -166,6 +169,7 @@ impl Model {
             Layer::Compounds => {
                 self.count(Layer::Buildings, "compound_id", &idv)
                     + self.count(Layer::Gates, "compound_id", &idv)
+                    + self.count(Layer::Ways, "compound_id", &idv)
             }
             Layer::Stations => self.count(Layer::ServiceSpaces, "station_id", &idv),
             _ => 0,

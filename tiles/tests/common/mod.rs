@@ -9,9 +9,9 @@ use std::process::Command;
 use engine::{
     Building, Community, CommunityKind, Compound, CompoundClass, Dataset, FacilityLevel, Grid,
     OperatingModel, PropertyManagement, ServiceSpace, ServiceType, Snapshot, Station, StationKind,
-    Street,
+    Street, Way, WayKind,
 };
-use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use gridatlas_tiles as tiles;
 use prost::Message;
 use serde_json::{Map, Value};
@@ -99,6 +99,7 @@ pub fn district() -> Dataset {
     add_compounds(&mut d);
     add_buildings(&mut d);
     add_facilities(&mut d);
+    add_ways(&mut d);
     d
 }
 
@@ -257,6 +258,91 @@ fn add_facilities(d: &mut Dataset) {
     });
 }
 
+/// A line through home-tile units.
+pub fn line(points: &[(f64, f64)]) -> LineString {
+    LineString(points.iter().map(|&(x, y)| at(home(), x, y)).collect())
+}
+
+pub fn way(id: i64, kind: WayKind, parts: Vec<LineString>) -> Way {
+    Way {
+        id,
+        version: 1,
+        name: None,
+        kind,
+        no_walking: false,
+        bridge: false,
+        tunnel: false,
+        compound_id: None,
+        street_code: Some(STREET.into()),
+        osm_way: None,
+        geometry: MultiLineString(parts),
+    }
+}
+
+/// Six ways: a footway in the first compound, a secondary road crossing the east edge, a lane
+/// dipping out of the tile across its south edge and back, a footbridge, a motorway passing
+/// outside the home tile's corner and an underpass of two parts.
+fn add_ways(d: &mut Dataset) {
+    let mut path = way(
+        1,
+        WayKind::Footway,
+        vec![line(&[(300.0, 400.0), (700.0, 400.0), (700.0, 650.0)])],
+    );
+    path.compound_id = Some(1);
+    d.ways.push(path);
+    let mut road = way(
+        2,
+        WayKind::Secondary,
+        vec![line(&[
+            (2500.0, 1800.0),
+            (3500.0, 1800.0),
+            (5500.0, 1900.0),
+        ])],
+    );
+    road.name = Some("蓝田路".into());
+    road.osm_way = Some(4_242_424);
+    road.version = 3;
+    d.ways.push(road);
+    let mut lane = way(
+        3,
+        WayKind::Residential,
+        vec![line(&[
+            (2000.0, 4000.0),
+            (2000.0, 4600.0),
+            (2400.0, 4600.0),
+            (2400.0, 4000.0),
+        ])],
+    );
+    lane.name = Some("梧桐巷".into());
+    d.ways.push(lane);
+    let mut bridge = way(
+        4,
+        WayKind::Footway,
+        vec![line(&[(1200.0, 2000.0), (1200.0, 2300.0)])],
+    );
+    bridge.name = Some("人行天桥".into());
+    bridge.bridge = true;
+    d.ways.push(bridge);
+    let mut motorway = way(
+        5,
+        WayKind::Motorway,
+        vec![line(&[(-600.0, 200.0), (200.0, -600.0)])],
+    );
+    motorway.street_code = None;
+    d.ways.push(motorway);
+    let mut underpass = way(
+        6,
+        WayKind::Footway,
+        vec![
+            line(&[(3000.0, 3000.0), (3000.0, 3100.0)]),
+            line(&[(3050.0, 3000.0), (3050.0, 3100.0)]),
+        ],
+    );
+    underpass.tunnel = true;
+    underpass.no_walking = true;
+    d.ways.push(underpass);
+}
+
 pub fn snapshot() -> Snapshot {
     Snapshot::new(42, district())
 }
@@ -267,7 +353,7 @@ pub struct Decoded {
     pub id: Option<u64>,
     pub kind: GeomType,
     pub props: Map<String, Value>,
-    /// Points (one per path) or rings (closed implicitly).
+    /// Points (one per path), lines, or rings (closed implicitly).
     pub paths: Vec<Vec<[i64; 2]>>,
 }
 

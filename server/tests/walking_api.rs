@@ -1,0 +1,249 @@
+//! Walking over HTTP on the demo district, whose ways cross 沱江 and 长江 only at bridges: the
+//! analyses measure on foot by default and report both distances; a compound across a river
+//! from its elderly care is covered in a straight line and not on foot, and a footbridge drawn
+//! through the API covers it in the next request; isochrones, routes and the network's state;
+//! bad parameters are 400s naming them, and without ways the walking requests are 409s.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use axum::Router;
+use gridatlas_server::api::{app, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::load_dataset;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::common;
+
+async fn app_of(data: engine::Dataset) -> (Router, tempfile::TempDir, String) {
+    let (store, dir) = common::fresh_gpkg().await;
+    load_dataset(&store, data).await.expect("load");
+    common::add_account(&store, "planner", "planner", "district").await;
+    let atlas = Arc::new(Atlas::open(Box::new(store)).await.expect("atlas"));
+    let app = app(AppState::new(atlas, Config::default()));
+    let token = common::sign_in(&app, "planner").await;
+    (app, dir, token)
+}
+
+async fn request(
+    app: &Router,
+    method: Method,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req
+            .header("content-type", "application/geo+json")
+            .body(Body::from(b.to_string())),
+        None => req.body(Body::empty()),
+    }
+    .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
+    request(app, Method::GET, uri, None, None).await
+}
+
+fn elderly(unit: &Value) -> &Value {
+    unit["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["service"] == "elderly_care")
+        .expect("elderly care")
+}
+
+/// The compounds covered for elderly care in a straight line and not on foot.
+fn lose_on_foot(units: &Value) -> Vec<&Value> {
+    units["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["kind"] == "compound")
+        .filter(|u| elderly(u)["covered_straight"] == true && elderly(u)["covered_walk"] == false)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_request() {
+    let (app, _dir, token) = app_of(data::demo_district()).await;
+    let (status, units) = get(&app, "/api/coverage/units").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        units["measured"]["metric"], "walk",
+        "walking is the default with ways"
+    );
+    assert_eq!(units["measured"]["walking_speed_mps"], 1.0);
+    assert!(
+        units["measured"]["network"]["edges"]
+            .as_u64()
+            .expect("edges")
+            > 1000
+    );
+    let losing = lose_on_foot(&units);
+    let communities: std::collections::BTreeSet<&str> = losing
+        .iter()
+        .filter_map(|u| u["community_code"].as_str())
+        .collect();
+    assert!(
+        communities.len() >= 2,
+        "straight-line and walking coverage differ in at least two communities: {communities:?}"
+    );
+    for u in &losing {
+        let e = elderly(u);
+        let (straight, walk) = (
+            e["straight_m"].as_f64().expect("straight"),
+            e["walk_m"].as_f64().expect("walk"),
+        );
+        assert!(straight <= 500.0 && walk > 500.0 && e["covered"] == false);
+        assert!((e["detour"].as_f64().expect("detour") - walk / straight).abs() < 1e-9);
+        assert!((e["minutes"].as_f64().expect("minutes") - walk / 60.0).abs() < 1e-6);
+    }
+    // The same units by straight line: those compounds are covered.
+    let (_, straight) = get(&app, "/api/coverage/units?metric=straight").await;
+    assert_eq!(straight["measured"]["metric"], "straight");
+    // One with gates: its route leaves from a gate, a vertex of its compound's path.
+    let gated = *losing
+        .iter()
+        .find(|u| u["gates"].as_u64() > Some(0))
+        .expect("a gated compound that loses coverage on foot");
+    let id = gated["id"].clone();
+    let same = straight["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["id"] == id && u["kind"] == "compound")
+        .expect("the compound");
+    assert_eq!(elderly(same)["covered"], true);
+
+    // Its route crosses the river on a bridge and is as long as its walk.
+    let (status, routes) = get(&app, &format!("/api/routes?compound={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let route = routes["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["service"] == "elderly_care")
+        .expect("an elderly-care route");
+    assert_eq!(route["geometry"]["type"], "LineString");
+    let walk = elderly(gated)["walk_m"].as_f64().expect("walk");
+    assert!((route["properties"]["distance_m"].as_f64().expect("d") - walk).abs() < 1e-6);
+
+    // A footbridge drawn through the API from the compound's gate (a vertex of its path) to the
+    // route's last crossing on the far bank (a vertex there): ways meet at shared vertices, so the
+    // next request walks over it.
+    let facility = &elderly(gated)["nearest"];
+    let line = route["geometry"]["coordinates"].as_array().expect("line");
+    assert!(line.len() >= 5, "gate, its join, nodes, the facility's join and the facility");
+    let (from, to) = (&line[0], &line[line.len() - 3]);
+    let bridge = json!({ "type": "Feature",
+        "properties": { "name": "测试人行桥", "kind": "footway", "bridge": true },
+        "geometry": { "type": "LineString", "coordinates": [from, to] } });
+    let (status, body) = request(
+        &app,
+        Method::POST,
+        "/ogc/collections/ways/items",
+        Some(&token),
+        Some(bridge),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, after) = get(&app, "/api/coverage/units").await;
+    let unit = after["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["id"] == id && u["kind"] == "compound")
+        .expect("the compound");
+    let e = elderly(unit);
+    assert!(
+        e["walk_m"].as_f64().expect("walk") < walk,
+        "the bridge shortens the walk from {walk}: {e}\nroute {route}\nbridge {body}"
+    );
+    assert_eq!(&e["nearest"], facility);
+
+    // Isochrones of elderly care: three bands, nested, as GeoJSON.
+    let (status, iso) = get(&app, "/api/isochrones?service=elderly_care&minutes=15,5,10").await;
+    assert_eq!(status, StatusCode::OK);
+    let minutes: Vec<f64> = iso["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"]["minutes"].as_f64().expect("minutes"))
+        .collect();
+    assert_eq!(minutes, vec![5.0, 10.0, 15.0]);
+    assert!(iso["features"][0]["geometry"]["coordinates"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty()));
+    let one = facility["layer"].as_str().expect("layer");
+    let (status, _) = get(
+        &app,
+        &format!(
+            "/api/isochrones?service=elderly_care&facility={one}:{}",
+            facility["id"]
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The network's state lists what is not joined.
+    let (status, net) = get(&app, "/api/network").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(net["unjoined"].is_array() && net["join_limit_m"] == 300.0);
+}
+
+#[tokio::test]
+async fn bad_walking_parameters_are_named_and_without_ways_walking_is_a_409() {
+    let (app, _dir, _) = app_of(data::demo_district()).await;
+    for (uri, names) in [
+        ("/api/coverage/units?metric=fly", "metric"),
+        ("/api/isochrones?minutes=0", "minutes"),
+        ("/api/isochrones?minutes=ten", "minutes"),
+        ("/api/isochrones?minutes=1,2,3,4,5,6,7", "minutes"),
+        ("/api/isochrones?facility=compounds:1", "facility"),
+        ("/api/isochrones?facility=service_spaces:999999", "facility"),
+        ("/api/isochrones?service=swimming", "service"),
+        ("/api/routes", "compound"),
+        ("/api/routes?compound=abc", "unit id"),
+        ("/api/routes?compound=999999", "no compound"),
+        ("/tiles/isochrones/14/13157/6843.mvt?minutes=-1", "minutes"),
+    ] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| m.contains(names)),
+            "{uri}: {body}"
+        );
+    }
+
+    let mut no_ways = data::demo_district();
+    no_ways.ways.clear();
+    let (app, _dir2, _) = app_of(no_ways).await;
+    let (status, units) = get(&app, "/api/coverage/units?metric=walk").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(units["measured"]["metric"], "straight");
+    assert_eq!(units["measured"]["walking_available"], false);
+    for uri in ["/api/isochrones", "/api/routes?compound=1"] {
+        let (status, body) = get(&app, uri).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{uri}: {body}");
+        assert!(body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no walking network")));
+    }
+}

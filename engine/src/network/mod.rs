@@ -45,6 +45,7 @@ pub mod graph;
 pub mod isochrone;
 pub mod search;
 pub mod snap;
+pub mod topology;
 
 use geo::{Distance, Geodesic};
 use geo_types::{Coord, Point};
@@ -53,6 +54,7 @@ pub use graph::{BuildReport, Graph, WayInput, MERGE_DEG};
 pub use isochrone::isochrones;
 pub use search::{Reach, Route, Walk};
 pub use snap::{Join, SegmentIndex};
+pub use topology::{snap_to_ways, VERTEX_SNAP_M};
 
 /// Beyond this chord, metres, [`metres`] takes the geodesic itself: the mid-latitude plane is
 /// within 10⁻⁸ of it below.

@@ -380,7 +380,8 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let l = layer(&name)?;
-    let mut f = body_feature(l, &body)?;
+    let (mut f, _) =
+        engine::network::snap_to_ways(&state.atlas.snapshot(), body_feature(l, &body)?);
     editor.authorize(&f)?;
     f.set_meta(0, 0);
     let committed = state
@@ -457,8 +458,9 @@ pub async fn replace(
     }
     let expected = expected_version(&headers, Some(f.version()))?;
     authorize_existing(&state, &editor, l, id)?;
-    editor.authorize(&f)?;
     f.set_meta(id, expected);
+    let (f, _) = engine::network::snap_to_ways(&state.atlas.snapshot(), f);
+    editor.authorize(&f)?;
     let committed = state
         .atlas
         .commit(

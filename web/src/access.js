@@ -31,14 +31,14 @@ export function mayReviewProblems(account) {
 
 /** The layers each role changes, as `Role::edits` in engine/src/access.rs says. */
 export const EDITED_LAYERS = {
-  admin: ['streets', 'communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
-  planner: ['grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
+  admin: ['streets', 'communities', 'grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces', 'ways'],
+  planner: ['grids', 'compounds', 'buildings', 'gates', 'stations', 'service_spaces', 'ways'],
   staff: ['compounds', 'buildings', 'gates', 'stations', 'service_spaces'],
   viewer: [],
 };
 
-/** Layers whose features are drawn anew on the map (新建): the ones staff keep up to date. */
-export const CREATED_LAYERS = ['compounds', 'buildings', 'gates', 'stations', 'service_spaces'];
+/** Layers whose features are drawn anew on the map (新建): the ones staff keep up to date, and ways. */
+export const CREATED_LAYERS = ['compounds', 'buildings', 'gates', 'stations', 'service_spaces', 'ways'];
 
 /** Whether an account's role changes features of `layer` at all (scope aside). */
 export function editsLayer(account, layer) {
@@ -55,11 +55,13 @@ export function scopeCoversStreet(scope, street) {
 /**
  * Whether an account may change a feature of `layer` with properties `props`: its role edits the
  * layer and its scope covers where the feature lies — a street by its code, a community by its
- * code, anything else by its `community_code` (`engine::access::may_change`).
+ * code, a way by its street, anything else by its `community_code` (`engine::access::may_change`).
  */
 export function mayEdit(account, layer, props = {}) {
   if (!editsLayer(account, layer)) return false;
   if (layer === 'streets') return scopeCoversStreet(account.scope, String(props.code ?? ''));
+  // A way lies in its street; beyond every street, only the whole district covers it.
+  if (layer === 'ways') return props.street_code ? scopeCoversStreet(account.scope, String(props.street_code)) : (account.scope || 'district') === 'district';
   const community = layer === 'communities' ? props.code : props.community_code;
   return Boolean(community) && scopeCovers(account.scope, String(community));
 }

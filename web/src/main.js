@@ -132,9 +132,14 @@ async function main() {
   const fitTo = (bbox, maxZoom = 17) => {
     if (!bbox) return;
     // Keep clear of the panels floating over the right of the map when there is room.
-    const { width } = map.getContainer().getBoundingClientRect();
+    const { width, height, bottom: mapBottom } = map.getContainer().getBoundingClientRect();
     const right = width > 900 ? 400 : 40;
-    map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: { top: 50, bottom: 50, left: 50, right }, maxZoom, duration: 600 });
+    // On a phone the analysis workspaces are a sheet over the foot of the map: fit above it.
+    const sheet = $('#workspace-panel');
+    const covered = !sheet.hidden && getComputedStyle(sheet).position === 'fixed'
+      ? Math.max(0, mapBottom - sheet.getBoundingClientRect().top) : 0;
+    const bottom = Math.min(50 + covered, Math.max(50, height - 120));
+    map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: { top: 50, bottom, left: 50, right }, maxZoom, duration: 600 });
   };
 
   // Editing on the map (created below, once the panel exists): the panel asks it who may edit.
@@ -219,7 +224,7 @@ async function main() {
     onCommitted: () => refreshTiles(),
   });
 
-  const analysis = createAnalysis({ map, fitTo, openFeature, app });
+  const analysis = createAnalysis({ map, fitTo, openFeature, setSelection, layerTitle, app });
   app.analysis = analysis;
   const planning = createPlanning({ map, app, fitTo, openFeature, askSignIn: () => account.ask(), refreshTiles });
 
@@ -256,6 +261,8 @@ async function main() {
     if (editing.handleClick(e)) return;
     // The planning workspace takes clicks on its units (and while a boundary is drawn).
     if (planning.handleClick(e)) return;
+    // The coverage workspace takes clicks on compounds and scattered buildings (their reach and routes).
+    if (analysis.handleClick(e)) return;
     const pad = 3;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const hits = map.queryRenderedFeatures(box, { layers: interactive.filter((id) => map.getLayer(id)) });

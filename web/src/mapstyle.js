@@ -52,6 +52,23 @@ export const BUILDING_COLORS = {
 };
 
 export const STREET_COLOR = '#4a148c';
+
+// Ways 道路/步行路径 by kind: roads solid (wider and warmer the more major), footways and paths
+// dashed, bridges with a dark casing, ways closed to pedestrians grey.
+export const WAY_KINDS = {
+  major: ['motorway', 'trunk', 'primary'],
+  mid: ['secondary', 'tertiary'],
+  minor: ['unclassified', 'residential', 'living_street', 'service', 'pedestrian'],
+  foot: ['footway', 'path', 'steps', 'corridor', 'cycleway', 'track'],
+};
+export const WAY_COLORS = {
+  motorway: '#e07a5f', trunk: '#ee8959', primary: '#f4a259', secondary: '#f6c453', tertiary: '#fbe08a',
+  unclassified: '#ffffff', residential: '#ffffff', living_street: '#ffffff', service: '#ffffff', pedestrian: '#ece4f7',
+  footway: '#c0392b', path: '#8d5a3b', steps: '#c0392b', corridor: '#7b5ea7', cycleway: '#1e78c8', track: '#8d6e63',
+};
+export const WAY_CLOSED_COLOR = '#a3a9ad';
+export const WAY_CASING = '#a6b0b7';
+export const WAY_BRIDGE_CASING = '#263238';
 export const COMMUNITY_COLOR = '#37474f';
 
 const SRC = 'atlas';
@@ -84,6 +101,23 @@ const isCell = ['has', 'count'];
 const isThreeNo = ['==', ['get', 'three_no'], true];
 const isMissing = ['all', ['!', isThreeNo], ['>', ['to-number', ['get', 'missing_flags'], 0], 0]];
 const isScattered = ['==', ['get', 'scattered'], true];
+const wayKind = ['to-string', ['get', 'kind']];
+const isFootway = ['in', wayKind, ['literal', WAY_KINDS.foot]];
+const isBridge = ['==', ['get', 'bridge'], true];
+const isTunnel = ['==', ['get', 'tunnel'], true];
+const isClosed = ['==', ['get', 'walkable'], false];
+const wayColor = ['case', isClosed, WAY_CLOSED_COLOR, matchColor(wayKind, WAY_COLORS, '#ffffff')];
+/** A way's width at zoom `z`-ish: `[major, mid, minor, foot]` in pixels. */
+const wayWidth = ([major, mid, minor, foot]) => ['case',
+  ['in', wayKind, ['literal', WAY_KINDS.major]], major,
+  ['in', wayKind, ['literal', WAY_KINDS.mid]], mid,
+  isFootway, foot,
+  minor];
+const wayWidths = (extra = 0) => ['interpolate', ['linear'], ['zoom'],
+  11, wayWidth([1.6 + extra, 1 + extra, 0.6 + extra, 0.6 + extra]),
+  14, wayWidth([3.5 + extra, 2.6 + extra, 1.6 + extra, 1.2 + extra]),
+  17, wayWidth([10 + extra, 8 + extra, 6 + extra, 2.4 + extra]),
+  20, wayWidth([22 + extra, 18 + extra, 14 + extra, 4 + extra])];
 
 /**
  * Map layers grouped by the atlas layer they draw (for the layer panel's toggles), in drawing
@@ -121,6 +155,32 @@ export function atlasLayers() {
           'line-color': ['case', isThreeNo, COMPOUND_COLORS.threeNo.line, isMissing, COMPOUND_COLORS.missing.line, COMPOUND_COLORS.ok.line],
           'line-width': ['interpolate', ['linear'], ['zoom'], 13, ['case', isThreeNo, 1.5, 0.7], 17, ['case', isThreeNo, 3.5, 1.2]],
         } },
+    ],
+    // Roads solid over a light casing, footways dashed, bridges over a dark casing; above the
+    // compounds (the ways inside a compound stay visible), below the buildings.
+    ways: [
+      { id: 'ways-casing', type: 'line', source: SRC, 'source-layer': 'ways',
+        filter: ['all', ['!', isFootway], ['!', isBridge]],
+        layout: { 'line-join': 'round', 'line-cap': 'round' },
+        paint: { 'line-color': WAY_CASING, 'line-width': wayWidths(1.4), 'line-opacity': ['case', isTunnel, 0.35, 1] } },
+      { id: 'ways-bridge', type: 'line', source: SRC, 'source-layer': 'ways', filter: isBridge,
+        layout: { 'line-join': 'round', 'line-cap': 'butt' },
+        paint: { 'line-color': WAY_BRIDGE_CASING, 'line-width': wayWidths(4) } },
+      { id: 'ways-road', type: 'line', source: SRC, 'source-layer': 'ways', interactive: true,
+        filter: ['!', isFootway],
+        layout: { 'line-join': 'round', 'line-cap': 'round' },
+        paint: { 'line-color': wayColor, 'line-width': wayWidths(), 'line-opacity': ['case', isTunnel, 0.45, 1] } },
+      { id: 'ways-foot', type: 'line', source: SRC, 'source-layer': 'ways', interactive: true,
+        filter: isFootway,
+        layout: { 'line-join': 'round' },
+        paint: { 'line-color': wayColor, 'line-width': wayWidths(), 'line-dasharray': [2, 1.5], 'line-opacity': ['case', isTunnel, 0.45, 0.95] } },
+      { id: 'ways-label', type: 'symbol', source: SRC, 'source-layer': 'ways', minzoom: 16,
+        filter: ['has', 'name'],
+        layout: {
+          'symbol-placement': 'line', 'text-field': ['get', 'name'], 'text-font': FONT, 'text-size': 11,
+          'symbol-spacing': 300, 'text-max-angle': 35, 'text-padding': 4,
+        },
+        paint: { 'text-color': '#37474f', 'text-halo-color': 'rgba(255,255,255,0.95)', 'text-halo-width': 1.6 } },
     ],
     buildings: [
       { id: 'buildings-cells', type: 'circle', source: SRC, 'source-layer': 'buildings', filter: isCell, interactive: true,
@@ -182,7 +242,7 @@ export function atlasLayers() {
 }
 
 /** The order the atlas layers are drawn in (bottom first); the layer panel lists them top first. */
-export const DRAW_ORDER = ['grids', 'communities', 'streets', 'compounds', 'buildings', 'gates', 'service_spaces', 'stations'];
+export const DRAW_ORDER = ['grids', 'communities', 'streets', 'compounds', 'ways', 'buildings', 'gates', 'service_spaces', 'stations'];
 
 // Grid outlines are drawn above compounds so grid boundaries stay visible.
 function gridOutline() {

@@ -5,7 +5,8 @@
 // by dragging it on the map; draws a new service space and fills its form, and the coverage of
 // its service rises; meets a conflict (409) with a change made meanwhile through the API, sees
 // both versions side by side and keeps editing on top of theirs; deletes a feature after a
-// confirmation. A viewer, and staff of another community, see the read-only panel. Desktop
+// confirmation. A planner draws a footbridge over the river, its ends snapped onto the ways, and
+// the compound across walks over it. A viewer, and staff of another community, see the read-only panel. Desktop
 // 1280×820 in Chinese, phone 390×844 in English and Chinese.
 
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ const STAFF = 'staff_chen'; // community worker of 龙南社区
 const COLLEAGUE = 'staff_liu'; // another worker of 龙南社区, who edits through the API meanwhile
 const OTHER = 'staff_he'; // a worker of another community
 const VIEWER = 'viewer_sun';
+const PLANNER = 'planner_wu'; // a planner of the whole district, who draws ways
 const PHONE = { width: 390, height: 844 };
 
 let server;
@@ -32,6 +34,7 @@ before(async () => {
       { name: COLLEAGUE, role: 'staff', scope: `community:${LONGNAN}` },
       { name: OTHER, role: 'staff', scope: 'community:510504003006' },
       { name: VIEWER, role: 'viewer', scope: 'district' },
+      { name: PLANNER, role: 'planner', scope: 'district' },
     ],
   });
   browser = await launchBrowser();
@@ -321,6 +324,58 @@ describe('editing on the map', () => {
     await page.waitForFunction((fid) => !window.gridAtlas.map.querySourceFeatures('atlas', { sourceLayer: 'service_spaces' }).some((f) => f.id === fid), id, { timeout: 20_000 });
     assert.equal((await coverage('housekeeping', 300)).covered, before.covered);
     assertNoProblems(page, [/HTTP 404: .*service_spaces\/items\//, /status of 404/]);
+  }));
+
+  test('a planner draws a footbridge across the river: its ends join the ways, and the compound across is covered on foot', () => withMap({ account: PLANNER }, async (page) => {
+    // A gated compound covered for elderly care in a straight line but not on foot, and its route.
+    const units = await getJson(`${server.url}/api/coverage/units`);
+    const elderly = (u) => u.services.find((x) => x.service === 'elderly_care');
+    const unit = units.units.find((u) => u.kind === 'compound' && u.gates > 0
+      && elderly(u).covered_straight && elderly(u).covered_walk === false);
+    assert.ok(unit, 'a compound across a river from its elderly care');
+    const routes = await getJson(`${server.url}/api/routes?compound=${unit.id}`);
+    const line = routes.features.find((f) => f.properties.service === 'elderly_care').geometry.coordinates;
+    // From its gate (a vertex of its path) to the route's last vertex on the far bank.
+    const [from, to] = [line[0], line[line.length - 3]];
+    await page.evaluate(([a, b]) => window.gridAtlas.map.fitBounds([a, b], { padding: { top: 120, bottom: 120, left: 480, right: 120 }, maxZoom: 18, duration: 0 }), [from, to]);
+    await waitForIdle(page);
+    await page.click('#edit-new');
+    await page.locator('#feature-panel[data-edit="choose"]').waitFor();
+    await page.selectOption('#edit-new-layer', 'ways');
+    assert.equal(await page.textContent('#feature-panel .edit-shape-only'), '线');
+    await page.click('#edit-start-draw');
+    await page.locator('#feature-panel[data-edit="draw"]').waitFor();
+    assert.match(await page.textContent('#edit-draw-hint'), /依次单击各点/);
+    const a = await pixelAt(page, from);
+    const b = await pixelAt(page, to);
+    assert.ok(a && b, 'both ends are in view');
+    await page.mouse.click(a.x, a.y);
+    await page.mouse.click(b.x, b.y);
+    await page.mouse.click(b.x, b.y); // on the last point again: finished
+    await page.locator('#edit-form').waitFor();
+    await page.fill('#edit-name', '测试人行桥');
+    await page.selectOption('#edit-kind', 'footway');
+    await page.selectOption('#edit-bridge', 'true');
+    await screenshot(page, '87-edit-new-footbridge-zh');
+    await page.click('#edit-save');
+    await page.locator('#feature-panel[data-layer="ways"] .edit-notice', { hasText: '已新建。' }).waitFor();
+    const id = Number(await page.getAttribute('#feature-panel', 'data-id'));
+    const created = await item('ways', id);
+    const [p, q] = [created.geometry.coordinates[0][0], created.geometry.coordinates[0].at(-1)];
+    const same = (u, v) => Math.abs(u[0] - v[0]) < 1e-8 && Math.abs(u[1] - v[1]) < 1e-8;
+    assert.ok(same(p, from) && same(q, to), `the ends took the vertices' exact positions: ${JSON.stringify([p, q])} vs ${JSON.stringify([from, to])}`);
+    await tileFeature(page, 'ways', id, "p.bridge === true && p.kind === 'footway'");
+    // The next coverage walks over it.
+    const after = await getJson(`${server.url}/api/coverage/units`);
+    const now = elderly(after.units.find((u) => u.kind === 'compound' && u.id === unit.id));
+    assert.ok(now.walk_m < elderly(unit).walk_m, `walk ${elderly(unit).walk_m} → ${now.walk_m}`);
+    // Deleted again, the compound is back where it was.
+    await page.click('#feature-delete');
+    await page.click('#edit-dialog-confirm');
+    await page.locator('#feature-panel[data-edit="deleted"]').waitFor();
+    const back = await getJson(`${server.url}/api/coverage/units`);
+    assert.equal(elderly(back.units.find((u) => u.kind === 'compound' && u.id === unit.id)).walk_m, elderly(unit).walk_m);
+    assertNoProblems(page);
   }));
 
   test('a conflict (409) shows their version beside mine; editing goes on on top of theirs', () => withMap({ account: STAFF }, async (page) => {

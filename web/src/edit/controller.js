@@ -20,7 +20,7 @@ import { conflictView } from './conflict.js';
 import { confirmDialog } from './dialog.js';
 import { createDrawing } from './draw.js';
 import { createForm, problemText } from './form.js';
-import { areaOf } from './places.js';
+import { areaOf, lineLength } from './places.js';
 import { createReferences } from './references.js';
 import * as S from './state.js';
 
@@ -37,7 +37,7 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
   let step = null; // 'choose' | 'draw' | 'form' | 'conflict' | 'deleted'
   let collapsed = false; // the panel folded to a bar while the shape is adjusted on a narrow screen
   const chooser = { layer: null, shape: null };
-  let drawShape = null; // Point or Polygon, while a shape is drawn
+  let drawShape = null; // Point, Polygon or LineString, while a shape is drawn
   let deletedText = '';
   let tools = null; // what the panel lends: header, label, formatValue, formatTime, nameReference
   let formApi = null;
@@ -47,8 +47,10 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
   const drawing = createDrawing(map, { onChange: geometryChanged, onDrawn: drawn });
 
   const account = () => getSession();
-  const multi = (layer) => (geometryTypes(layer).includes('MultiPolygon') ? 'MultiPolygon' : null);
-  const shapesOf = (layer) => geometryTypes(layer).filter((g) => g !== 'MultiPolygon');
+  const multi = (layer) => geometryTypes(layer).find((g) => g.startsWith('Multi')) ?? null;
+  const shapesOf = (layer) => geometryTypes(layer).filter((g) => !g.startsWith('Multi'));
+  /** The simple type of a geometry, as the hints and buttons name it. */
+  const simpleType = (g) => ({ Point: 'Point', LineString: 'LineString', MultiLineString: 'LineString' }[g?.type] ?? 'Polygon');
   const rerender = () => panel.refresh();
 
   // ---- the feature being edited, hidden on the atlas layers ------------------------------------
@@ -255,12 +257,14 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
     const fmt = (n) => Math.round(n).toLocaleString(getLang() === 'zh' ? 'zh-CN' : 'en');
     if (g.type === 'Point') return t('edit.geom.point', { lon: g.coordinates[0].toFixed(6), lat: g.coordinates[1].toFixed(6) });
     if (g.type === 'Polygon') return t('edit.geom.polygon', { n: g.coordinates[0].length - 1, area: fmt(areaOf(g)) });
+    if (g.type === 'LineString') return t('edit.geom.line', { n: g.coordinates.length, length: fmt(lineLength(g.coordinates)) });
+    if (g.type === 'MultiLineString') return t('edit.geom.lines', { parts: g.coordinates.length, length: fmt(g.coordinates.reduce((sum, c) => sum + lineLength(c), 0)) });
     return t('edit.geom.multi', { parts: g.coordinates.length, area: fmt(areaOf(g)) });
   }
 
   function geometrySection() {
     const changed = s.mode === 'edit' && S.changedFields(s).includes('geometry');
-    const type = s.geometry?.type === 'Point' ? 'Point' : 'Polygon';
+    const type = simpleType(s.geometry);
     const shapes = shapesOf(s.layer);
     const redrawButtons = shapes.length > 1
       ? shapes.map((shape) => el('button', { type: 'button', class: 'edit-redraw', dataset: { shape }, onclick: () => redraw(shape) },
@@ -490,7 +494,7 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
   function renderDraw(root) {
     root.append(el('div', { class: 'edit-bar' },
       el('div', { class: 'edit-bar-text' }, el('b', {}, formTitle()),
-        el('div', { class: 'draw-hint', id: 'edit-draw-hint' }, t(`edit.draw.${drawShape === 'Point' ? 'Point' : 'Polygon'}`))),
+        el('div', { class: 'draw-hint', id: 'edit-draw-hint' }, t(`edit.draw.${drawShape ?? 'Polygon'}`))),
       el('button', { type: 'button', id: 'edit-draw-cancel', onclick: cancelDraw }, t('edit.cancel'))));
   }
 

@@ -10,10 +10,12 @@ const R = 6_371_008.8;
 /** A gate lies within this distance of its compound (engine::integrity). */
 export const GATE_REACH_M = 50;
 
-/** A point inside or on a geometry, for looking up where it lies: the point itself, or the vertex mean of a polygon's outer ring when that lies inside (else its first vertex). */
+/** A point inside or on a geometry, for looking up where it lies: the point itself, a line's middle vertex, or the vertex mean of a polygon's outer ring when that lies inside (else its first vertex). */
 export function anchorOf(geometry) {
   if (!geometry) return null;
   if (geometry.type === 'Point') return geometry.coordinates;
+  const line = geometry.type === 'LineString' ? geometry.coordinates : geometry.type === 'MultiLineString' ? geometry.coordinates[0] : null;
+  if (line) return line.length ? line[Math.floor((line.length - 1) / 2)] : null;
   const polygons = geometry.type === 'Polygon' ? [geometry.coordinates] : geometry.type === 'MultiPolygon' ? geometry.coordinates : [];
   const ring = polygons[0]?.[0];
   if (!ring?.length) return null;
@@ -84,4 +86,15 @@ export function areaOf(geometry) {
     return Math.abs(a / 2) * ((Math.PI * R) / 180) ** 2;
   };
   return polygons.reduce((sum, [outer, ...holes]) => sum + ringArea(outer) - holes.reduce((h, r) => h + ringArea(r), 0), 0);
+}
+
+/** Metres along a line (lon/lat positions), each segment in the local frame at its start. */
+export function lineLength(coordinates) {
+  let m = 0;
+  for (let i = 1; i < coordinates.length; i++) {
+    const [a, b] = [coordinates[i - 1], coordinates[i]];
+    const k = Math.cos((a[1] * Math.PI) / 180);
+    m += Math.hypot((b[0] - a[0]) * k, b[1] - a[1]) * ((Math.PI * R) / 180);
+  }
+  return m;
 }

@@ -27,6 +27,8 @@ export function createReferences() {
     const { layer } = field.references;
     if (layer === 'communities') return (await all('communities')).filter((f) => scopeCovers(account?.scope, f.properties.code));
     if (layer === 'streets') return (await all('streets')).filter((f) => scopeCoversStreet(account?.scope, f.properties.code));
+    // A way names no community: its compound is any compound.
+    if (!('community_code' in raw)) return all(layer);
     return ofCommunity(layer, raw.community_code);
   }
 
@@ -46,6 +48,16 @@ export function createReferences() {
     const at = anchorOf(geometry);
     const has = (name) => fields.some((f) => f.name === name);
     const out = {};
+    if (at && has('street_code') && !has('community_code')) {
+      // A way: the street holding its middle, and the compound when it runs inside one.
+      const street = featureAt(await all('streets'), at);
+      if (street) out.street_code = street.properties.code;
+      if (has('compound_id')) {
+        const compound = featureAt(await all('compounds'), at);
+        if (compound) out.compound_id = String(compound.id);
+      }
+      return out;
+    }
     if (!at || !has('community_code')) return out;
     const community = featureAt(await all('communities'), at);
     if (!community) return out;

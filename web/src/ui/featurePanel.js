@@ -141,7 +141,9 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = 
     const props = feature.properties || {};
     el.dataset.layer = layer;
     el.dataset.id = String(feature.id);
-    el.append(header(props.name || props.code || `#${feature.id}`, layerTitle(layer)));
+    // A feature without a name or code (an unnamed footway) is called by its kind.
+    const kind = !props.name && !props.code && props.kind && fieldEnum(layer, 'kind') ? enumLabel(fieldEnum(layer, 'kind'), props.kind, getLang()) : null;
+    el.append(header(props.name || props.code || kind || `#${feature.id}`, layerTitle(layer)));
     if (current.notice) {
       const n = document.createElement('p');
       n.className = 'edit-notice';

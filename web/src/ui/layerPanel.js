@@ -4,10 +4,10 @@ import { enumLabel } from '../enums.js';
 import { getLang, t, onLangChange } from '../i18n.js';
 import {
   BUILDING_COLORS, COMMUNITY_COLOR, COMPOUND_COLORS, GATE_COLORS, GRID_PALETTE, SERVICE_COLORS, STATION_COLORS,
-  STREET_COLOR,
+  STREET_COLOR, WAY_BRIDGE_CASING, WAY_CASING, WAY_CLOSED_COLOR, WAY_COLORS,
 } from '../mapstyle.js';
 
-export const PANEL_ORDER = ['stations', 'service_spaces', 'gates', 'buildings', 'compounds', 'grids', 'communities', 'streets'];
+export const PANEL_ORDER = ['stations', 'service_spaces', 'gates', 'buildings', 'ways', 'compounds', 'grids', 'communities', 'streets'];
 
 function swatch(kind, style = {}) {
   const s = document.createElement('span');
@@ -62,6 +62,15 @@ function legendFor(layer) {
           t('legend.compound.missing'), 'compound:missing'),
         legendItem(swatch('fill', { background: COMPOUND_COLORS.ok.fill, borderColor: COMPOUND_COLORS.ok.line }),
           t('legend.compound.ok'), 'compound:ok'),
+      );
+      break;
+    case 'ways':
+      ul.append(
+        legendItem(swatch('way', { background: WAY_COLORS.primary, boxShadow: `0 0 0 1px ${WAY_CASING}` }), t('legend.way.major'), 'way:major'),
+        legendItem(swatch('way', { background: WAY_COLORS.residential, boxShadow: `0 0 0 1px ${WAY_CASING}` }), t('legend.way.road'), 'way:road'),
+        legendItem(swatch('line', { borderTop: `2px dashed ${WAY_COLORS.footway}` }), t('legend.way.foot'), 'way:foot'),
+        legendItem(swatch('way', { background: WAY_COLORS.residential, boxShadow: `0 0 0 2px ${WAY_BRIDGE_CASING}` }), t('legend.way.bridge'), 'way:bridge'),
+        legendItem(swatch('way', { background: WAY_CLOSED_COLOR }), t('legend.way.closed'), 'way:closed'),
       );
       break;
     case 'grids': {

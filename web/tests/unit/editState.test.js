@@ -168,5 +168,13 @@ describe('who may edit', () => {
     assert.ok(!mayEdit({ role: 'admin', scope: 'community:510504003004' }, 'streets', { code: '510504003' }));
     assert.deepEqual(creatableLayers(staff), ['compounds', 'buildings', 'gates', 'stations', 'service_spaces']);
     assert.deepEqual(creatableLayers({ role: 'viewer', scope: 'district' }), []);
+    // Ways: a planner of their street or of the district; beyond every street the district only.
+    const streetPlanner = { role: 'planner', scope: 'street:510504003' };
+    assert.deepEqual(creatableLayers(streetPlanner).at(-1), 'ways');
+    assert.ok(mayEdit(streetPlanner, 'ways', { street_code: '510504003' }));
+    assert.ok(!mayEdit(streetPlanner, 'ways', { street_code: '510504004' }), 'another street');
+    assert.ok(!mayEdit(streetPlanner, 'ways', { street_code: null }), 'beyond the streets');
+    assert.ok(mayEdit({ role: 'planner', scope: 'district' }, 'ways', {}));
+    assert.ok(!mayEdit(staff, 'ways', { street_code: '510504003' }), 'staff do not change ways');
   });
 });

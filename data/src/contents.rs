@@ -12,7 +12,7 @@ use geo_types::{Coord, Geometry, MultiPolygon, Point};
 use rand::seq::{IndexedRandom, SliceRandom};
 use rand::{Rng, RngCore};
 
-use crate::layout::{split, split_bands, Block, Plan, Rect};
+use crate::layout::{split, split_bands, Block, CellGrid, Plan, Rect};
 
 /// The generators' random source (`ChaCha8`: fast, and the same stream on every platform).
 pub(crate) type Rand = rand_chacha::ChaCha8Rng;
@@ -535,6 +535,8 @@ pub(crate) struct CommunityPlan {
     pub grid_blocks: Vec<Block>,
     /// Put three-no compounds in the westmost slots of each grid.
     pub three_no_west: bool,
+    /// Plan rectangles no slot may reach into (a river and its banks).
+    pub keep_clear: Vec<Rect>,
 }
 
 impl CommunityPlan {
@@ -560,6 +562,7 @@ impl CommunityPlan {
             grids,
             grid_blocks,
             three_no_west: false,
+            keep_clear: Vec::new(),
         }
     }
 
@@ -637,11 +640,25 @@ impl FreeSlot {
 /// A compound as placed.
 #[derive(Debug, Clone)]
 pub(crate) struct PlacedCompound {
+    pub id: i64,
     pub name: String,
     /// Ring in plan metres (open).
     pub ring: Vec<Coord>,
     pub centre: Coord,
     pub three_no: bool,
+    /// Its slot in the grid's slot layout, and the grid's position in the community.
+    pub slot: Rect,
+    pub grid: usize,
+    /// Its buildings' cells (the site: the slot less the margin kept along the ring).
+    pub site: CellGrid,
+}
+
+/// Where a grid's slots lie: the grid's block, and the slots' grid within it (lanes run along
+/// the gaps between slots).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GridLayout {
+    pub block: Block,
+    pub slots: CellGrid,
 }
 
 /// A community after its grids, compounds and buildings are placed.
@@ -652,6 +669,7 @@ pub(crate) struct Filled {
     pub kind: CommunityKind,
     pub block: Block,
     pub grid_codes: Vec<String>,
+    pub grids: Vec<GridLayout>,
     pub free: Vec<FreeSlot>,
     pub compounds: Vec<PlacedCompound>,
     pub households: i64,
@@ -856,6 +874,7 @@ impl Writer<'_> {
             kind: cp.kind,
             block: cp.block,
             grid_codes: Vec::with_capacity(cp.grids.len()),
+            grids: Vec::with_capacity(cp.grids.len()),
             free: Vec::new(),
             compounds: Vec::new(),
             households: cp.households(),
@@ -873,7 +892,16 @@ impl Writer<'_> {
                 locked: spec.locked,
                 geometry: self.plan.tile(block),
             });
-            let mut slots = block.inset(GRID_MARGIN).cells(spec.slots(), LANE);
+            let area = cp
+                .keep_clear
+                .iter()
+                .fold(block.inset(GRID_MARGIN), |area, &k| area.clear_of(k));
+            let layout = area.grid(spec.slots(), LANE, 1.0);
+            filled.grids.push(GridLayout {
+                block,
+                slots: layout,
+            });
+            let mut slots = layout.cells();
             let mut compounds: Vec<&CompoundSpec> = spec.compounds.iter().collect();
             if cp.three_no_west {
                 slots.sort_by(|a, b| a.x0.total_cmp(&b.x0).then(a.y0.total_cmp(&b.y0)));
@@ -883,7 +911,7 @@ impl Writer<'_> {
             }
             let (used, free) = slots.split_at(compounds.len().min(slots.len()));
             for (c, &slot) in compounds.iter().zip(used) {
-                let placed = self.compound(cp, &code, c, slot, rng);
+                let placed = self.compound(cp, (gi, &code), c, slot, rng);
                 filled.compounds.push(placed);
             }
             let first_free = filled.free.len();
@@ -904,7 +932,7 @@ impl Writer<'_> {
     fn compound(
         &mut self,
         cp: &CommunityPlan,
-        grid_code: &str,
+        (grid, grid_code): (usize, &str),
         c: &CompoundSpec,
         slot: Rect,
         rng: &mut Rand,
@@ -975,7 +1003,8 @@ impl Writer<'_> {
             CompoundClass::Old | CompoundClass::UnitOwned | CompoundClass::Resettlement => 2.5,
             CompoundClass::Commodity | CompoundClass::New => 1.4,
         };
-        let cells = site.cells_shaped(n, 6.0, aspect);
+        let site = site.grid(n, 6.0, aspect);
+        let cells = site.cells();
         for (k, (cell, hh)) in cells.iter().zip(households).enumerate() {
             let geometry = self.building_geometry(*cell, rng);
             let building_id = self.data.buildings.len() as i64 + 1;
@@ -994,10 +1023,14 @@ impl Writer<'_> {
             });
         }
         PlacedCompound {
+            id,
             name: c.name.clone(),
             ring,
             centre: slot.centre(),
             three_no: c.three_no(),
+            slot,
+            grid,
+            site,
         }
     }
 

@@ -8,6 +8,13 @@
 //! south — 红星街道 in the middle (x −2…2 km, y −1.5…1.5 km) with 小市 south of it, 罗汉 and 特兴
 //! to the west, 莲花池 and 安宁 to the east, 鱼塘 to the north — and the towns 胡市, 石洞, 双加,
 //! 金龙 fill the north. 龙南社区 sits at x 0…650 m, y −300…300 m.
+//!
+//! The 沱江 (80 m wide here) runs south along x = 0 through 红星街道, between its west and
+//! east communities, and on through 小市 to the 长江 along the district's southern edge
+//! (`rivers`); nothing is built within 60 m of it there. Ways (`demo_ways`) are drawn last, on
+//! the finished plan: boundary roads, lanes, riverside roads, bridges, compound paths.
+
+use std::collections::HashMap;
 
 use engine::{
     CommunityKind, CompoundClass, Dataset, FacilityLevel, Gate, GateKind, OperatingModel,
@@ -18,11 +25,13 @@ use geo_types::{Coord, MultiPolygon, Point, Polygon};
 use rand::{Rng, SeedableRng};
 
 use crate::contents::{
-    apportion, everyday_facilities, CommunityPlan, CompoundSpec, Filled, GridSpec, Namer, Profile,
-    Rand, ScatteredSpec, SpaceSpec, Writer,
+    apportion, everyday_facilities, CommunityPlan, CompoundSpec, Filled, GridSpec, Namer,
+    PlacedCompound, Profile, Rand, ScatteredSpec, SpaceSpec, Writer,
 };
+use crate::demo_ways::{demo_ways, DemoLayout};
 use crate::divisions::{self, Division, DivisionLevel};
-use crate::layout::{mix, split, Block, Plan, Warp};
+use crate::layout::{mix, split, Block, Plan, Rect, Warp};
+use crate::rivers::{rivers, TUOJIANG_CLEAR, TUOJIANG_STRAIGHT};
 
 /// 龙马潭区's 6-digit code.
 pub const DISTRICT_CODE: &str = "510504";
@@ -47,6 +56,57 @@ pub const UNDERSERVED_COMMUNITIES: &[&str] = &["510504003001", "510504003002"];
 /// Radius, in metres, kept free of elderly care and meal help around the underserved communities'
 /// three-no compounds.
 pub const UNDERSERVED_RADIUS_M: f64 = 1000.0;
+
+/// Communities of 红星街道 on the 沱江's east bank (双桂社区, 天立社区) whose riverside compounds
+/// lie within 300 m in a straight line of elderly care on the west bank ([`RIVER_FACILITIES`])
+/// but reach it on foot only over a bridge, far away; their own elderly care keeps 600 m from
+/// that riverside, so on foot these compounds are not covered.
+pub const RIVER_DIVIDED_COMMUNITIES: &[&str] = &[RIVER_CARE[0].across, RIVER_CARE[1].across];
+/// The elderly care on the 沱江's west bank across from each of [`RIVER_DIVIDED_COMMUNITIES`],
+/// in that order (in 红星社区 and 大驿坝社区).
+pub const RIVER_FACILITIES: &[&str] = &[RIVER_CARE[0].name, RIVER_CARE[1].name];
+/// The elderly care across the river from [`RIVER_EXAMPLE_COMPOUND`].
+pub const RIVER_FACILITY: &str = RIVER_CARE[1].name;
+/// A compound of 天立社区 by the 沱江 that elderly care covers in a straight line
+/// ([`RIVER_FACILITY`], about 130 m across the river) but not on foot: the walk there crosses
+/// the nearest bridge (about 1.9 km), and its own bank's elderly care is over 700 m away.
+pub const RIVER_EXAMPLE_COMPOUND: &str = "玉龙湾";
+/// [`RIVER_EXAMPLE_COMPOUND`]'s community.
+pub const RIVER_EXAMPLE_COMMUNITY: &str = RIVER_CARE[1].across;
+
+/// Elderly care by the 沱江 across from a river-divided community.
+struct RiverCare {
+    /// The river-divided community across the river.
+    across: &'static str,
+    /// The facility's own community, name and place in the plan (between the west riverside
+    /// road and the compounds).
+    community: &'static str,
+    name: &'static str,
+    at: Coord,
+    /// How far the community across keeps its own elderly care from the riverside facing the
+    /// facility, metres.
+    keep_m: f64,
+}
+
+const RIVER_CARE: [RiverCare; 2] = [
+    RiverCare {
+        across: "510504003012",
+        community: "510504003003",
+        name: "红星社区滨江老年活动室",
+        at: Coord {
+            x: -50.0,
+            y: -600.0,
+        },
+        keep_m: 600.0,
+    },
+    RiverCare {
+        across: "510504003007",
+        community: "510504003009",
+        name: "大驿坝社区滨江长者服务站",
+        at: Coord { x: -50.0, y: 500.0 },
+        keep_m: 600.0,
+    },
+];
 
 /// Safety margin on top of [`UNDERSERVED_RADIUS_M`] when placing services, in metres.
 const UNDERSERVED_MARGIN_M: f64 = 100.0;
@@ -137,9 +197,14 @@ struct DemoPlan {
     communities: Vec<CommunityPlan>,
 }
 
+/// The plan's placement (warp and frame) without its tiles.
+pub(crate) fn bare_plan() -> Plan {
+    Plan::new(DEMO_CENTRE, Warp::new(DEMO_WARP), DEMO_SALT)
+}
+
 fn demo_plan() -> DemoPlan {
     let divisions = divisions::longmatan();
-    let mut plan = Plan::new(DEMO_CENTRE, Warp::new(DEMO_WARP), DEMO_SALT);
+    let mut plan = bare_plan();
     let mut streets = Vec::new();
     let mut communities = Vec::new();
     for street in divisions
@@ -185,6 +250,19 @@ fn demo_plan() -> DemoPlan {
                 ));
             }
         }
+    }
+    // Nothing is built within reach of the 沱江 where it runs between 红星街道's communities.
+    let river = Rect::new(
+        -TUOJIANG_CLEAR,
+        TUOJIANG_STRAIGHT.0,
+        TUOJIANG_CLEAR,
+        TUOJIANG_STRAIGHT.1,
+    );
+    for c in communities
+        .iter_mut()
+        .filter(|c| c.street_code == HONGXING_STREET)
+    {
+        c.keep_clear.push(river);
     }
     for (_, b) in &streets {
         plan.tiling.add(*b);
@@ -508,10 +586,16 @@ pub fn demo_district() -> Dataset {
             code if UNDERSERVED_COMMUNITIES.contains(&code) => {
                 everyday_facilities(&mut w, f, &mut rng, &nowhere);
             }
+            code if RIVER_DIVIDED_COMMUNITIES.contains(&code) => {
+                let code = code.to_owned();
+                let far = |p: Coord| away_from_river_care(&code, p) && elderly_ok(p);
+                everyday_facilities(&mut w, f, &mut rng, &far);
+            }
             _ => everyday_facilities(&mut w, f, &mut rng, &elderly_ok),
         }
     }
     hongxing_street_facilities(&mut w, &mut filled, &elderly_ok);
+    river_facilities(&mut w, &elderly_ok);
     // The other streets: their party-mass service centre and social-work station.
     for (s, _) in streets.iter().filter(|(s, _)| s.code != HONGXING_STREET) {
         let mut members = communities.iter().filter(|c| c.street_code == s.code);
@@ -522,7 +606,7 @@ pub fn demo_district() -> Dataset {
                 StationKind::PartyMassCentre,
                 FacilityLevel::Street,
                 Some(1200.0),
-                first.block.centre(),
+                clear_of_rivers(first.block.centre()),
             );
             let second = members.next().unwrap_or(first);
             let at = Coord {
@@ -535,20 +619,97 @@ pub fn demo_district() -> Dataset {
                 StationKind::SocialWorkStation,
                 FacilityLevel::Street,
                 Some(180.0),
-                at,
+                clear_of_rivers(at),
             );
         }
     }
-    add_gates(&mut data);
+    let placed: HashMap<i64, &PlacedCompound> = filled
+        .iter()
+        .flat_map(|f| &f.compounds)
+        .map(|c| (c.id, c))
+        .collect();
+    let gates = add_gates(&mut data, &placed);
+    let layout = DemoLayout {
+        plan: &plan,
+        streets: &streets,
+        communities: &communities,
+        filled: &filled,
+        gates: &gates,
+    };
+    data.ways = demo_ways(&layout, &data);
     data
+}
+
+/// A point moved east, in steps of 50 m, until it lies 30 m clear of every river.
+fn clear_of_rivers(mut p: Coord) -> Coord {
+    let rivers = rivers();
+    while rivers.iter().any(|r| r.distance(p) < r.half_width + 30.0) {
+        p.x += 50.0;
+    }
+    p
+}
+
+/// Whether a river-divided community's own elderly care may stand at `p`: far enough from the
+/// riverside facing the elderly care across the river.
+fn away_from_river_care(community: &str, p: Coord) -> bool {
+    RIVER_CARE
+        .iter()
+        .filter(|c| c.across == community)
+        .all(|c| {
+            let facing_x = -c.at.x.signum() * TUOJIANG_CLEAR;
+            (p.x - facing_x).hypot(p.y - c.at.y) >= c.keep_m
+        })
+}
+
+/// [`RIVER_FACILITIES`]: elderly care on the 沱江's west bank.
+fn river_facilities(w: &mut Writer, elderly_ok: &dyn Fn(Coord) -> bool) {
+    for (k, c) in RIVER_CARE.iter().enumerate() {
+        if !elderly_ok(c.at) {
+            continue;
+        }
+        let (services, area, capacity): (&[ServiceType], f64, i64) = if k == 0 {
+            (&[ServiceType::ElderlyCare, ServiceType::Culture], 120.0, 30)
+        } else {
+            (
+                &[ServiceType::ElderlyCare, ServiceType::MealHelp],
+                260.0,
+                40,
+            )
+        };
+        w.space_at(
+            c.community,
+            SpaceSpec::new(
+                c.name,
+                services,
+                area,
+                OperatingModel::LowCost,
+                FacilityLevel::Community,
+            )
+            .capacity(capacity)
+            .hours("08:00-18:00"),
+            c.at,
+        );
+    }
+}
+
+/// A gate as the ways need it: its compound and kind, where it is (WGS84, and in the plan) and
+/// which way is out (a unit vector in the plan).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct GatePlan {
+    pub compound_id: i64,
+    pub kind: GateKind,
+    pub at: Coord,
+    pub at_plan: Coord,
+    pub outward: Coord,
 }
 
 /// Gates 小区出入口 of 红星街道's compounds: every 龙南社区 compound and about half of the others
 /// get 1–3, each at the middle of an edge of the compound's polygon facing a different side and
 /// named after it (北门, 南门, 东门, 西门). A gate on the polygon's edge is never nearer a facility
 /// than the polygon, so the deliberately underserved compounds stay underserved.
-fn add_gates(data: &mut Dataset) {
+fn add_gates(data: &mut Dataset, placed: &HashMap<i64, &PlacedCompound>) -> Vec<GatePlan> {
     let mut gates = Vec::new();
+    let mut plans = Vec::new();
     for c in &data.compounds {
         if !c.community_code.starts_with(HONGXING_STREET) {
             continue;
@@ -578,10 +739,8 @@ fn add_gates(data: &mut Dataset) {
             if sides_used.len() == wanted {
                 break;
             }
-            let (a, b) = (
-                ring[(start + k) % corners.len()],
-                ring[(start + k) % corners.len() + 1],
-            );
+            let edge = (start + k) % corners.len();
+            let (a, b) = (ring[edge], ring[edge + 1]);
             let length_m = ((b.x - a.x) * east_scale).hypot(b.y - a.y) * 111_000.0;
             if length_m < 15.0 {
                 continue;
@@ -612,6 +771,25 @@ fn add_gates(data: &mut Dataset) {
                 _ => GateKind::Pedestrian,
             };
             sides_used.push(side);
+            if let Some(pc) = placed.get(&c.id) {
+                let (pa, pb) = (pc.ring[edge], pc.ring[(edge + 1) % pc.ring.len()]);
+                let outward = match side {
+                    "东门" => Coord { x: 1.0, y: 0.0 },
+                    "西门" => Coord { x: -1.0, y: 0.0 },
+                    "北门" => Coord { x: 0.0, y: 1.0 },
+                    _ => Coord { x: 0.0, y: -1.0 },
+                };
+                plans.push(GatePlan {
+                    compound_id: c.id,
+                    kind,
+                    at: mid,
+                    at_plan: Coord {
+                        x: f64::midpoint(pa.x, pb.x),
+                        y: f64::midpoint(pa.y, pb.y),
+                    },
+                    outward,
+                });
+            }
             gates.push(Gate {
                 id: gates.len() as i64 + 1,
                 version: 1,
@@ -624,6 +802,7 @@ fn add_gates(data: &mut Dataset) {
         }
     }
     data.gates = gates;
+    plans
 }
 
 /// 龙南社区's facilities as the source documents describe them.

@@ -109,31 +109,91 @@ impl Rect {
         }
     }
 
-    /// Cuts the rectangle into `n` cells on a near-square grid with `gap` metres between cells,
-    /// row by row from the south-west; the grid may have a few more cells than `n`.
-    pub fn cells(self, n: usize, gap: f64) -> Vec<Rect> {
-        self.cells_shaped(n, gap, 1.0)
-    }
-
-    /// Like [`Rect::cells`], with cells about `aspect` times as wide as tall (slab blocks).
-    pub fn cells_shaped(self, n: usize, gap: f64, aspect: f64) -> Vec<Rect> {
+    /// Cuts the rectangle into at least `n` cells on a near-square grid, cells about `aspect`
+    /// times as wide as tall, `gap` metres apart (less where cells would get narrow).
+    pub fn grid(self, n: usize, gap: f64, aspect: f64) -> CellGrid {
         let n = n.max(1);
         let (w, h) = (self.width().max(1e-3), self.height().max(1e-3));
         let cols = ((n as f64 * w / (h * aspect)).sqrt().round() as usize).clamp(1, n);
         let rows = n.div_ceil(cols);
         let gap_x = gap.min(w / cols as f64 * 0.3);
         let gap_y = gap.min(h / rows as f64 * 0.3);
-        let cw = (w - gap_x * (cols - 1) as f64) / cols as f64;
-        let ch = (h - gap_y * (rows - 1) as f64) / rows as f64;
-        let mut out = Vec::with_capacity(cols * rows);
-        for r in 0..rows {
-            for c in 0..cols {
-                let x0 = self.x0 + c as f64 * (cw + gap_x);
-                let y0 = self.y0 + r as f64 * (ch + gap_y);
-                out.push(Rect::new(x0, y0, x0 + cw, y0 + ch));
+        CellGrid {
+            area: self,
+            cols,
+            rows,
+            cw: (w - gap_x * (cols - 1) as f64) / cols as f64,
+            ch: (h - gap_y * (rows - 1) as f64) / rows as f64,
+            gap_x,
+            gap_y,
+        }
+    }
+
+    /// Whether the two rectangles overlap (not merely touch).
+    pub fn overlaps(self, other: Rect) -> bool {
+        self.x0 < other.x1 && other.x0 < self.x1 && self.y0 < other.y1 && other.y0 < self.y1
+    }
+
+    /// The largest of the four parts of the rectangle left of, right of, below or above
+    /// `other` (the rectangle itself when they do not overlap).
+    pub fn clear_of(self, other: Rect) -> Rect {
+        if !self.overlaps(other) {
+            return self;
+        }
+        let parts = [
+            Rect::new(self.x0, self.y0, other.x0.min(self.x1), self.y1),
+            Rect::new(other.x1.max(self.x0), self.y0, self.x1, self.y1),
+            Rect::new(self.x0, self.y0, self.x1, other.y0.min(self.y1)),
+            Rect::new(self.x0, other.y1.max(self.y0), self.x1, self.y1),
+        ];
+        parts
+            .into_iter()
+            .max_by(|a, b| (a.width() * a.height()).total_cmp(&(b.width() * b.height())))
+            .unwrap_or(self)
+    }
+}
+
+/// Cells laid out on a grid of `cols` × `rows` within `area`, `gap_x`/`gap_y` apart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CellGrid {
+    pub area: Rect,
+    pub cols: usize,
+    pub rows: usize,
+    pub cw: f64,
+    pub ch: f64,
+    pub gap_x: f64,
+    pub gap_y: f64,
+}
+
+impl CellGrid {
+    /// Every cell, row by row from the south-west.
+    pub fn cells(&self) -> Vec<Rect> {
+        let mut out = Vec::with_capacity(self.cols * self.rows);
+        for r in 0..self.rows {
+            for c in 0..self.cols {
+                let x0 = self.area.x0 + c as f64 * (self.cw + self.gap_x);
+                let y0 = self.area.y0 + r as f64 * (self.ch + self.gap_y);
+                out.push(Rect::new(x0, y0, x0 + self.cw, y0 + self.ch));
             }
         }
         out
+    }
+
+    /// The middle of the gap west of column `c` (1 ≤ `c` < `cols`).
+    pub fn gap_x_at(&self, c: usize) -> f64 {
+        self.area.x0 + c as f64 * (self.cw + self.gap_x) - self.gap_x / 2.0
+    }
+
+    /// The middle of the gap south of row `r` (1 ≤ `r` < `rows`).
+    pub fn gap_y_at(&self, r: usize) -> f64 {
+        self.area.y0 + r as f64 * (self.ch + self.gap_y) - self.gap_y / 2.0
+    }
+
+    /// The column and row of a cell of this grid.
+    pub fn position(&self, cell: Rect) -> (usize, usize) {
+        let c = ((cell.x0 - self.area.x0) / (self.cw + self.gap_x)).round();
+        let r = ((cell.y0 - self.area.y0) / (self.ch + self.gap_y)).round();
+        (c.max(0.0) as usize, r.max(0.0) as usize)
     }
 }
 
@@ -276,6 +336,24 @@ impl Tiling {
         pts.sort_unstable();
         pts.dedup();
         pts
+    }
+
+    /// The nodes nearest `pos` on either side along a line (`lines`: `rows` or `cols`),
+    /// equal when `pos` is a node.
+    fn around(line: &HashMap<i32, Vec<i32>>, at: i32, pos: f64) -> (i32, i32) {
+        let corners = line.get(&at).map_or(&[][..], Vec::as_slice);
+        let below = corners.partition_point(|&v| f64::from(v) <= pos);
+        let above = corners.partition_point(|&v| f64::from(v) < pos);
+        let step = f64::from(DENSIFY);
+        let mut lo = ((pos / step).floor() * step) as i32;
+        let mut hi = ((pos / step).ceil() * step) as i32;
+        if below > 0 {
+            lo = lo.max(corners[below - 1]);
+        }
+        if let Some(&c) = corners.get(above) {
+            hi = hi.min(c);
+        }
+        (lo, hi)
     }
 
     /// The lattice nodes along a rectilinear outline given by its corners (counter-clockwise,
@@ -425,6 +503,50 @@ impl Plan {
             .into_iter()
             .map(|(x, y)| self.node(x, y))
             .collect()
+    }
+
+    /// The nodes of a lattice line between `from` and `to` (a horizontal line at y = `at` when
+    /// `horizontal`, else a vertical one at x = `at`), as every tile along it has them: their
+    /// positions along the line and their plan metres (jittered).
+    pub fn line_nodes(&self, horizontal: bool, at: i32, from: i32, to: i32) -> Vec<(f64, Coord)> {
+        let line = if horizontal {
+            &self.tiling.rows
+        } else {
+            &self.tiling.cols
+        };
+        Tiling::side(line, at, from, to)
+            .into_iter()
+            .map(|p| (f64::from(p), self.line_node(horizontal, at, p)))
+            .collect()
+    }
+
+    fn line_node(&self, horizontal: bool, at: i32, p: i32) -> Coord {
+        if horizontal {
+            self.node(p, at)
+        } else {
+            self.node(at, p)
+        }
+    }
+
+    /// The point at position `pos` of a lattice line as the tiles draw it (between its
+    /// jittered nodes), in plan metres.
+    pub fn on_line(&self, horizontal: bool, at: i32, pos: f64) -> Coord {
+        let line = if horizontal {
+            &self.tiling.rows
+        } else {
+            &self.tiling.cols
+        };
+        let (lo, hi) = Tiling::around(line, at, pos);
+        let a = self.line_node(horizontal, at, lo);
+        if hi == lo {
+            return a;
+        }
+        let b = self.line_node(horizontal, at, hi);
+        let t = (pos - f64::from(lo)) / f64::from(hi - lo);
+        Coord {
+            x: a.x + t * (b.x - a.x),
+            y: a.y + t * (b.y - a.y),
+        }
     }
 
     /// A tile as a WGS84 polygon.

@@ -6,11 +6,12 @@ use engine::{CommunityKind, Dataset, FacilityLevel, OperatingModel, ServiceType,
 use rand::{Rng, SeedableRng};
 
 use crate::contents::{
-    everyday_facilities, CommunityPlan, CompoundSpec, GridSpec, Namer, Profile, Rand,
+    everyday_facilities, CommunityPlan, CompoundSpec, Filled, GridSpec, Namer, Profile, Rand,
     ScatteredSpec, SpaceSpec, Writer,
 };
 use crate::demo::DEMO_CENTRE;
 use crate::layout::{mix, split, Block, Plan, Warp, LATTICE};
+use crate::synthetic_ways::CityWays;
 
 /// Plan area per slot (a compound or a free plot, with lanes and the grid's margin), m².
 const SLOT_AREA: f64 = 150.0 * 150.0;
@@ -143,13 +144,74 @@ fn specs(rng: &mut Rand, buildings: usize) -> Vec<StreetSpec> {
     }
 }
 
+/// A street's own centre, social-work station and area elderly care centre, in its first
+/// community.
+fn street_facilities(w: &mut Writer, filled: &mut Filled, code: &str, street_name: &str) {
+    if let Some(at) = filled.take_central() {
+        let centre = w.station(
+            code,
+            format!("{street_name}党群服务中心"),
+            StationKind::PartyMassCentre,
+            FacilityLevel::Street,
+            Some(1200.0),
+            at,
+        );
+        let spec = SpaceSpec::new(
+            format!("{street_name}区域养老服务中心"),
+            &[
+                ServiceType::ElderlyCare,
+                ServiceType::MealHelp,
+                ServiceType::Health,
+            ],
+            1000.0,
+            OperatingModel::LowCost,
+            FacilityLevel::Street,
+        )
+        .hosted_by(centre)
+        .capacity(100)
+        .hours("00:00-24:00");
+        w.space_at(code, spec, at);
+    }
+    if let Some(at) = filled.take_central() {
+        w.station(
+            code,
+            format!("{street_name}社工站"),
+            StationKind::SocialWorkStation,
+            FacilityLevel::Street,
+            Some(180.0),
+            at,
+        );
+    }
+}
+
+/// What a synthetic city holds beyond its areas, units and facilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntheticOptions {
+    /// Its walking network (on by default): roads along every grid's boundary, lanes between
+    /// the compounds, and each compound's internal paths out to a lane or road — about one
+    /// edge per building.
+    pub ways: bool,
+}
+
+impl Default for SyntheticOptions {
+    fn default() -> Self {
+        SyntheticOptions { ways: true }
+    }
+}
+
 /// A synthetic city with exactly `buildings` buildings (as points), laid out around Luzhou:
 /// compounds of 5–30 buildings and 100–600 households, 1–3 compounds per grid, 5–12 grids per
 /// community, 6–12 communities per street, with stations per street, community and grid and
 /// about one service space per 300 households. Streets get codes under the fictitious province
 /// prefix 99. The same `seed` always gives the same city. It has no compound gates 小区出入口:
-/// its compounds are measured from their polygons (the demo district has gates).
+/// its compounds are measured from their polygons (the demo district has gates), whose
+/// internal paths cross them on the way out. With its ways ([`SyntheticOptions`]).
 pub fn synthetic_city(buildings: usize, seed: u64) -> Dataset {
+    synthetic_city_with(buildings, seed, SyntheticOptions::default())
+}
+
+/// [`synthetic_city`] with or without its ways; everything else is the same either way.
+pub fn synthetic_city_with(buildings: usize, seed: u64, options: SyntheticOptions) -> Dataset {
     let mut rng = Rand::seed_from_u64(mix(seed));
     let streets = specs(&mut rng, buildings);
 
@@ -206,49 +268,24 @@ pub fn synthetic_city(buildings: usize, seed: u64) -> Dataset {
     }
     let mut rng = Rand::seed_from_u64(mix(seed ^ 0xF111));
     let anywhere = |_| true;
-    for (_, street_name, _, communities) in &layout {
+    let mut ways = options.ways.then(|| CityWays::new(&plan, city));
+    for (street_code, street_name, street_block, communities) in &layout {
+        if let Some(ways) = &mut ways {
+            ways.street(street_code);
+        }
         for (ci, cp) in communities.iter().enumerate() {
             let mut filled = w.community(cp, &mut rng);
+            if let Some(ways) = &mut ways {
+                ways.community(cp, *street_block, &filled);
+            }
             if ci == 0 {
-                // The street's own centre, social-work station and area elderly care centre.
-                if let Some(at) = filled.take_central() {
-                    let centre = w.station(
-                        &cp.code,
-                        format!("{street_name}党群服务中心"),
-                        StationKind::PartyMassCentre,
-                        FacilityLevel::Street,
-                        Some(1200.0),
-                        at,
-                    );
-                    let spec = SpaceSpec::new(
-                        format!("{street_name}区域养老服务中心"),
-                        &[
-                            ServiceType::ElderlyCare,
-                            ServiceType::MealHelp,
-                            ServiceType::Health,
-                        ],
-                        1000.0,
-                        OperatingModel::LowCost,
-                        FacilityLevel::Street,
-                    )
-                    .hosted_by(centre)
-                    .capacity(100)
-                    .hours("00:00-24:00");
-                    w.space_at(&cp.code, spec, at);
-                }
-                if let Some(at) = filled.take_central() {
-                    w.station(
-                        &cp.code,
-                        format!("{street_name}社工站"),
-                        StationKind::SocialWorkStation,
-                        FacilityLevel::Street,
-                        Some(180.0),
-                        at,
-                    );
-                }
+                street_facilities(&mut w, &mut filled, &cp.code, street_name);
             }
             everyday_facilities(&mut w, &mut filled, &mut rng, &anywhere);
         }
+    }
+    if let Some(ways) = ways {
+        data.ways = ways.finish();
     }
     data
 }

@@ -4,8 +4,10 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use engine::{ServiceType, StationKind};
-use gridatlas_data::synthetic_city;
+use engine::network::{Graph, SegmentIndex, WayInput};
+use engine::{ServiceType, StationKind, WayKind};
+use geo_types::Geometry;
+use gridatlas_data::{synthetic_city, synthetic_city_with, SyntheticOptions};
 
 #[test]
 fn the_city_has_exactly_the_buildings_asked_for() {
@@ -69,4 +71,88 @@ fn densities_and_services_are_realistic() {
         .collect();
     assert_eq!(types.len(), ServiceType::ALL.len());
     assert!(city.buildings.iter().any(engine::Building::scattered));
+}
+
+#[test]
+fn the_walking_network_has_about_an_edge_per_building_and_joins_every_compound() {
+    let n = 20_000;
+    let city = synthetic_city(n, 1);
+    let inputs: Vec<WayInput> = city
+        .ways
+        .iter()
+        .flat_map(|w| {
+            w.geometry.0.iter().map(|part| WayInput {
+                id: w.id,
+                geometry: part.clone(),
+                walkable: w.walkable(),
+            })
+        })
+        .collect();
+    let graph = Graph::build(&inputs);
+    let edges = graph.edge_count();
+    assert!(
+        (n / 2..=2 * n).contains(&edges),
+        "{edges} edges for {n} buildings"
+    );
+    assert_eq!(
+        graph.report().near_merges,
+        0,
+        "junctions are shared vertices"
+    );
+    // One connected network.
+    let mut seen = vec![false; graph.node_count()];
+    let mut stack = vec![0_u32];
+    seen[0] = true;
+    while let Some(v) = stack.pop() {
+        for (u, _) in graph.neighbours(v) {
+            if !seen[u as usize] {
+                seen[u as usize] = true;
+                stack.push(u);
+            }
+        }
+    }
+    assert!(seen.iter().all(|&s| s), "the network is connected");
+    let kinds: HashSet<WayKind> = city.ways.iter().map(|w| w.kind).collect();
+    for k in [
+        WayKind::Primary,
+        WayKind::Secondary,
+        WayKind::Tertiary,
+        WayKind::Residential,
+        WayKind::Service,
+    ] {
+        assert!(kinds.contains(&k), "{k:?}");
+    }
+    // Every compound's paths cross its outline; every building and facility is near a way.
+    let index = SegmentIndex::new(&graph);
+    for c in &city.compounds {
+        let join = index.polygon(&graph, &c.geometry, 300.0).expect("joined");
+        assert!(
+            join.distance_m < 1e-6,
+            "compound {} {} m off",
+            c.id,
+            join.distance_m
+        );
+    }
+    let points = city
+        .buildings
+        .iter()
+        .map(|b| &b.geometry)
+        .chain(city.service_spaces.iter().map(|s| &s.geometry));
+    for g in points {
+        let joined = match g {
+            Geometry::Point(p) => index.point(&graph, p.0, 100.0),
+            Geometry::Polygon(p) => index.polygon(&graph, p, 100.0),
+            other => panic!("{other:?}"),
+        };
+        assert!(joined.is_some(), "{g:?} is over 100 m from every way");
+    }
+}
+
+#[test]
+fn ways_are_optional_and_leave_the_rest_of_the_city_unchanged() {
+    let mut with = synthetic_city(3000, 5);
+    let without = synthetic_city_with(3000, 5, SyntheticOptions { ways: false });
+    assert!(!with.ways.is_empty() && without.ways.is_empty());
+    with.ways.clear();
+    assert_eq!(with, without);
 }

@@ -4,8 +4,8 @@
 use data::{LONGNAN_COMMUNITY, LONGNAN_HOUSEHOLDS, UNDERSERVED_COMMUNITIES, UNDERSERVED_RADIUS_M};
 use geo_types::{Geometry, Point};
 use gridatlas_engine::analysis::{
-    heatmap, suggest_sites, underserved, AreaLevel, CandidateKind, Coverage, SitingRequest,
-    Standards, UnderservedFilter, UnderservedTier, UnitKind,
+    heatmap, suggest_sites, underserved, AreaLevel, CandidateKind, Coverage, DistanceMetric,
+    SitingRequest, Standards, UnderservedFilter, UnderservedTier, UnitKind,
 };
 use gridatlas_engine::{
     FacilityLevel, Feature, OperatingModel, ServiceSpace, ServiceType, Snapshot,
@@ -122,7 +122,10 @@ fn every_area_is_summarised_and_the_underserved_communities_trail_their_neighbou
         .property_management_pct
         .is_some_and(|p| (p - 200.0 / 21.0).abs() < 1e-9));
 
-    let elderly_pct = |code: &str| {
+    // The demo is laid out in straight-line metres; on foot (the default) the river divides.
+    assert_eq!(coverage.metric, DistanceMetric::Walk);
+    let straight = coverage.by_metric(&snapshot, DistanceMetric::Straight);
+    let elderly_pct = |coverage: &Coverage, code: &str| {
         coverage
             .area(AreaLevel::Community, code)
             .and_then(|a| a.service(ServiceType::ElderlyCare))
@@ -130,19 +133,31 @@ fn every_area_is_summarised_and_the_underserved_communities_trail_their_neighbou
             .expect("elderly care coverage")
     };
     for code in UNDERSERVED_COMMUNITIES {
-        let a = coverage
-            .area(AreaLevel::Community, code)
-            .expect("community");
-        assert!(elderly_pct(code) < 10.0, "{code}: {}", elderly_pct(code));
-        let station = a
-            .checklist
-            .iter()
-            .find(|c| c.item.name() == "elderly_service_station")
-            .expect("checklist item");
-        assert!(!station.present);
+        for c in [&coverage, &straight] {
+            let a = c.area(AreaLevel::Community, code).expect("community");
+            assert!(
+                elderly_pct(c, code) < 10.0,
+                "{code}: {}",
+                elderly_pct(c, code)
+            );
+            let station = a
+                .checklist
+                .iter()
+                .find(|c| c.item.name() == "elderly_service_station")
+                .expect("checklist item");
+            assert!(!station.present);
+        }
     }
     for neighbour in ["510504003003", "510504003004", "510504003009"] {
-        assert!(elderly_pct(neighbour) > 80.0, "{neighbour}");
+        assert!(elderly_pct(&straight, neighbour) > 80.0, "{neighbour}");
+    }
+    // Across 沱江 the elderly care of the other bank is near in a straight line, far on foot.
+    for code in data::RIVER_DIVIDED_COMMUNITIES {
+        let (walk, line) = (elderly_pct(&coverage, code), elderly_pct(&straight, code));
+        assert!(
+            walk < line,
+            "{code}: {walk} % on foot, {line} % in a straight line"
+        );
     }
     let street = coverage
         .area(AreaLevel::Street, data::HONGXING_STREET)

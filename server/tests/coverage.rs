@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::Router;
-use engine::analysis::{CountedNames, Coverage, Standards, UnitKind};
+use engine::analysis::{CountedNames, Coverage, DistanceMetric, Standards, UnitKind};
 use engine::ServiceType;
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
@@ -106,7 +106,7 @@ async fn coverage_per_area_and_per_unit_with_governance_indicators() {
     }
     let (_, body, _) = get(
         &app,
-        &format!("/api/coverage/units?community_code={LONGNAN}"),
+        &format!("/api/coverage/units?community_code={LONGNAN}&metric=straight"),
     )
     .await;
     let units = body["units"].as_array().expect("units");
@@ -413,7 +413,7 @@ impl GatedCompound {
         let (s, body, _) = get(
             &self.app,
             &format!(
-                "/api/coverage/units?community_code={}&service=elderly_care&threshold=300",
+                "/api/coverage/units?community_code={}&service=elderly_care&threshold=300&metric=straight",
                 self.code
             ),
         )
@@ -451,7 +451,9 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
     let atlas = Atlas::open(Box::new(store)).await.expect("atlas");
     let snap = atlas.snapshot();
     let standards = Standards::default();
-    let cov = Coverage::compute(&snap, &standards).expect("coverage");
+    // PostGIS measures in a straight line: so does this coverage.
+    let cov = Coverage::compute_by(&snap, &standards, Some(DistanceMetric::Straight))
+        .expect("coverage");
     let mut compared = 0;
     for rule in &standards.services {
         let CountedNames {

@@ -94,7 +94,7 @@ async fn reported_units(store: Box<dyn Store>) -> (Arc<Atlas>, HashMap<(String, 
     let atlas = Arc::new(Atlas::open(store).await.expect("atlas"));
     let app = app(AppState::new(atlas.clone(), Config::default()));
     let (status, body) =
-        common::send(&app, Method::GET, "/api/coverage/units", None, None, None).await;
+        common::send(&app, Method::GET, "/api/coverage/units?metric=straight", None, None, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let units = body["units"]
         .as_array()

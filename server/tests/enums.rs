@@ -58,7 +58,7 @@ async fn enums_carry_both_labels_and_every_field_matches_the_queryables() {
     assert_eq!(enums["service_type"]["elderly_care"].0, "养老服务");
 
     let layers = body["layers"].as_array().expect("layers");
-    assert_eq!(layers.len(), 8, "every layer");
+    assert_eq!(layers.len(), 9, "every layer");
     for l in layers {
         let layer = l["layer"].as_str().expect("layer");
         let q = get(&app, &format!("/ogc/collections/{layer}/queryables")).await;

@@ -465,7 +465,7 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .expect("registered");
-    assert_eq!(registered, ("features".to_owned(), 5));
+    assert_eq!(registered, ("features".to_owned(), 6));
 }
 
 /// A stored time as the API shows it: RFC 3339 UTC with milliseconds.

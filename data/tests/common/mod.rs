@@ -46,6 +46,32 @@ pub fn assert_references(data: &Dataset) {
     assert_division_references(data);
     assert_compound_and_building_references(data);
     assert_gate_and_facility_references(data);
+    assert_way_references(data);
+}
+
+/// Ways name existing streets and compounds (a compound's paths lie in its street).
+fn assert_way_references(data: &Dataset) {
+    let streets: HashSet<&str> = data.streets.iter().map(|s| s.code.as_str()).collect();
+    let compounds = compound_communities(data);
+    for w in &data.ways {
+        if let Some(street) = &w.street_code {
+            assert!(
+                streets.contains(street.as_str()),
+                "way {} in {street}",
+                w.id
+            );
+        }
+        if let Some(id) = w.compound_id {
+            let community = compounds.get(&id).expect("the path's compound");
+            if let Some(street) = &w.street_code {
+                assert!(
+                    community.starts_with(street.as_str()),
+                    "way {} of compound {id}",
+                    w.id
+                );
+            }
+        }
+    }
 }
 
 /// Each community's street code, by community code.

@@ -307,6 +307,9 @@ fn wkt_to_geojson(text: &str) -> Result<geojson::Value, Reason> {
             m.polygons().iter().map(poly).collect(),
         )),
         wkt::Wkt::LineString(l) => Ok(geojson::Value::LineString(ring(&l))),
+        wkt::Wkt::MultiLineString(m) => Ok(geojson::Value::MultiLineString(
+            m.line_strings().iter().map(ring).collect(),
+        )),
         other => {
             let kind = other.to_string();
             let kind = kind.split('(').next().unwrap_or("?").trim();

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use engine::network::{Graph, SegmentIndex, WayInput};
+use engine::network::{Graph, SegmentIndex};
 use engine::{ServiceType, StationKind, WayKind};
 use geo_types::Geometry;
 use gridatlas_data::{synthetic_city, synthetic_city_with, SyntheticOptions};
@@ -77,18 +77,7 @@ fn densities_and_services_are_realistic() {
 fn the_walking_network_has_about_an_edge_per_building_and_joins_every_compound() {
     let n = 20_000;
     let city = synthetic_city(n, 1);
-    let inputs: Vec<WayInput> = city
-        .ways
-        .iter()
-        .flat_map(|w| {
-            w.geometry.0.iter().map(|part| WayInput {
-                id: w.id,
-                geometry: part.clone(),
-                walkable: w.walkable(),
-            })
-        })
-        .collect();
-    let graph = Graph::build(&inputs);
+    let graph = Graph::of_ways(&city.ways);
     let edges = graph.edge_count();
     assert!(
         (n / 2..=2 * n).contains(&edges),

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
-use engine::network::{Graph, Join, SegmentIndex, Walk, WayInput};
+use engine::network::{Graph, Join, SegmentIndex, Walk};
 use engine::{Dataset, FacilityLevel, Feature, ServiceType, Way, WayKind};
 use geo::{
     Closest, ClosestPoint, Contains, Distance, Euclidean, Geodesic, InterpolateLine, Intersects,
@@ -20,16 +20,7 @@ const JOIN_LIMIT_M: f64 = 300.0;
 
 /// The walking graph of the given ways, a part per input as the engine builds it.
 fn graph<'a>(ways: impl Iterator<Item = &'a Way>) -> Graph {
-    let inputs: Vec<WayInput> = ways
-        .flat_map(|w| {
-            w.geometry.0.iter().map(|part| WayInput {
-                id: w.id,
-                geometry: part.clone(),
-                walkable: w.walkable(),
-            })
-        })
-        .collect();
-    Graph::build(&inputs)
+    Graph::of_ways(ways)
 }
 
 /// The sizes of a graph's connected parts, largest first.

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::{Layer, ServiceType};
-use crate::network::{Graph, Join, SegmentIndex, Walk, WayInput};
+use crate::network::{Graph, Join, SegmentIndex, Walk};
 use crate::snapshot::{Dataset, Snapshot};
 
 use super::coverage::{Coverage, FacilityRef, UnitKind};
@@ -116,19 +116,7 @@ impl WalkNetwork {
     pub fn build(snapshot: &Snapshot, join_limit_m: f64) -> WalkNetwork {
         let data = &snapshot.data;
         let started = Instant::now();
-        let inputs: Vec<WayInput> = data
-            .ways
-            .iter()
-            .flat_map(|w| {
-                w.geometry.0.iter().map(|part| WayInput {
-                    id: w.id,
-                    geometry: part.clone(),
-                    walkable: w.walkable(),
-                })
-            })
-            .collect();
-        let graph = Graph::build(&inputs);
-        drop(inputs);
+        let graph = Graph::of_ways(&data.ways);
         let index = SegmentIndex::new(&graph);
         let build_s = started.elapsed().as_secs_f64();
 

@@ -41,6 +41,23 @@ pub struct WayInput {
     pub walkable: bool,
 }
 
+impl Graph {
+    /// The graph of the atlas's ways: each part of each way an input, walkable as the way is.
+    pub fn of_ways<'a>(ways: impl IntoIterator<Item = &'a crate::model::Way>) -> Graph {
+        let inputs: Vec<WayInput> = ways
+            .into_iter()
+            .flat_map(|w| {
+                w.geometry.0.iter().map(|part| WayInput {
+                    id: w.id,
+                    geometry: part.clone(),
+                    walkable: w.walkable(),
+                })
+            })
+            .collect();
+        Graph::build(&inputs)
+    }
+}
+
 /// What a build took and left out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BuildReport {

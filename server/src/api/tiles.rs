@@ -5,6 +5,7 @@
 //! a hash of the tile's content: an edit changes the ETag of the tiles it touches and of no other.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -116,40 +117,36 @@ async fn heatmap_tile(
         super::coverage::heat_params(raw, if tile_id.z() >= 15 { 10 } else { 9 })?;
     let (_, cells) =
         super::coverage::heat_cells(state, service, resolution, threshold, metric).await?;
-    let gzip = wants_gzip(headers);
-    let (plain, body) = blocking(move || {
-        let features: Vec<tiles::OverlayFeature<'_>> = cells
-            .iter()
-            .map(|c| tiles::OverlayFeature {
-                id: c.index,
-                polygon: &c.polygon,
-                values: vec![
-                    tiles::OverlayValue::Text(c.cell.clone()),
-                    tiles::OverlayValue::Text(service.name().to_owned()),
-                    tiles::OverlayValue::Real(c.households),
-                    tiles::OverlayValue::Real(c.households_uncovered),
-                    c.mean_distance_m
-                        .map_or(tiles::OverlayValue::Null, tiles::OverlayValue::Real),
-                ],
-            })
-            .collect();
-        let plain = Bytes::from(tiles::encode_overlay(
-            "heatmap",
-            super::coverage::HEAT_KEYS,
-            &features,
-            tile_id,
-        ));
-        let body = if gzip && !plain.is_empty() {
-            Some(Bytes::from(
-                tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?,
-            ))
-        } else {
-            None
-        };
-        Ok((plain, body))
-    })
-    .await?;
-    respond(headers, &plain, body)
+    let heat = (cells, service);
+    overlay_tile(
+        headers,
+        tile_id,
+        "heatmap",
+        super::coverage::HEAT_KEYS,
+        heat,
+        heat_features,
+    )
+    .await
+}
+
+fn heat_features(
+    (cells, service): &(Arc<Vec<engine::analysis::HeatCell>>, engine::ServiceType),
+) -> Vec<tiles::OverlayFeature<'_>> {
+    cells
+        .iter()
+        .map(|c| tiles::OverlayFeature {
+            id: c.index,
+            polygon: &c.polygon,
+            values: vec![
+                tiles::OverlayValue::Text(c.cell.clone()),
+                tiles::OverlayValue::Text(service.name().to_owned()),
+                tiles::OverlayValue::Real(c.households),
+                tiles::OverlayValue::Real(c.households_uncovered),
+                c.mean_distance_m
+                    .map_or(tiles::OverlayValue::Null, tiles::OverlayValue::Real),
+            ],
+        })
+        .collect()
 }
 
 /// Walking isochrones of a service as one MVT layer `isochrones`, one feature per polygon of
@@ -163,12 +160,31 @@ async fn isochrone_tile(
 ) -> Result<Response, ApiError> {
     let request = super::walking::isochrone_params(raw)?;
     let bands = super::walking::isochrone_bands(state, request).await?;
-    let gzip = wants_gzip(headers);
-    let (plain, body) = blocking(move || {
-        let mut features = Vec::new();
-        for (band, iso) in bands.iter().enumerate().rev() {
-            for (part, polygon) in iso.area.0.iter().enumerate() {
-                features.push(tiles::OverlayFeature {
+    let keys = super::walking::ISOCHRONE_KEYS;
+    overlay_tile(
+        headers,
+        tile_id,
+        "isochrones",
+        keys,
+        bands,
+        isochrone_features,
+    )
+    .await
+}
+
+fn isochrone_features(
+    bands: &Arc<Vec<engine::analysis::Isochrone>>,
+) -> Vec<tiles::OverlayFeature<'_>> {
+    bands
+        .iter()
+        .enumerate()
+        .rev()
+        .flat_map(|(band, iso)| {
+            iso.area
+                .0
+                .iter()
+                .enumerate()
+                .map(move |(part, polygon)| tiles::OverlayFeature {
                     id: (band * 100_000 + part) as u64,
                     polygon,
                     values: vec![
@@ -176,15 +192,24 @@ async fn isochrone_tile(
                         tiles::OverlayValue::Real(iso.minutes),
                         tiles::OverlayValue::Real(iso.distance_m),
                     ],
-                });
-            }
-        }
-        let plain = Bytes::from(tiles::encode_overlay(
-            "isochrones",
-            super::walking::ISOCHRONE_KEYS,
-            &features,
-            tile_id,
-        ));
+                })
+        })
+        .collect()
+}
+
+/// One overlay layer `name` (properties `keys`) of the features `features` makes of `data`,
+/// encoded off the async runtime and gzipped when asked.
+async fn overlay_tile<T: Send + 'static>(
+    headers: &HeaderMap,
+    tile_id: TileId,
+    name: &'static str,
+    keys: &'static [&'static str],
+    data: T,
+    features: fn(&T) -> Vec<tiles::OverlayFeature<'_>>,
+) -> Result<Response, ApiError> {
+    let gzip = wants_gzip(headers);
+    let (plain, body) = blocking(move || {
+        let plain = Bytes::from(tiles::encode_overlay(name, keys, &features(&data), tile_id));
         let body = if gzip && !plain.is_empty() {
             Some(Bytes::from(
                 tiles::gzip(&plain).map_err(|e| ApiError::Internal(format!("gzip: {e}")))?,

@@ -476,6 +476,17 @@ fn locations_of(block: &PrimitiveBlock, needed: &[i64]) -> Vec<(u32, (i32, i32))
 mod tests {
     use super::*;
 
+    #[test]
+    fn osm_names_are_kept_as_the_atlas_keeps_names() {
+        assert_eq!(name_of(" 蜀泸大道\t").as_deref(), Some("蜀泸大道"));
+        assert_eq!(name_of("滨江\n路").as_deref(), Some("滨江路"));
+        assert_eq!(name_of("\u{7}  "), None);
+        assert_eq!(
+            name_of(&"路".repeat(150)).map(|n| n.chars().count()),
+            Some(100)
+        );
+    }
+
     fn rule(tags: &[(&'static str, &'static str)]) -> Option<WalkRule> {
         walk_rule(|k| tags.iter().find(|(key, _)| *key == k).map(|(_, v)| *v))
     }
@@ -574,6 +585,14 @@ mod tests {
     }
 }
 
+/// An OSM name as the atlas keeps names: control characters dropped, trimmed, at most 100
+/// characters; `None` when nothing is left.
+fn name_of(tag: &str) -> Option<String> {
+    let clean: String = tag.chars().filter(|c| !c.is_control()).collect();
+    let name: String = clean.trim().chars().take(100).collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// The ways of an `.osm.pbf` extract as features of the `ways` layer 道路: one per OSM way (the
 /// parts of a way the extract cut stay one feature of several lines), its kind from `highway`
 /// ([`WayKind::from_osm`]), `no_walking` when [`walk_rule`] bars pedestrians, `bridge` and
@@ -649,19 +668,33 @@ pub fn read(
             continue;
         }
         let flag = |key: &str| first.tag(key).is_some_and(|v| v != "no");
+        // Parts the reader kept may still collapse (two nodes at one position): left out, so
+        // that one such way does not refuse a city's extract.
+        let lines: Vec<Vec<Vec<f64>>> = parts
+            .iter()
+            .filter(|p| p.geometry.0.windows(2).any(|w| w[0] != w[1]))
+            .map(|p| p.geometry.0.iter().map(|c| vec![c.x, c.y]).collect())
+            .collect();
+        if lines.is_empty() {
+            left_out += 1;
+            continue;
+        }
         let mut props = serde_json::Map::new();
-        if let Some(name) = first.tag("name:zh").or_else(|| first.tag("name")) {
+        if let Some(name) = first
+            .tag("name:zh")
+            .or_else(|| first.tag("name"))
+            .and_then(name_of)
+        {
             props.insert("name".into(), Value::from(name));
         }
         props.insert("kind".into(), Value::from(kind.name()));
         props.insert("no_walking".into(), Value::from(!first.walkable()));
         props.insert("bridge".into(), Value::from(flag("bridge")));
         props.insert("tunnel".into(), Value::from(flag("tunnel")));
-        props.insert("osm_way".into(), Value::from(first.id));
-        let lines: Vec<Vec<Vec<f64>>> = parts
-            .iter()
-            .map(|p| p.geometry.0.iter().map(|c| vec![c.x, c.y]).collect())
-            .collect();
+        // Files edited in JOSM and not uploaded carry negative ids: not OSM's.
+        if first.id > 0 {
+            props.insert("osm_way".into(), Value::from(first.id));
+        }
         let feature = geojson::Feature {
             bbox: None,
             geometry: Some(geojson::Geometry::new(geojson::Value::MultiLineString(

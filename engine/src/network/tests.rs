@@ -282,14 +282,31 @@ fn network_distances_equal_brute_force_dijkstra_on_random_graphs() {
                 }
             }
         }
+        // The graph numbers its nodes in space order; the naive twin in input order.
+        let naive_of: std::collections::HashMap<(u64, u64), usize> = naive
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.x.to_bits(), c.y.to_bits()), i))
+            .collect();
+        let node_expected = |node: u32| {
+            let c = graph.coord(node);
+            expected(naive_of[&(c.x.to_bits(), c.y.to_bits())])
+        };
         for node in 0..graph.node_count() as u32 {
-            let want = expected(node as usize);
+            let want = node_expected(node);
             match walk.node(node) {
                 None => assert!(want.is_infinite()),
                 Some((d, _)) => assert!(close(d, want), "seed {seed}: node {node}: {d} vs {want}"),
             }
         }
-        check_bounded(&graph, sources, targets, &expected, &point_nodes[split..]);
+        check_bounded(
+            &graph,
+            sources,
+            targets,
+            (&expected, &node_expected),
+            &point_nodes[split..],
+        );
     }
     assert!(compared > 300, "compared {compared} targets");
     assert!(
@@ -319,7 +336,7 @@ fn check_bounded(
     graph: &Graph,
     sources: &[Join],
     targets: &[Join],
-    expected: &dyn Fn(usize) -> f64,
+    (expected, node_expected): (&dyn Fn(usize) -> f64, &dyn Fn(u32) -> f64),
     target_nodes: &[usize],
 ) {
     let mut finite: Vec<f64> = target_nodes
@@ -336,15 +353,15 @@ fn check_bounded(
     let mut walk = Walk::from_sources(graph, targets, f64::INFINITY);
     walk.run(graph, sources, bound);
     for node in 0..graph.node_count() as u32 {
-        let want = expected(node as usize);
+        let want = node_expected(node);
         match walk.node(node) {
             Some((d, _)) => assert!(close(d, want) && d <= bound),
             None => assert!(want > bound),
         }
     }
     let within = walk.reached().count();
-    let want_within = (0..graph.node_count())
-        .filter(|&n| expected(n) <= bound)
+    let want_within = (0..graph.node_count() as u32)
+        .filter(|&n| node_expected(n) <= bound)
         .count();
     assert_eq!(within, want_within);
     for (target, &n) in targets.iter().zip(target_nodes) {

@@ -9,13 +9,15 @@ mod load;
 mod memory;
 mod tile_list;
 mod tiles;
+mod walking;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gridatlas_server::commands::CommandError;
 
-/// Grid Atlas benchmarks: import, vector tiles, coverage and a mixed load run; figures are printed.
+/// Grid Atlas benchmarks: import, vector tiles, coverage, walking and a mixed load run; figures are
+/// printed.
 #[derive(Parser)]
 #[command(name = "gridatlas-bench", version, about)]
 struct Cli {
@@ -71,6 +73,24 @@ enum Bench {
         #[arg(long, default_value_t = 200)]
         tiles_per_zoom: usize,
     },
+    /// Walking-distance coverage: the engine's network build, joining, memory and full walking
+    /// recompute, against pgRouting and pandana on the same graph; prints times,
+    /// memory, agreement and ratios.
+    Walking {
+        /// An empty database on a server with pgRouting installed, to load the graph into.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        /// Buildings in the synthetic city.
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+        /// pandana's side, a Python script (scripts/bench-walking.sh passes it); without it (or
+        /// empty) pandana is left out.
+        #[arg(long, env = "PANDANA_SCRIPT")]
+        pandana: Option<String>,
+        /// The Python that runs it (with pandana installed).
+        #[arg(long, env = "PYTHON", default_value = "python3")]
+        python: String,
+    },
 }
 
 #[tokio::main]
@@ -115,6 +135,15 @@ async fn run(bench: Bench) -> Result<(), CommandError> {
             // An empty MARTIN_BIN (how scripts/bench-tiles.sh says "no martin") is no martin.
             let martin = martin.filter(|m| !m.is_empty());
             tiles::run(&database_url, scale, martin.as_deref(), tiles_per_zoom).await
+        }
+        Bench::Walking {
+            database_url,
+            scale,
+            pandana,
+            python,
+        } => {
+            let pandana = pandana.filter(|p| !p.is_empty());
+            walking::run(&database_url, scale, pandana.as_deref(), &python).await
         }
     }
 }

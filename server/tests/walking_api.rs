@@ -115,6 +115,27 @@ async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_reque
         assert!((e["detour"].as_f64().expect("detour") - walk / straight).abs() < 1e-9);
         assert!((e["minutes"].as_f64().expect("minutes") - walk / 60.0).abs() < 1e-6);
     }
+    // At an older resident's slower pace the same walk takes longer; the verdicts stay.
+    let (_, slow) = get(&app, "/api/coverage/units?walking_speed=0.5").await;
+    let same_unit = |body: &Value, id: &Value| -> Value {
+        elderly(
+            body["units"]
+                .as_array()
+                .expect("units")
+                .iter()
+                .find(|u| &u["id"] == id && u["kind"] == "compound")
+                .expect("unit"),
+        )
+        .clone()
+    };
+    let (fast, slow) = (
+        same_unit(&units, &losing[0]["id"]),
+        same_unit(&slow, &losing[0]["id"]),
+    );
+    let minutes = |e: &Value| e["minutes"].as_f64().expect("minutes");
+    assert!(
+        (minutes(&slow) - 2.0 * minutes(&fast)).abs() < 1e-6 && slow["covered"] == fast["covered"]
+    );
     // The same units by straight line: those compounds are covered.
     let (_, straight) = get(&app, "/api/coverage/units?metric=straight").await;
     assert_eq!(straight["measured"]["metric"], "straight");
@@ -150,7 +171,10 @@ async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_reque
     // next request walks over it.
     let facility = &elderly(gated)["nearest"];
     let line = route["geometry"]["coordinates"].as_array().expect("line");
-    assert!(line.len() >= 5, "gate, its join, nodes, the facility's join and the facility");
+    assert!(
+        line.len() >= 5,
+        "gate, its join, nodes, the facility's join and the facility"
+    );
     let (from, to) = (&line[0], &line[line.len() - 3]);
     let bridge = json!({ "type": "Feature",
         "properties": { "name": "测试人行桥", "kind": "footway", "bridge": true },
@@ -213,6 +237,7 @@ async fn bad_walking_parameters_are_named_and_without_ways_walking_is_a_409() {
     let (app, _dir, _) = app_of(data::demo_district()).await;
     for (uri, names) in [
         ("/api/coverage/units?metric=fly", "metric"),
+        ("/api/coverage/units?walking_speed=9", "walking_speed"),
         ("/api/isochrones?minutes=0", "minutes"),
         ("/api/isochrones?minutes=ten", "minutes"),
         ("/api/isochrones?minutes=1,2,3,4,5,6,7", "minutes"),

@@ -97,6 +97,58 @@ async fn an_osm_extract_imported_into_a_geopackage_is_walked_as_read() {
         lines.to_str().expect("path"),
     ]));
     assert!(out.contains("imported 2 features"), "{out}");
+    // A surveyor's Shapefile of lines: GBK attributes with Chinese headers and values, written
+    // by GDAL.
+    let source = dir.path().join("lines.geojson");
+    std::fs::write(
+        &source,
+        r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"名称":"滨河步道","道路类型":"人行道","桥梁":"否"},
+             "geometry":{"type":"MultiLineString","coordinates":[[[26.9501,60.5301],[26.9505,60.5303]],[[26.9506,60.5303],[26.9509,60.5306]]]}},
+            {"type":"Feature","properties":{"名称":"小桥","道路类型":"台阶","桥梁":"是"},
+             "geometry":{"type":"LineString","coordinates":[[26.9510,60.5301],[26.9512,60.5302]]}}]}"#,
+    )
+    .expect("write");
+    let shp = dir.path().join("步行路径.shp");
+    let gdal = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=GBK"])
+        .arg(&shp)
+        .arg(&source)
+        .output()
+        .expect("ogr2ogr");
+    assert!(
+        gdal.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gdal.stderr)
+    );
+    let out = ok(&gridatlas(&[
+        "import",
+        "--store",
+        store,
+        shp.to_str().expect("path"),
+    ]));
+    assert!(out.contains("imported 2 features"), "{out}");
+    let exported = common::cli::export_layer(dir.path(), store, "ways");
+    let bridge = exported["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["name"] == "小桥")
+        .expect("the bridge");
+    assert_eq!(bridge["properties"]["kind"], "steps");
+    assert_eq!(bridge["properties"]["bridge"], true);
+    let path = exported["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .find(|f| f["properties"]["name"] == "滨河步道")
+        .expect("the path");
+    assert_eq!(
+        path["geometry"]["coordinates"].as_array().map(Vec::len),
+        Some(2),
+        "two parts"
+    );
+
     let bad = dir.path().join("道路.geojson");
     std::fs::write(
         &bad,

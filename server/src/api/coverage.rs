@@ -32,7 +32,7 @@ pub(super) async fn heat_cells(
     threshold: Option<f64>,
     metric: Option<DistanceMetric>,
 ) -> Result<(Arc<Snapshot>, Arc<Vec<analysis::HeatCell>>), ApiError> {
-    let (snapshot, cov) = coverage(state, &[], metric).await?;
+    let (snapshot, cov) = coverage(state, &Overrides::default(), metric).await?;
     let snap = snapshot.clone();
     let by = cov.metric.name();
     let cells = blocking(move || {
@@ -135,8 +135,30 @@ fn metres(field: &str, s: &str) -> Result<f64, ApiError> {
         })
 }
 
-/// Threshold overrides from `service=X&threshold=M` and/or `thresholds=X:M,Y:M`.
-fn overrides(q: &HashMap<String, String>) -> Result<Vec<(ServiceType, f64)>, ApiError> {
+/// What a request changes of the standards for its answer: thresholds and the walking speed.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Overrides {
+    thresholds: Vec<(ServiceType, f64)>,
+    /// Metres per second for the minutes (`walking_speed=`).
+    speed: Option<f64>,
+}
+
+/// Threshold overrides from `service=X&threshold=M` and/or `thresholds=X:M,Y:M`, and the walking
+/// speed from `walking_speed=`.
+fn overrides(q: &HashMap<String, String>) -> Result<Overrides, ApiError> {
+    let speed = q
+        .get("walking_speed")
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|m| m.is_finite() && (0.1..=5.0).contains(m))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "walking_speed: metres per second from 0.1 to 5, got \"{v}\""
+                    ))
+                })
+        })
+        .transpose()?;
     let mut out = Vec::new();
     if let Some(t) = q.get("threshold") {
         let s = q.get("service").ok_or_else(|| {
@@ -154,7 +176,10 @@ fn overrides(q: &HashMap<String, String>) -> Result<Vec<(ServiceType, f64)>, Api
             out.push((service(s)?, metres("thresholds", m)?));
         }
     }
-    Ok(out)
+    Ok(Overrides {
+        thresholds: out,
+        speed,
+    })
 }
 
 pub(super) fn params(raw: Option<&str>) -> HashMap<String, String> {
@@ -170,12 +195,12 @@ pub(super) fn params(raw: Option<&str>) -> HashMap<String, String> {
 /// sees the effect of 500 → 300 m at once.
 pub(super) async fn coverage(
     state: &AppState,
-    overrides: &[(ServiceType, f64)],
+    overrides: &Overrides,
     metric: Option<DistanceMetric>,
 ) -> Result<(Arc<Snapshot>, Arc<Coverage>), ApiError> {
     let snapshot = state.atlas.snapshot();
     let snap = snapshot.clone();
-    let overrides = overrides.to_vec();
+    let overrides = overrides.clone();
     let coverage = blocking(move || {
         let mut base = snap.memo.get_or_try_insert("coverage", || {
             Coverage::compute(&snap, &Standards::default())
@@ -187,12 +212,15 @@ pub(super) async fn coverage(
                 || Ok(first.by_metric(&snap, m)),
             )?;
         }
-        if overrides.is_empty() {
+        if overrides.thresholds.is_empty() && overrides.speed.is_none() {
             return Ok(base);
         }
         let mut standards = base.standards.clone();
-        for (s, m) in &overrides {
+        for (s, m) in &overrides.thresholds {
             standards.set_threshold(*s, *m)?;
+        }
+        if let Some(speed) = overrides.speed {
+            standards.walking.speed_mps = speed;
         }
         Ok(Arc::new(base.with_standards(&snap, &standards)?))
     })
@@ -477,7 +505,7 @@ pub async fn siting(
         .get("threshold")
         .map(|t| metres("threshold", t))
         .transpose()?;
-    let (snapshot, cov) = coverage(&state, &[], metric(&q)?).await?;
+    let (snapshot, cov) = coverage(&state, &Overrides::default(), metric(&q)?).await?;
     let request = SitingRequest {
         service: s,
         k: k as usize,

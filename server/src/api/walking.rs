@@ -13,7 +13,7 @@ use engine::analysis::{self, FacilityRef, Isochrone, UnitKind};
 use engine::{Layer, ServiceType};
 use serde_json::{json, Value};
 
-use super::coverage::{coverage, measured_by, params, service};
+use super::coverage::{coverage, measured_by, params, service, Overrides};
 use super::error::ApiError;
 use super::extract::blocking;
 use super::AppState;
@@ -83,7 +83,7 @@ pub(super) async fn isochrone_bands(
     state: &AppState,
     request: IsochroneRequest,
 ) -> Result<Arc<Vec<Isochrone>>, ApiError> {
-    let (snapshot, cov) = coverage(state, &[], None).await?;
+    let (snapshot, cov) = coverage(state, &Overrides::default(), None).await?;
     blocking(move || {
         let key = format!(
             "isochrones {} {:?} {:?}",
@@ -151,7 +151,7 @@ pub async fn routes(
     let id = id
         .parse::<i64>()
         .map_err(|_| ApiError::BadRequest(format!("unit id: a whole number, got \"{id}\"")))?;
-    let (snapshot, cov) = coverage(&state, &[], None).await?;
+    let (snapshot, cov) = coverage(&state, &Overrides::default(), None).await?;
     let version = snapshot.version;
     let routes = blocking(move || Ok(analysis::routes(&snapshot, &cov, kind, id)?)).await?;
     let features: Vec<Value> = routes
@@ -176,7 +176,7 @@ pub async fn routes(
 /// `GET /api/network`: the walking network's size, build and join times, memory, and every
 /// unit and facility not joined to it (farther than the join limit from every walkable way).
 pub async fn network(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let (snapshot, cov) = coverage(&state, &[], None).await?;
+    let (snapshot, cov) = coverage(&state, &Overrides::default(), None).await?;
     Ok(Json(json!({
         "data_version": snapshot.version,
         "measured": measured_by(&cov),

@@ -34,9 +34,14 @@ fn metric() -> Value {
 
 /// `service`/`threshold` and `thresholds`: walking thresholds applied on the spot, and the
 /// metric.
-fn threshold_overrides() -> [Value; 4] {
+fn threshold_overrides() -> [Value; 5] {
     [
         metric(),
+        query(
+            "walking_speed",
+            json!({ "type": "number", "minimum": 0.1, "maximum": 5 }),
+            "metres per second for the minutes on foot (the standards': 1.0)",
+        ),
         query(
             "service",
             service_schema(),

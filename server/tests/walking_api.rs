@@ -272,3 +272,94 @@ async fn bad_walking_parameters_are_named_and_without_ways_walking_is_a_409() {
             .is_some_and(|m| m.contains("no walking network")));
     }
 }
+
+#[tokio::test]
+async fn malformed_ways_are_refused_naming_the_field_and_nothing_is_written() {
+    let (app, _dir, token) = app_of(data::demo_district()).await;
+    let (_, before) = get(&app, "/ogc/collections/ways/items?limit=1").await;
+    let line = json!({ "type": "LineString", "coordinates": [[105.44, 28.91], [105.441, 28.911]] });
+    let cases: Vec<(Value, Value, &str)> = vec![
+        (
+            json!({ "type": "Point", "coordinates": [105.44, 28.91] }),
+            json!({ "kind": "footway" }),
+            "geometry",
+        ),
+        (
+            json!({ "type": "LineString", "coordinates": [] }),
+            json!({ "kind": "footway" }),
+            "geometry",
+        ),
+        (
+            json!({ "type": "LineString", "coordinates": [[105.44, 28.91], [105.44, 28.91]] }),
+            json!({ "kind": "footway" }),
+            "geometry",
+        ),
+        (
+            json!({ "type": "LineString", "coordinates": [[105.44, 28.91], [1e300, 28.91]] }),
+            json!({ "kind": "footway" }),
+            "geometry",
+        ),
+        (
+            json!({ "type": "MultiLineString", "coordinates": [] }),
+            json!({ "kind": "footway" }),
+            "geometry",
+        ),
+        (line.clone(), json!({ "kind": "lane" }), "kind"),
+        (line.clone(), json!({}), "kind"),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "compound_id": 99_999_999 }),
+            "compound_id",
+        ),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "street_code": "510504999" }),
+            "street_code",
+        ),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "street_code": "51" }),
+            "street_code",
+        ),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "osm_way": 0 }),
+            "osm_way",
+        ),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "bridge": "maybe" }),
+            "bridge",
+        ),
+        (
+            line.clone(),
+            json!({ "kind": "footway", "name": "路".repeat(101) }),
+            "name",
+        ),
+        (line, json!({ "kind": "footway", "lanes": 2 }), "lanes"),
+    ];
+    for (geometry, properties, field) in cases {
+        let body = json!({ "type": "Feature", "geometry": geometry, "properties": properties });
+        let (status, reply) = request(
+            &app,
+            Method::POST,
+            "/ogc/collections/ways/items",
+            Some(&token),
+            Some(body.clone()),
+        )
+        .await;
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{body}: {status} {reply}"
+        );
+        assert!(
+            reply.to_string().contains(field),
+            "{body}: names {field}: {reply}"
+        );
+    }
+    let (_, after) = get(&app, "/ogc/collections/ways/items?limit=1").await;
+    assert_eq!(
+        after["numberMatched"], before["numberMatched"],
+        "nothing was written"
+    );
+}

@@ -69,6 +69,16 @@ fn elderly(unit: &Value) -> &Value {
         .expect("elderly care")
 }
 
+/// The compounds of a units answer (scattered buildings left out).
+fn lost_on_foot_compounds(units: &Value) -> Vec<&Value> {
+    units["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["kind"] == "compound")
+        .collect()
+}
+
 /// The compounds covered for elderly care in a straight line and not on foot.
 fn lose_on_foot(units: &Value) -> Vec<&Value> {
     units["units"]
@@ -115,6 +125,20 @@ async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_reque
         assert!((e["detour"].as_f64().expect("detour") - walk / straight).abs() < 1e-9);
         assert!((e["minutes"].as_f64().expect("minutes") - walk / 60.0).abs() < 1e-6);
     }
+    // The server lists them itself, and one unit at a time.
+    let (_, lost) = get(
+        &app,
+        "/api/coverage/units?service=elderly_care&lost_on_foot=true",
+    )
+    .await;
+    let ids = |v: Vec<&Value>| -> Vec<Value> { v.iter().map(|u| u["id"].clone()).collect() };
+    assert_eq!(
+        ids(lost_on_foot_compounds(&lost)),
+        ids(losing.clone())
+    );
+    let one = format!("/api/coverage/units?unit=compound:{}", losing[0]["id"]);
+    let (_, one) = get(&app, &one).await;
+    assert_eq!(one["units"].as_array().map(Vec::len), Some(1));
     // At an older resident's slower pace the same walk takes longer; the verdicts stay.
     let (_, slow) = get(&app, "/api/coverage/units?walking_speed=0.5").await;
     let same_unit = |body: &Value, id: &Value| -> Value {
@@ -238,6 +262,8 @@ async fn bad_walking_parameters_are_named_and_without_ways_walking_is_a_409() {
     for (uri, names) in [
         ("/api/coverage/units?metric=fly", "metric"),
         ("/api/coverage/units?walking_speed=9", "walking_speed"),
+        ("/api/coverage/units?unit=grid:1", "unit"),
+        ("/api/coverage/units?lost_on_foot=true", "service"),
         ("/api/isochrones?minutes=0", "minutes"),
         ("/api/isochrones?minutes=ten", "minutes"),
         ("/api/isochrones?minutes=1,2,3,4,5,6,7", "minutes"),

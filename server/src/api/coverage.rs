@@ -266,17 +266,34 @@ pub async fn areas(
     ))
 }
 
-/// `GET /api/coverage/units?community_code=&grid_code=&service=&threshold=`: per compound and
-/// scattered building, metres to the nearest facility of every service and covered or not.
+/// `GET /api/coverage/units?community_code=&grid_code=&unit=compound:ID&service=&threshold=
+/// &lost_on_foot=true`: per compound and scattered building, metres to the nearest facility of
+/// every service and covered or not; `lost_on_foot`: only the units `service` covers in a
+/// straight line and not on foot.
 pub async fn units(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = params(raw.as_deref());
+    let unit = q.get("unit").map(|u| unit_ref(u)).transpose()?;
+    let lost = if flag(&q, "lost_on_foot")? {
+        Some(service(q.get("service").map_or("", String::as_str)).map_err(|_| {
+            ApiError::BadRequest("lost_on_foot: name the service (service=…)".into())
+        })?)
+    } else {
+        None
+    };
     let (snapshot, cov) = coverage(&state, &overrides(&q)?, metric(&q)?).await?;
     let units: Vec<_> = cov
         .units
         .iter()
+        .filter(|u| unit.is_none_or(|(kind, id)| u.kind == kind && u.id == id))
+        .filter(|u| {
+            lost.is_none_or(|s| {
+                u.reach(s)
+                    .is_some_and(|r| r.covered_straight && r.covered_walk == Some(false))
+            })
+        })
         .filter(|u| {
             q.get("community_code")
                 .is_none_or(|c| &u.community_code == c)
@@ -289,6 +306,22 @@ pub async fn units(
     Ok(Json(
         json!({ "data_version": snapshot.version, "measured": measured_by(&cov), "units": units }),
     ))
+}
+
+/// `compound:ID` or `building:ID` (a scattered building).
+fn unit_ref(s: &str) -> Result<(analysis::UnitKind, i64), ApiError> {
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "unit: compound:<id> or building:<id>, got \"{s}\""
+        ))
+    };
+    let (kind, id) = s.split_once(':').ok_or_else(bad)?;
+    let kind = match kind {
+        "compound" => analysis::UnitKind::Compound,
+        "building" => analysis::UnitKind::ScatteredBuilding,
+        _ => return Err(bad()),
+    };
+    Ok((kind, id.parse().map_err(|_| bad())?))
 }
 
 fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {

@@ -372,7 +372,7 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     wState.unitData = null; wState.unitError = null;
     fills.unit?.();
     try {
-      const d = await getJson(unitsUrl(unit.community_code ? { community_code: unit.community_code } : {}));
+      const d = await getJson(unitsUrl({ unit: `${unit.kind === 'compound' ? 'compound' : 'building'}:${unit.id}` }));
       if (seq !== wState.unitSeq) return;
       noteMeasured(d.measured);
       wState.unitData = (d.units || []).find((u) => u.kind === unit.kind && u.id === unit.id) || false;
@@ -446,7 +446,8 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     wState.lost = null; wState.lostError = null;
     fills.views?.();
     try {
-      const d = await getJson(unitsUrl({ metric: 'walk' }));
+      // Only those units come back (the server filters), not the whole district's.
+      const d = await getJson(unitsUrl({ metric: 'walk', lost_on_foot: 'true' }));
       if (seq !== wState.lostSeq) return;
       noteMeasured(d.measured);
       wState.lost = lostOnFoot(d.units, cState.service);

@@ -100,6 +100,16 @@ fn standards_and_coverage(paths: &mut Paths) {
             "only this community",
         ),
         query("grid_code", json!({ "type": "string" }), "only this grid"),
+        query(
+            "unit",
+            json!({ "type": "string", "pattern": "^(compound|building):[0-9]+$" }),
+            "only this compound or scattered building",
+        ),
+        query(
+            "lost_on_foot",
+            json!({ "type": "boolean" }),
+            "only the units `service` covers in a straight line and not on foot",
+        ),
     ];
     params.extend(threshold_overrides());
     paths.insert("/api/coverage/units".into(), json!({ "get": { "summary": "Per compound and scattered building: every service's nearest facility, distance and covered or not",

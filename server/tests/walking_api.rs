@@ -293,6 +293,7 @@ async fn bad_walking_parameters_are_named_and_without_ways_walking_is_a_409() {
     for uri in ["/api/isochrones", "/api/routes?compound=1"] {
         let (status, body) = get(&app, uri).await;
         assert_eq!(status, StatusCode::CONFLICT, "{uri}: {body}");
+        assert_eq!(body["code"], "no_walking_network");
         assert!(body["message"]
             .as_str()
             .is_some_and(|m| m.contains("no walking network")));

@@ -196,7 +196,7 @@ export function routesQuery(unit) {
  */
 export function errorText(e, t) {
   const msg = e?.message || String(e);
-  if (e?.status === 409) return t('walk.err.no_network');
+  if (e?.code === 'no_walking_network' || e?.status === 409) return t('walk.err.no_network');
   if (e?.status === 0) return t('walk.err.offline');
   if (e?.status === 400) return t('walk.err.bad_request', { msg });
   if (e?.status === 404) return t('walk.err.not_found', { msg });

@@ -109,7 +109,7 @@ impl From<AnalysisError> for ApiError {
     fn from(e: AnalysisError) -> Self {
         match e {
             // Asked rightly, but the atlas lacks what it needs: 409, as for other states.
-            AnalysisError::NoWalkingNetwork => ApiError::Conflict(e.to_string()),
+            AnalysisError::NoWalkingNetwork => ApiError::NoWalkingNetwork(e.to_string()),
             _ => ApiError::BadRequest(e.to_string()),
         }
     }

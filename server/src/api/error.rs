@@ -22,6 +22,8 @@ pub enum ApiError {
     /// A known path asked with a method it does not serve (405 `method_not_allowed`).
     MethodNotAllowed(String),
     Conflict(String),
+    /// A walking analysis of an atlas without walkable ways (409 `no_walking_network`).
+    NoWalkingNetwork(String),
     PreconditionRequired(String),
     Invalid(Vec<Problem>),
     /// A planning operation that cannot be applied (422 `invalid_operation`).
@@ -51,6 +53,7 @@ impl ApiError {
             | ApiError::Forbidden(message)
             | ApiError::NotFound(message)
             | ApiError::Conflict(message)
+            | ApiError::NoWalkingNetwork(message)
             | ApiError::PreconditionRequired(message)
             | ApiError::MethodNotAllowed(message) => message.clone(),
         }
@@ -64,6 +67,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::NoWalkingNetwork(_) => (StatusCode::CONFLICT, "no_walking_network"),
             ApiError::PreconditionRequired(_) => {
                 (StatusCode::PRECONDITION_REQUIRED, "precondition_required")
             }
@@ -193,6 +197,7 @@ impl IntoResponse for ApiError {
             | ApiError::NotFound(m)
             | ApiError::MethodNotAllowed(m)
             | ApiError::Conflict(m)
+            | ApiError::NoWalkingNetwork(m)
             | ApiError::PreconditionRequired(m) => json!({ "code": code, "message": m }),
         };
         (status, Json(body)).into_response()

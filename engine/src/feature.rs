@@ -145,7 +145,7 @@ pub trait DomainFeature: Serialize + DeserializeOwned + Clone {
 }
 
 macro_rules! impl_domain_feature {
-    ($ty:ty, $layer:expr, |$g:ident| $into:expr) => {
+    ($ty:ty, $layer:expr, |$g:ident| $into:expr $(, $derived:expr)?) => {
         impl DomainFeature for $ty {
             const LAYER: Layer = $layer;
             fn id(&self) -> i64 {
@@ -164,6 +164,12 @@ macro_rules! impl_domain_feature {
             fn set_geometry(&mut self, $g: Geometry) {
                 self.geometry = $into;
             }
+            $(
+                fn add_derived(&self, properties: &mut Map<String, Value>) {
+                    let add: fn(&Self, &mut Map<String, Value>) = $derived;
+                    add(self, properties);
+                }
+            )?
         }
     };
 }
@@ -195,6 +201,14 @@ impl_domain_feature!(Community, Layer::Communities, |g| as_multi_polygon(g));
 impl_domain_feature!(Grid, Layer::Grids, |g| as_polygon(g));
 impl_domain_feature!(Gate, Layer::Gates, |g| as_point(g));
 impl_domain_feature!(Station, Layer::Stations, |g| as_point(g));
+impl_domain_feature!(Compound, Layer::Compounds, |g| as_polygon(g), |c, p| {
+    p.insert("three_no".into(), Value::Bool(c.three_no()));
+    p.insert("missing_flags".into(), Value::from(c.missing_flags()));
+});
+impl_domain_feature!(Building, Layer::Buildings, |g| g, |b, p| {
+    p.insert("scattered".into(), Value::Bool(b.scattered()));
+});
+impl_domain_feature!(ServiceSpace, Layer::ServiceSpaces, |g| g);
 
 fn as_lines(g: Geometry) -> MultiLineString {
     match g {
@@ -204,95 +218,9 @@ fn as_lines(g: Geometry) -> MultiLineString {
     }
 }
 
-impl DomainFeature for Way {
-    const LAYER: Layer = Layer::Ways;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn set_meta(&mut self, id: i64, version: i64) {
-        self.id = id;
-        self.version = version;
-    }
-    fn geometry(&self) -> Geometry {
-        Geometry::MultiLineString(self.geometry.clone())
-    }
-    fn set_geometry(&mut self, g: Geometry) {
-        self.geometry = as_lines(g);
-    }
-    fn add_derived(&self, p: &mut Map<String, Value>) {
-        p.insert("walkable".into(), Value::Bool(self.walkable()));
-    }
-}
-
-impl DomainFeature for Compound {
-    const LAYER: Layer = Layer::Compounds;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn set_meta(&mut self, id: i64, version: i64) {
-        self.id = id;
-        self.version = version;
-    }
-    fn geometry(&self) -> Geometry {
-        Geometry::Polygon(self.geometry.clone())
-    }
-    fn set_geometry(&mut self, g: Geometry) {
-        self.geometry = as_polygon(g);
-    }
-    fn add_derived(&self, p: &mut Map<String, Value>) {
-        p.insert("three_no".into(), Value::Bool(self.three_no()));
-        p.insert("missing_flags".into(), Value::from(self.missing_flags()));
-    }
-}
-
-impl DomainFeature for Building {
-    const LAYER: Layer = Layer::Buildings;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn set_meta(&mut self, id: i64, version: i64) {
-        self.id = id;
-        self.version = version;
-    }
-    fn geometry(&self) -> Geometry {
-        self.geometry.clone()
-    }
-    fn set_geometry(&mut self, g: Geometry) {
-        self.geometry = g;
-    }
-    fn add_derived(&self, p: &mut Map<String, Value>) {
-        p.insert("scattered".into(), Value::Bool(self.scattered()));
-    }
-}
-
-impl DomainFeature for ServiceSpace {
-    const LAYER: Layer = Layer::ServiceSpaces;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn version(&self) -> i64 {
-        self.version
-    }
-    fn set_meta(&mut self, id: i64, version: i64) {
-        self.id = id;
-        self.version = version;
-    }
-    fn geometry(&self) -> Geometry {
-        self.geometry.clone()
-    }
-    fn set_geometry(&mut self, g: Geometry) {
-        self.geometry = g;
-    }
-}
+impl_domain_feature!(Way, Layer::Ways, |g| as_lines(g), |w, p| {
+    p.insert("walkable".into(), Value::Bool(w.walkable()));
+});
 
 /// A feature of any layer.
 #[derive(Debug, Clone, PartialEq)]

@@ -623,18 +623,16 @@ impl Net {
             }
             let part = LineString(coords);
             let a = &line.attrs;
+            let street_code = streets.code_of(&part);
             ways.push(Way {
                 id: first_id + ways.len() as i64,
                 version: 1,
                 name: a.name.clone(),
-                kind: a.kind,
                 no_walking: a.no_walking,
                 bridge: a.bridge,
-                tunnel: false,
                 compound_id: a.compound_id,
-                street_code: streets.code_of(&part),
-                osm_way: None,
-                geometry: MultiLineString(vec![part]),
+                street_code,
+                ..Way::new(a.kind, MultiLineString(vec![part]))
             });
         }
         ways

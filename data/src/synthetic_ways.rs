@@ -67,15 +67,9 @@ impl<'a> CityWays<'a> {
         self.ways.push(Way {
             id: self.ways.len() as i64 + 1,
             version: 1,
-            name: None,
-            kind,
-            no_walking: false,
-            bridge: false,
-            tunnel: false,
             compound_id,
             street_code,
-            osm_way: None,
-            geometry: MultiLineString(parts),
+            ..Way::new(kind, MultiLineString(parts))
         });
     }
 

@@ -339,6 +339,24 @@ pub struct Way {
 }
 
 impl Way {
+    /// A new way of `kind` along `geometry`, walkable by its kind, on no bridge, in no
+    /// compound or street (id and version 0: the store assigns them).
+    pub fn new(kind: WayKind, geometry: MultiLineString) -> Way {
+        Way {
+            id: 0,
+            version: 0,
+            name: None,
+            kind,
+            no_walking: false,
+            bridge: false,
+            tunnel: false,
+            compound_id: None,
+            street_code: None,
+            osm_way: None,
+            geometry,
+        }
+    }
+
     /// Whether pedestrians may walk it 可步行: its kind admits them and it is not closed.
     pub fn walkable(&self) -> bool {
         self.kind.admits_pedestrians() && !self.no_walking

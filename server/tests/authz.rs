@@ -81,21 +81,14 @@ fn fixture(snap: &engine::Snapshot, layer: Layer, n: usize) -> Value {
         Layer::Ways => {
             let c = snap.community(LONGNAN).expect("龙南");
             let at = geo::InteriorPoint::interior_point(&c.geometry).expect("inside");
+            let line = geo_types::LineString::from(vec![(at.x(), at.y()), (at.x() + 2e-4, at.y())]);
             Feature::Way(engine::Way {
-                id: 0,
-                version: 0,
                 name: Some(format!("测试步道{n}")),
-                kind: engine::WayKind::Footway,
-                no_walking: false,
-                bridge: false,
-                tunnel: false,
-                compound_id: None,
                 street_code: Some("510504003".into()),
-                osm_way: None,
-                geometry: geo_types::MultiLineString(vec![geo_types::LineString::from(vec![
-                    (at.x(), at.y()),
-                    (at.x() + 2e-4, at.y()),
-                ])]),
+                ..engine::Way::new(
+                    engine::WayKind::Footway,
+                    geo_types::MultiLineString(vec![line]),
+                )
             })
         }
         Layer::ServiceSpaces => {

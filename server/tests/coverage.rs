@@ -452,8 +452,8 @@ async fn coverage_distances_equal_a_postgis_computation_on_the_demo_district() {
     let snap = atlas.snapshot();
     let standards = Standards::default();
     // PostGIS measures in a straight line: so does this coverage.
-    let cov = Coverage::compute_by(&snap, &standards, Some(DistanceMetric::Straight))
-        .expect("coverage");
+    let cov =
+        Coverage::compute_by(&snap, &standards, Some(DistanceMetric::Straight)).expect("coverage");
     let mut compared = 0;
     for rule in &standards.services {
         let CountedNames {

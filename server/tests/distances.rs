@@ -93,8 +93,15 @@ fn two_cities() -> Dataset {
 async fn reported_units(store: Box<dyn Store>) -> (Arc<Atlas>, HashMap<(String, i64), Value>) {
     let atlas = Arc::new(Atlas::open(store).await.expect("atlas"));
     let app = app(AppState::new(atlas.clone(), Config::default()));
-    let (status, body) =
-        common::send(&app, Method::GET, "/api/coverage/units?metric=straight", None, None, None).await;
+    let (status, body) = common::send(
+        &app,
+        Method::GET,
+        "/api/coverage/units?metric=straight",
+        None,
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let units = body["units"]
         .as_array()

@@ -90,14 +90,7 @@ fn demo_with_ways() -> Dataset {
         id: first + i,
         version: 1,
         name: Some(name.to_owned()),
-        kind,
-        no_walking: false,
-        bridge: false,
-        tunnel: false,
-        compound_id: None,
-        street_code: None,
-        osm_way: None,
-        geometry: MultiLineString(parts),
+        ..Way::new(kind, MultiLineString(parts))
     };
     let road = way(
         0,
@@ -182,32 +175,23 @@ fn agreement_dataset() -> Dataset {
             id: first + i as i64,
             version: 1,
             name: Some("随机小路".to_owned()),
-            kind: kinds[i % kinds.len()],
-            no_walking: false,
             bridge: i % 17 == 0,
-            tunnel: false,
-            compound_id: None,
-            street_code: None,
-            osm_way: None,
-            geometry: MultiLineString(vec![units(&points)]),
+            ..Way::new(
+                kinds[i % kinds.len()],
+                MultiLineString(vec![units(&points)]),
+            )
         });
     }
     // Roads running 4 to 8 units out and straight back: at z12 they fold onto one point.
     for i in 0..40 {
         let (x, y) = (random() * 8000.0, random() * 8000.0);
         let (dx, dy) = (4.0 + random() * 4.0, random() * 4.0);
+        let back = units(&[(x, y), (x + dx, y + dy), (x + 0.2, y + 0.1)]);
         data.ways.push(Way {
             id: first + 600 + i,
             version: 1,
             name: Some("折返路".to_owned()),
-            kind: WayKind::Tertiary,
-            no_walking: false,
-            bridge: false,
-            tunnel: false,
-            compound_id: None,
-            street_code: None,
-            osm_way: None,
-            geometry: MultiLineString(vec![units(&[(x, y), (x + dx, y + dy), (x + 0.2, y + 0.1)])]),
+            ..Way::new(WayKind::Tertiary, MultiLineString(vec![back]))
         });
     }
     data

@@ -6,14 +6,12 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::Router;
 use gridatlas_server::api::{app, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::load_dataset;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 use crate::common;
 
@@ -27,37 +25,8 @@ async fn app_of(data: engine::Dataset) -> (Router, tempfile::TempDir, String) {
     (app, dir, token)
 }
 
-async fn request(
-    app: &Router,
-    method: Method,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/geo+json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .expect("request");
-    let resp = app.clone().oneshot(req).await.expect("response");
-    let status = resp.status();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
 async fn get(app: &Router, uri: &str) -> (StatusCode, Value) {
-    request(app, Method::GET, uri, None, None).await
+    common::send(app, Method::GET, uri, None, None, None).await
 }
 
 fn elderly(unit: &Value) -> &Value {
@@ -132,10 +101,7 @@ async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_reque
     )
     .await;
     let ids = |v: Vec<&Value>| -> Vec<Value> { v.iter().map(|u| u["id"].clone()).collect() };
-    assert_eq!(
-        ids(lost_on_foot_compounds(&lost)),
-        ids(losing.clone())
-    );
+    assert_eq!(ids(lost_on_foot_compounds(&lost)), ids(losing.clone()));
     let one = format!("/api/coverage/units?unit=compound:{}", losing[0]["id"]);
     let (_, one) = get(&app, &one).await;
     assert_eq!(one["units"].as_array().map(Vec::len), Some(1));
@@ -203,12 +169,13 @@ async fn the_demo_measures_on_foot_and_a_new_footbridge_counts_in_the_next_reque
     let bridge = json!({ "type": "Feature",
         "properties": { "name": "测试人行桥", "kind": "footway", "bridge": true },
         "geometry": { "type": "LineString", "coordinates": [from, to] } });
-    let (status, body) = request(
+    let (status, body) = common::send(
         &app,
         Method::POST,
         "/ogc/collections/ways/items",
         Some(&token),
-        Some(bridge),
+        None,
+        Some(&bridge),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -367,12 +334,13 @@ async fn malformed_ways_are_refused_naming_the_field_and_nothing_is_written() {
     ];
     for (geometry, properties, field) in cases {
         let body = json!({ "type": "Feature", "geometry": geometry, "properties": properties });
-        let (status, reply) = request(
+        let (status, reply) = common::send(
             &app,
             Method::POST,
             "/ogc/collections/ways/items",
             Some(&token),
-            Some(body.clone()),
+            None,
+            Some(&body),
         )
         .await;
         assert!(

@@ -264,6 +264,7 @@ describe('walking distances in the web map', () => {
       assert.equal(await page.getAttribute('.metric-opt[data-metric="walk"]', 'aria-checked'), 'true');
       assert.match(await page.textContent('#cov-view-lost'), /Lost on foot/);
       assert.match(await page.textContent('#cov-unit'), /walk \d+ m \(about \d+ min\)/);
+      await screenshot(page, '102b-routes-clicked-en');
       await page.click('#lang-switch');
       assertNoProblems(page);
     } finally {
@@ -311,6 +312,11 @@ describe('walking distances in the web map', () => {
       const canvas = await page.locator('#map canvas').boundingBox();
       assert.ok(sheet.y - canvas.y >= 150, `map above the sheet: ${sheet.y - canvas.y} px`);
       assert.ok(sheet.y + sheet.height <= PHONE.height + 1, 'the sheet ends at the foot of the screen');
+      // In English on the phone too.
+      await page.click('#lang-switch');
+      await page.locator('.metric-opt[data-metric="walk"]', { hasText: 'Walking' }).waitFor();
+      assert.match(await page.textContent('#cov-unit'), /walk \d+ m \(about \d+ min\)/);
+      await screenshot(page, '104-phone-across-the-river-en');
       assertNoProblems(page);
     } finally {
       await page.context().close();

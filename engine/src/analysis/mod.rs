@@ -56,12 +56,12 @@ pub use standards::{
     ChecklistItem, ChecklistStandard, ComplexStandard, CountedNames, Demography, FacilitySelector,
     FloorAreaStandard, LifeCircle, ServiceStandard, Standards, TargetGroup, WalkingStandard,
 };
-pub use walking::{
-    isochrones, routes, walk_network, Isochrone, NetworkReport, UnitRoute, Unjoined, WalkNetwork,
-};
 pub use underserved::{
     underserved, ServiceEvidence, UnderservedFilter, UnderservedRow, UnderservedRules,
     UnderservedTier,
+};
+pub use walking::{
+    isochrones, routes, walk_network, Isochrone, NetworkReport, UnitRoute, Unjoined, WalkNetwork,
 };
 
 /// How distances are measured 距离口径: along the walking network or in a straight line.

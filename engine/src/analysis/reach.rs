@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Building, Compound, CompoundClass, Layer, PropertyManagement, ServiceType};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Dataset, Snapshot};
 
 use super::areas::Lookups;
 use super::distance::Metric;
@@ -32,7 +32,7 @@ use super::standards::{
     ChecklistItem, FacilitySelector, LifeCircle, ServiceStandard, Standards, TargetGroup,
     WalkingStandard,
 };
-use super::walking::{walk_network, WalkNetwork};
+use super::walking::{scattered_positions, walk_network, WalkNetwork};
 use super::DistanceMetric;
 
 /// What a residential unit is.
@@ -66,6 +66,23 @@ pub struct FacilityRef {
     /// `stations` or `service_spaces`.
     pub layer: Layer,
     pub id: i64,
+}
+
+impl FacilityRef {
+    /// The `i`-th facility of a dataset, counting its stations first, then its service spaces
+    /// (how the analyses number facilities).
+    pub(crate) fn of(data: &Dataset, i: usize) -> FacilityRef {
+        match data.stations.get(i) {
+            Some(s) => FacilityRef {
+                layer: Layer::Stations,
+                id: s.id,
+            },
+            None => FacilityRef {
+                layer: Layer::ServiceSpaces,
+                id: data.service_spaces[i - data.stations.len()].id,
+            },
+        }
+    }
 }
 
 /// How far a unit is from a service type.
@@ -199,7 +216,6 @@ pub(crate) struct Measured {
     rules: Vec<Rule>,
     /// `rules.len()` entries per unit: metres and the facility (stations then spaces).
     distances: Vec<Option<(f64, u32)>>,
-    stations: usize,
     /// Walking distances along the snapshot's network, laid out as `distances`.
     pub(crate) walk: Option<Walked>,
     /// The join limit the network was built with.
@@ -242,13 +258,7 @@ impl Measured {
             .map(|(sel, lc)| FacilityIndex::build(data, &facilities, sel, *lc))
             .collect();
 
-        let scattered: Vec<usize> = data
-            .buildings
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.scattered())
-            .map(|(i, _)| i)
-            .collect();
+        let scattered = scattered_positions(snapshot);
         let shapes: Vec<Option<UnitShape>> = data
             .compounds
             .par_iter()
@@ -300,7 +310,6 @@ impl Measured {
             scattered,
             rules,
             distances,
-            stations: data.stations.len(),
             walk,
             join_limit_m,
         }
@@ -388,20 +397,7 @@ pub(crate) fn unit_rows(
         .iter()
         .map(|c| rule(&c.facilities, c.life_circle))
         .collect();
-    let facility_ref = |i: u32| {
-        let i = i as usize;
-        if i < m.stations {
-            FacilityRef {
-                layer: Layer::Stations,
-                id: data.stations[i].id,
-            }
-        } else {
-            FacilityRef {
-                layer: Layer::ServiceSpaces,
-                id: data.service_spaces[i - m.stations].id,
-            }
-        }
-    };
+    let facility_ref = |i: u32| FacilityRef::of(data, i as usize);
     let walking = &standards.walking;
 
     (0..m.shapes.len())

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::model::{Layer, ServiceType};
 use crate::network::{Graph, Join, SegmentIndex, Walk};
-use crate::snapshot::{Dataset, Snapshot};
+use crate::snapshot::Snapshot;
 
 use super::coverage::{Coverage, FacilityRef, UnitKind};
 use super::metric::counting_facilities;
@@ -127,9 +127,6 @@ impl WalkNetwork {
             match g {
                 Geometry::Point(p) => index.point(&graph, p.0, limit),
                 Geometry::Polygon(p) => index.polygon(&graph, p, limit),
-                Geometry::MultiPolygon(m) => {
-                    nearest(m.0.iter().map(|p| index.polygon(&graph, p, limit)))
-                }
                 _ => None,
             }
         };
@@ -137,12 +134,12 @@ impl WalkNetwork {
             .compounds
             .par_iter()
             .map(|c| {
-                let gates: Vec<Join> = snapshot
-                    .gates_of(c.id)
-                    .filter_map(|g| index.point(&graph, g.geometry.0, limit))
-                    .collect();
-                if snapshot.gates_of(c.id).next().is_some() {
+                // A compound with gates is left through them only, joined or not.
+                let mut gates = snapshot.gates_of(c.id).peekable();
+                if gates.peek().is_some() {
                     gates
+                        .filter_map(|g| index.point(&graph, g.geometry.0, limit))
+                        .collect()
                 } else {
                     index
                         .polygon(&graph, &c.geometry, limit)
@@ -302,12 +299,6 @@ fn unjoined_of(
     unjoined
 }
 
-fn nearest(joins: impl Iterator<Item = Option<Join>>) -> Option<Join> {
-    joins
-        .flatten()
-        .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
-}
-
 fn unjoined_at(
     layer: Layer,
     id: i64,
@@ -377,20 +368,6 @@ fn service_standard(
         .ok_or(AnalysisError::NotAnalysed(service))
 }
 
-fn facility_ref(data: &Dataset, i: usize) -> FacilityRef {
-    if i < data.stations.len() {
-        FacilityRef {
-            layer: Layer::Stations,
-            id: data.stations[i].id,
-        }
-    } else {
-        FacilityRef {
-            layer: Layer::ServiceSpaces,
-            id: data.service_spaces[i - data.stations.len()].id,
-        }
-    }
-}
-
 /// Walking isochrones of a service for each of `minutes` (ascending, each above 0 and at most
 /// [`MAX_ISOCHRONE_MINUTES`]): from every counting facility at once, or from one `facility`
 /// (which must count for the service).
@@ -422,7 +399,7 @@ pub fn isochrones(
         let i = sources
             .iter()
             .copied()
-            .find(|&i| facility_ref(data, i) == f)
+            .find(|&i| FacilityRef::of(data, i) == f)
             .ok_or_else(|| AnalysisError::InvalidRequest {
                 field: "facility".into(),
                 reason: format!(
@@ -454,7 +431,7 @@ pub fn isochrones(
 }
 
 /// A unit's walking routes to the nearest counting facility of each analysed service (one per
-/// service it reaches on foot).
+/// service it reaches on foot); each search stops at the walking distance the coverage found.
 pub fn routes(
     snapshot: &Snapshot,
     coverage: &Coverage,
@@ -484,8 +461,10 @@ pub fn routes(
         .par_iter()
         .enumerate()
         .filter_map(|(k, standard)| {
+            // The coverage knows how far the nearest one is: search no farther.
+            let known = unit.services.get(k)?.walk_m?;
             let sources = counting_facilities(data, &standard.facilities, standard.life_circle);
-            let (walk, facilities) = network.walk_from(&sources, f64::INFINITY);
+            let (walk, facilities) = network.walk_from(&sources, known * (1.0 + 1e-9) + 1e-6);
             let route = joins
                 .iter()
                 .filter_map(|j| walk.route(&network.graph, j))
@@ -493,7 +472,7 @@ pub fn routes(
             let distance_m = route.reach.distance_m;
             Some(UnitRoute {
                 service: standard.service,
-                facility: facility_ref(data, facilities[route.reach.source]),
+                facility: FacilityRef::of(data, facilities[route.reach.source]),
                 distance_m,
                 straight_m: unit.services.get(k).and_then(|s| s.straight_m),
                 minutes: coverage.standards.walking.minutes(distance_m),

@@ -29,20 +29,11 @@ fn at(x: f64, y: f64) -> Coord {
 }
 
 fn way(id: i64, points: &[(f64, f64)], kind: WayKind) -> Way {
+    let line = LineString::from(points.iter().map(|&(x, y)| at(x, y)).collect::<Vec<_>>());
     Way {
         id,
         version: 1,
-        name: None,
-        kind,
-        no_walking: false,
-        bridge: false,
-        tunnel: false,
-        compound_id: None,
-        street_code: None,
-        osm_way: None,
-        geometry: MultiLineString(vec![LineString::from(
-            points.iter().map(|&(x, y)| at(x, y)).collect::<Vec<_>>(),
-        )]),
+        ..Way::new(kind, MultiLineString(vec![line]))
     }
 }
 

@@ -65,18 +65,11 @@ mod tests {
     use crate::snapshot::Dataset;
 
     fn way(id: i64, points: &[(f64, f64)]) -> Way {
+        let line = LineString::from(points.to_vec());
         Way {
             id,
             version: 1,
-            name: None,
-            kind: WayKind::Footway,
-            no_walking: false,
-            bridge: false,
-            tunnel: false,
-            compound_id: None,
-            street_code: None,
-            osm_way: None,
-            geometry: MultiLineString(vec![LineString::from(points.to_vec())]),
+            ..Way::new(WayKind::Footway, MultiLineString(vec![line]))
         }
     }
 

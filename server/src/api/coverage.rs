@@ -277,9 +277,11 @@ pub async fn units(
     let q = params(raw.as_deref());
     let unit = q.get("unit").map(|u| unit_ref(u)).transpose()?;
     let lost = if flag(&q, "lost_on_foot")? {
-        Some(service(q.get("service").map_or("", String::as_str)).map_err(|_| {
-            ApiError::BadRequest("lost_on_foot: name the service (service=…)".into())
-        })?)
+        Some(
+            service(q.get("service").map_or("", String::as_str)).map_err(|_| {
+                ApiError::BadRequest("lost_on_foot: name the service (service=…)".into())
+            })?,
+        )
     } else {
         None
     };
@@ -310,11 +312,7 @@ pub async fn units(
 
 /// `compound:ID` or `building:ID` (a scattered building).
 fn unit_ref(s: &str) -> Result<(analysis::UnitKind, i64), ApiError> {
-    let bad = || {
-        ApiError::BadRequest(format!(
-            "unit: compound:<id> or building:<id>, got \"{s}\""
-        ))
-    };
+    let bad = || ApiError::BadRequest(format!("unit: compound:<id> or building:<id>, got \"{s}\""));
     let (kind, id) = s.split_once(':').ok_or_else(bad)?;
     let kind = match kind {
         "compound" => analysis::UnitKind::Compound,
@@ -517,7 +515,17 @@ pub async fn heatmap(
             json!({ "type": "Feature", "id": c.index, "geometry": geojson::Geometry::new(geojson::Value::from(&c.polygon)), "properties": props })
         })
         .collect();
-    Ok(([(header::CONTENT_TYPE, "application/geo+json")], Json(json!({ "type": "FeatureCollection", "data_version": snapshot.version, "features": features }))).into_response())
+    Ok(feature_collection(snapshot.version, features))
+}
+
+/// A GeoJSON FeatureCollection answer (`application/geo+json`) with the data version it was
+/// computed on.
+pub(super) fn feature_collection(version: i64, features: Vec<Value>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json")],
+        Json(json!({ "type": "FeatureCollection", "data_version": version, "features": features })),
+    )
+        .into_response()
 }
 
 /// `GET /api/siting?service=elderly_care&k=3&threshold=`: k sites adding the most newly covered

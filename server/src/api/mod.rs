@@ -14,8 +14,8 @@ mod openapi;
 pub mod planning;
 mod problems;
 mod tiles;
-mod web;
 mod walking;
+mod web;
 
 pub use endpoint::{Endpoint, Verb};
 

@@ -6,14 +6,13 @@
 use std::sync::Arc;
 
 use axum::extract::{RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use engine::analysis::{self, FacilityRef, Isochrone, UnitKind};
 use engine::{Layer, ServiceType};
 use serde_json::{json, Value};
 
-use super::coverage::{coverage, measured_by, params, service, Overrides};
+use super::coverage::{coverage, feature_collection, measured_by, params, service, Overrides};
 use super::error::ApiError;
 use super::extract::blocking;
 use super::AppState;
@@ -55,7 +54,11 @@ pub(super) fn isochrone_params(raw: Option<&str>) -> Result<IsochroneRequest, Ap
             "minutes: at most 6 walking times".into(),
         ));
     }
-    let facility = q.get("facility").map(|f| facility_ref(f)).transpose()?;
+    let facility = q
+        .get("facility")
+        .map(String::as_str)
+        .map(facility_ref)
+        .transpose()?;
     Ok(IsochroneRequest {
         service: s,
         minutes,
@@ -112,24 +115,20 @@ pub async fn isochrones(
 ) -> Result<Response, ApiError> {
     let request = isochrone_params(raw.as_deref())?;
     let bands = isochrone_bands(&state, request).await?;
-    let features: Vec<Value> = bands
+    let features = bands
         .iter()
-        .map(|iso| {
-            let mut props = serde_json::to_value(iso).unwrap_or(Value::Null);
-            props["service"] = json!(iso.service.name());
-            json!({
-                "type": "Feature",
-                "geometry": geojson::Geometry::new(geojson::Value::from(&iso.area)),
-                "properties": props,
-            })
-        })
+        .map(|iso| feature(geojson::Value::from(&iso.area), iso))
         .collect();
-    let version = state.atlas.snapshot().version;
-    Ok((
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        Json(json!({ "type": "FeatureCollection", "data_version": version, "features": features })),
-    )
-        .into_response())
+    Ok(feature_collection(state.atlas.snapshot().version, features))
+}
+
+/// A GeoJSON feature of a geometry and a result's serialized fields as its properties.
+fn feature(geometry: geojson::Value, properties: &impl serde::Serialize) -> Value {
+    json!({
+        "type": "Feature",
+        "geometry": geojson::Geometry::new(geometry),
+        "properties": serde_json::to_value(properties).unwrap_or(Value::Null),
+    })
 }
 
 /// `GET /api/routes?compound=ID` (or `building=ID` for a scattered building): the walking route
@@ -154,23 +153,11 @@ pub async fn routes(
     let (snapshot, cov) = coverage(&state, &Overrides::default(), None).await?;
     let version = snapshot.version;
     let routes = blocking(move || Ok(analysis::routes(&snapshot, &cov, kind, id)?)).await?;
-    let features: Vec<Value> = routes
+    let features = routes
         .iter()
-        .map(|r| {
-            let mut props = serde_json::to_value(r).unwrap_or(Value::Null);
-            props["service"] = json!(r.service.name());
-            json!({
-                "type": "Feature",
-                "geometry": geojson::Geometry::new(geojson::Value::from(&r.line)),
-                "properties": props,
-            })
-        })
+        .map(|r| feature(geojson::Value::from(&r.line), r))
         .collect();
-    Ok((
-        [(header::CONTENT_TYPE, "application/geo+json")],
-        Json(json!({ "type": "FeatureCollection", "data_version": version, "features": features })),
-    )
-        .into_response())
+    Ok(feature_collection(version, features))
 }
 
 /// `GET /api/network`: the walking network's size, build and join times, memory, and every

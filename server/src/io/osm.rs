@@ -704,14 +704,8 @@ pub fn read(
             properties: Some(props),
             foreign_members: None,
         };
-        let index = features.len() + problems.len();
-        match super::parse_placed(
-            Layer::Ways,
-            Some(index),
-            feature,
-            engine::crs::Crs::Wgs84,
-            areas,
-        ) {
+        // A problem names the OSM way (the file has no rows or feature numbers a user sees).
+        match super::parse_placed(Layer::Ways, None, feature, engine::crs::Crs::Wgs84, areas) {
             Ok((f, _)) => features.push(f),
             Err(ps) => problems.extend(
                 ps.into_iter()

@@ -267,15 +267,8 @@ pub fn way(id: i64, kind: WayKind, parts: Vec<LineString>) -> Way {
     Way {
         id,
         version: 1,
-        name: None,
-        kind,
-        no_walking: false,
-        bridge: false,
-        tunnel: false,
-        compound_id: None,
         street_code: Some(STREET.into()),
-        osm_way: None,
-        geometry: MultiLineString(parts),
+        ..Way::new(kind, MultiLineString(parts))
     }
 }
 

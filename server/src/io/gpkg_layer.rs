@@ -20,6 +20,7 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         let mut conn = SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)
+            .immutable(unchanging(path))
             .connect()
             .await
             .map_err(|e| {
@@ -78,6 +79,15 @@ pub fn read(layer: Layer, path: &Path, source: &Source) -> Result<FileRead, Vec<
         .chain(read.notes)
         .collect(),
     })
+}
+
+/// Whether the file can be read as immutable — without SQLite's file locks, which hang or fail
+/// on some shared and network folders where office files live: true unless a write-ahead log
+/// beside it (QGIS still editing) holds changes that only a locking read sees.
+fn unchanging(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(wal).map_or(true, |m| m.len() == 0)
 }
 
 /// A read the database refused, told as it says it.
@@ -262,4 +272,21 @@ fn cell_text(row: &SqliteRow, i: usize) -> String {
         _ => row.try_get::<String, _>(i),
     }
     .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unchanging;
+
+    #[test]
+    fn a_geopackage_with_a_pending_write_ahead_log_is_read_with_locks() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("layers.gpkg");
+        std::fs::write(&file, b"").expect("write");
+        assert!(unchanging(&file), "no log beside it");
+        std::fs::write(dir.path().join("layers.gpkg-wal"), b"").expect("write");
+        assert!(unchanging(&file), "an empty log holds nothing");
+        std::fs::write(dir.path().join("layers.gpkg-wal"), b"frames").expect("write");
+        assert!(!unchanging(&file), "QGIS still editing");
+    }
 }

@@ -16,6 +16,7 @@
 mod contents;
 mod demo;
 mod demo_ways;
+mod demo_work;
 pub mod divisions;
 mod layout;
 mod net;
@@ -30,5 +31,6 @@ pub use demo::{
     RIVER_DIVIDED_COMMUNITIES, RIVER_EXAMPLE_COMMUNITY, RIVER_EXAMPLE_COMPOUND, RIVER_FACILITIES,
     RIVER_FACILITY, UNDERSERVED_COMMUNITIES, UNDERSERVED_RADIUS_M,
 };
+pub use demo_work::{demo_grid_work, DemoWork};
 pub use rivers::{demo_rivers, DemoRiver};
 pub use synthetic::{synthetic_city, synthetic_city_with, SyntheticOptions};

@@ -24,10 +24,20 @@ pub enum Role {
     Staff,
     /// 查看者: reads only.
     Viewer,
+    /// 组织: a social organisation, property company, volunteer team or shop named in an
+    /// organisation record's accounts; claims open needs in its scope and changes only its own
+    /// claims. Changes no layer.
+    Organisation,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Planner, Role::Staff, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Planner,
+        Role::Staff,
+        Role::Viewer,
+        Role::Organisation,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -35,6 +45,7 @@ impl Role {
             Role::Planner => "planner",
             Role::Staff => "staff",
             Role::Viewer => "viewer",
+            Role::Organisation => "organisation",
         }
     }
 
@@ -60,7 +71,7 @@ impl Role {
                     | Layer::Stations
                     | Layer::ServiceSpaces
             ),
-            Role::Viewer => false,
+            Role::Viewer | Role::Organisation => false,
         }
     }
 }
@@ -73,6 +84,7 @@ impl Role {
             Role::Planner => "规划员",
             Role::Staff => "网格员",
             Role::Viewer => "查看者",
+            Role::Organisation => "组织",
         }
     }
 }
@@ -83,7 +95,9 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.name() == s)
-            .ok_or_else(|| format!("unknown role \"{s}\" (admin, planner, staff or viewer)"))
+            .ok_or_else(|| {
+                format!("unknown role \"{s}\" (admin, planner, staff, viewer or organisation)")
+            })
     }
 }
 
@@ -103,6 +117,9 @@ pub enum Scope {
     Street(String),
     /// One community 社区 by its 12-digit code.
     Community(String),
+    /// One or more grids 网格 by code (a grid worker's): the units placed in them, and the grid
+    /// work recorded there.
+    Grid(Vec<String>),
 }
 
 impl Scope {
@@ -112,6 +129,15 @@ impl Scope {
             Scope::District => true,
             Scope::Street(s) => community_code.starts_with(s.as_str()),
             Scope::Community(c) => community_code == c,
+            Scope::Grid(_) => false,
+        }
+    }
+
+    /// Whether a grid lies in scope: its community does, or it is one of a grid scope's.
+    pub fn covers_grid(&self, community_code: &str, grid_code: &str) -> bool {
+        match self {
+            Scope::Grid(grids) => grids.iter().any(|g| g == grid_code),
+            _ => self.covers_community(community_code),
         }
     }
 
@@ -120,21 +146,33 @@ impl Scope {
         match self {
             Scope::District => true,
             Scope::Street(s) => s == street_code,
-            Scope::Community(_) => false,
+            Scope::Community(_) | Scope::Grid(_) => false,
         }
     }
 }
 
 impl FromStr for Scope {
     type Err = String;
-    /// `district`, `street:510504003` or `community:510504003004`.
+    /// `district`, `street:510504003`, `community:510504003004` or `grid:<code>[,<code>…]`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let digits = |c: &str, n: usize| c.len() == n && c.bytes().all(|b| b.is_ascii_digit());
         match s.split_once(':') {
             None if s == "district" => Ok(Scope::District),
             Some(("street", c)) if digits(c, 9) => Ok(Scope::Street(c.to_owned())),
             Some(("community", c)) if digits(c, 12) => Ok(Scope::Community(c.to_owned())),
-            _ => Err(format!("unknown scope \"{s}\" (district, street:<9-digit code> or community:<12-digit code>)")),
+            Some(("grid", codes)) => {
+                let grids: Vec<String> = codes.split(',').map(str::to_owned).collect();
+                let fine = |g: &String| {
+                    (1..=40).contains(&g.chars().count())
+                        && !g.chars().any(|c| c.is_whitespace() || c == ':')
+                };
+                if grids.iter().all(fine) {
+                    Ok(Scope::Grid(grids))
+                } else {
+                    Err(format!("grid scope \"{s}\" needs grid codes (1–40 characters, no spaces) separated by commas"))
+                }
+            }
+            _ => Err(format!("unknown scope \"{s}\" (district, street:<9-digit code>, community:<12-digit code> or grid:<code>[,<code>…])")),
         }
     }
 }
@@ -158,6 +196,7 @@ impl fmt::Display for Scope {
             Scope::District => f.write_str("district"),
             Scope::Street(c) => write!(f, "street:{c}"),
             Scope::Community(c) => write!(f, "community:{c}"),
+            Scope::Grid(g) => write!(f, "grid:{}", g.join(",")),
         }
     }
 }
@@ -167,6 +206,11 @@ impl fmt::Display for Scope {
 pub enum Place<'a> {
     Street(&'a str),
     Community(&'a str),
+    /// A grid of a community (a unit placed in a grid, or grid work recorded there).
+    Grid {
+        community: &'a str,
+        grid: &'a str,
+    },
     /// Beyond every street (a way outside the mapped streets): only a district-wide scope.
     District,
 }
@@ -179,8 +223,8 @@ impl<'a> Place<'a> {
             Feature::Street(s) => Place::Street(&s.code),
             Feature::Community(c) => Place::Community(&c.code),
             Feature::Grid(g) => Place::Community(&g.community_code),
-            Feature::Compound(c) => Place::Community(&c.community_code),
-            Feature::Building(b) => Place::Community(&b.community_code),
+            Feature::Compound(c) => Place::in_grid(&c.community_code, c.grid_code.as_deref()),
+            Feature::Building(b) => Place::in_grid(&b.community_code, b.grid_code.as_deref()),
             Feature::Gate(g) => Place::Community(&g.community_code),
             Feature::Station(s) => Place::Community(&s.community_code),
             Feature::ServiceSpace(s) => Place::Community(&s.community_code),
@@ -192,6 +236,49 @@ impl<'a> Place<'a> {
     }
 }
 
+impl<'a> Place<'a> {
+    /// A community, or its grid when there is one.
+    pub fn in_grid(community: &'a str, grid: Option<&'a str>) -> Place<'a> {
+        grid.map_or(Place::Community(community), |grid| Place::Grid {
+            community,
+            grid,
+        })
+    }
+
+    /// Checks that the place lies in `scope`; the refusal names both.
+    pub fn check_within(self, scope: &Scope) -> Result<(), Denied> {
+        if self.within(scope) {
+            Ok(())
+        } else {
+            Err(Denied::Scope {
+                scope: scope.clone(),
+                place: self.to_string(),
+            })
+        }
+    }
+
+    /// Whether the place lies in `scope`.
+    pub fn within(self, scope: &Scope) -> bool {
+        match self {
+            Place::Street(code) => scope.covers_street(code),
+            Place::Community(code) => scope.covers_community(code),
+            Place::Grid { community, grid } => scope.covers_grid(community, grid),
+            Place::District => *scope == Scope::District,
+        }
+    }
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Street(c) => write!(f, "street {c}"),
+            Place::Community(c) => write!(f, "community {c}"),
+            Place::Grid { community, grid } => write!(f, "grid {grid} of community {community}"),
+            Place::District => f.write_str("the district beyond its streets"),
+        }
+    }
+}
+
 /// Why a change is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Denied {
@@ -199,6 +286,8 @@ pub enum Denied {
     Layer { role: Role, layer: Layer },
     #[error("{place} lies outside your scope ({scope})")]
     Scope { scope: Scope, place: String },
+    #[error("a {role} does not record {what}")]
+    Record { role: Role, what: &'static str },
     #[error("{layer} {id} is stored in a form that cannot be read, so where it lies is unknown: only an admin with the whole district in scope repairs it")]
     Unreadable { layer: Layer, id: i64 },
 }
@@ -213,6 +302,7 @@ impl Denied {
             Denied::Scope { scope, place } => {
                 format!("{place} 不在您的管辖范围（{scope}）内")
             }
+            Denied::Record { role, what } => format!("{}不能登记{what}", role.title_zh()),
             Denied::Unreadable { layer, id } => format!(
                 "{}{id} 的存储记录无法读取，不知其位置：只有管辖全区的管理员可以修复",
                 layer.title_zh()
@@ -253,24 +343,7 @@ pub fn may_change(role: Role, scope: &Scope, layer: Layer, place: Place<'_>) -> 
     if !role.edits(layer) {
         return Err(Denied::Layer { role, layer });
     }
-    let inside = match place {
-        Place::Street(code) => scope.covers_street(code),
-        Place::Community(code) => scope.covers_community(code),
-        Place::District => *scope == Scope::District,
-    };
-    if inside {
-        Ok(())
-    } else {
-        let place = match place {
-            Place::Street(c) => format!("street {c}"),
-            Place::Community(c) => format!("community {c}"),
-            Place::District => "the district beyond its streets".to_owned(),
-        };
-        Err(Denied::Scope {
-            scope: scope.clone(),
-            place,
-        })
-    }
+    place.check_within(scope)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod change;
 pub mod columns;
 pub mod crs;
 pub mod feature;
+pub mod gridwork;
 pub mod integrity;
 pub mod ledger;
 pub mod memo;

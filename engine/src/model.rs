@@ -148,6 +148,8 @@ macro_rules! domain_enum {
     };
 }
 
+pub(crate) use domain_enum;
+
 domain_enum!(
     /// Kind of community 社区类型.
     CommunityKind = "community_kind" {

@@ -291,6 +291,63 @@ pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, Comma
     Ok(store.commit(&op, &cli_actor()).await?.data_version)
 }
 
+/// Loads the demo district's grid work ([`data::demo_grid_work`]) into a store that holds the
+/// demo district: workers and organisations first, then visits and needs naming their ids.
+/// Returns how many records were written.
+pub async fn load_demo_work(store: &dyn Store, data: &Dataset) -> Result<usize, CommandError> {
+    use engine::gridwork::{Body, WorkKind};
+    let work = data::demo_grid_work(data);
+    let snapshot = engine::Snapshot::new(0, data.clone());
+    let record = |body: Body| -> Result<crate::store::WorkRecord, CommandError> {
+        let at = body
+            .locate(&snapshot)
+            .map_err(|p| CommandError::Problems(lines(p)))?;
+        let body = body.settled(&at);
+        Ok(crate::store::WorkRecord {
+            id: 0,
+            kind: body.kind(),
+            version: 1,
+            community_code: at.community_code,
+            grid_code: at.grid_code,
+            status: body.status().map(str::to_owned),
+            client_id: None,
+            created_by: String::new(),
+            updated_by: String::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            body: body.to_value(),
+        })
+    };
+    let people: Vec<_> = work
+        .workers
+        .iter()
+        .cloned()
+        .map(Body::GridWorker)
+        .chain(work.organisations.iter().cloned().map(Body::Organisation))
+        .map(record)
+        .collect::<Result<_, _>>()?;
+    let ids = store.insert_work(&people, &cli_actor()).await?;
+    let (workers, organisations) = ids.split_at(work.workers.len());
+    let id_of = |ids: &[i64], index: i64| ids[usize::try_from(index).unwrap_or_default()];
+    let rest: Vec<_> = work
+        .visits
+        .iter()
+        .cloned()
+        .map(|mut v| {
+            v.worker_id = id_of(workers, v.worker_id);
+            Body::Visit(v)
+        })
+        .chain(work.needs.iter().cloned().map(|mut n| {
+            n.organisation_id = n.organisation_id.map(|o| id_of(organisations, o));
+            Body::Need(n)
+        }))
+        .map(record)
+        .collect::<Result<_, _>>()?;
+    debug_assert!(rest.iter().all(|r| r.kind != WorkKind::GridWorker));
+    store.insert_work(&rest, &cli_actor()).await?;
+    Ok(people.len() + rest.len())
+}
+
 /// Exports features of one layer (optionally of one community) to GeoJSON or CSV, or every
 /// layer to a GeoPackage.
 pub async fn export(

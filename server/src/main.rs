@@ -315,7 +315,15 @@ async fn load_demo(store: &StoreArgs, scale: Option<usize>) -> Result<(), Comman
     .map_err(|e| CommandError::Io(e.to_string()))?;
     let total = data.total();
     let store = commands::open_store(&location).await?;
-    let version = commands::load_dataset(store.as_ref(), data).await;
+    let demo = scale.is_none().then(|| data.clone());
+    let mut version = commands::load_dataset(store.as_ref(), data).await;
+    let mut records = 0;
+    if let (Ok(_), Some(demo)) = (&version, demo) {
+        match commands::load_demo_work(store.as_ref(), &demo).await {
+            Ok(n) => records = n,
+            Err(e) => version = Err(e),
+        }
+    }
     store.close().await;
     let version = version?;
     println!(
@@ -323,6 +331,11 @@ async fn load_demo(store: &StoreArgs, scale: Option<usize>) -> Result<(), Comman
         store.location(),
         store.kind()
     );
+    if records > 0 {
+        println!(
+            "and {records} grid-work records of 龙南社区 (workers, organisations, visits, needs)"
+        );
+    }
     Ok(())
 }
 

@@ -135,12 +135,50 @@ async fn every_mutating_endpoint_by_role_and_scope_answers_as_expected() {
                 checked += 3;
             }
         }
+        // A grid worker's account (staff scoped to grids): the units placed in its grid.
+        for (in_scope, suffix) in [(true, "in"), (false, "out")] {
+            let who = format!("grid-{}-{suffix}", layer.name());
+            let token = common::sign_in(&m.app, &who).await;
+            let allowed = Role::Staff.edits(layer) && in_scope && grid_placed(layer);
+            let case = format!("{who} on {layer}");
+            m.assert_create(layer, &token, allowed, &case).await;
+            m.assert_replace_and_delete(layer, &token, allowed, &case)
+                .await;
+            checked += 3;
+        }
     }
     assert_eq!(
         checked,
-        Layer::ALL.len() * 4 * 2 * 3,
-        "every endpoint × role × scope"
+        Layer::ALL.len() * (Role::ALL.len() + 1) * 2 * 3,
+        "every endpoint × role × scope, and a grid scope"
     );
+}
+
+/// Whether the layer's fixture is placed in a grid (a compound names its grid; buildings in a
+/// compound, gates and facilities lie in the community only).
+fn grid_placed(layer: Layer) -> bool {
+    layer == Layer::Compounds
+}
+
+/// The grid of 龙南's first compound (the compounds' fixture) and another 龙南 grid.
+fn grid_scopes(snap: &engine::Snapshot) -> (String, String) {
+    let c = snap
+        .data
+        .compounds
+        .iter()
+        .find(|c| c.community_code == LONGNAN)
+        .expect("compound");
+    let g = c
+        .grid_code
+        .clone()
+        .expect("the fixture compound lies in a grid");
+    let other = snap
+        .data
+        .grids
+        .iter()
+        .find(|x| x.community_code == LONGNAN && x.code != g)
+        .expect("another grid");
+    (format!("grid:{g}"), format!("grid:{}", other.code))
 }
 
 /// The demo district with a root admin and, per layer and role, an account inside and one
@@ -160,8 +198,18 @@ impl Matrix {
             .await
             .expect("demo");
         common::add_account(&store, "root", "admin", "district").await;
+        let (grid_in, grid_out) = grid_scopes(&engine::Snapshot::new(0, data::demo_district()));
         for layer in Layer::ALL {
             let (inside, outside) = scopes(layer);
+            for (scope, suffix) in [(&grid_in, "in"), (&grid_out, "out")] {
+                common::add_account(
+                    &store,
+                    &format!("grid-{}-{suffix}", layer.name()),
+                    "staff",
+                    scope,
+                )
+                .await;
+            }
             for role in Role::ALL {
                 common::add_account(
                     &store,

@@ -178,7 +178,7 @@ async fn assert_accepted_writes_are_kept(
         let audit = atlas
             .store()
             .audit(&AuditQuery {
-                layer: Some(engine::Layer::Stations),
+                layer: Some(engine::Layer::Stations.name().into()),
                 feature_id: Some(*id),
                 limit: 1000,
                 ..AuditQuery::default()

@@ -116,7 +116,7 @@ async fn observe(location: &str, round: usize) -> (usize, usize, i64) {
         .count();
     let audits = s
         .audit(&AuditQuery {
-            layer: Some(Layer::Buildings),
+            layer: Some(Layer::Buildings.name().into()),
             limit: 100_000,
             ..AuditQuery::default()
         })
@@ -341,7 +341,7 @@ async fn assert_edit_before_or_after(
         .expect("compound");
     let audit = s
         .audit(&AuditQuery {
-            layer: Some(Layer::Compounds),
+            layer: Some(Layer::Compounds.name().into()),
             feature_id: Some(target),
             limit: 1000,
             ..AuditQuery::default()

@@ -16,6 +16,7 @@ mod distances;
 mod enums;
 #[cfg(feature = "fuzzing")]
 mod fuzz_corpus;
+mod grid_work;
 mod import_api;
 mod malformed;
 mod model;

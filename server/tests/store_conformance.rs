@@ -229,7 +229,7 @@ async fn new_features_get_fresh_ids_and_every_change_is_audited_with_before_and_
 
         let by_feature = store
             .audit(&AuditQuery {
-                layer: Some(Layer::Compounds),
+                layer: Some(Layer::Compounds.name().into()),
                 feature_id: Some(c.id),
                 limit: 10,
                 ..AuditQuery::default()
@@ -424,8 +424,9 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     sqlx::raw_sql(
         "DROP TABLE gates;
          DROP TABLE ways;
+         DROP TABLE grid_work;
          DELETE FROM gpkg_geometry_columns WHERE table_name IN ('gates', 'ways');
-         DELETE FROM gpkg_contents WHERE table_name IN ('gates', 'ways');
+         DELETE FROM gpkg_contents WHERE table_name IN ('gates', 'ways', 'grid_work');
          ALTER TABLE buildings DROP COLUMN location_approximate;
          UPDATE atlas_meta SET value = 3 WHERE key = 'schema_version';",
     )
@@ -465,7 +466,14 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .expect("registered");
-    assert_eq!(registered, ("features".to_owned(), 6));
+    assert_eq!(registered, ("features".to_owned(), 7));
+    let work: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM gpkg_contents WHERE table_name = 'grid_work' AND data_type = 'attributes'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("grid work registered");
+    assert_eq!(work, 1, "the upgrade adds the grid-work table");
 }
 
 /// A stored time as the API shows it: RFC 3339 UTC with milliseconds.

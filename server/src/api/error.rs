@@ -147,10 +147,12 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict { .. } => ApiError::Conflict(e.to_string()),
-            StoreError::NotFound { .. } | StoreError::DraftNotFound(_) => {
-                ApiError::NotFound(e.to_string())
+            StoreError::NotFound { .. }
+            | StoreError::DraftNotFound(_)
+            | StoreError::WorkNotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::DraftConflict { .. } | StoreError::WorkConflict { .. } => {
+                ApiError::Conflict(e.to_string())
             }
-            StoreError::DraftConflict { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Integrity(m) => {
                 let zh = format!("数据库拒绝了这次写入（违反数据完整性约束）：{m}");
                 ApiError::Invalid(vec![Problem::new("feature", m, zh)])

@@ -16,6 +16,7 @@ mod problems;
 mod tiles;
 mod walking;
 mod web;
+mod work;
 
 pub use endpoint::{Endpoint, Verb};
 
@@ -111,6 +112,14 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/network", walking::network),
         endpoint(Get, "/api/isochrones", walking::isochrones),
         endpoint(Get, "/api/routes", walking::routes),
+        endpoint(Get, "/api/work/visits/monthly", work::monthly_visits),
+        endpoint(Get, "/api/work/needs/counts", work::need_counts),
+        endpoint(Post, "/api/work/needs/{id}/actions", work::need_action),
+        endpoint(Get, "/api/work/{kind}", work::list),
+        endpoint(Post, "/api/work/{kind}", work::create),
+        endpoint(Get, "/api/work/{kind}/{id}", work::one),
+        endpoint(Put, "/api/work/{kind}/{id}", work::replace),
+        endpoint(Get, "/api/work/{kind}/{id}/history", work::history),
         endpoint(Get, "/api/planning/communities/{code}", planning::current),
         endpoint(
             Post,
@@ -263,8 +272,12 @@ async fn audit(
         .layer
         .as_deref()
         .map(|n| {
-            Layer::from_name(n)
-                .ok_or_else(|| ApiError::BadRequest(format!("layer: no layer \"{n}\"")))
+            let known = Layer::from_name(n).is_some()
+                || n == "accounts"
+                || engine::gridwork::WorkKind::from_name(n).is_some();
+            known.then(|| n.to_owned()).ok_or_else(|| {
+                ApiError::BadRequest(format!("layer: no layer or grid-work list \"{n}\""))
+            })
         })
         .transpose()?;
     let feature_id = p
@@ -290,7 +303,18 @@ async fn audit(
         until: p.until.as_deref().map(|s| utc("until", s)).transpose()?,
         limit,
     };
-    let entries = state.atlas.store().audit(&query).await?;
+    let mut entries = state.atlas.store().audit(&query).await?;
+    // Grid work holds personal data: its history is read signed in, per record
+    // (`/api/work/{kind}/{id}/history`); here only who changed what, when.
+    for e in &mut entries {
+        if e.layer
+            .as_deref()
+            .is_some_and(|l| engine::gridwork::WorkKind::from_name(l).is_some())
+        {
+            e.before = None;
+            e.after = None;
+        }
+    }
     if p.format.as_deref() == Some("csv") {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([

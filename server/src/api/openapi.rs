@@ -13,6 +13,7 @@ use super::features::layer_schema;
 mod analysis;
 mod imports;
 mod map;
+mod work;
 
 /// A JSON body in the API's error shape (`components/schemas/Error`).
 fn error_content() -> Value {
@@ -105,6 +106,7 @@ pub fn build() -> Value {
     map::paths(&mut paths);
     analysis::paths(&mut paths);
     imports::paths(&mut paths);
+    work::paths(&mut paths);
     planning_paths(&mut paths);
     ogc_paths(&mut paths);
     for layer in Layer::ALL {

@@ -25,9 +25,10 @@ use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
 use super::rows;
+use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError,
+    StoreError, WorkQuery, WorkRecord,
 };
 
 /// "GPKG" as the SQLite application id.
@@ -35,7 +36,7 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 6;
+const ATLAS_SCHEMA_VERSION: i64 = 7;
 
 /// Tables added in atlas schema version 2.
 const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
@@ -44,6 +45,13 @@ const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, passwo
 const PLAN_DRAFTS_DDL: &str = "CREATE TABLE plan_drafts (id INTEGER PRIMARY KEY AUTOINCREMENT, community_code TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')), version INTEGER NOT NULL DEFAULT 1, author TEXT NOT NULL, updated_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, published_data_version INTEGER, body TEXT NOT NULL);
 CREATE INDEX plan_drafts_community_idx ON plan_drafts (community_code, id);
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('plan_drafts', 'attributes', 'plan_drafts', '网格方案草案 Grid-planning drafts');";
+
+/// Tables added in atlas schema version 7: grid work (grid workers, organisations, visits,
+/// needs), one versioned attributes table.
+const GRID_WORK_DDL: &str = "CREATE TABLE grid_work (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('grid_workers', 'organisations', 'visits', 'needs')), version INTEGER NOT NULL DEFAULT 1, community_code TEXT NOT NULL, grid_code TEXT, status TEXT, client_id TEXT, body TEXT NOT NULL, created_by TEXT NOT NULL, updated_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE INDEX grid_work_kind_idx ON grid_work (kind, community_code, id);
+CREATE UNIQUE INDEX grid_work_client_idx ON grid_work (kind, client_id) WHERE client_id IS NOT NULL;
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('grid_work', 'attributes', 'grid_work', '网格工作记录 Grid work: workers, organisations, visits, needs');";
 
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 
@@ -205,7 +213,7 @@ impl GeoPackage {
             }
             if version < ATLAS_SCHEMA_VERSION {
                 // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts, 3 → 4
-                // compound gates, 4 → 5 buildings' approximate-location flag, 5 → 6 ways.
+                // compound gates, 4 → 5 buildings' approximate-location flag, 5 → 6 ways, 6 → 7 grid work.
                 let mut tx = self.pool.begin().await?;
                 if version < 2 {
                     sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
@@ -223,6 +231,9 @@ impl GeoPackage {
                 }
                 if version < 6 {
                     create_layer(&mut tx, Layer::Ways).await?;
+                }
+                if version < 7 {
+                    sqlx::raw_sql(GRID_WORK_DDL).execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
                     .bind(ATLAS_SCHEMA_VERSION)
@@ -257,6 +268,7 @@ impl GeoPackage {
             .await?;
         sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
         sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
+        sqlx::raw_sql(GRID_WORK_DDL).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO atlas_meta VALUES ('schema_version', ?), ('data_version', 0)")
             .bind(ATLAS_SCHEMA_VERSION)
             .execute(&mut *tx)
@@ -593,6 +605,41 @@ impl Store for GeoPackage {
         Drafts::<Sqlite>::delete(&mut *self.pool.acquire().await?, id, expected_version).await
     }
 
+    async fn work_records(&self, query: &WorkQuery) -> Result<Vec<WorkRecord>, StoreError> {
+        Work::<Sqlite>::list(&mut *self.pool.acquire().await?, query).await
+    }
+
+    async fn work_record(
+        &self,
+        kind: engine::gridwork::WorkKind,
+        id: i64,
+    ) -> Result<Option<WorkRecord>, StoreError> {
+        Work::<Sqlite>::get(&mut *self.pool.acquire().await?, kind, id).await
+    }
+
+    async fn save_work(
+        &self,
+        record: &WorkRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(WorkRecord, bool), StoreError> {
+        Work::<Sqlite>::save(
+            &mut *self.pool.acquire().await?,
+            record,
+            expected_version,
+            actor,
+        )
+        .await
+    }
+
+    async fn insert_work(
+        &self,
+        records: &[WorkRecord],
+        actor: &Actor,
+    ) -> Result<Vec<i64>, StoreError> {
+        Work::<Sqlite>::insert_all(&mut *self.pool.acquire().await?, records, actor).await
+    }
+
     async fn close(&self) {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
@@ -631,8 +678,8 @@ impl Store for GeoPackage {
 
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError> {
         let mut qb = QueryBuilder::<Sqlite>::new("SELECT id, at, actor, operation, layer, feature_id, before, after, data_version FROM audit_log WHERE 1");
-        if let Some(layer) = query.layer {
-            qb.push(" AND layer = ").push_bind(layer.name());
+        if let Some(layer) = &query.layer {
+            qb.push(" AND layer = ").push_bind(layer.clone());
         }
         if let Some(id) = query.feature_id {
             qb.push(" AND feature_id = ").push_bind(id);

@@ -12,6 +12,7 @@ pub mod drafts;
 pub mod gpkg;
 pub mod postgis;
 mod rows;
+pub mod work;
 
 /// Rebuilds an account from its stored columns, naming what is wrong with a bad row.
 pub(crate) fn account_from_row(
@@ -155,6 +156,52 @@ pub struct DraftRecord {
     pub body: serde_json::Value,
 }
 
+/// A grid-work record 网格工作记录 as stored: its body is typed and checked by
+/// [`engine::gridwork::Body`]; where it lies (community, grid) and a need's status are kept in
+/// columns for lists and scope checks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkRecord {
+    pub id: i64,
+    pub kind: engine::gridwork::WorkKind,
+    /// Grows by one with every saved change (the record's ETag).
+    pub version: i64,
+    pub community_code: String,
+    pub grid_code: Option<String>,
+    pub status: Option<String>,
+    /// The phone's id of a record sent from the field (kept once however often it is sent).
+    pub client_id: Option<String>,
+    pub created_by: String,
+    pub updated_by: String,
+    /// RFC 3339 UTC times.
+    pub created_at: String,
+    pub updated_at: String,
+    pub body: serde_json::Value,
+}
+
+/// Which grid-work records to list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkQuery {
+    pub kind: engine::gridwork::WorkKind,
+    /// A street's code: its communities' records.
+    pub street: Option<String>,
+    pub community: Option<String>,
+    pub grid: Option<String>,
+    pub status: Option<String>,
+}
+
+impl WorkQuery {
+    /// Every record of `kind`.
+    pub fn all(kind: engine::gridwork::WorkKind) -> WorkQuery {
+        WorkQuery {
+            kind,
+            street: None,
+            community: None,
+            grid: None,
+            status: None,
+        }
+    }
+}
+
 /// Above this many changes an operation is audited by one summary entry per layer (counts and
 /// id range) instead of one entry per feature with before/after.
 pub const PER_FEATURE_AUDIT_LIMIT: usize = 10_000;
@@ -188,7 +235,8 @@ pub struct AuditEntry {
 /// Filters of an audit-log query; all optional.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuditQuery {
-    pub layer: Option<Layer>,
+    /// A layer's name, or a grid-work list's (`needs` …).
+    pub layer: Option<String>,
     pub feature_id: Option<i64>,
     pub actor: Option<String>,
     /// RFC 3339 lower bound (inclusive).
@@ -238,6 +286,18 @@ pub enum StoreError {
     },
     #[error("draft {0} does not exist")]
     DraftNotFound(i64),
+    #[error("{kind} {id} was changed by someone else: expected version {expected}, stored version {actual}", kind = .kind.name())]
+    WorkConflict {
+        kind: engine::gridwork::WorkKind,
+        id: i64,
+        expected: i64,
+        actual: i64,
+    },
+    #[error("{kind} {id} does not exist", kind = .kind.name())]
+    WorkNotFound {
+        kind: engine::gridwork::WorkKind,
+        id: i64,
+    },
     #[error("{0}")]
     Integrity(String),
     #[error("stored {layer} {id} is unreadable: {reason}")]
@@ -318,6 +378,30 @@ pub trait Store: Send + Sync {
     ) -> Result<DraftRecord, StoreError>;
     /// Deletes a draft if its stored version is still `expected_version`.
     async fn delete_draft(&self, id: i64, expected_version: i64) -> Result<(), StoreError>;
+    /// Grid-work records matching the query, oldest first.
+    async fn work_records(&self, query: &WorkQuery) -> Result<Vec<WorkRecord>, StoreError>;
+    /// One grid-work record.
+    async fn work_record(
+        &self,
+        kind: engine::gridwork::WorkKind,
+        id: i64,
+    ) -> Result<Option<WorkRecord>, StoreError>;
+    /// Saves a grid-work record by `actor` with its audit entry: a new one when
+    /// `expected_version` is `None` (one repeating a stored client id is that record, returned
+    /// with `false`), else the stored one if still at `expected_version`.
+    async fn save_work(
+        &self,
+        record: &WorkRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(WorkRecord, bool), StoreError>;
+    /// Inserts grid-work records in one transaction, one audit entry per kind; their ids in
+    /// order.
+    async fn insert_work(
+        &self,
+        records: &[WorkRecord],
+        actor: &Actor,
+    ) -> Result<Vec<i64>, StoreError>;
 }
 
 /// Opens the store named by a location: a `postgres://` URL or a GeoPackage file path.

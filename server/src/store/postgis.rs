@@ -15,9 +15,10 @@ use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
 use super::rows;
+use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError,
+    StoreError, WorkQuery, WorkRecord,
 };
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -296,6 +297,41 @@ impl Store for PostGis {
         Drafts::<Postgres>::delete(&mut *self.pool.acquire().await?, id, expected_version).await
     }
 
+    async fn work_records(&self, query: &WorkQuery) -> Result<Vec<WorkRecord>, StoreError> {
+        Work::<Postgres>::list(&mut *self.pool.acquire().await?, query).await
+    }
+
+    async fn work_record(
+        &self,
+        kind: engine::gridwork::WorkKind,
+        id: i64,
+    ) -> Result<Option<WorkRecord>, StoreError> {
+        Work::<Postgres>::get(&mut *self.pool.acquire().await?, kind, id).await
+    }
+
+    async fn save_work(
+        &self,
+        record: &WorkRecord,
+        expected_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(WorkRecord, bool), StoreError> {
+        Work::<Postgres>::save(
+            &mut *self.pool.acquire().await?,
+            record,
+            expected_version,
+            actor,
+        )
+        .await
+    }
+
+    async fn insert_work(
+        &self,
+        records: &[WorkRecord],
+        actor: &Actor,
+    ) -> Result<Vec<i64>, StoreError> {
+        Work::<Postgres>::insert_all(&mut *self.pool.acquire().await?, records, actor).await
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
@@ -347,8 +383,8 @@ impl Store for PostGis {
         let mut qb = QueryBuilder::<Postgres>::new(
             "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS at, actor, operation, layer, feature_id, before, after, data_version FROM audit_log WHERE true",
         );
-        if let Some(layer) = query.layer {
-            qb.push(" AND layer = ").push_bind(layer.name());
+        if let Some(layer) = &query.layer {
+            qb.push(" AND layer = ").push_bind(layer.clone());
         }
         if let Some(id) = query.feature_id {
             qb.push(" AND feature_id = ").push_bind(id);

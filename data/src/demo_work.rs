@@ -1,0 +1,287 @@
+//! The demo district's grid work in 龙南社区, as the 龙马潭 report describes it where it says
+//! something, and invented (marked here) where it does not:
+//!
+//! - from the report: 4 governance grids; the organisations 泾华社工 (social-work agency),
+//!   泾华社会服务公司 (the social-service company running joint property management since 2021),
+//!   the 五星级红色物业 it was founded with, and the 蓝精灵 building-heads volunteer team; the
+//!   needs the report names (pruning, lighting, fire hazards, meals for the elderly);
+//! - from 高县's report: a comprehensive grid worker merges four roles and visits at least 200
+//!   households a month;
+//! - invented: the workers' names and phones (two per grid, as the grids' worker counts say),
+//!   a shop and a stationed unit, three months of visits (September to November 2026, some
+//!   workers short of the quota), and 80 needs of which 50 are claimed by the organisations.
+//!
+//! Ids are positions: a visit's `worker_id` is its worker's index in [`DemoWork::workers`], a
+//! need's `organisation_id` its organisation's in [`DemoWork::organisations`]; the loader maps
+//! them to the ids the store assigns.
+
+use engine::gridwork::{
+    GridWorker, HouseholdUnit, MergedRole, Need, NeedCategory, NeedStatus, Organisation,
+    OrganisationKind, Visit, VisitKind,
+};
+use engine::{Dataset, ServiceType};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::demo::LONGNAN_COMMUNITY;
+
+/// 龙南社区's grid work.
+#[derive(Debug, Clone)]
+pub struct DemoWork {
+    pub workers: Vec<GridWorker>,
+    pub organisations: Vec<Organisation>,
+    pub visits: Vec<Visit>,
+    pub needs: Vec<Need>,
+}
+
+/// Invented names of 龙南's grid workers.
+const WORKER_NAMES: [&str; 8] = [
+    "王丽",
+    "陈军",
+    "李红梅",
+    "张建",
+    "刘芳",
+    "赵勇",
+    "黄小燕",
+    "周平",
+];
+
+/// Needs as residents word them, with their category (the first four from the report).
+const NEEDS: [(&str, NeedCategory); 12] = [
+    ("小区树枝修剪", NeedCategory::Environment),
+    ("楼道亮化（路灯损坏）", NeedCategory::Repair),
+    ("消防隐患改造", NeedCategory::Safety),
+    ("独居老人助餐送餐", NeedCategory::Meals),
+    ("失能老人上门照护", NeedCategory::ElderlyCare),
+    ("下水道堵塞", NeedCategory::Repair),
+    ("楼道堆放杂物清理", NeedCategory::Environment),
+    ("代办高龄津贴", NeedCategory::Errand),
+    ("放学后儿童托管", NeedCategory::Childcare),
+    ("慢病老人健康随访", NeedCategory::Health),
+    ("邻里噪音纠纷调解", NeedCategory::Dispute),
+    ("失业人员就业推荐", NeedCategory::Employment),
+];
+
+fn date(month: u32, day: u32) -> String {
+    format!("2026-{month:02}-{day:02}")
+}
+
+/// 龙南社区's grid workers, organisations, three months of visits and 80 needs.
+pub fn demo_grid_work(data: &Dataset) -> DemoWork {
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let grids: Vec<&engine::Grid> = data
+        .grids
+        .iter()
+        .filter(|g| g.community_code == LONGNAN_COMMUNITY)
+        .collect();
+    let workers: Vec<GridWorker> = grids
+        .iter()
+        .flat_map(|g| std::iter::repeat_n(g.code.clone(), 2))
+        .enumerate()
+        .map(|(i, grid)| GridWorker {
+            name: WORKER_NAMES[i % WORKER_NAMES.len()].to_owned(),
+            phone: format!("1398300{:04}", 1000 + i * 37),
+            grids: vec![grid],
+            roles: vec![
+                MergedRole::Comprehensive,
+                MergedRole::Governance,
+                MergedRole::Safety,
+                MergedRole::Environment,
+            ],
+            start_date: date(3 + (i as u32 % 6), 1).replace("2026", "2021"),
+            account: None,
+        })
+        .collect();
+    let organisation = |name: &str, kind, services: Vec<ServiceType>, phone: &str| Organisation {
+        name: name.to_owned(),
+        kind,
+        community_code: LONGNAN_COMMUNITY.to_owned(),
+        contact: None,
+        phone: Some(phone.to_owned()),
+        services,
+        accounts: vec![],
+    };
+    let organisations = vec![
+        organisation(
+            "泾华社工",
+            OrganisationKind::SocialWorkAgency,
+            vec![ServiceType::ElderlyCare, ServiceType::AfterSchool],
+            "0830-3100001",
+        ),
+        organisation(
+            "泾华社会服务公司",
+            OrganisationKind::PropertyCompany,
+            vec![ServiceType::Housekeeping],
+            "0830-3100002",
+        ),
+        organisation(
+            "五星级红色物业",
+            OrganisationKind::PropertyCompany,
+            vec![ServiceType::Housekeeping],
+            "0830-3100003",
+        ),
+        organisation(
+            "蓝精灵楼栋长志愿服务队",
+            OrganisationKind::VolunteerTeam,
+            vec![ServiceType::ElderlyCare, ServiceType::Culture],
+            "13983001999",
+        ),
+        // Invented: a shop and a unit stationed in the area.
+        organisation(
+            "龙南便民超市",
+            OrganisationKind::Shop,
+            vec![ServiceType::MealHelp],
+            "13983002888",
+        ),
+        organisation(
+            "红星街道卫生院",
+            OrganisationKind::StationedUnit,
+            vec![ServiceType::Health],
+            "0830-3100005",
+        ),
+    ];
+    // Households by grid: (building id, households), buildings of the grid's compounds and its
+    // scattered buildings.
+    let compound_grid = |id: Option<i64>| {
+        id.and_then(|c| data.compounds.iter().find(|x| x.id == c))
+            .and_then(|c| c.grid_code.clone())
+    };
+    let buildings_of = |grid: &str| -> Vec<(i64, Option<i64>, i64)> {
+        data.buildings
+            .iter()
+            .filter(|b| {
+                b.community_code == LONGNAN_COMMUNITY
+                    && b.grid_code
+                        .clone()
+                        .or_else(|| compound_grid(b.compound_id))
+                        .as_deref()
+                        == Some(grid)
+            })
+            .map(|b| (b.id, b.compound_id, b.households.max(1)))
+            .collect()
+    };
+    let mut visits = Vec::new();
+    for (w, worker) in workers.iter().enumerate() {
+        let buildings = buildings_of(&worker.grids[0]);
+        if buildings.is_empty() {
+            continue;
+        }
+        // The two workers of a grid share its buildings, alternately.
+        let mine: Vec<_> = buildings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 2 == w % 2)
+            .map(|(_, b)| *b)
+            .collect();
+        let mine = if mine.is_empty() { buildings } else { mine };
+        for month in 9..=11u32 {
+            // Most meet the quota; every fourth worker falls short in November.
+            let target = if w % 4 == 3 && month == 11 {
+                150 + rng.random_range(0..30)
+            } else {
+                205 + rng.random_range(0..40)
+            };
+            let mut n = 0;
+            'month: loop {
+                for &(building, compound, households) in &mine {
+                    for h in 0..households {
+                        if n >= target {
+                            break 'month;
+                        }
+                        if rng.random_range(0..3) == 0 {
+                            continue;
+                        }
+                        let floor = 1 + h / 4;
+                        let room = 1 + h % 4;
+                        visits.push(Visit {
+                            worker_id: w as i64,
+                            date: date(month, 1 + rng.random_range(0..28)),
+                            kind: VisitKind::Visit,
+                            unit: HouseholdUnit {
+                                compound_id: compound,
+                                building_id: Some(building),
+                                household: Some(format!("{floor}{room:02}")),
+                            },
+                            households: 1,
+                            notes: None,
+                            needs: vec![],
+                            client_id: None,
+                            position: None,
+                        });
+                        n += 1;
+                    }
+                }
+            }
+            for e in 0..(15 + rng.random_range(0..10)) {
+                let (building, compound, _) = mine[e % mine.len()];
+                visits.push(Visit {
+                    worker_id: w as i64,
+                    date: date(month, 1 + rng.random_range(0..28)),
+                    kind: VisitKind::Errand,
+                    unit: HouseholdUnit {
+                        compound_id: compound,
+                        building_id: Some(building),
+                        household: None,
+                    },
+                    households: 1,
+                    notes: Some("代办：高龄津贴/医保续缴".to_owned()),
+                    needs: vec![],
+                    client_id: None,
+                    position: None,
+                });
+            }
+        }
+    }
+    let longnan_compounds: Vec<&engine::Compound> = data
+        .compounds
+        .iter()
+        .filter(|c| c.community_code == LONGNAN_COMMUNITY)
+        .collect();
+    let needs = (0..80)
+        .map(|i| {
+            let (title, category) = NEEDS[i % NEEDS.len()];
+            let compound = longnan_compounds[i % longnan_compounds.len()];
+            let month = 9 + (i as u32 % 3);
+            let day = 1 + (i as u32 * 7) % 20;
+            // 50 claimed: 20 done, 15 in progress, 15 claimed; 25 open, 5 closed.
+            let (status, organisation) = match i {
+                0..=19 => (NeedStatus::Done, Some((i % organisations.len()) as i64)),
+                20..=34 => (
+                    NeedStatus::InProgress,
+                    Some((i % organisations.len()) as i64),
+                ),
+                35..=49 => (NeedStatus::Claimed, Some((i % organisations.len()) as i64)),
+                50..=74 => (NeedStatus::Open, None),
+                _ => (NeedStatus::Closed, None),
+            };
+            Need {
+                title: title.to_owned(),
+                category,
+                community_code: LONGNAN_COMMUNITY.to_owned(),
+                grid_code: compound.grid_code.clone(),
+                unit: Some(HouseholdUnit {
+                    compound_id: Some(compound.id),
+                    building_id: None,
+                    household: None,
+                }),
+                raised_by: format!("{}居民", compound.name),
+                raised_on: date(month, day),
+                due_date: Some(date(month, day + 10)),
+                status,
+                organisation_id: organisation,
+                claimed_on: organisation.map(|_| date(month, day + 2)),
+                done_on: (status == NeedStatus::Done).then(|| date(month, day + 8)),
+                closed_reason: (status == NeedStatus::Closed).then(|| "居民已自行解决".to_owned()),
+                people_reached: (status == NeedStatus::Done).then_some(3 + (i as u32 % 20)),
+                hours: (status == NeedStatus::Done).then_some(2.0 + (i % 6) as f64),
+                description: None,
+            }
+        })
+        .collect();
+    DemoWork {
+        workers,
+        organisations,
+        visits,
+        needs,
+    }
+}

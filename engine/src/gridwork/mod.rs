@@ -1,0 +1,341 @@
+//! Grid work 网格工作: the people and organisations of a grid, grid workers' visits and errands,
+//! and the needs list 需求清单 with its claims. Records are kept beside the features, not in the
+//! snapshot: each has an id, a version and a typed body, and lies in a community (and a grid),
+//! which decides who sees and changes it ([`crate::access`]). Where a record names a compound or a
+//! building, the unit decides its community and grid, as for imported features.
+
+pub mod needs;
+pub mod people;
+pub mod visits;
+
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::access::{Denied, Place, Role, Scope};
+use crate::model::{domain_enum, DomainEnum, EnumValue};
+use crate::reason::{quoted, Reason};
+use crate::{Problem, Snapshot};
+
+pub use needs::{Need, NeedAction, NeedCategory, NeedStatus};
+pub use people::{GridWorker, MergedRole, Organisation, OrganisationKind};
+pub use visits::{HouseholdUnit, Visit, VisitKind};
+
+domain_enum!(
+    /// Kind of grid-work record.
+    WorkKind = "work_kind" {
+        GridWorker = "grid_workers" / "网格员" / "Grid workers",
+        Organisation = "organisations" / "组织" / "Organisations",
+        Visit = "visits" / "走访与代办" / "Visits and errands",
+        Need = "needs" / "需求清单" / "Needs",
+    }
+);
+
+/// A record's body, typed by its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    GridWorker(GridWorker),
+    Organisation(Organisation),
+    Visit(Visit),
+    Need(Need),
+}
+
+/// Where a record lies: its community and, for grid work, its grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub community_code: String,
+    pub grid_code: Option<String>,
+}
+
+impl Location {
+    /// The place the scope check reads.
+    pub fn place(&self) -> Place<'_> {
+        Place::in_grid(&self.community_code, self.grid_code.as_deref())
+    }
+}
+
+impl Body {
+    /// Reads and checks a body of `kind` sent by a client or read from a store: every problem
+    /// names its field.
+    pub fn parse(kind: WorkKind, value: &Value) -> Result<Body, Vec<Problem>> {
+        match kind {
+            WorkKind::GridWorker => typed(value).map(Body::GridWorker),
+            WorkKind::Organisation => typed(value).map(Body::Organisation),
+            WorkKind::Visit => typed(value).map(Body::Visit),
+            WorkKind::Need => typed(value).map(Body::Need),
+        }
+        .and_then(|b| {
+            let problems = b.problems();
+            if problems.is_empty() {
+                Ok(b)
+            } else {
+                Err(problems)
+            }
+        })
+    }
+
+    pub fn kind(&self) -> WorkKind {
+        match self {
+            Body::GridWorker(_) => WorkKind::GridWorker,
+            Body::Organisation(_) => WorkKind::Organisation,
+            Body::Visit(_) => WorkKind::Visit,
+            Body::Need(_) => WorkKind::Need,
+        }
+    }
+
+    /// The body as stored and served.
+    pub fn to_value(&self) -> Value {
+        let v = match self {
+            Body::GridWorker(b) => serde_json::to_value(b),
+            Body::Organisation(b) => serde_json::to_value(b),
+            Body::Visit(b) => serde_json::to_value(b),
+            Body::Need(b) => serde_json::to_value(b),
+        };
+        v.unwrap_or(Value::Null)
+    }
+
+    fn problems(&self) -> Vec<Problem> {
+        match self {
+            Body::GridWorker(b) => b.problems(),
+            Body::Organisation(b) => b.problems(),
+            Body::Visit(b) => b.problems(),
+            Body::Need(b) => b.problems(),
+        }
+    }
+
+    /// The record's status, for lists and counts (a need's; none for other kinds).
+    pub fn status(&self) -> Option<&'static str> {
+        match self {
+            Body::Need(n) => Some(n.status.name()),
+            _ => None,
+        }
+    }
+
+    /// Where the record lies in `snapshot`: the unit it names decides (its community and
+    /// grid); else the grids or community it names, which must exist.
+    pub fn locate(&self, snapshot: &Snapshot) -> Result<Location, Vec<Problem>> {
+        match self {
+            Body::GridWorker(w) => w.locate(snapshot),
+            Body::Organisation(o) => community_of(snapshot, &o.community_code, None),
+            Body::Visit(v) => v.unit.locate(snapshot),
+            Body::Need(n) => match &n.unit {
+                Some(u) => {
+                    let at = u.locate(snapshot)?;
+                    let named_elsewhere = (!n.community_code.is_empty()
+                        && n.community_code != at.community_code)
+                        || (n.grid_code.is_some() && n.grid_code != at.grid_code);
+                    if named_elsewhere {
+                        return Err(vec![Problem::because(
+                            "community_code",
+                            Reason::new(
+                                format!(
+                                    "the unit lies in community {} grid {}, not where the need says",
+                                    at.community_code,
+                                    at.grid_code.as_deref().unwrap_or("-")
+                                ),
+                                format!(
+                                    "该单元位于社区 {} 网格 {}，与需求所填不符",
+                                    at.community_code,
+                                    at.grid_code.as_deref().unwrap_or("-")
+                                ),
+                            ),
+                        )]);
+                    }
+                    Ok(at)
+                }
+                None => community_of(snapshot, &n.community_code, n.grid_code.as_deref()),
+            },
+        }
+    }
+
+    /// The body with the location written into it where it keeps one (a need's community and
+    /// grid, as its unit decides).
+    #[must_use]
+    pub fn settled(self, at: &Location) -> Body {
+        match self {
+            Body::Need(mut n) => {
+                n.community_code.clone_from(&at.community_code);
+                n.grid_code.clone_from(&at.grid_code);
+                Body::Need(n)
+            }
+            other => other,
+        }
+    }
+}
+
+/// Checks that `role` within `scope` may create or change a record of `kind` lying `at`:
+/// visits and needs by staff (a grid worker inside their grids), grid workers and organisations
+/// by a community's staff and planners, everything by admins; viewers and organisations
+/// record nothing (an organisation acts on needs through [`Need::apply`]).
+pub fn may_record(role: Role, scope: &Scope, kind: WorkKind, at: &Location) -> Result<(), Denied> {
+    let records = match role {
+        Role::Admin => true,
+        Role::Planner => matches!(kind, WorkKind::GridWorker | WorkKind::Organisation),
+        Role::Staff => true,
+        Role::Viewer | Role::Organisation => false,
+    };
+    if !records {
+        return Err(Denied::Record {
+            role,
+            what: kind.label_en(),
+        });
+    }
+    at.place().check_within(scope)
+}
+
+/// Whether `role` within `scope` reads records of `kind` lying `at`: the scope must cover it;
+/// an organisation reads only needs and organisations.
+pub fn may_read(role: Role, scope: &Scope, kind: WorkKind, at: &Location) -> bool {
+    let kind_ok =
+        role != Role::Organisation || matches!(kind, WorkKind::Need | WorkKind::Organisation);
+    kind_ok && at.place().within(scope)
+}
+
+/// Whether the caller reads the stored record `body` of `kind` lying `at`: as [`may_read`];
+/// besides, a grid worker's account reads the workers serving its grids, and an organisation
+/// (`organisation`: the one its account acts for) only open needs and its own claims.
+pub fn may_read_record(
+    role: Role,
+    scope: &Scope,
+    organisation: Option<i64>,
+    kind: WorkKind,
+    at: &Location,
+    body: &Value,
+) -> bool {
+    match (kind, scope) {
+        (WorkKind::GridWorker, Scope::Grid(mine)) if role != Role::Organisation => body["grids"]
+            .as_array()
+            .is_some_and(|g| g.iter().any(|g| mine.iter().any(|m| g == m.as_str()))),
+        (WorkKind::Need, _) if role == Role::Organisation => {
+            may_read(role, scope, kind, at)
+                && serde_json::from_value::<Need>(body.clone())
+                    .is_ok_and(|n| n.visible_to(organisation))
+        }
+        _ => may_read(role, scope, kind, at),
+    }
+}
+
+/// A body of type `T`: serde's refusal told with the field it names.
+fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, Vec<Problem>> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        let text = e.to_string();
+        let field = text
+            .split('`')
+            .nth(1)
+            .filter(|_| text.contains("field"))
+            .unwrap_or("json")
+            .to_owned();
+        vec![Problem::because(
+            &field,
+            Reason::new(
+                format!("not a valid record: {text}"),
+                format!("记录格式不正确：{text}"),
+            ),
+        )]
+    })
+}
+
+/// The community `code` (and its grid `grid`) as a location, if they exist.
+pub(crate) fn community_of(
+    snapshot: &Snapshot,
+    code: &str,
+    grid: Option<&str>,
+) -> Result<Location, Vec<Problem>> {
+    if !snapshot.data.communities.iter().any(|c| c.code == code) {
+        return Err(vec![Problem::because(
+            "community_code",
+            Reason::new(
+                format!("no community {code}"),
+                format!("没有编码为 {code} 的社区"),
+            ),
+        )]);
+    }
+    if let Some(g) = grid {
+        match snapshot.data.grids.iter().find(|x| x.code == g) {
+            Some(x) if x.community_code == code => {}
+            Some(x) => {
+                return Err(vec![Problem::because(
+                    "grid_code",
+                    Reason::new(
+                        format!(
+                            "grid {g} lies in community {}, not {code}",
+                            x.community_code
+                        ),
+                        format!("网格 {g} 属于社区 {}，不属于 {code}", x.community_code),
+                    ),
+                )])
+            }
+            None => {
+                return Err(vec![Problem::because(
+                    "grid_code",
+                    Reason::new(format!("no grid {g}"), format!("没有编码为 {g} 的网格")),
+                )])
+            }
+        }
+    }
+    Ok(Location {
+        community_code: code.to_owned(),
+        grid_code: grid.map(str::to_owned),
+    })
+}
+
+/// A required text of 1 to `max` characters.
+pub(crate) fn text_problem(field: &str, label: &str, value: &str, max: usize) -> Option<Problem> {
+    let n = value.trim().chars().count();
+    (n == 0 || n > max).then(|| {
+        Problem::because(
+            field,
+            Reason::new(
+                format!("{field} must be 1–{max} characters"),
+                format!("{label}须为 1–{max} 个字"),
+            ),
+        )
+    })
+}
+
+/// A date written `YYYY-MM-DD`.
+pub(crate) fn date_problem(field: &str, label: &str, value: &str) -> Option<Problem> {
+    parse_date(value).is_none().then(|| {
+        Problem::because(
+            field,
+            Reason::new(
+                format!("{field}: \"{value}\" is not a date (YYYY-MM-DD)"),
+                format!("{label}{} 不是日期（应为 YYYY-MM-DD）", quoted(value)),
+            ),
+        )
+    })
+}
+
+/// A `YYYY-MM-DD` date.
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+}
+
+/// A mainland phone number: 11 digits starting with 1, or a fixed line (digits and one `-`).
+pub(crate) fn phone_problem(field: &str, value: &str) -> Option<Problem> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let fine = value.chars().all(|c| c.is_ascii_digit() || c == '-')
+        && value.matches('-').count() <= 1
+        && (7..=12).contains(&digits);
+    (!fine).then(|| {
+        Problem::because(
+            field,
+            Reason::new(
+                format!("{field}: \"{value}\" is not a phone number"),
+                format!("电话{} 不是电话号码", quoted(value)),
+            ),
+        )
+    })
+}
+
+/// A phone number as viewers see it: the first three and last four digits (`138****5678`).
+pub fn masked_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}

@@ -1,0 +1,643 @@
+//! Grid work over HTTP: grid workers, organisations, visits and needs (`/api/work/{kind}`), a
+//! need's steps (`/api/work/needs/{id}/actions`: claim, start, done, close), the month's visits
+//! per worker against the quota, and the needs counted per grid. Every request is signed in:
+//! the records hold personal data, shown only within the caller's scope, phones masked for
+//! viewers. Handlers parse, authorize and call; the rules are [`engine::gridwork`]'s.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::NaiveDate;
+use engine::access::Role;
+use engine::gridwork::needs::{counts, Acting};
+use engine::gridwork::visits::{monthly, parse_month, DEFAULT_MONTHLY_QUOTA};
+use engine::gridwork::{
+    masked_phone, may_read, may_read_record, may_record, parse_date, Body, Location, Need,
+    NeedAction, WorkKind,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::Editor;
+use super::error::ApiError;
+use super::extract::{etag, json_body, query, IfMatch};
+use super::AppState;
+use crate::io::formula::neutralize;
+use crate::store::{StoreError, WorkQuery, WorkRecord};
+
+fn kind_of(name: &str) -> Result<WorkKind, ApiError> {
+    WorkKind::from_name(name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no grid-work list \"{name}\" (grid_workers, organisations, visits or needs)"
+        ))
+    })
+}
+
+fn record_id(id: &str) -> Result<i64, ApiError> {
+    id.parse()
+        .map_err(|_| ApiError::BadRequest(format!("record id: \"{id}\" is not a number")))
+}
+
+fn forbidden(d: engine::access::Denied) -> ApiError {
+    ApiError::Forbidden(d.to_string())
+}
+
+fn location_of(record: &WorkRecord) -> Location {
+    Location {
+        community_code: record.community_code.clone(),
+        grid_code: record.grid_code.clone(),
+    }
+}
+
+/// The organisation an organisation account acts for (the record listing it among its
+/// accounts).
+async fn organisation_of(state: &AppState, editor: &Editor) -> Result<Option<i64>, ApiError> {
+    if editor.role != Role::Organisation {
+        return Ok(None);
+    }
+    let orgs = state
+        .atlas
+        .store()
+        .work_records(&WorkQuery::all(WorkKind::Organisation))
+        .await?;
+    Ok(orgs
+        .iter()
+        .find(|o| {
+            o.body["accounts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|n| n == editor.actor.name.as_str()))
+        })
+        .map(|o| o.id))
+}
+
+/// Whether `editor` sees `record` at all.
+fn visible(editor: &Editor, organisation: Option<i64>, record: &WorkRecord) -> bool {
+    may_read_record(
+        editor.role,
+        &editor.scope,
+        organisation,
+        record.kind,
+        &location_of(record),
+        &record.body,
+    )
+}
+
+/// A record as `editor` sees it: viewers and organisations see phone numbers masked.
+fn view(editor: &Editor, record: &WorkRecord) -> Value {
+    let mut v = serde_json::to_value(record).unwrap_or(Value::Null);
+    if matches!(editor.role, Role::Viewer | Role::Organisation) {
+        if let Some(p) = v["body"]["phone"].as_str().map(masked_phone) {
+            v["body"]["phone"] = json!(p);
+        }
+    }
+    v
+}
+
+fn with_etag(status: StatusCode, version: i64, body: Value) -> Response {
+    let mut r = (status, Json(body)).into_response();
+    r.headers_mut().insert(header::ETAG, etag(version));
+    r
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListParams {
+    street: Option<String>,
+    community: Option<String>,
+    grid: Option<String>,
+    status: Option<String>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// `GET /api/work/{kind}` — the records of a list in the caller's scope (`street=`,
+/// `community=`, `grid=`, `status=` narrow it; `format=csv` for a spreadsheet).
+pub async fn list(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(kind): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&kind)?;
+    let p: ListParams = query(raw.as_deref())?;
+    let organisation = organisation_of(&state, &editor).await?;
+    // A worker's record lies in the community; the grids are in its body.
+    let (grid, serving) = match kind {
+        WorkKind::GridWorker => (None, p.grid),
+        _ => (p.grid, None),
+    };
+    let records: Vec<WorkRecord> = state
+        .atlas
+        .store()
+        .work_records(&WorkQuery {
+            kind,
+            street: p.street,
+            community: p.community,
+            grid,
+            status: p.status,
+        })
+        .await?
+        .into_iter()
+        .filter(|r| visible(&editor, organisation, r))
+        .filter(|r| {
+            serving.as_ref().is_none_or(|g| {
+                r.body["grids"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == g.as_str()))
+            })
+        })
+        .collect();
+    let views: Vec<Value> = records.iter().map(|r| view(&editor, r)).collect();
+    match p.format.as_deref() {
+        None | Some("json") => {
+            Ok(Json(json!({ "kind": kind.name(), "records": views })).into_response())
+        }
+        Some("csv") => Ok(csv(kind, &views)),
+        Some(other) => Err(ApiError::BadRequest(format!(
+            "format: \"{other}\" is not json or csv"
+        ))),
+    }
+}
+
+/// Records as CSV: the record's columns, then every body field (nested values as JSON), with
+/// formula-shaped text neutralized.
+fn csv(kind: WorkKind, views: &[Value]) -> Response {
+    let mut fields: Vec<String> = Vec::new();
+    for v in views {
+        if let Some(body) = v["body"].as_object() {
+            for k in body.keys() {
+                if !fields.contains(k) {
+                    fields.push(k.clone());
+                }
+            }
+        }
+    }
+    let head = [
+        "id",
+        "version",
+        "community_code",
+        "grid_code",
+        "status",
+        "created_by",
+        "created_at",
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = head
+        .iter()
+        .copied()
+        .chain(fields.iter().map(String::as_str))
+        .collect();
+    let _ = w.write_record(&header);
+    let cell = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => neutralize(s).into_owned(),
+        other => other.to_string(),
+    };
+    for v in views {
+        let row: Vec<String> = head
+            .iter()
+            .map(|h| cell(&v[*h]))
+            .chain(fields.iter().map(|f| cell(&v["body"][f])))
+            .collect();
+        let _ = w.write_record(&row);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    let mut r = bytes.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", kind.name())) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// The body checked, located on the current snapshot and authorized for `editor`.
+fn settle(
+    editor: &Editor,
+    state: &AppState,
+    kind: WorkKind,
+    body: &Value,
+) -> Result<(Body, Location), ApiError> {
+    let body = Body::parse(kind, body).map_err(ApiError::Invalid)?;
+    let at = body
+        .locate(&state.atlas.snapshot())
+        .map_err(ApiError::Invalid)?;
+    may_record(editor.role, &editor.scope, kind, &at).map_err(forbidden)?;
+    Ok((body.settled(&at), at))
+}
+
+/// A visit's grid worker must exist and serve where the visit lies.
+async fn check_worker(state: &AppState, body: &Body, at: &Location) -> Result<(), ApiError> {
+    let Body::Visit(v) = body else { return Ok(()) };
+    let worker = state
+        .atlas
+        .store()
+        .work_record(WorkKind::GridWorker, v.worker_id)
+        .await?;
+    let problem = match worker {
+        None => Some(format!("no grid worker {}", v.worker_id)),
+        Some(w) if w.community_code != at.community_code => Some(format!(
+            "grid worker {} serves community {}, not {}",
+            v.worker_id, w.community_code, at.community_code
+        )),
+        Some(_) => None,
+    };
+    match problem {
+        None => Ok(()),
+        Some(en) => Err(ApiError::Invalid(vec![engine::Problem::new(
+            "worker_id",
+            en.clone(),
+            format!("网格员不符：{en}"),
+        )])),
+    }
+}
+
+fn stored(
+    kind: WorkKind,
+    id: i64,
+    version: i64,
+    body: &Body,
+    at: &Location,
+    client_id: Option<String>,
+) -> WorkRecord {
+    WorkRecord {
+        id,
+        kind,
+        version,
+        community_code: at.community_code.clone(),
+        grid_code: at.grid_code.clone(),
+        status: body.status().map(str::to_owned),
+        client_id,
+        created_by: String::new(),
+        updated_by: String::new(),
+        created_at: String::new(),
+        updated_at: String::new(),
+        body: body.to_value(),
+    }
+}
+
+/// `POST /api/work/{kind}` — a new record (201); a visit or need repeating a client id already
+/// stored is that record (200), so a phone that resends after a lost connection adds nothing.
+pub async fn create(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(kind): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let kind = kind_of(&kind)?;
+    let value: Value = json_body(&body, "expected the record as a JSON object")?;
+    let (mut typed, at) = settle(&editor, &state, kind, &value)?;
+    if let Body::Need(n) = &mut typed {
+        // A new need starts open, whatever the body says.
+        if n.status != engine::gridwork::NeedStatus::Open || n.organisation_id.is_some() {
+            return Err(ApiError::BadRequest(
+                "a new need is open: it is claimed through POST /api/work/needs/{id}/actions"
+                    .into(),
+            ));
+        }
+    }
+    check_worker(&state, &typed, &at).await?;
+    let client_id = value["client_id"].as_str().map(str::to_owned);
+    let record = stored(kind, 0, 0, &typed, &at, client_id);
+    let (saved, written) = state
+        .atlas
+        .store()
+        .save_work(&record, None, &editor.actor)
+        .await?;
+    if !written && !visible(&editor, None, &saved) {
+        return Err(ApiError::Conflict(
+            "client_id is already used by another record".into(),
+        ));
+    }
+    let status = if written {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(stored_reply(&editor, &saved, status))
+}
+
+async fn fetch(state: &AppState, kind: WorkKind, id: i64) -> Result<WorkRecord, ApiError> {
+    state
+        .atlas
+        .store()
+        .work_record(kind, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("{} {id} does not exist", kind.name())))
+}
+
+/// Record `id` of `kind` if `editor` sees it; else, as for a record that does not exist, 404.
+async fn fetch_visible(
+    state: &AppState,
+    editor: &Editor,
+    kind: WorkKind,
+    id: i64,
+) -> Result<WorkRecord, ApiError> {
+    let record = fetch(state, kind, id).await?;
+    let organisation = organisation_of(state, editor).await?;
+    if visible(editor, organisation, &record) {
+        Ok(record)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "{} {id} does not exist",
+            kind.name()
+        )))
+    }
+}
+
+/// A record as stored, with its ETag.
+fn stored_reply(editor: &Editor, record: &WorkRecord, status: StatusCode) -> Response {
+    with_etag(status, record.version, view(editor, record))
+}
+
+/// `GET /api/work/{kind}/{id}` — one record with its ETag.
+pub async fn one(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (kind, id) = (kind_of(&kind)?, record_id(&id)?);
+    let record = fetch_visible(&state, &editor, kind, id).await?;
+    Ok(stored_reply(&editor, &record, StatusCode::OK))
+}
+
+/// `GET /api/work/{kind}/{id}/history` — every change of a record (who, when, before and
+/// after), newest first, to those who see the record.
+pub async fn history(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((kind, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (kind, id) = (kind_of(&kind)?, record_id(&id)?);
+    fetch_visible(&state, &editor, kind, id).await?;
+    let entries = state
+        .atlas
+        .store()
+        .audit(&crate::store::AuditQuery {
+            layer: Some(kind.name().to_owned()),
+            feature_id: Some(id),
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await?;
+    Ok(Json(
+        json!({ "kind": kind.name(), "id": id, "changes": entries }),
+    ))
+}
+
+/// `PUT /api/work/{kind}/{id}` with `If-Match` — replaces a record (both where it lay and where
+/// it goes must be in scope). A need's status and claim change only through its actions.
+pub async fn replace(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path((kind, id)): Path<(String, String)>,
+    if_match: IfMatch,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let (kind, id) = (kind_of(&kind)?, record_id(&id)?);
+    let expected = if_match.required("record")?;
+    let value: Value = json_body(&body, "expected the record as a JSON object")?;
+    let current = fetch(&state, kind, id).await?;
+    may_record(editor.role, &editor.scope, kind, &location_of(&current)).map_err(forbidden)?;
+    let (mut typed, at) = settle(&editor, &state, kind, &value)?;
+    if let (Body::Need(n), Ok(old)) = (
+        &mut typed,
+        serde_json::from_value::<Need>(current.body.clone()),
+    ) {
+        n.status = old.status;
+        n.organisation_id = old.organisation_id;
+        n.claimed_on = old.claimed_on;
+        n.done_on = old.done_on;
+        n.closed_reason = old.closed_reason;
+        n.people_reached = old.people_reached;
+        n.hours = old.hours;
+    }
+    check_worker(&state, &typed, &at).await?;
+    let record = stored(kind, id, expected, &typed, &at, current.client_id.clone());
+    let (saved, _) = state
+        .atlas
+        .store()
+        .save_work(&record, Some(expected), &editor.actor)
+        .await?;
+    Ok(stored_reply(&editor, &saved, StatusCode::OK))
+}
+
+/// `POST /api/work/needs/{id}/actions` `{"action": "claim", "organisation_id": 3}` (or
+/// `start`, `done` with `people_reached` and `hours`, `close` with `reason`) — one step of a
+/// need, written only if the need is still as read: of two claims at once, one wins and the
+/// other is told who claimed it (409).
+pub async fn need_action(
+    State(state): State<AppState>,
+    editor: Editor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let id = record_id(&id)?;
+    let action: NeedAction = json_body(
+        &body,
+        "expected {\"action\": \"claim\"|\"start\"|\"done\"|\"close\", …}",
+    )?;
+    let organisation = organisation_of(&state, &editor).await?;
+    if editor.role == Role::Organisation && organisation.is_none() {
+        return Err(ApiError::Forbidden(format!(
+            "account {} is not listed by any organisation",
+            editor.actor.name
+        )));
+    }
+    let today = chrono::Utc::now().date_naive();
+    // Twice at most: a claim that lost a race is re-read and refused for what it now is.
+    for _ in 0..2 {
+        let current = fetch(&state, WorkKind::Need, id).await?;
+        // A claimant that lost the race still learns who claimed the need.
+        let seen = match action {
+            NeedAction::Claim { .. } => may_read(
+                editor.role,
+                &editor.scope,
+                WorkKind::Need,
+                &location_of(&current),
+            ),
+            _ => visible(&editor, organisation, &current),
+        };
+        if !seen {
+            return Err(ApiError::NotFound(format!("needs {id} does not exist")));
+        }
+        let need: Need = serde_json::from_value(current.body.clone())
+            .map_err(|e| ApiError::Internal(format!("stored need {id}: {e}")))?;
+        if let NeedAction::Claim { organisation_id } = &action {
+            fetch(&state, WorkKind::Organisation, *organisation_id)
+                .await
+                .map_err(|_| {
+                    ApiError::BadRequest(format!(
+                        "organisation_id: no organisation {organisation_id}"
+                    ))
+                })?;
+        }
+        let who = Acting {
+            role: editor.role,
+            scope: &editor.scope,
+            organisation_id: organisation,
+        };
+        let next = need.apply(&action, &who, today).map_err(|r| {
+            if r.en.starts_with("already claimed") || r.en.starts_with("a need that is") {
+                ApiError::Conflict(r.en)
+            } else {
+                ApiError::Forbidden(r.en)
+            }
+        })?;
+        let at = location_of(&current);
+        let body = Body::Need(next);
+        let record = stored(
+            WorkKind::Need,
+            id,
+            current.version,
+            &body,
+            &at,
+            current.client_id.clone(),
+        );
+        match state
+            .atlas
+            .store()
+            .save_work(&record, Some(current.version), &editor.actor)
+            .await
+        {
+            Ok((saved, _)) => return Ok(stored_reply(&editor, &saved, StatusCode::OK)),
+            Err(StoreError::WorkConflict { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Conflict(format!(
+        "needs {id} keeps changing; read it again"
+    )))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MonthParams {
+    /// `YYYY-MM`.
+    month: String,
+    community: Option<String>,
+    /// Households a worker visits a month at least (200 unless given).
+    quota: Option<u32>,
+}
+
+/// `GET /api/work/visits/monthly?month=2026-11` — each grid worker in scope: visits, errands,
+/// households visited and whether the quota is met.
+pub async fn monthly_visits(
+    State(state): State<AppState>,
+    editor: Editor,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p: MonthParams = query(raw.as_deref())?;
+    let month = parse_month(&p.month)
+        .ok_or_else(|| ApiError::BadRequest(format!("month: \"{}\" is not YYYY-MM", p.month)))?;
+    let quota = p.quota.unwrap_or(DEFAULT_MONTHLY_QUOTA);
+    if quota == 0 || quota > 10_000 {
+        return Err(ApiError::BadRequest(
+            "quota: must be 1–10000 households".into(),
+        ));
+    }
+    let in_scope = |kind: WorkKind| {
+        let community = p.community.clone();
+        let state = state.clone();
+        let editor = editor.clone();
+        async move {
+            let mut q = WorkQuery::all(kind);
+            q.community = community;
+            Ok::<_, ApiError>(
+                state
+                    .atlas
+                    .store()
+                    .work_records(&q)
+                    .await?
+                    .into_iter()
+                    .filter(|r| visible(&editor, None, r))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    let workers: Vec<(i64, engine::gridwork::GridWorker)> = in_scope(WorkKind::GridWorker)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
+        .collect();
+    let visits: Vec<engine::gridwork::Visit> = in_scope(WorkKind::Visit)
+        .await?
+        .into_iter()
+        .filter_map(|r| serde_json::from_value(r.body).ok())
+        .collect();
+    let rows = monthly(&workers, &visits, month, quota);
+    Ok(Json(
+        json!({ "month": p.month, "quota": quota, "workers": rows }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountParams {
+    street: Option<String>,
+    community: Option<String>,
+    /// The day overdue needs are counted on (`YYYY-MM-DD`; today unless given).
+    as_of: Option<String>,
+}
+
+/// `GET /api/work/needs/counts` — needs per grid in scope: raised, open, claimed, in progress,
+/// done, closed, overdue; with the totals per community.
+pub async fn need_counts(
+    State(state): State<AppState>,
+    editor: Editor,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let p: CountParams = query(raw.as_deref())?;
+    let today: NaiveDate = match &p.as_of {
+        Some(d) => parse_date(d)
+            .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD")))?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let mut q = WorkQuery::all(WorkKind::Need);
+    q.street = p.street;
+    q.community = p.community;
+    let organisation = organisation_of(&state, &editor).await?;
+    let needs: Vec<Need> = state
+        .atlas
+        .store()
+        .work_records(&q)
+        .await?
+        .into_iter()
+        .filter(|r| visible(&editor, organisation, r))
+        .filter_map(|r| serde_json::from_value(r.body).ok())
+        .collect();
+    let per_grid = counts(&needs, today);
+    let per_community = counts(
+        needs
+            .iter()
+            .map(|n| {
+                let mut n = n.clone();
+                n.grid_code = None;
+                n
+            })
+            .collect::<Vec<_>>()
+            .iter(),
+        today,
+    );
+    let rows = |m: std::collections::BTreeMap<
+        (String, Option<String>),
+        engine::gridwork::needs::NeedCounts,
+    >| {
+        m.into_iter()
+            .map(|((community, grid), c)| {
+                let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+                v["community_code"] = json!(community);
+                v["grid_code"] = json!(grid);
+                v
+            })
+            .collect::<Vec<_>>()
+    };
+    Ok(Json(json!({
+        "as_of": today.format("%Y-%m-%d").to_string(),
+        "grids": rows(per_grid),
+        "communities": rows(per_community),
+    })))
+}

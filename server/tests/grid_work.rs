@@ -1,0 +1,634 @@
+//! Grid work over HTTP on both stores, with 龙南社区's demo grid work loaded: a grid worker
+//! records visits and needs inside their grid only, a visit resent under its client id is kept
+//! once, viewers see phones masked, an organisation sees open needs and its own claims, a need
+//! claimed by two organisations at once is claimed once, a need goes claimed → in progress →
+//! done only by its organisation and is closed only by staff with a reason; the month's visits
+//! and the need counts agree with an independent count over the CSV export; every change is in
+//! the record's history and none of its content in the public audit log.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::http::{Method, StatusCode};
+use axum::Router;
+use gridatlas_server::api::{app, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::{load_dataset, load_demo_work};
+use gridatlas_server::store::Store;
+use serde_json::{json, Value};
+
+use crate::common::{self, send};
+
+const LONGNAN: &str = data::LONGNAN_COMMUNITY;
+
+struct Field {
+    app: Router,
+    grids: Vec<String>,
+    data: engine::Dataset,
+}
+
+/// The demo district with its grid work in `store`, and the accounts of the flows.
+async fn field(store: Box<dyn Store>) -> Field {
+    let data = data::demo_district();
+    load_dataset(store.as_ref(), data.clone())
+        .await
+        .expect("demo");
+    load_demo_work(store.as_ref(), &data)
+        .await
+        .expect("demo work");
+    let grids: Vec<String> = data
+        .grids
+        .iter()
+        .filter(|g| g.community_code == LONGNAN)
+        .map(|g| g.code.clone())
+        .collect();
+    for (name, role, scope) in [
+        ("root", "admin", "district".to_owned()),
+        ("staff", "staff", format!("community:{LONGNAN}")),
+        ("viewer", "viewer", format!("community:{LONGNAN}")),
+        ("gw1", "staff", format!("grid:{}", grids[0])),
+        ("org-a", "organisation", format!("community:{LONGNAN}")),
+        ("org-b", "organisation", format!("community:{LONGNAN}")),
+        ("org-x", "organisation", format!("community:{LONGNAN}")),
+    ] {
+        common::add_account(store.as_ref(), name, role, &scope).await;
+    }
+    let atlas = Arc::new(Atlas::open(store).await.expect("atlas"));
+    Field {
+        app: app(AppState::new(atlas, Config::default())),
+        grids,
+        data,
+    }
+}
+
+impl Field {
+    async fn call(
+        &self,
+        who: &str,
+        method: Method,
+        uri: &str,
+        if_match: Option<i64>,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let token = common::sign_in(&self.app, who).await;
+        send(&self.app, method, uri, Some(&token), if_match, body).await
+    }
+
+    /// A need's step `action` by `who`.
+    async fn act(&self, who: &str, need: i64, action: Value) -> (StatusCode, Value) {
+        let path = format!("/api/work/needs/{need}/actions");
+        self.call(who, Method::POST, &path, None, Some(&action))
+            .await
+    }
+
+    async fn get(&self, who: &str, uri: &str) -> Value {
+        let (s, v) = self.call(who, Method::GET, uri, None, None).await;
+        assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+        v
+    }
+
+    async fn csv(&self, who: &str, uri: &str) -> Vec<BTreeMap<String, String>> {
+        use tower::ServiceExt;
+        let token = common::sign_in(&self.app, who).await;
+        let req = axum::http::Request::builder()
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let resp = self.app.clone().oneshot(req).await.expect("response");
+        assert_eq!(resp.status(), StatusCode::OK);
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .expect("body");
+        let mut r = csv::Reader::from_reader(bytes.as_ref());
+        let head = r.headers().expect("header").clone();
+        r.records()
+            .map(|rec| {
+                let rec = rec.expect("row");
+                head.iter()
+                    .map(str::to_owned)
+                    .zip(rec.iter().map(str::to_owned))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A building of a grid's compounds.
+    fn building_in(&self, grid: &str) -> i64 {
+        let compounds: BTreeSet<i64> = self
+            .data
+            .compounds
+            .iter()
+            .filter(|c| c.grid_code.as_deref() == Some(grid))
+            .map(|c| c.id)
+            .collect();
+        self.data
+            .buildings
+            .iter()
+            .find(|b| b.compound_id.is_some_and(|c| compounds.contains(&c)))
+            .expect("a building in the grid")
+            .id
+    }
+
+    /// Record `id` of `kind` with the organisation's `accounts` set, by the root admin.
+    async fn list_accounts(&self, org_name: &str, accounts: &[&str]) -> i64 {
+        let orgs = self.get("root", "/api/work/organisations").await;
+        let org = orgs["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .find(|o| o["body"]["name"] == org_name)
+            .expect("organisation")
+            .clone();
+        let mut body = org["body"].clone();
+        body["accounts"] = json!(accounts);
+        let id = org["id"].as_i64().expect("id");
+        let (s, v) = self
+            .call(
+                "root",
+                Method::PUT,
+                &format!("/api/work/organisations/{id}"),
+                org["version"].as_i64(),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        id
+    }
+}
+
+#[tokio::test]
+async fn grid_work_flows_on_both_stores() {
+    let (stores, _dir) = common::both_stores().await;
+    for store in stores {
+        let kind = store.kind();
+        flows(field(store).await).await;
+        eprintln!("{kind}: every flow as expected");
+    }
+}
+
+async fn flows(f: Field) {
+    let worker = f
+        .get(
+            "staff",
+            &format!("/api/work/grid_workers?grid={}", f.grids[0]),
+        )
+        .await["records"][0]
+        .clone();
+    let worker_id = worker["id"].as_i64().expect("worker");
+    // A grid worker records a visit in their grid; sent twice, it is kept once.
+    let building = f.building_in(&f.grids[0]);
+    let visit = json!({ "worker_id": worker_id, "date": "2026-12-01", "kind": "visit",
+        "unit": { "building_id": building, "household": "3-402" }, "notes": "独居老人，需助餐",
+        "client_id": "phone-7f3a-0001", "position": [105.43, 28.9] });
+    let (s, first) = f
+        .call("gw1", Method::POST, "/api/work/visits", None, Some(&visit))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert_eq!(first["grid_code"], f.grids[0]);
+    let (s, again) = f
+        .call("gw1", Method::POST, "/api/work/visits", None, Some(&visit))
+        .await;
+    assert_eq!(
+        (s, &again["id"]),
+        (StatusCode::OK, &first["id"]),
+        "the resent visit is the same record"
+    );
+    let mine = f.get("gw1", "/api/work/visits").await;
+    let resent = mine["records"]
+        .as_array()
+        .expect("visits")
+        .iter()
+        .filter(|v| v["client_id"] == "phone-7f3a-0001")
+        .count();
+    assert_eq!(resent, 1);
+    // Outside their grid: refused, with the grid named.
+    let other = f.building_in(&f.grids[1]);
+    let mut outside = visit.clone();
+    outside["unit"] = json!({ "building_id": other });
+    outside["client_id"] = json!("phone-7f3a-0002");
+    let (s, v) = f
+        .call(
+            "gw1",
+            Method::POST,
+            "/api/work/visits",
+            None,
+            Some(&outside),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&f.grids[1])),
+        "{v}"
+    );
+    // A visit with a bad date and no unit names both fields.
+    let (s, v) = f
+        .call("gw1", Method::POST, "/api/work/visits", None, Some(&json!({ "worker_id": worker_id, "date": "2026-02-30", "kind": "visit", "unit": {} })))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["date", "unit"], "{v}");
+
+    // A need raised in the visit.
+    let need = json!({ "title": "独居老人助餐", "category": "meals", "raised_by": "3-402 住户",
+        "raised_on": "2026-12-01", "due_date": "2026-12-15",
+        "unit": { "building_id": building, "household": "3-402" } });
+    let (s, need) = f
+        .call("gw1", Method::POST, "/api/work/needs", None, Some(&need))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{need}");
+    assert_eq!(
+        (
+            need["status"].as_str(),
+            need["body"]["community_code"].as_str()
+        ),
+        (Some("open"), Some(LONGNAN))
+    );
+    let need_id = need["id"].as_i64().expect("id");
+
+    // Phones: the staff read them, viewers see them masked.
+    let phone = worker["body"]["phone"].as_str().expect("phone").to_owned();
+    let seen = f
+        .get("viewer", &format!("/api/work/grid_workers/{worker_id}"))
+        .await;
+    assert_eq!(
+        seen["body"]["phone"],
+        format!("{}****{}", &phone[..3], &phone[7..])
+    );
+
+    // Organisations: the accounts listed by an organisation act for it.
+    let a = f.list_accounts("泾华社工", &["org-a"]).await;
+    let b = f.list_accounts("泾华社会服务公司", &["org-b"]).await;
+    let seen = f.get("org-a", "/api/work/needs").await;
+    let statuses: BTreeSet<&str> = seen["records"]
+        .as_array()
+        .expect("needs")
+        .iter()
+        .filter_map(|n| n["status"].as_str())
+        .collect();
+    assert!(statuses.contains("open"), "{statuses:?}");
+    assert!(
+        seen["records"]
+            .as_array()
+            .expect("needs")
+            .iter()
+            .all(|n| n["status"] == "open" || n["body"]["organisation_id"] == a),
+        "only open needs and its own"
+    );
+    assert_eq!(
+        f.get("org-a", "/api/work/visits").await["records"],
+        json!([]),
+        "no visits for organisations"
+    );
+
+    // Two organisations claim the need at once: one wins, the other is told who did.
+    let path = format!("/api/work/needs/{need_id}/actions");
+    let (ta, tb) = (
+        common::sign_in(&f.app, "org-a").await,
+        common::sign_in(&f.app, "org-b").await,
+    );
+    let (ca, cb) = (
+        json!({ "action": "claim", "organisation_id": a }),
+        json!({ "action": "claim", "organisation_id": b }),
+    );
+    let (ra, rb) = tokio::join!(
+        send(&f.app, Method::POST, &path, Some(&ta), None, Some(&ca)),
+        send(&f.app, Method::POST, &path, Some(&tb), None, Some(&cb)),
+    );
+    let outcomes: BTreeSet<u16> = [ra.0.as_u16(), rb.0.as_u16()].into();
+    assert_eq!(outcomes, [200, 409].into(), "{ra:?} {rb:?}");
+    let (winner, loser) = if ra.0 == StatusCode::OK {
+        ("org-a", &rb.1)
+    } else {
+        ("org-b", &ra.1)
+    };
+    let winner_id = if winner == "org-a" { a } else { b };
+    assert!(
+        loser["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("already claimed by organisation {winner_id}"))),
+        "{loser}"
+    );
+    let stored = f.get("staff", &format!("/api/work/needs/{need_id}")).await;
+    assert_eq!(
+        (
+            stored["status"].as_str(),
+            stored["body"]["organisation_id"].as_i64()
+        ),
+        (Some("claimed"), Some(winner_id))
+    );
+    let other_org = if winner == "org-a" { "org-b" } else { "org-a" };
+    let (s, _) = f
+        .act(other_org, need_id, json!({ "action": "start" }))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another's claim is not even seen");
+    let (s, _) = f.act("org-x", need_id, json!({ "action": "start" })).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "an account no organisation lists");
+    let (s, v) = f.act(winner, need_id, json!({ "action": "start" })).await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("in_progress")),
+        "{v}"
+    );
+    let (s, v) = f
+        .act(
+            winner,
+            need_id,
+            json!({ "action": "close", "reason": "不办了" }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "organisations do not close: {v}");
+    let (s, v) = f
+        .act(
+            winner,
+            need_id,
+            json!({ "action": "done", "people_reached": 1, "hours": 3.5 }),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str(), v["body"]["hours"].as_f64()),
+        (StatusCode::OK, Some("done"), Some(3.5)),
+        "{v}"
+    );
+    // Staff close an open need only with a reason.
+    let open = f.get("staff", "/api/work/needs?status=open").await["records"][0]["id"]
+        .as_i64()
+        .expect("open need");
+    let (s, _) = f
+        .act("staff", open, json!({ "action": "close", "reason": "" }))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = f
+        .act(
+            "staff",
+            open,
+            json!({ "action": "close", "reason": "居民已自行解决" }),
+        )
+        .await;
+    assert_eq!(
+        (s, v["status"].as_str()),
+        (StatusCode::OK, Some("closed")),
+        "{v}"
+    );
+
+    // History per record, signed in; the public audit log without the content.
+    let history = f
+        .get("staff", &format!("/api/work/needs/{need_id}/history"))
+        .await;
+    let ops: Vec<&str> = history["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(|c| c["operation"].as_str())
+        .collect();
+    assert_eq!(
+        ops,
+        ["update", "update", "update", "insert"],
+        "done, start, claim, raised: {history}"
+    );
+    let (_, public) = send(&f.app, Method::GET, "/audit?layer=needs", None, None, None).await;
+    assert!(
+        public
+            .to_string()
+            .contains(&format!("\"feature_id\":{need_id}"))
+            && !public.to_string().contains("3-402"),
+        "who and when, not what: {public}"
+    );
+
+    monthly_counts_agree_with_the_csv(&f).await;
+    need_counts_agree_with_the_csv(&f).await;
+}
+
+/// The month's visits per worker, counted again from the CSV export: each numbered household
+/// once, visits and errands apart.
+async fn monthly_counts_agree_with_the_csv(f: &Field) {
+    let rows = f.csv("staff", "/api/work/visits?format=csv").await;
+    let mut expected: BTreeMap<i64, (u32, u32, BTreeSet<String>, u32)> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r["date"].starts_with("2026-11")) {
+        let e = expected
+            .entry(r["worker_id"].parse().expect("worker"))
+            .or_default();
+        if r["kind"] == "errand" {
+            e.1 += 1;
+            continue;
+        }
+        e.0 += 1;
+        let unit: Value = serde_json::from_str(&r["unit"]).expect("unit");
+        match unit["household"].as_str() {
+            Some(h) => {
+                e.2.insert(format!("{}/{h}", unit["building_id"]));
+            }
+            None => e.3 += r["households"].parse::<u32>().expect("households"),
+        }
+    }
+    let got = f
+        .get("staff", "/api/work/visits/monthly?month=2026-11")
+        .await;
+    let workers = got["workers"].as_array().expect("workers");
+    assert_eq!(workers.len(), 8, "龙南's eight grid workers");
+    let mut short = 0;
+    for w in workers {
+        let (visits, errands, numbered, met) = expected
+            .remove(&w["worker_id"].as_i64().expect("id"))
+            .unwrap_or_default();
+        let households = numbered.len() as u32 + met;
+        assert_eq!(
+            (
+                w["visits"].as_u64(),
+                w["errands"].as_u64(),
+                w["households"].as_u64()
+            ),
+            (
+                Some(u64::from(visits)),
+                Some(u64::from(errands)),
+                Some(u64::from(households))
+            ),
+            "{w}"
+        );
+        assert_eq!(w["quota_met"], households >= 200);
+        short += usize::from(households < 200);
+    }
+    assert!(
+        short >= 1 && short < 8,
+        "some workers fall short of 200 households in November"
+    );
+    let (s, v) = f
+        .call(
+            "staff",
+            Method::GET,
+            "/api/work/visits/monthly?month=2026-13",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}
+
+/// Need counts per community, counted again from the CSV export.
+async fn need_counts_agree_with_the_csv(f: &Field) {
+    let rows = f.csv("staff", "/api/work/needs?format=csv").await;
+    let as_of = "2026-12-01";
+    let (mut raised, mut claimed, mut done, mut overdue) = (0, 0, 0, 0);
+    for r in &rows {
+        raised += 1;
+        claimed += u64::from(!r["organisation_id"].is_empty());
+        done += u64::from(r["status"] == "done");
+        let finished = r["status"] == "done" || r["status"] == "closed";
+        overdue +=
+            u64::from(!finished && !r["due_date"].is_empty() && r["due_date"].as_str() < as_of);
+    }
+    assert!(
+        raised >= 81 && claimed >= 51,
+        "the demo's 80 needs, 50 claimed, and this test's: {raised} {claimed}"
+    );
+    let got = f
+        .get(
+            "staff",
+            &format!("/api/work/needs/counts?community={LONGNAN}&as_of={as_of}"),
+        )
+        .await;
+    let c = &got["communities"][0];
+    assert_eq!(
+        (
+            c["raised"].as_u64(),
+            c["claimed"].as_u64(),
+            c["done"].as_u64(),
+            c["overdue"].as_u64()
+        ),
+        (Some(raised), Some(claimed), Some(done), Some(overdue)),
+        "{got}"
+    );
+    let per_grid: u64 = got["grids"]
+        .as_array()
+        .expect("grids")
+        .iter()
+        .filter_map(|g| g["raised"].as_u64())
+        .sum();
+    assert_eq!(per_grid, raised);
+}
+
+/// Each list × each role inside and outside its scope (and a grid worker's grid scope): who
+/// records (POST) and changes (PUT) what; a refused write changes nothing.
+#[tokio::test]
+async fn grid_work_authorization_matrix() {
+    use engine::access::Role;
+    let (store, _dir) = common::fresh_gpkg().await;
+    let store: Box<dyn Store> = Box::new(store);
+    for role in Role::ALL {
+        for (suffix, scope) in [
+            ("in", format!("community:{LONGNAN}")),
+            ("out", "community:510504003001".to_owned()),
+        ] {
+            common::add_account(
+                store.as_ref(),
+                &format!("{}-{suffix}", role.name()),
+                role.name(),
+                &scope,
+            )
+            .await;
+        }
+    }
+    let f = field(store).await;
+    let worker_id = f.get("staff", "/api/work/grid_workers").await["records"]
+        .as_array()
+        .expect("workers")
+        .iter()
+        .find(|w| w["body"]["grids"][0] == f.grids[0].as_str())
+        .expect("a worker of grid 1")["id"]
+        .as_i64()
+        .expect("id");
+    let building = f.building_in(&f.grids[0]);
+    let body = |kind: &str| match kind {
+        "visits" => {
+            json!({ "worker_id": worker_id, "date": "2026-12-02", "kind": "errand", "unit": { "building_id": building } })
+        }
+        "needs" => {
+            json!({ "title": "门禁损坏", "category": "repair", "raised_by": "楼栋长", "raised_on": "2026-12-02", "unit": { "building_id": building } })
+        }
+        "grid_workers" => {
+            json!({ "name": "新网格员", "phone": "13900001111", "grids": [f.grids[0]], "start_date": "2026-12-01" })
+        }
+        _ => json!({ "name": "新志愿队", "kind": "volunteer_team", "community_code": LONGNAN }),
+    };
+    let mut checked = 0;
+    for kind in ["visits", "needs", "grid_workers", "organisations"] {
+        let people = matches!(kind, "grid_workers" | "organisations");
+        let mut cases: Vec<(String, bool)> = Vec::new();
+        for role in Role::ALL {
+            let records = match role {
+                Role::Admin | Role::Staff => true,
+                Role::Planner => people,
+                Role::Viewer | Role::Organisation => false,
+            };
+            cases.push((format!("{}-in", role.name()), records));
+            cases.push((format!("{}-out", role.name()), false));
+        }
+        // The grid worker: visits and needs in their grid; the community keeps the people.
+        cases.push(("gw1".to_owned(), !people));
+        for (who, allowed) in cases {
+            let uri = format!("/api/work/{kind}");
+            let before = f.get("root", &uri).await["records"]
+                .as_array()
+                .expect("records")
+                .len();
+            let (s, v) = f
+                .call(&who, Method::POST, &uri, None, Some(&body(kind)))
+                .await;
+            let expected = if allowed {
+                StatusCode::CREATED
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(s, expected, "{who} records {kind}: {v}");
+            let after = f.get("root", &uri).await["records"]
+                .as_array()
+                .expect("records")
+                .len();
+            assert_eq!(
+                after,
+                before + usize::from(allowed),
+                "{who} on {kind}: a refused write adds nothing"
+            );
+            // A change of a record the root admin makes.
+            let (_, made) = f
+                .call("root", Method::POST, &uri, None, Some(&body(kind)))
+                .await;
+            let id = made["id"].as_i64().expect("id");
+            let (s, v) = f
+                .call(
+                    &who,
+                    Method::PUT,
+                    &format!("{uri}/{id}"),
+                    made["version"].as_i64(),
+                    Some(&body(kind)),
+                )
+                .await;
+            let expected = if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            assert_eq!(s, expected, "{who} changes {kind}: {v}");
+            checked += 2;
+        }
+    }
+    assert_eq!(checked, 4 * (Role::ALL.len() * 2 + 1) * 2);
+    // Without signing in, nothing at all.
+    let (s, _) = send(
+        &f.app,
+        Method::GET,
+        "/api/work/grid_workers",
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}

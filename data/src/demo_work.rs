@@ -207,6 +207,7 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
                             needs: vec![],
                             client_id: None,
                             position: None,
+                            photo: None,
                         });
                         n += 1;
                     }
@@ -228,6 +229,7 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
                     needs: vec![],
                     client_id: None,
                     position: None,
+                    photo: None,
                 });
             }
         }
@@ -275,6 +277,9 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
                 people_reached: (status == NeedStatus::Done).then_some(3 + (i as u32 % 20)),
                 hours: (status == NeedStatus::Done).then_some(2.0 + (i % 6) as f64),
                 description: None,
+                client_id: None,
+                position: None,
+                photo: None,
             }
         })
         .collect();

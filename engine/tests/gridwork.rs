@@ -255,6 +255,7 @@ fn a_month_counts_each_numbered_household_once_and_errands_apart() {
             needs: vec![],
             client_id: None,
             position: None,
+            photo: None,
         };
     let visits = [
         visit("2026-11-01", VisitKind::Visit, 5, Some("1-101"), 1),
@@ -291,4 +292,25 @@ fn viewers_see_a_phone_masked() {
     assert_eq!(masked_phone("13812345678"), "138****5678");
     assert_eq!(masked_phone("0830-2345678"), "083*****5678");
     assert_eq!(masked_phone("12345"), "*****");
+}
+
+#[test]
+fn a_photo_is_an_image_data_url_of_bounded_size() {
+    let s = demo();
+    let n = need(&s);
+    let with_photo = |photo: &str| {
+        let mut v = serde_json::to_value(&n).expect("json");
+        v["photo"] = json!(photo);
+        Body::parse(WorkKind::Need, &v)
+    };
+    assert!(with_photo("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==").is_ok());
+    for bad in [
+        "https://example.com/a.jpg".to_owned(),
+        "data:text/html;base64,PHNjcmlwdD4=".to_owned(),
+        format!("data:image/png;base64,{}", "A".repeat(MAX_PHOTO_CHARS)),
+    ] {
+        let problems = with_photo(&bad).expect_err("refused");
+        assert_eq!(problems[0].field, "photo");
+        assert!(problems[0].reason_zh.contains("照片"));
+    }
 }

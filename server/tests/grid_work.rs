@@ -402,6 +402,7 @@ async fn flows(f: Field) {
         "who and when, not what: {public}"
     );
 
+    maps(&f, building).await;
     monthly_counts_agree_with_the_csv(&f).await;
     need_counts_agree_with_the_csv(&f).await;
 }
@@ -631,4 +632,83 @@ async fn grid_work_authorization_matrix() {
     )
     .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// The visiting layer and the open-needs layer of grid 1, as its grid worker sees them.
+async fn maps(f: &Field, visited: i64) {
+    let grid = &f.grids[0];
+    let units = f
+        .get(
+            "gw1",
+            &format!("/api/work/visits/last?grid={grid}&as_of=2026-12-05"),
+        )
+        .await;
+    let units = units["features"].as_array().expect("features");
+    let compounds_of_grid = f
+        .data
+        .compounds
+        .iter()
+        .filter(|c| c.grid_code.as_deref() == Some(grid.as_str()))
+        .count();
+    assert_eq!(
+        units
+            .iter()
+            .filter(|u| u["properties"]["layer"] == "compounds")
+            .count(),
+        compounds_of_grid
+    );
+    let b = units
+        .iter()
+        .find(|u| u["properties"]["layer"] == "buildings" && u["properties"]["id"] == visited)
+        .expect("the building visited");
+    assert_eq!(
+        (
+            b["properties"]["last_visit"].as_str(),
+            b["properties"]["days_since"].as_i64()
+        ),
+        (Some("2026-12-01"), Some(4))
+    );
+    let days: Vec<Option<i64>> = units
+        .iter()
+        .map(|u| u["properties"]["days_since"].as_i64())
+        .collect();
+    let never = days.iter().take_while(|d| d.is_none()).count();
+    assert!(
+        days[never..].windows(2).all(|w| w[0] >= w[1]),
+        "never visited first, then the longest unvisited"
+    );
+    let (s, _) = f
+        .call(
+            "gw1",
+            Method::GET,
+            &format!("/api/work/visits/last?grid={}", f.grids[1]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "another grid's units");
+    let open = f
+        .get(
+            "gw1",
+            &format!("/api/work/needs/map?status=open&grid={grid}"),
+        )
+        .await;
+    let listed = f
+        .get("gw1", &format!("/api/work/needs?status=open&grid={grid}"))
+        .await;
+    let points = open["features"].as_array().expect("features");
+    assert!(!points.is_empty());
+    assert_eq!(
+        points.len(),
+        listed["records"].as_array().expect("needs").len()
+    );
+    for p in points {
+        assert_eq!(p["properties"]["status"], "open");
+        let xy = p["geometry"]["coordinates"].as_array().expect("point");
+        let (x, y) = (xy[0].as_f64().expect("x"), xy[1].as_f64().expect("y"));
+        assert!(
+            (105.0..106.0).contains(&x) && (28.5..29.5).contains(&y),
+            "in 龙马潭区: {p}"
+        );
+    }
 }

@@ -4,6 +4,7 @@
 //! which decides who sees and changes it ([`crate::access`]). Where a record names a compound or a
 //! building, the unit decides its community and grid, as for imported features.
 
+pub mod map;
 pub mod needs;
 pub mod people;
 pub mod visits;
@@ -310,6 +311,53 @@ pub(crate) fn date_problem(field: &str, label: &str, value: &str) -> Option<Prob
 /// A `YYYY-MM-DD` date.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+}
+
+/// Longest photo kept with a record, as a data URL (about 450 KB of image).
+pub const MAX_PHOTO_CHARS: usize = 600_000;
+
+/// A photo taken on the phone: a JPEG, PNG or WebP data URL of at most [`MAX_PHOTO_CHARS`].
+pub(crate) fn photo_problem(value: &str) -> Option<Problem> {
+    let image = [
+        "data:image/jpeg;base64,",
+        "data:image/png;base64,",
+        "data:image/webp;base64,",
+    ]
+    .iter()
+    .find_map(|p| value.strip_prefix(p));
+    let fine = image.is_some_and(|b64| {
+        value.len() <= MAX_PHOTO_CHARS
+            && b64
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+    });
+    (!fine).then(|| {
+        Problem::because(
+            "photo",
+            Reason::new(
+                format!("photo must be a JPEG, PNG or WebP data URL of at most {MAX_PHOTO_CHARS} characters"),
+                format!("照片须为 JPEG、PNG 或 WebP 图片（data URL，不超过 {MAX_PHOTO_CHARS} 个字符）"),
+            ),
+        )
+    })
+}
+
+/// A position `[lon, lat]` in degrees.
+pub(crate) fn position_problem(position: Option<[f64; 2]>) -> Option<Problem> {
+    let [lon, lat] = position?;
+    let fine = lon.is_finite()
+        && lat.is_finite()
+        && (-180.0..=180.0).contains(&lon)
+        && (-90.0..=90.0).contains(&lat);
+    (!fine).then(|| {
+        Problem::because(
+            "position",
+            Reason::new(
+                "position must be [longitude, latitude] in degrees",
+                "位置须为 [经度, 纬度]",
+            ),
+        )
+    })
 }
 
 /// A mainland phone number: 11 digits starting with 1, or a fixed line (digits and one `-`).

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{date_problem, parse_date, text_problem, HouseholdUnit};
+use super::{
+    date_problem, parse_date, photo_problem, position_problem, text_problem, HouseholdUnit,
+};
 use crate::access::{Role, Scope};
 use crate::model::{domain_enum, DomainEnum, EnumValue};
 use crate::reason::Reason;
@@ -79,6 +81,15 @@ pub struct Need {
     pub hours: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The phone's own id for the record (sent twice, kept once).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Where it was raised, `[lon, lat]` (WGS84).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<[f64; 2]>,
+    /// A photo of it (a data URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 fn open() -> NeedStatus {
@@ -134,6 +145,13 @@ impl Need {
         .into_iter()
         .flatten()
         .collect();
+        out.extend(
+            self.client_id
+                .as_deref()
+                .and_then(|c| text_problem("client_id", "客户端编号", c, 64)),
+        );
+        out.extend(position_problem(self.position));
+        out.extend(self.photo.as_deref().and_then(photo_problem));
         if let (Some(due), Some(raised)) = (
             self.due_date.as_deref().and_then(parse_date),
             parse_date(&self.raised_on),

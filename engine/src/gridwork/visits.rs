@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::{date_problem, parse_date, text_problem, GridWorker, Location};
+use super::{
+    date_problem, parse_date, photo_problem, position_problem, text_problem, GridWorker, Location,
+};
 use crate::model::{domain_enum, DomainEnum, EnumValue};
 use crate::reason::Reason;
 use crate::{Problem, Snapshot};
@@ -144,6 +146,9 @@ pub struct Visit {
     /// Where the worker stood, `[lon, lat]` (WGS84).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<[f64; 2]>,
+    /// A photo taken there (a data URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 fn one() -> u32 {
@@ -184,21 +189,8 @@ impl Visit {
                 .as_deref()
                 .and_then(|c| text_problem("client_id", "客户端编号", c, 64)),
         );
-        if let Some([lon, lat]) = self.position {
-            if !(lon.is_finite()
-                && lat.is_finite()
-                && (-180.0..=180.0).contains(&lon)
-                && (-90.0..=90.0).contains(&lat))
-            {
-                out.push(Problem::because(
-                    "position",
-                    Reason::new(
-                        "position must be [longitude, latitude] in degrees",
-                        "位置须为 [经度, 纬度]",
-                    ),
-                ));
-            }
-        }
+        out.extend(position_problem(self.position));
+        out.extend(self.photo.as_deref().and_then(photo_problem));
         out
     }
 

@@ -114,6 +114,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/routes", walking::routes),
         endpoint(Get, "/api/work/visits/monthly", work::monthly_visits),
         endpoint(Get, "/api/work/needs/counts", work::need_counts),
+        endpoint(Get, "/api/work/needs/map", work::needs_map),
+        endpoint(Get, "/api/work/visits/last", work::visits_last),
         endpoint(Post, "/api/work/needs/{id}/actions", work::need_action),
         endpoint(Get, "/api/work/{kind}", work::list),
         endpoint(Post, "/api/work/{kind}", work::create),

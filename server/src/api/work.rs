@@ -641,3 +641,143 @@ pub async fn need_counts(
         "communities": rows(per_community),
     })))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AreaParams {
+    community: Option<String>,
+    grid: Option<String>,
+    /// A need's status (the needs map).
+    status: Option<String>,
+    /// The day the days since a visit are counted to (`YYYY-MM-DD`; today unless given).
+    as_of: Option<String>,
+}
+
+impl AreaParams {
+    /// The community and grid asked for, which must exist and lie in `editor`'s scope.
+    fn area(&self, state: &AppState, editor: &Editor) -> Result<Location, ApiError> {
+        let snapshot = state.atlas.snapshot();
+        let community = match (&self.grid, &self.community) {
+            (Some(g), _) => snapshot
+                .data
+                .grids
+                .iter()
+                .find(|x| &x.code == g)
+                .map(|x| x.community_code.clone())
+                .ok_or_else(|| ApiError::NotFound(format!("no grid {g}")))?,
+            (None, Some(c)) if snapshot.community(c).is_some() => c.clone(),
+            (None, Some(c)) => return Err(ApiError::NotFound(format!("no community {c}"))),
+            (None, None) => {
+                return Err(ApiError::BadRequest(
+                    "name the community (community=) or the grid (grid=)".into(),
+                ))
+            }
+        };
+        let at = Location {
+            community_code: community,
+            grid_code: self.grid.clone(),
+        };
+        at.place().check_within(&editor.scope).map_err(forbidden)?;
+        Ok(at)
+    }
+
+    fn today(&self) -> Result<NaiveDate, ApiError> {
+        match &self.as_of {
+            Some(d) => parse_date(d)
+                .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD"))),
+            None => Ok(chrono::Utc::now().date_naive()),
+        }
+    }
+}
+
+fn geometry(g: &geo_types::Geometry) -> Value {
+    serde_json::to_value(geojson::Geometry::new(geojson::Value::from(g))).unwrap_or(Value::Null)
+}
+
+/// `GET /api/work/visits/last?grid=` (or `community=`) — the units of a grid with their last
+/// visit and the days since, as GeoJSON (never visited first, then the longest unvisited).
+pub async fn visits_last(
+    State(state): State<AppState>,
+    editor: Editor,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AreaParams = query(raw.as_deref())?;
+    let at = p.area(&state, &editor)?;
+    let today = p.today()?;
+    let mut q = WorkQuery::all(WorkKind::Visit);
+    q.community = Some(at.community_code.clone());
+    let visits: Vec<engine::gridwork::Visit> = state
+        .atlas
+        .store()
+        .work_records(&q)
+        .await?
+        .into_iter()
+        .filter_map(|r| serde_json::from_value(r.body).ok())
+        .collect();
+    let snapshot = state.atlas.snapshot();
+    let version = snapshot.version;
+    let features = super::extract::blocking(move || {
+        let units = engine::gridwork::map::unit_visits(
+            &snapshot,
+            &visits,
+            &at.community_code,
+            at.grid_code.as_deref(),
+            today,
+        );
+        Ok(units
+            .into_iter()
+            .map(|u| {
+                json!({ "type": "Feature", "id": format!("{}.{}", u.layer, u.id),
+                    "geometry": geometry(&u.geometry),
+                    "properties": { "layer": u.layer, "id": u.id, "name": u.name,
+                        "compound_id": u.compound_id, "households": u.households,
+                        "last_visit": u.last_visit.map(|d| d.format("%Y-%m-%d").to_string()),
+                        "days_since": u.days_since } })
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(super::coverage::feature_collection(version, features))
+}
+
+/// `GET /api/work/needs/map?grid=` (or `community=`; `status=open` …) — the needs the caller
+/// sees as GeoJSON points: where raised, else inside their unit, grid or community.
+pub async fn needs_map(
+    State(state): State<AppState>,
+    editor: Editor,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p: AreaParams = query(raw.as_deref())?;
+    let at = p.area(&state, &editor)?;
+    let organisation = organisation_of(&state, &editor).await?;
+    let records = state
+        .atlas
+        .store()
+        .work_records(&WorkQuery {
+            kind: WorkKind::Need,
+            street: None,
+            community: Some(at.community_code.clone()),
+            grid: at.grid_code.clone(),
+            status: p.status.clone(),
+        })
+        .await?;
+    let snapshot = state.atlas.snapshot();
+    let features: Vec<Value> = records
+        .iter()
+        .filter(|r| visible(&editor, organisation, r))
+        .filter_map(|r| {
+            let need: Need = serde_json::from_value(r.body.clone()).ok()?;
+            let point = engine::gridwork::map::need_point(&snapshot, &need)?;
+            Some(json!({ "type": "Feature", "id": r.id,
+                "geometry": geometry(&geo_types::Geometry::Point(point)),
+                "properties": { "id": r.id, "version": r.version, "title": need.title,
+                    "category": need.category, "status": need.status, "raised_on": need.raised_on,
+                    "due_date": need.due_date, "grid_code": r.grid_code, "unit": need.unit,
+                    "organisation_id": need.organisation_id } }))
+        })
+        .collect();
+    Ok(super::coverage::feature_collection(
+        snapshot.version,
+        features,
+    ))
+}

@@ -34,12 +34,15 @@ fn bodies() -> Value {
             "households": { "type": "integer", "minimum": 1, "maximum": 500 }, "notes": { "type": "string" },
             "needs": { "type": "array", "items": { "type": "integer" } },
             "client_id": { "type": "string", "description": "the phone's id of the record: sent twice, kept once" },
-            "position": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 } } },
+            "position": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 },
+            "photo": { "type": "string", "description": "a JPEG, PNG or WebP data URL" } } },
         { "title": "needs", "type": "object", "required": ["title", "category", "raised_by", "raised_on"], "properties": {
             "title": { "type": "string" }, "category": strings(NeedCategory::NAMES), "community_code": { "type": "string" },
             "grid_code": { "type": "string" }, "unit": unit, "raised_by": { "type": "string" }, "raised_on": date,
             "due_date": date, "status": strings(NeedStatus::NAMES), "organisation_id": { "type": "integer" },
-            "description": { "type": "string" } } }
+            "description": { "type": "string" }, "client_id": { "type": "string" },
+            "position": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 },
+            "photo": { "type": "string", "description": "a JPEG, PNG or WebP data URL" } } }
     ] })
 }
 
@@ -103,6 +106,29 @@ pub(super) fn paths(paths: &mut Paths) {
             query("community", json!({ "type": "string" }), "a community's code"),
             query("quota", json!({ "type": "integer", "minimum": 1, "maximum": 10_000 }), "households a month (200 unless given)")],
         "responses": responses(json!({ "200": json_ok("per worker", json!({ "type": "object" })) }), &["400", "401"]) } }));
+    let area = || {
+        [
+            query(
+                "community",
+                json!({ "type": "string" }),
+                "a community's code (or grid=)",
+            ),
+            query("grid", json!({ "type": "string" }), "a grid's code"),
+        ]
+    };
+    let geojson = || json!({ "200": { "description": "GeoJSON FeatureCollection", "content": { "application/geo+json": { "schema": { "type": "object" } } } } });
+    let [c, g] = area();
+    paths.insert("/api/work/visits/last".into(), json!({ "get": {
+        "summary": "The compounds and buildings of a grid or community with their last visit and the days since (never visited first)",
+        "security": security,
+        "parameters": [c, g, query("as_of", json!({ "type": "string", "format": "date" }), "the day the days are counted to (today unless given)")],
+        "responses": responses(geojson(), &["400", "401", "403", "404"]) } }));
+    let [c, g] = area();
+    paths.insert("/api/work/needs/map".into(), json!({ "get": {
+        "summary": "The needs of a grid or community the caller sees, as points (where raised, else inside their unit, grid or community)",
+        "security": security,
+        "parameters": [c, g, query("status", strings(NeedStatus::NAMES), "a need's status")],
+        "responses": responses(geojson(), &["400", "401", "403", "404"]) } }));
     paths.insert("/api/work/needs/counts".into(), json!({ "get": {
         "summary": "Needs per grid and community in scope: raised, open, claimed, in progress, done, closed, overdue",
         "security": security,

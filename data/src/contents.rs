@@ -298,7 +298,7 @@ fn usual_governance(rng: &mut Rand, class: CompoundClass) -> (PropertyManagement
         PropertyManagement::Professional => 0.6,
         PropertyManagement::Joint => 0.25,
         PropertyManagement::CommunityHosted => 0.15,
-        PropertyManagement::None => 0.1,
+        PropertyManagement::None | PropertyManagement::CommunityFallback => 0.1,
     });
     let cu = rng.random_bool(match class {
         CompoundClass::UnitOwned => 0.55,

@@ -405,12 +405,14 @@ fn longnan_grids(rng: &mut Rand, namer: &mut Namer) -> Vec<GridSpec> {
         .enumerate()
         .map(|(i, (&(name, class, year, households), population))| {
             namer.reserve(name);
-            // Since November 2021 a social service company manages the first two at a four-star
-            // standard; 巴士天福苑 has elected an owners' committee.
+            // Since November 2021 a social service company manages the first two together (连片
+            // 物业, a joint-management unit) at a four-star standard; 巴士天福苑 has elected an
+            // owners' committee. The community takes responsibility for the other 19 (兜底):
+            // they stay three-no.
             let (pm, oc) = match i {
-                0 => (PropertyManagement::Professional, true),
-                1 => (PropertyManagement::Professional, false),
-                _ => (PropertyManagement::None, false),
+                0 => (PropertyManagement::Joint, true),
+                1 => (PropertyManagement::Joint, false),
+                _ => (PropertyManagement::CommunityFallback, false),
             };
             // About a fifth of the residents are 60+ (300+ of them take the meal service).
             let share = if class == CompoundClass::UnitOwned {

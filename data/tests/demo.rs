@@ -224,13 +224,26 @@ fn longnan_matches_the_case_study() {
     );
     for name in ["巴士天福苑", "聚福苑"] {
         let c = compounds.iter().find(|c| c.name == name).expect(name);
-        assert_eq!(c.property_management, PropertyManagement::Professional);
+        assert_eq!(
+            c.property_management,
+            PropertyManagement::Joint,
+            "the joint-management pilot"
+        );
         assert!(
             c.build_year.is_some_and(|y| y <= 2001),
             "20+ years old in 2022"
         );
     }
     assert!(compounds.iter().any(|c| c.owners_committee));
+    let fallback: Vec<_> = compounds
+        .iter()
+        .filter(|c| c.property_management == PropertyManagement::CommunityFallback)
+        .collect();
+    assert_eq!(fallback.len(), 19, "the community takes on the other 19");
+    assert!(
+        fallback.iter().all(|c| c.three_no()),
+        "under the community's fallback they stay three-no"
+    );
     assert!(compounds
         .iter()
         .all(|c| c.build_year.is_some_and(|y| (1980..=2005).contains(&y))));

@@ -177,6 +177,7 @@ domain_enum!(
         Professional = "professional" / "专业物业" / "Professional property management",
         CommunityHosted = "community_hosted" / "社区托管" / "Hosted by the community",
         Joint = "joint" / "连片物业" / "Joint (shared across compounds)",
+        CommunityFallback = "community_fallback" / "社区兜底" / "Community fallback (still three-no)",
         None = "none" / "无物业" / "None",
     }
 );
@@ -433,17 +434,27 @@ pub struct Compound {
     pub geometry: Polygon,
 }
 
+impl PropertyManagement {
+    /// Whether a company or the community's hosting manages the property: a community that
+    /// only takes responsibility for a compound (兜底) does not, and it stays three-no.
+    pub fn manages(self) -> bool {
+        !matches!(
+            self,
+            PropertyManagement::None | PropertyManagement::CommunityFallback
+        )
+    }
+}
+
 impl Compound {
-    /// "Three-no" 三无: no property management, no owners' committee, no competent unit.
+    /// "Three-no" 三无: no property management (none, or only the community's fallback 兜底),
+    /// no owners' committee, no competent unit.
     pub fn three_no(&self) -> bool {
-        self.property_management == PropertyManagement::None
-            && !self.owners_committee
-            && !self.competent_unit
+        !self.property_management.manages() && !self.owners_committee && !self.competent_unit
     }
 
     /// How many of the three governance flags are missing (0–3).
     pub fn missing_flags(&self) -> u8 {
-        u8::from(self.property_management == PropertyManagement::None)
+        u8::from(!self.property_management.manages())
             + u8::from(!self.owners_committee)
             + u8::from(!self.competent_unit)
     }

@@ -121,6 +121,23 @@ fn every_area_is_summarised_and_the_underserved_communities_trail_their_neighbou
     assert!(g
         .property_management_pct
         .is_some_and(|p| (p - 200.0 / 21.0).abs() < 1e-9));
+    // Each kind of property management apart: the joint pilot, the community's fallback for the
+    // other 19 (still three-no), none of the rest.
+    let by_kind: Vec<(&str, usize)> = g
+        .property_management
+        .iter()
+        .map(|(k, n)| (k.name(), *n))
+        .collect();
+    assert_eq!(
+        by_kind,
+        [
+            ("professional", 0),
+            ("community_hosted", 0),
+            ("joint", 2),
+            ("community_fallback", 19),
+            ("none", 0)
+        ]
+    );
 
     // The demo is laid out in straight-line metres; on foot (the default) the river divides.
     assert_eq!(coverage.metric, DistanceMetric::Walk);

@@ -385,7 +385,7 @@ fn gdal_reads_the_embedded_store_and_an_exported_geopackage() {
         "name = '巴士天福苑'",
     ]);
     assert!(
-        where_.contains("property_management (String) = professional"),
+        where_.contains("property_management (String) = joint"),
         "{where_}"
     );
     assert!(where_.contains("POLYGON"), "{where_}");

@@ -377,7 +377,7 @@ async fn demo_tiles_decode_with_gdal_and_hold_every_layer_with_its_properties() 
         "{block}"
     );
     assert!(
-        block.contains("property_management (String) = professional"),
+        block.contains("property_management (String) = joint"),
         "{block}"
     );
     assert!(block.contains("three_no (Integer(Boolean)) = 0"), "{block}");

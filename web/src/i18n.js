@@ -1,10 +1,13 @@
-// Every UI string, in Chinese (the default) and English. Attribute labels and enum values come
-// from the server (`/api/enums`, read through ./enums.js).
+// Every UI string, in Chinese (the default) and English (the grid-work workspace's are kept in
+// ./gridwork/strings.js). Attribute labels and enum values come from the server (`/api/enums`,
+// read through ./enums.js).
 
 import { enumLabel } from './enums.js';
+import { GRIDWORK_STRINGS } from './gridwork/strings.js';
 
 export const STRINGS = {
   zh: {
+    ...GRIDWORK_STRINGS.zh,
     // ---- import (导入数据) ----
     'import.open': '导入数据',
     'import.kicker': '导入',
@@ -534,6 +537,7 @@ export const STRINGS = {
     'edit.deleted': '已删除{layer}“{name}”。',
   },
   en: {
+    ...GRIDWORK_STRINGS.en,
     // ---- import (导入数据) ----
     'import.open': 'Import data',
     'import.kicker': 'Import',

@@ -21,6 +21,7 @@ import { createProblems } from './ui/problems.js';
 import { createImportPanel } from './ui/importPanel.js';
 import { createPlanning } from './planning/controller.js';
 import { createEditing } from './edit/controller.js';
+import { createGridwork } from './gridwork/controller.js';
 import { verifySession } from './session.js';
 import { createWorkspaces } from './ui/workspaces.js';
 import { createZoomTo } from './ui/zoomTo.js';
@@ -227,6 +228,8 @@ async function main() {
   const analysis = createAnalysis({ map, fitTo, openFeature, setSelection, layerTitle, app });
   app.analysis = analysis;
   const planning = createPlanning({ map, app, fitTo, openFeature, askSignIn: () => account.ask(), refreshTiles });
+  // 网格工作: the grid worker's phone view (adds its tab to the top bar before the switcher reads the tabs).
+  const gridwork = createGridwork({ map, app, fitTo });
 
   // Editing: 编辑 / 删除 in the panel, ＋ 新建 on the map; after a write the tiles and the analyses
   // show the new data at once.
@@ -247,10 +250,11 @@ async function main() {
   app.workspaces = createWorkspaces({
     tabs: [...document.querySelectorAll('[data-ws]')],
     panel: $('#workspace-panel'),
-    renderers: { planning: planning.render, underserved: analysis.renderUnderserved, coverage: analysis.renderCoverage },
+    renderers: { planning: planning.render, underserved: analysis.renderUnderserved, coverage: analysis.renderCoverage, gridwork: gridwork.render },
     onChange: (ws) => {
       analysis.setWorkspaceLayers(ws);
       planning.setActive(ws === 'planning');
+      gridwork.setActive(ws === 'gridwork');
     },
   });
 
@@ -263,6 +267,8 @@ async function main() {
     if (planning.handleClick(e)) return;
     // The coverage workspace takes clicks on compounds and scattered buildings (their reach and routes).
     if (analysis.handleClick(e)) return;
+    // The grid-work workspace takes taps on its units and needs.
+    if (gridwork.handleClick(e)) return;
     const pad = 3;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const hits = map.queryRenderedFeatures(box, { layers: interactive.filter((id) => map.getLayer(id)) });

@@ -144,8 +144,8 @@ describe('editing on the map', () => {
     // Every stored attribute with its Chinese label; enums as choices; derived ones are not inputs.
     assert.equal((await field(page, 'households').locator('label').textContent()).trim(), '户数 *');
     assert.equal(await page.inputValue('#edit-households'), String(old.households));
-    assert.equal(await page.locator('#edit-property_management option').count(), 4);
-    assert.equal(await page.locator('#edit-property_management option:checked').textContent(), '专业物业');
+    assert.equal(await page.locator('#edit-property_management option').count(), 5);
+    assert.equal(await page.locator('#edit-property_management option:checked').textContent(), '连片物业');
     assert.equal(await field(page, 'three_no').count(), 0, 'three_no is derived, not typed');
     await page.locator('#edit-community_code[data-loaded]').waitFor();
     assert.equal(await page.locator('#edit-community_code option:checked').textContent(), `龙南社区（${LONGNAN}）`);
@@ -165,7 +165,7 @@ describe('editing on the map', () => {
     await screenshot(page, '80-edit-invalid-zh');
     assert.deepEqual(writes, [], 'nothing is sent while a field is wrong');
 
-    // Corrected: households 268 → 300, 专业物业 → 社区托管.
+    // Corrected: households 268 → 300, 连片物业 → 社区托管.
     await page.fill('#edit-population', String(old.population));
     await page.fill('#edit-households', '300');
     assert.equal(await fieldError(page, 'households').textContent(), '', 'the message goes once the value is right');
@@ -187,7 +187,7 @@ describe('editing on the map', () => {
     assert.equal((await edit.locator('.history-op').textContent()).trim(), '编辑');
     assert.equal((await edit.locator('.history-actor').textContent()).trim(), STAFF);
     assert.equal((await edit.locator('li[data-field="households"]').textContent()).trim(), '户数 268 → 300');
-    assert.equal((await edit.locator('li[data-field="property_management"]').textContent()).trim(), '物业管理 专业物业 → 社区托管');
+    assert.equal((await edit.locator('li[data-field="property_management"]').textContent()).trim(), '物业管理 连片物业 → 社区托管');
     assert.equal(await edit.locator('.history-changes li').count(), 2);
     assert.deepEqual(writes, [`PUT ${server.url}/ogc/collections/compounds/items/65`]);
 

@@ -161,7 +161,7 @@ describe('the web map on the demo district', () => {
       assert.equal((await panel.locator('.feature-name').textContent()).trim(), '巴士天福苑');
       const value = (field) => panel.locator(`dd[data-field="${field}"]`).textContent();
       assert.equal(await value('households'), item.properties.households.toLocaleString('zh-CN'));
-      assert.equal(await value('property_management'), '专业物业');
+      assert.equal(await value('property_management'), '连片物业');
       assert.equal(await value('class'), '老旧小区');
       assert.equal(await value('owners_committee'), item.properties.owners_committee ? '是' : '否');
       assert.equal(await value('competent_unit'), item.properties.competent_unit ? '是' : '否');
@@ -231,7 +231,7 @@ describe('the web map on the demo district', () => {
       for (const l of ['Households', 'Residents', 'Property management', "Owners' committee", 'Three-no']) {
         assert.ok(labels.includes(l), `label ${l} in ${labels}`);
       }
-      assert.equal(await panel.locator('dd[data-field="property_management"]').textContent(), 'Professional property management');
+      assert.equal(await panel.locator('dd[data-field="property_management"]').textContent(), 'Joint (shared across compounds)');
       assert.equal(await panel.locator('dd[data-field="three_no"]').textContent(), 'No');
       assert.equal(await panel.locator('dd[data-field="class"]').textContent(), 'Old compound');
       await waitForIdle(page);

@@ -57,6 +57,10 @@ pub struct Governance {
     pub three_no_households: i64,
     /// Compounds with any property management (professional, community-hosted or joint).
     pub managed_compounds: usize,
+    /// Compounds by who manages their property 物业管理: professional, community-hosted, joint,
+    /// community fallback 兜底 (still three-no), none — each separately.
+    #[serde(default)]
+    pub property_management: std::collections::BTreeMap<PropertyManagement, usize>,
     /// Property-management coverage 物业覆盖率, % of compounds.
     pub property_management_pct: Option<f64>,
     pub owners_committee_compounds: usize,
@@ -221,9 +225,12 @@ impl Acc {
                     g.three_no_compounds += 1;
                     g.three_no_households += u.households;
                 }
-                if c.property_management != PropertyManagement::None {
+                if c.property_management.manages() {
                     g.managed_compounds += 1;
                 }
+                *g.property_management
+                    .entry(c.property_management)
+                    .or_default() += 1;
                 if c.owners_committee {
                     g.owners_committee_compounds += 1;
                 }
@@ -267,6 +274,9 @@ impl Acc {
     ) -> AreaSummary {
         let g = &mut self.governance;
         g.property_management_pct = pct(g.managed_compounds as f64, g.compounds as f64);
+        for pm in PropertyManagement::ALL {
+            g.property_management.entry(*pm).or_insert(0);
+        }
         g.owners_committee_pct = pct(g.owners_committee_compounds as f64, g.compounds as f64);
         let households = g.households;
         let hh = households as f64;

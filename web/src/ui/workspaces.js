@@ -1,11 +1,15 @@
 // The workspace switcher: 一张图 (the map), 网格规划 (grid planning), 薄弱小区 (underserved
-// compounds), 覆盖分析 (coverage). 网格规划 is drawn by ./planning.js, 薄弱小区 and 覆盖分析 by
-// ./analysis.js (passed in as `renderers`); a workspace without a renderer says plainly that it is
-// not available yet, with no sample data.
+// compounds), 覆盖分析 (coverage), 网格工作 (grid work, for grid workers). 网格规划 is drawn by
+// ../planning/, 薄弱小区 and 覆盖分析 by ./analysis.js, 网格工作 by ../gridwork/ (passed in as
+// `renderers`); a workspace without a renderer says plainly that it is not available yet, with no
+// sample data.
 
 import { t, onLangChange } from '../i18n.js';
 
-export const WORKSPACES = ['map', 'planning', 'underserved', 'coverage'];
+export const WORKSPACES = ['map', 'planning', 'underserved', 'coverage', 'gridwork'];
+
+// The line above a workspace's title.
+const KICKERS = { planning: 'ws.planning.kicker', gridwork: 'ws.gridwork.kicker' };
 
 export function createWorkspaces({ tabs, panel, onChange, renderers = {} }) {
   let current = 'map';
@@ -26,7 +30,7 @@ export function createWorkspaces({ tabs, panel, onChange, renderers = {} }) {
     const text = document.createElement('div');
     const kicker = document.createElement('div');
     kicker.className = 'panel-kicker';
-    kicker.textContent = renderers[current] ? t(current === 'planning' ? 'ws.planning.kicker' : 'ws.analysis') : t('ws.pending.title');
+    kicker.textContent = renderers[current] ? t(KICKERS[current] || 'ws.analysis') : t('ws.pending.title');
     const h2 = document.createElement('h2');
     h2.textContent = t(`ws.${current}`);
     text.append(kicker, h2);

@@ -16,8 +16,8 @@
 //! them to the ids the store assigns.
 
 use engine::gridwork::{
-    GridWorker, HouseholdUnit, MergedRole, Need, NeedCategory, NeedStatus, Organisation,
-    OrganisationKind, Visit, VisitKind,
+    BuildingHead, GridWorker, HouseholdUnit, JointUnit, MergedRole, Need, NeedCategory, NeedStatus,
+    Organisation, OrganisationKind, ResidentsGroup, Visit, VisitKind,
 };
 use engine::{Dataset, ServiceType};
 use rand::{Rng, SeedableRng};
@@ -32,6 +32,10 @@ pub struct DemoWork {
     pub organisations: Vec<Organisation>,
     pub visits: Vec<Visit>,
     pub needs: Vec<Need>,
+    pub building_heads: Vec<BuildingHead>,
+    pub residents_groups: Vec<ResidentsGroup>,
+    /// `organisation_id` is an index into `organisations`.
+    pub joint_units: Vec<JointUnit>,
 }
 
 /// Invented names of 龙南's grid workers.
@@ -284,9 +288,89 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
         })
         .collect();
     DemoWork {
+        building_heads: building_heads(data),
+        residents_groups: residents_groups(&longnan_compounds),
+        joint_units: joint_units(&longnan_compounds),
         workers,
         organisations,
         visits,
         needs,
     }
+}
+
+/// Invented building heads of the 蓝精灵 team: one for every third building of 龙南's compounds.
+fn building_heads(data: &Dataset) -> Vec<BuildingHead> {
+    const SURNAMES: [&str; 8] = ["何", "罗", "郑", "谢", "韩", "唐", "冯", "曹"];
+    data.buildings
+        .iter()
+        .filter(|b| b.community_code == LONGNAN_COMMUNITY && b.compound_id.is_some())
+        .step_by(3)
+        .enumerate()
+        .map(|(i, b)| BuildingHead {
+            name: format!(
+                "{}{}",
+                SURNAMES[i % SURNAMES.len()],
+                if i % 2 == 0 { "阿姨" } else { "师傅" }
+            ),
+            phone: format!("1398301{:04}", 2000 + i * 13),
+            unit: HouseholdUnit {
+                compound_id: b.compound_id,
+                building_id: Some(b.id),
+                household: None,
+            },
+            since: Some("2022-03-01".to_owned()),
+        })
+        .collect()
+}
+
+/// 龙南's six residents' groups (the report's number), its compounds in order.
+fn residents_groups(compounds: &[&engine::Compound]) -> Vec<ResidentsGroup> {
+    const NAMES: [&str; 6] = [
+        "第一居民小组",
+        "第二居民小组",
+        "第三居民小组",
+        "第四居民小组",
+        "第五居民小组",
+        "第六居民小组",
+    ];
+    let per = compounds.len().div_ceil(NAMES.len());
+    compounds
+        .chunks(per.max(1))
+        .zip(NAMES)
+        .map(|(chunk, name)| ResidentsGroup {
+            name: name.to_owned(),
+            community_code: LONGNAN_COMMUNITY.to_owned(),
+            compounds: chunk.iter().map(|c| c.id).collect(),
+            leader: None,
+            phone: None,
+        })
+        .collect()
+}
+
+/// The joint-management pilot: 巴士天福苑 and 聚福苑 under 泾华社会服务公司 (organisation 1)
+/// since November 2021 at a four-star standard, 0.5 元/m², 20 staff (the report's figures).
+fn joint_units(compounds: &[&engine::Compound]) -> Vec<JointUnit> {
+    let ids: Vec<i64> = ["巴士天福苑", "聚福苑"]
+        .iter()
+        .filter_map(|n| compounds.iter().find(|c| c.name == *n).map(|c| c.id))
+        .collect();
+    vec![JointUnit {
+        name: "巴士天福苑—聚福苑连片物业".to_owned(),
+        compounds: ids,
+        organisation_id: 1,
+        start_date: "2021-11-01".to_owned(),
+        fee_per_m2: 0.5,
+        service_standard: "四星级物业服务标准".to_owned(),
+        staff: 20,
+        duties: [
+            "环境卫生",
+            "绿化养护",
+            "治安巡查",
+            "设施设备维护",
+            "居民活动",
+        ]
+        .iter()
+        .map(|d| (*d).to_owned())
+        .collect(),
+    }]
 }

@@ -341,6 +341,17 @@ pub async fn load_demo_work(store: &dyn Store, data: &Dataset) -> Result<usize, 
             n.organisation_id = n.organisation_id.map(|o| id_of(organisations, o));
             Body::Need(n)
         }))
+        .chain(work.building_heads.iter().cloned().map(Body::BuildingHead))
+        .chain(
+            work.residents_groups
+                .iter()
+                .cloned()
+                .map(Body::ResidentsGroup),
+        )
+        .chain(work.joint_units.iter().cloned().map(|mut j| {
+            j.organisation_id = id_of(organisations, j.organisation_id);
+            Body::JointUnit(j)
+        }))
         .map(record)
         .collect::<Result<_, _>>()?;
     debug_assert!(rest.iter().all(|r| r.kind != WorkKind::GridWorker));

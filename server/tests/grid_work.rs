@@ -556,11 +556,20 @@ async fn grid_work_authorization_matrix() {
         "grid_workers" => {
             json!({ "name": "新网格员", "phone": "13900001111", "grids": [f.grids[0]], "start_date": "2026-12-01" })
         }
+        "building_heads" => {
+            json!({ "name": "新楼栋长", "phone": "13900003333", "unit": { "building_id": building } })
+        }
         _ => json!({ "name": "新志愿队", "kind": "volunteer_team", "community_code": LONGNAN }),
     };
     let mut checked = 0;
-    for kind in ["visits", "needs", "grid_workers", "organisations"] {
-        let people = matches!(kind, "grid_workers" | "organisations");
+    for kind in [
+        "visits",
+        "needs",
+        "grid_workers",
+        "organisations",
+        "building_heads",
+    ] {
+        let people = matches!(kind, "grid_workers" | "organisations" | "building_heads");
         let mut cases: Vec<(String, bool)> = Vec::new();
         for role in Role::ALL {
             let records = match role {
@@ -571,8 +580,9 @@ async fn grid_work_authorization_matrix() {
             cases.push((format!("{}-in", role.name()), records));
             cases.push((format!("{}-out", role.name()), false));
         }
-        // The grid worker: visits and needs in their grid; the community keeps the people.
-        cases.push(("gw1".to_owned(), !people));
+        // The grid worker: visits, needs and building heads in their grid; the community
+        // keeps its grid workers and organisations.
+        cases.push(("gw1".to_owned(), !people || kind == "building_heads"));
         for (who, allowed) in cases {
             let uri = format!("/api/work/{kind}");
             let before = f.get("root", &uri).await["records"]
@@ -620,7 +630,7 @@ async fn grid_work_authorization_matrix() {
             checked += 2;
         }
     }
-    assert_eq!(checked, 4 * (Role::ALL.len() * 2 + 1) * 2);
+    assert_eq!(checked, 5 * (Role::ALL.len() * 2 + 1) * 2);
     // Without signing in, nothing at all.
     let (s, _) = send(
         &f.app,
@@ -711,4 +721,155 @@ async fn maps(f: &Field, visited: i64) {
             "in 龙马潭区: {p}"
         );
     }
+}
+
+/// A joint-management unit made from a cluster proposal and kept; a compound in one unit and
+/// one residents' group only; building heads recorded by the grid worker of their building.
+#[tokio::test]
+async fn joint_units_residents_groups_and_building_heads_are_kept() {
+    let (store, _dir) = common::fresh_gpkg().await;
+    let f = field(Box::new(store)).await;
+    // The demo's pilot, as the report gives it.
+    let units = f.get("viewer", "/api/work/joint_units").await;
+    let pilot = &units["records"][0]["body"];
+    assert_eq!(
+        (
+            pilot["fee_per_m2"].as_f64(),
+            pilot["staff"].as_u64(),
+            pilot["start_date"].as_str()
+        ),
+        (Some(0.5), Some(20), Some("2021-11-01"))
+    );
+    assert_eq!(
+        f.get("viewer", "/api/work/residents_groups").await["records"]
+            .as_array()
+            .map(Vec::len),
+        Some(6)
+    );
+    // A proposal of the clusters of 龙南's three-no compounds becomes a unit.
+    let proposals = f
+        .get(
+            "staff",
+            &format!("/api/planning/communities/{LONGNAN}/clusters?floor=300"),
+        )
+        .await;
+    let cluster = proposals["clusters"]["features"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .find(|c| {
+            c["properties"]["compounds"]
+                .as_array()
+                .is_some_and(|m| m.len() >= 2)
+        })
+        .expect("a cluster of two compounds or more");
+    let compounds = cluster["properties"]["compounds"].clone();
+    let orgs = f.get("staff", "/api/work/organisations").await;
+    let company = orgs["records"]
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .find(|o| o["body"]["name"] == "五星级红色物业")
+        .expect("company")["id"]
+        .clone();
+    let unit = json!({ "name": "龙南连片二号", "compounds": compounds, "organisation_id": company,
+        "start_date": "2026-12-01", "fee_per_m2": 0.5, "service_standard": "三星级物业服务标准", "staff": 6,
+        "duties": ["环境卫生", "治安巡查"] });
+    let (s, v) = f
+        .call(
+            "staff",
+            Method::POST,
+            "/api/work/joint_units",
+            None,
+            Some(&unit),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["community_code"], LONGNAN);
+    let (s, v) = f
+        .call(
+            "staff",
+            Method::POST,
+            "/api/work/joint_units",
+            None,
+            Some(&unit),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let first = compounds[0].as_i64().expect("id");
+    assert!(
+        v["problems"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains(&format!(
+                "compound {first} is already in joint-management unit"
+            ))),
+        "{v}"
+    );
+    let mut one = unit.clone();
+    one["compounds"] = json!([first]);
+    let (s, v) = f
+        .call(
+            "staff",
+            Method::POST,
+            "/api/work/joint_units",
+            None,
+            Some(&one),
+        )
+        .await;
+    assert_eq!(
+        (s, v["problems"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("compounds")),
+        "{v}"
+    );
+    // Residents' groups do not share compounds.
+    let group = json!({ "name": "第七居民小组", "community_code": LONGNAN, "compounds": [first] });
+    let (s, v) = f
+        .call(
+            "staff",
+            Method::POST,
+            "/api/work/residents_groups",
+            None,
+            Some(&group),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["problems"][0]["reason_zh"]
+            .as_str()
+            .is_some_and(|r| r.contains("已属于居民小组")),
+        "{v}"
+    );
+    // Building heads: the grid worker records one in their grid, not in another.
+    let head = |building: i64| json!({ "name": "吴阿姨", "phone": "13900002222", "unit": { "building_id": building }, "since": "2026-12-01" });
+    let (s, v) = f
+        .call(
+            "gw1",
+            Method::POST,
+            "/api/work/building_heads",
+            None,
+            Some(&head(f.building_in(&f.grids[0]))),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = f
+        .call(
+            "gw1",
+            Method::POST,
+            "/api/work/building_heads",
+            None,
+            Some(&head(f.building_in(&f.grids[1]))),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let heads = f.get("viewer", "/api/work/building_heads").await;
+    assert!(
+        heads["records"]
+            .as_array()
+            .expect("heads")
+            .iter()
+            .all(|h| h["body"]["phone"]
+                .as_str()
+                .is_some_and(|p| p.contains("****"))),
+        "viewers see phones masked"
+    );
 }

@@ -7,6 +7,7 @@
 pub mod map;
 pub mod needs;
 pub mod people;
+pub mod units;
 pub mod visits;
 
 use chrono::NaiveDate;
@@ -21,6 +22,7 @@ use crate::{Problem, Snapshot};
 
 pub use needs::{Need, NeedAction, NeedCategory, NeedStatus};
 pub use people::{GridWorker, MergedRole, Organisation, OrganisationKind};
+pub use units::{BuildingHead, JointUnit, ResidentsGroup};
 pub use visits::{HouseholdUnit, Visit, VisitKind};
 
 domain_enum!(
@@ -30,6 +32,9 @@ domain_enum!(
         Organisation = "organisations" / "组织" / "Organisations",
         Visit = "visits" / "走访与代办" / "Visits and errands",
         Need = "needs" / "需求清单" / "Needs",
+        BuildingHead = "building_heads" / "楼栋长" / "Building heads",
+        ResidentsGroup = "residents_groups" / "居民小组" / "Residents' groups",
+        JointUnit = "joint_units" / "连片物业单元" / "Joint-management units",
     }
 );
 
@@ -40,6 +45,9 @@ pub enum Body {
     Organisation(Organisation),
     Visit(Visit),
     Need(Need),
+    BuildingHead(BuildingHead),
+    ResidentsGroup(ResidentsGroup),
+    JointUnit(JointUnit),
 }
 
 /// Where a record lies: its community and, for grid work, its grid.
@@ -65,6 +73,9 @@ impl Body {
             WorkKind::Organisation => typed(value).map(Body::Organisation),
             WorkKind::Visit => typed(value).map(Body::Visit),
             WorkKind::Need => typed(value).map(Body::Need),
+            WorkKind::BuildingHead => typed(value).map(Body::BuildingHead),
+            WorkKind::ResidentsGroup => typed(value).map(Body::ResidentsGroup),
+            WorkKind::JointUnit => typed(value).map(Body::JointUnit),
         }
         .and_then(|b| {
             let problems = b.problems();
@@ -82,6 +93,9 @@ impl Body {
             Body::Organisation(_) => WorkKind::Organisation,
             Body::Visit(_) => WorkKind::Visit,
             Body::Need(_) => WorkKind::Need,
+            Body::BuildingHead(_) => WorkKind::BuildingHead,
+            Body::ResidentsGroup(_) => WorkKind::ResidentsGroup,
+            Body::JointUnit(_) => WorkKind::JointUnit,
         }
     }
 
@@ -92,6 +106,9 @@ impl Body {
             Body::Organisation(b) => serde_json::to_value(b),
             Body::Visit(b) => serde_json::to_value(b),
             Body::Need(b) => serde_json::to_value(b),
+            Body::BuildingHead(b) => serde_json::to_value(b),
+            Body::ResidentsGroup(b) => serde_json::to_value(b),
+            Body::JointUnit(b) => serde_json::to_value(b),
         };
         v.unwrap_or(Value::Null)
     }
@@ -102,6 +119,9 @@ impl Body {
             Body::Organisation(b) => b.problems(),
             Body::Visit(b) => b.problems(),
             Body::Need(b) => b.problems(),
+            Body::BuildingHead(b) => b.problems(),
+            Body::ResidentsGroup(b) => b.problems(),
+            Body::JointUnit(b) => b.problems(),
         }
     }
 
@@ -119,6 +139,11 @@ impl Body {
         match self {
             Body::GridWorker(w) => w.locate(snapshot),
             Body::Organisation(o) => community_of(snapshot, &o.community_code, None),
+            Body::BuildingHead(h) => h.unit.locate(snapshot),
+            Body::ResidentsGroup(g) => {
+                units::compounds_location(snapshot, &g.compounds, Some(&g.community_code))
+            }
+            Body::JointUnit(j) => units::compounds_location(snapshot, &j.compounds, None),
             Body::Visit(v) => v.unit.locate(snapshot),
             Body::Need(n) => match &n.unit {
                 Some(u) => {
@@ -166,13 +191,14 @@ impl Body {
 }
 
 /// Checks that `role` within `scope` may create or change a record of `kind` lying `at`:
-/// visits and needs by staff (a grid worker inside their grids), grid workers and organisations
-/// by a community's staff and planners, everything by admins; viewers and organisations
+/// visits and needs by staff (a grid worker inside their grids), the people, groups,
+/// organisations and joint units by a community's staff and planners (building heads also by
+/// the grid worker of their building), everything by admins; viewers and organisations
 /// record nothing (an organisation acts on needs through [`Need::apply`]).
 pub fn may_record(role: Role, scope: &Scope, kind: WorkKind, at: &Location) -> Result<(), Denied> {
     let records = match role {
         Role::Admin => true,
-        Role::Planner => matches!(kind, WorkKind::GridWorker | WorkKind::Organisation),
+        Role::Planner => !matches!(kind, WorkKind::Visit | WorkKind::Need),
         Role::Staff => true,
         Role::Viewer | Role::Organisation => false,
     };

@@ -29,7 +29,7 @@ use crate::store::{StoreError, WorkQuery, WorkRecord};
 fn kind_of(name: &str) -> Result<WorkKind, ApiError> {
     WorkKind::from_name(name).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "no grid-work list \"{name}\" (grid_workers, organisations, visits or needs)"
+            "no grid-work list \"{name}\" (grid_workers, organisations, visits, needs, building_heads, residents_groups or joint_units)"
         ))
     })
 }
@@ -229,8 +229,65 @@ fn settle(
     Ok((body.settled(&at), at))
 }
 
-/// A visit's grid worker must exist and serve where the visit lies.
-async fn check_worker(state: &AppState, body: &Body, at: &Location) -> Result<(), ApiError> {
+/// What a record names among other records: a visit's grid worker (serving where the visit
+/// lies), a joint unit's company; and a compound is in one residents' group and one joint unit
+/// (`id`: the record being replaced, not counted against itself).
+async fn check_references(
+    state: &AppState,
+    body: &Body,
+    at: &Location,
+    id: i64,
+) -> Result<(), ApiError> {
+    let listed = |kind: WorkKind, compounds: Vec<i64>, what: (&'static str, &'static str)| async move {
+        let others: Vec<(i64, Vec<i64>)> = state
+            .atlas
+            .store()
+            .work_records(&WorkQuery::all(kind))
+            .await?
+            .into_iter()
+            .filter(|r| r.id != id)
+            .map(|r| {
+                let c = serde_json::from_value(r.body["compounds"].clone()).unwrap_or_default();
+                (r.id, c)
+            })
+            .collect();
+        match engine::gridwork::units::already_listed(&compounds, &others, what) {
+            Some(p) => Err(ApiError::Invalid(vec![p])),
+            None => Ok::<(), ApiError>(()),
+        }
+    };
+    match body {
+        Body::ResidentsGroup(g) => {
+            return listed(
+                WorkKind::ResidentsGroup,
+                g.compounds.clone(),
+                ("residents' group", "居民小组"),
+            )
+            .await
+        }
+        Body::JointUnit(j) => {
+            if state
+                .atlas
+                .store()
+                .work_record(WorkKind::Organisation, j.organisation_id)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::Invalid(vec![engine::Problem::new(
+                    "organisation_id",
+                    format!("no organisation {}", j.organisation_id),
+                    format!("没有编号为 {} 的组织", j.organisation_id),
+                )]));
+            }
+            return listed(
+                WorkKind::JointUnit,
+                j.compounds.clone(),
+                ("joint-management unit", "连片物业单元"),
+            )
+            .await;
+        }
+        _ => {}
+    }
     let Body::Visit(v) = body else { return Ok(()) };
     let worker = state
         .atlas
@@ -299,7 +356,7 @@ pub async fn create(
             ));
         }
     }
-    check_worker(&state, &typed, &at).await?;
+    check_references(&state, &typed, &at, 0).await?;
     let client_id = value["client_id"].as_str().map(str::to_owned);
     let record = stored(kind, 0, 0, &typed, &at, client_id);
     let (saved, written) = state
@@ -415,7 +472,7 @@ pub async fn replace(
         n.people_reached = old.people_reached;
         n.hours = old.hours;
     }
-    check_worker(&state, &typed, &at).await?;
+    check_references(&state, &typed, &at, id).await?;
     let record = stored(kind, id, expected, &typed, &at, current.client_id.clone());
     let (saved, _) = state
         .atlas

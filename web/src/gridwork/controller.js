@@ -433,6 +433,9 @@ export function createGridwork({ map, app, fitTo }) {
     state.needs = null;
     state.worker = null;
     state.selected = null;
+    state.section = 'units';
+    state.sheet = 'open';
+    state.outboxNote = null;
     state.form = newForm();
     loadedFor = null;
     fitted = null;

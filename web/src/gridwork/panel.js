@@ -52,10 +52,11 @@ export function badgeText(waiting, refused) {
 function bar(state, ctx) {
   const { actions } = ctx;
   const grids = state.grids || [];
+  // Among several grids a chooser; a single grid is named above its units.
   const gridPart = grids.length > 1
     ? el('select', { id: 'gw-grid', class: 'gw-grid', 'aria-label': t('gw.grid'), onchange: (e) => actions.chooseGrid(e.target.value) },
       grids.map((g) => el('option', { value: g.code, selected: g.code === state.grid }, g.name || g.code)))
-    : el('span', { class: 'gw-grid gw-grid-name', id: 'gw-grid-name', title: state.grid || '' }, grids[0]?.name || state.grid || '');
+    : null;
   const waiting = ctx.outbox.waiting.length;
   const refused = ctx.outbox.refused.length;
   const badge = el('button', {
@@ -99,7 +100,9 @@ function unitsSection(state, ctx) {
   if (!units.length) return el('div', { class: 'gw-section', 'data-section': 'units' }, state.loading ? null : el('p', { class: 'gw-note' }, t('gw.units.none')));
   const overdue = units.filter((u) => u.staleness === 'never' || u.staleness === 'overdue').length;
   return el('div', { class: 'gw-section', 'data-section': 'units' },
-    el('p', { class: 'gw-summary', id: 'gw-units-summary' }, t('gw.units.summary', { n: units.length, overdue })),
+    el('p', { class: 'gw-summary', id: 'gw-units-summary' },
+      el('b', { id: 'gw-grid-name', title: state.grid || '' }, (state.grids || []).find((g) => g.code === state.grid)?.name || state.grid || ''), ' · ',
+      t('gw.units.summary', { n: units.length, overdue })),
     legend(),
     el('ul', { class: 'gw-units', id: 'gw-units' }, units.map((u) => el('li', {
       class: `gw-unit${u.key === state.selected ? ' selected' : ''}`, 'data-key': u.key, 'data-staleness': u.staleness,

@@ -42,7 +42,19 @@ fn bodies() -> Value {
             "due_date": date, "status": strings(NeedStatus::NAMES), "organisation_id": { "type": "integer" },
             "description": { "type": "string" }, "client_id": { "type": "string" },
             "position": { "type": "array", "items": { "type": "number" }, "minItems": 2, "maxItems": 2 },
-            "photo": { "type": "string", "description": "a JPEG, PNG or WebP data URL" } } }
+            "photo": { "type": "string", "description": "a JPEG, PNG or WebP data URL" } } },
+        { "title": "building_heads", "type": "object", "required": ["name", "phone", "unit"], "properties": {
+            "name": { "type": "string" }, "phone": { "type": "string" }, "unit": unit, "since": date } },
+        { "title": "residents_groups", "type": "object", "required": ["name", "community_code", "compounds"], "properties": {
+            "name": { "type": "string" }, "community_code": { "type": "string" },
+            "compounds": { "type": "array", "items": { "type": "integer" }, "description": "a compound is in one group" },
+            "leader": { "type": "string" }, "phone": { "type": "string" } } },
+        { "title": "joint_units", "type": "object", "required": ["name", "compounds", "organisation_id", "start_date", "fee_per_m2", "service_standard", "staff"], "properties": {
+            "name": { "type": "string" },
+            "compounds": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "description": "e.g. a cluster proposal's compounds (GET /api/planning/communities/{code}/clusters); a compound is in one unit" },
+            "organisation_id": { "type": "integer" }, "start_date": date, "fee_per_m2": { "type": "number", "minimum": 0, "maximum": 20 },
+            "service_standard": { "type": "string" }, "staff": { "type": "integer", "minimum": 0 },
+            "duties": { "type": "array", "items": { "type": "string" } } } }
     ] })
 }
 
@@ -51,7 +63,7 @@ pub(super) fn paths(paths: &mut Paths) {
     let kind = path_param(
         "kind",
         strings(WorkKind::NAMES),
-        "the list: grid_workers, organisations, visits or needs",
+        "the list: grid_workers, organisations, visits, needs, building_heads, residents_groups or joint_units",
     );
     let id = path_param("id", json!({ "type": "integer" }), "the record's id");
     let record = json!({ "type": "object", "properties": {

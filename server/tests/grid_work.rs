@@ -873,3 +873,52 @@ async fn joint_units_residents_groups_and_building_heads_are_kept() {
         "viewers see phones masked"
     );
 }
+
+/// The grid plan's report shows each grid's visiting in the last month against its workers'
+/// quota, as the month's counts per worker add up.
+#[tokio::test]
+async fn the_plan_report_shows_each_grids_visiting_against_its_workers() {
+    let (store, _dir) = common::fresh_gpkg().await;
+    let f = field(Box::new(store)).await;
+    let (s, plan) = send(
+        &f.app,
+        Method::GET,
+        &format!("/api/planning/communities/{LONGNAN}"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let visiting = &plan["visiting"];
+    let month = visiting["month"].as_str().expect("month");
+    let grids = visiting["grids"].as_array().expect("grids");
+    assert_eq!(grids.len(), 4, "龙南's four grids: {visiting}");
+    let rows = f
+        .get("staff", &format!("/api/work/visits/monthly?month={month}"))
+        .await;
+    for g in grids {
+        let code = g["grid_code"].as_str().expect("code");
+        let workers: Vec<&Value> = rows["workers"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .filter(|w| w["grids"][0] == code)
+            .collect();
+        assert_eq!(
+            g["workers"].as_u64(),
+            Some(workers.len() as u64),
+            "two workers a grid"
+        );
+        let visited: u64 = workers
+            .iter()
+            .filter_map(|w| w["households"].as_u64())
+            .sum();
+        assert_eq!(
+            g["households_visited"].as_f64(),
+            Some(visited as f64),
+            "{g}"
+        );
+        assert_eq!(g["quota"].as_f64(), Some(200.0 * workers.len() as f64));
+    }
+}

@@ -299,3 +299,35 @@ pub fn last_visits(
     }
     out
 }
+
+/// One grid's month of visiting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GridMonth {
+    pub grid_code: String,
+    /// Grid workers serving the grid (a worker of several grids counts in each).
+    pub workers: u32,
+    /// Households visited (a worker's households shared equally among their grids).
+    pub households_visited: f64,
+    /// Households the workers are to visit: their quota, shared the same way.
+    pub quota: f64,
+}
+
+/// Each grid's visiting in the month of `rows` (from [`monthly`]), the grids in code order.
+pub fn per_grid(rows: &[WorkerMonth]) -> Vec<GridMonth> {
+    let mut out: BTreeMap<&str, GridMonth> = BTreeMap::new();
+    for r in rows {
+        let share = 1.0 / r.grids.len().max(1) as f64;
+        for g in &r.grids {
+            let e = out.entry(g).or_insert_with(|| GridMonth {
+                grid_code: g.clone(),
+                workers: 0,
+                households_visited: 0.0,
+                quota: 0.0,
+            });
+            e.workers += 1;
+            e.households_visited += f64::from(r.households) * share;
+            e.quota += f64::from(r.quota) * share;
+        }
+    }
+    out.into_values().collect()
+}

@@ -281,9 +281,15 @@ export function createGridwork({ map, app, fitTo }) {
 
   // ---- recording ------------------------------------------------------------------------------
 
+  /** Redraws with the form's message in view (it sits at the foot of the form). */
+  function showMessage() {
+    refresh();
+    body?.querySelector('#gw-form-message')?.scrollIntoView({ block: 'center' });
+  }
+
   function problem(text) {
     state.form.message = { kind: 'error', text };
-    refresh();
+    showMessage();
   }
 
   async function submit() {
@@ -305,7 +311,7 @@ export function createGridwork({ map, app, fitTo }) {
     const what = t(`gw.kind.${f.kind}`);
     const done = (message) => {
       state.form = { ...newForm(f), message };
-      refresh();
+      showMessage();
     };
     if (navigator.onLine === false) {
       done({ kind: 'queued', text: outbox.stored ? t('gw.queued') : t('gw.queued.memory') });
@@ -329,7 +335,7 @@ export function createGridwork({ map, app, fitTo }) {
         outbox.discard(clientId);
         f.busy = false;
         f.message = { kind: 'refused', text: t('gw.refused'), reasons: refusalReasons(refused.refusal, getLang()) };
-        refresh();
+        showMessage();
         return;
       }
       if (result.stopped) break;
@@ -362,7 +368,7 @@ export function createGridwork({ map, app, fitTo }) {
     showSection: (section) => {
       state.section = section;
       state.sheet = 'open';
-      state.outboxNote = section === 'outbox' ? state.outboxNote : null;
+      state.outboxNote = null;
       refresh();
     },
     toggleSheet: () => {
@@ -462,6 +468,8 @@ export function createGridwork({ map, app, fitTo }) {
       state.active = on;
       gmap.setVisible(on);
       if (!on) return;
+      // Its tab may sit beyond the end of a top bar that scrolls sideways on a phone.
+      tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       if (state.account && loadedFor !== `${state.account.name}|${state.grid}`) load();
       else if (fitted !== state.grid) fitGrid();
       locateIfAllowed();

@@ -37,8 +37,8 @@ export function lastVisitText(unit) {
 
 /** What an outbox entry is, in words: 入户走访 · 丝绸厂宿舍 1栋 · 2026-12-04. */
 export function entryText(entry) {
-  const unit = entry.label || entry.body?.title || '';
-  return t('gw.entry', { kind: t(`gw.kind.${entry.kind}`), unit, date: entry.body?.date || entry.body?.raised_on || '' });
+  const kind = entry.kind === 'need' ? t('gw.entry.need', { title: entry.body?.title || '' }) : t(`gw.kind.${entry.kind}`);
+  return t('gw.entry', { kind, unit: entry.label || '', date: entry.body?.date || entry.body?.raised_on || '' });
 }
 
 /** The badge's words for the outbox's waiting and refused entries ('' when empty). */
@@ -67,17 +67,23 @@ function bar(state, ctx) {
     gridPart,
     el('button', { type: 'button', id: 'gw-locate', class: 'gw-locate', title: t('gw.locate.title'), disabled: state.locating, onclick: () => actions.locate() },
       el('span', { class: 'gw-locate-dot', 'aria-hidden': 'true' }), state.locating ? t('gw.locating') : t('gw.locate')),
-    badge,
-    el('button', { type: 'button', id: 'gw-sheet', class: 'gw-sheet-toggle', 'aria-expanded': String(state.sheet !== 'peek'), onclick: () => actions.toggleSheet() },
-      state.sheet === 'peek' ? t('gw.sheet.expand') : t('gw.sheet.collapse')));
+    badge);
 }
 
 function tabs(state, ctx) {
-  return el('div', { class: 'gw-tabs', role: 'tablist' },
-    ['units', 'record', 'needs'].map((s) => el('button', {
-      type: 'button', role: 'tab', id: `gw-tab-${s}`, class: 'gw-tab', 'data-section': s, 'aria-selected': String(state.section === s),
-      onclick: () => ctx.actions.showSection(s),
-    }, t(`gw.tab.${s}`))));
+  const folded = state.sheet === 'peek';
+  return el('div', { class: 'gw-tabs' },
+    el('div', { class: 'gw-tablist', role: 'tablist' },
+      ['units', 'record', 'needs'].map((s) => el('button', {
+        type: 'button', role: 'tab', id: `gw-tab-${s}`, class: 'gw-tab', 'data-section': s, 'aria-selected': String(state.section === s),
+        onclick: () => ctx.actions.showSection(s),
+      }, t(`gw.tab.${s}`)))),
+    // On a phone the sheet folds to its bar and tabs (a tab unfolds it again).
+    el('button', {
+      type: 'button', id: 'gw-sheet', class: 'gw-sheet-toggle', 'aria-expanded': String(!folded),
+      'aria-label': folded ? t('gw.sheet.expand') : t('gw.sheet.collapse'), title: folded ? t('gw.sheet.expand') : t('gw.sheet.collapse'),
+      onclick: () => ctx.actions.toggleSheet(),
+    }, folded ? '▴' : '▾'));
 }
 
 function notices(state) {
@@ -86,6 +92,7 @@ function notices(state) {
     state.loading && el('p', { class: 'gw-note' }, t('gw.loading')),
     state.error && el('p', { class: 'gw-note error', role: 'alert' }, t('gw.error', { msg: state.error })),
     state.locateError && el('p', { class: 'gw-note error', role: 'alert' }, state.locateError),
+    state.outboxNote && el('p', { class: 'gw-note done', id: 'gw-outbox-note', role: 'status' }, state.outboxNote),
   ];
 }
 
@@ -207,7 +214,6 @@ function outboxSection(state, ctx) {
   const waiting = ctx.outbox.waiting.length;
   return el('div', { class: 'gw-section', 'data-section': 'outbox' },
     el('p', { class: 'gw-summary' }, entries.length ? t('gw.outbox.intro') : t('gw.outbox.empty')),
-    state.outboxNote ? el('p', { class: 'gw-note', role: 'status' }, state.outboxNote) : null,
     el('ul', { class: 'gw-entries', id: 'gw-entries' }, entries.map((e) => el('li', { class: 'gw-entry', 'data-client-id': e.client_id, 'data-state': e.state },
       el('div', { class: 'gw-entry-what' }, entryText(e)),
       el('div', { class: 'gw-entry-state' }, e.state === REFUSED ? t('gw.outbox.refused') : t('gw.outbox.waiting')),

@@ -16,6 +16,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::Datelike;
 use engine::access::{may_change, Place};
 use engine::planning::{
     apply_all, auto_partition, catalog_of, context_of, joint_management_clusters, publication,
@@ -140,6 +141,7 @@ pub async fn current(
     check_community_code(&code)?;
     let rules = query::<RuleParams>(raw.as_deref())?.rules()?;
     let snapshot = state.atlas.snapshot();
+    let visiting = last_month_visiting(&state, &code, rules.visits_per_worker_month).await?;
     let view = blocking(move || {
         let catalog = catalog_of(&snapshot, &code)?;
         let plan = Plan::current(&catalog);
@@ -148,11 +150,48 @@ pub async fn current(
         if let Value::Object(o) = &mut view {
             o.insert("id".into(), Value::Null);
             o.insert("status".into(), json!("current"));
+            o.insert("visiting".into(), visiting);
         }
         Ok(view)
     })
     .await?;
     Ok(Json(view).into_response())
+}
+
+/// The current grids' visiting in the last whole month, from the grid-work records: per grid,
+/// its recorded workers, households visited and their quota (counts only, no personal data).
+async fn last_month_visiting(
+    state: &AppState,
+    community: &str,
+    quota: u32,
+) -> Result<Value, ApiError> {
+    use engine::gridwork::visits::{monthly, per_grid};
+    use engine::gridwork::WorkKind;
+    let records = |kind| {
+        let mut q = crate::store::WorkQuery::all(kind);
+        q.community = Some(community.to_owned());
+        async move { state.atlas.store().work_records(&q).await }
+    };
+    let workers: Vec<(i64, engine::gridwork::GridWorker)> = records(WorkKind::GridWorker)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
+        .collect();
+    let visits: Vec<engine::gridwork::Visit> = records(WorkKind::Visit)
+        .await?
+        .into_iter()
+        .filter_map(|r| serde_json::from_value(r.body).ok())
+        .collect();
+    let today = chrono::Utc::now().date_naive();
+    let month = today
+        .with_day(1)
+        .and_then(|d| d.pred_opt())
+        .and_then(|d| d.with_day(1))
+        .unwrap_or(today);
+    let grids = per_grid(&monthly(&workers, &visits, month, quota));
+    Ok(
+        json!({ "month": month.format("%Y-%m").to_string(), "quota_per_worker": quota, "grids": grids }),
+    )
 }
 
 #[derive(Debug, Deserialize)]

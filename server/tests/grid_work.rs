@@ -87,7 +87,8 @@ impl Field {
         v
     }
 
-    async fn csv(&self, who: &str, uri: &str) -> Vec<BTreeMap<String, String>> {
+    /// The bytes of a download.
+    async fn bytes(&self, who: &str, uri: &str) -> Vec<u8> {
         use tower::ServiceExt;
         let token = common::sign_in(&self.app, who).await;
         let req = axum::http::Request::builder()
@@ -97,10 +98,15 @@ impl Field {
             .expect("request");
         let resp = self.app.clone().oneshot(req).await.expect("response");
         assert_eq!(resp.status(), StatusCode::OK);
-        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        axum::body::to_bytes(resp.into_body(), usize::MAX)
             .await
-            .expect("body");
-        let mut r = csv::Reader::from_reader(bytes.as_ref());
+            .expect("body")
+            .to_vec()
+    }
+
+    async fn csv(&self, who: &str, uri: &str) -> Vec<BTreeMap<String, String>> {
+        let bytes = self.bytes(who, uri).await;
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
         let head = r.headers().expect("header").clone();
         r.records()
             .map(|rec| {
@@ -506,6 +512,24 @@ async fn need_counts_agree_with_the_csv(f: &Field) {
         (Some(raised), Some(claimed), Some(done), Some(overdue)),
         "{got}"
     );
+    // The same list as an Excel workbook: one sheet, the CSV's header, a row per need.
+    let book = f.bytes("staff", "/api/work/needs?format=xlsx").await;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(book)).expect("xlsx");
+    use calamine::Reader;
+    assert_eq!(book.sheet_names(), ["需求清单"]);
+    let sheet = book.worksheet_range("需求清单").expect("sheet");
+    assert_eq!(sheet.height(), rows.len() + 1);
+    let head: Vec<String> = sheet
+        .rows()
+        .next()
+        .expect("header")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let csv_head: Vec<&String> = rows[0].keys().collect();
+    assert_eq!(head.len(), csv_head.len());
+    assert!(head.iter().all(|h| rows[0].contains_key(h)), "{head:?}");
     let per_grid: u64 = got["grids"]
         .as_array()
         .expect("grids")

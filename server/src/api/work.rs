@@ -107,12 +107,12 @@ struct ListParams {
     community: Option<String>,
     grid: Option<String>,
     status: Option<String>,
-    /// `json` (default) or `csv`.
+    /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,
 }
 
 /// `GET /api/work/{kind}` — the records of a list in the caller's scope (`street=`,
-/// `community=`, `grid=`, `status=` narrow it; `format=csv` for a spreadsheet).
+/// `community=`, `grid=`, `status=` narrow it; `format=csv` or `xlsx` for a spreadsheet).
 pub async fn list(
     State(state): State<AppState>,
     editor: Editor,
@@ -154,25 +154,15 @@ pub async fn list(
             Ok(Json(json!({ "kind": kind.name(), "records": views })).into_response())
         }
         Some("csv") => Ok(csv(kind, &views)),
+        Some("xlsx") => xlsx(kind, &views),
         Some(other) => Err(ApiError::BadRequest(format!(
-            "format: \"{other}\" is not json or csv"
+            "format: \"{other}\" is not json, csv or xlsx"
         ))),
     }
 }
 
-/// Records as CSV: the record's columns, then every body field (nested values as JSON), with
-/// formula-shaped text neutralized.
-fn csv(kind: WorkKind, views: &[Value]) -> Response {
-    let mut fields: Vec<String> = Vec::new();
-    for v in views {
-        if let Some(body) = v["body"].as_object() {
-            for k in body.keys() {
-                if !fields.contains(k) {
-                    fields.push(k.clone());
-                }
-            }
-        }
-    }
+/// Records as a table: the record's columns, then every body field (nested values as JSON).
+fn table(views: &[Value]) -> (Vec<String>, Vec<Vec<Value>>) {
     let head = [
         "id",
         "version",
@@ -182,36 +172,100 @@ fn csv(kind: WorkKind, views: &[Value]) -> Response {
         "created_by",
         "created_at",
     ];
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header: Vec<&str> = head
-        .iter()
-        .copied()
-        .chain(fields.iter().map(String::as_str))
-        .collect();
-    let _ = w.write_record(&header);
-    let cell = |v: &Value| match v {
-        Value::Null => String::new(),
-        Value::String(s) => neutralize(s).into_owned(),
-        other => other.to_string(),
-    };
+    let mut fields: Vec<String> = Vec::new();
     for v in views {
-        let row: Vec<String> = head
-            .iter()
-            .map(|h| cell(&v[*h]))
-            .chain(fields.iter().map(|f| cell(&v["body"][f])))
-            .collect();
-        let _ = w.write_record(&row);
+        if let Some(body) = v["body"].as_object() {
+            for k in body.keys() {
+                // A need keeps its community, grid and status in its body too: one column each.
+                if !fields.contains(k) && !head.contains(&k.as_str()) {
+                    fields.push(k.clone());
+                }
+            }
+        }
     }
-    let bytes = w.into_inner().unwrap_or_default();
+    let header: Vec<String> = head
+        .iter()
+        .map(|h| (*h).to_owned())
+        .chain(fields.iter().cloned())
+        .collect();
+    let rows = views
+        .iter()
+        .map(|v| {
+            head.iter()
+                .map(|h| v[*h].clone())
+                .chain(fields.iter().map(|f| v["body"][f].clone()))
+                .collect()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// A cell's text: strings as they are, numbers and nested values as JSON, nothing for null.
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn attachment(bytes: Vec<u8>, content_type: &'static str, file: String) -> Response {
     let mut r = bytes.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.csv\"", kind.name())) {
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     r
+}
+
+/// Records as CSV, formula-shaped text neutralized.
+fn csv(kind: WorkKind, views: &[Value]) -> Response {
+    let (header, rows) = table(views);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(&header);
+    for row in rows {
+        let _ = w.write_record(row.iter().map(|c| neutralize(&cell_text(c)).into_owned()));
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    attachment(
+        bytes,
+        "text/csv; charset=utf-8",
+        format!("{}.csv", kind.name()),
+    )
+}
+
+/// Records as an Excel workbook: one sheet named in Chinese, numbers as numbers.
+fn xlsx(kind: WorkKind, views: &[Value]) -> Result<Response, ApiError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let failed = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
+    let (header, rows) = table(views);
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(kind.label_zh()).map_err(failed)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, h, &bold)
+            .map_err(failed)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row.iter().enumerate() {
+            match v {
+                Value::Number(n) => sheet.write_number(r, c as u16, n.as_f64().unwrap_or_default()),
+                Value::Null => continue,
+                other => sheet.write_string(r, c as u16, cell_text(other)),
+            }
+            .map_err(failed)?;
+        }
+    }
+    let bytes = book.save_to_buffer().map_err(failed)?;
+    Ok(attachment(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        format!("{}.xlsx", kind.name()),
+    ))
 }
 
 /// The body checked, located on the current snapshot and authorized for `editor`.

@@ -80,7 +80,7 @@ pub(super) fn paths(paths: &mut Paths) {
                 query("community", json!({ "type": "string" }), "a community's code"),
                 query("grid", json!({ "type": "string" }), "a grid's code"),
                 query("status", strings(NeedStatus::NAMES), "a need's status"),
-                query("format", strings(&["json", "csv"]), "csv: a spreadsheet of the records")],
+                query("format", strings(&["json", "csv", "xlsx"]), "csv or xlsx: a spreadsheet of the records")],
             "responses": responses(json!({ "200": json_ok("the records", json!({ "type": "object" })) }), &["400", "401", "404"]) },
         "post": { "summary": "Records a grid worker, organisation, visit or need (201); a visit or need repeating a stored client_id is that record (200)",
             "security": security,

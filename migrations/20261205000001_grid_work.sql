@@ -1,11 +1,11 @@
 -- Grid work 网格工作: grid workers, organisations, visits and errands, needs, building heads,
--- residents' groups, joint-management units. One versioned table;
+-- residents' groups, joint-management units, resources, service projects. One versioned table;
 -- the body (JSON) is typed and checked by the engine, where a record lies (community, grid) and a
 -- need's status are columns for lists and scope checks. A record sent from a phone carries its
 -- client id, kept once.
 CREATE TABLE grid_work (
     id             bigserial PRIMARY KEY,
-    kind           text NOT NULL CHECK (kind IN ('grid_workers', 'organisations', 'visits', 'needs', 'building_heads', 'residents_groups', 'joint_units')),
+    kind           text NOT NULL CHECK (kind IN ('grid_workers', 'organisations', 'visits', 'needs', 'building_heads', 'residents_groups', 'joint_units', 'resources', 'projects')),
     version        bigint NOT NULL DEFAULT 1 CHECK (version >= 1),
     community_code text NOT NULL CHECK (community_code ~ '^[0-9]{12}$'),
     grid_code      text,

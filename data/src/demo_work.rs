@@ -17,7 +17,7 @@
 
 use engine::gridwork::{
     BuildingHead, GridWorker, HouseholdUnit, JointUnit, MergedRole, Need, NeedCategory, NeedStatus,
-    Organisation, OrganisationKind, ResidentsGroup, Visit, VisitKind,
+    Organisation, OrganisationKind, Project, ResidentsGroup, Resource, Visit, VisitKind,
 };
 use engine::{Dataset, ServiceType};
 use rand::{Rng, SeedableRng};
@@ -36,6 +36,11 @@ pub struct DemoWork {
     pub residents_groups: Vec<ResidentsGroup>,
     /// `organisation_id` is an index into `organisations`.
     pub joint_units: Vec<JointUnit>,
+    /// `organisation_id` is an index into `organisations`.
+    pub resources: Vec<Resource>,
+    /// Indexes too: `organisation_id` into `organisations`, `need_id` into `needs`,
+    /// `resource_id` into `resources`.
+    pub projects: Vec<Project>,
 }
 
 /// Invented names of 龙南's grid workers.
@@ -243,7 +248,7 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
         .iter()
         .filter(|c| c.community_code == LONGNAN_COMMUNITY)
         .collect();
-    let needs = (0..80)
+    let needs: Vec<Need> = (0..80)
         .map(|i| {
             let (title, category) = NEEDS[i % NEEDS.len()];
             let compound = longnan_compounds[i % longnan_compounds.len()];
@@ -287,7 +292,11 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
             }
         })
         .collect();
+    let resources = resources();
+    let projects = projects(&needs, &resources);
     DemoWork {
+        resources,
+        projects,
         building_heads: building_heads(data),
         residents_groups: residents_groups(&longnan_compounds),
         joint_units: joint_units(&longnan_compounds),
@@ -373,4 +382,109 @@ fn joint_units(compounds: &[&engine::Compound]) -> Vec<JointUnit> {
         .map(|d| (*d).to_owned())
         .collect(),
     }]
+}
+
+/// What the organisations offer (the report's meal service and pilot; the rest invented).
+fn resources() -> Vec<Resource> {
+    let resource = |org: i64, title: &str, category, service, available: &str, capacity| Resource {
+        organisation_id: org,
+        title: title.to_owned(),
+        category,
+        service,
+        community_code: LONGNAN_COMMUNITY.to_owned(),
+        unit: None,
+        place: Some("龙南社区党群服务中心".to_owned()),
+        available: available.to_owned(),
+        from: Some("2026-01-01".to_owned()),
+        until: None,
+        capacity,
+    };
+    vec![
+        resource(
+            0,
+            "社区养老服务中心助餐送餐",
+            NeedCategory::Meals,
+            Some(ServiceType::MealHelp),
+            "每日午餐 11:00–12:30",
+            Some(300),
+        ),
+        resource(
+            0,
+            "独居老人探访",
+            NeedCategory::ElderlyCare,
+            Some(ServiceType::ElderlyCare),
+            "每周二、周四下午",
+            Some(40),
+        ),
+        resource(
+            1,
+            "老旧小区公共设施维修",
+            NeedCategory::Repair,
+            None,
+            "工作日 8:30–17:30",
+            None,
+        ),
+        resource(
+            3,
+            "楼栋长邻里互助",
+            NeedCategory::Environment,
+            None,
+            "每周六上午",
+            Some(30),
+        ),
+        resource(
+            4,
+            "送餐到户",
+            NeedCategory::Meals,
+            Some(ServiceType::MealHelp),
+            "每日 11:00–13:00",
+            Some(50),
+        ),
+        resource(
+            5,
+            "慢病随访与健康讲座",
+            NeedCategory::Health,
+            Some(ServiceType::Health),
+            "每月第一个周三",
+            Some(60),
+        ),
+    ]
+}
+
+/// The service list: a project for every done need, by the organisation that claimed it, and
+/// one a month for the meal resource.
+fn projects(needs: &[Need], resources: &[Resource]) -> Vec<Project> {
+    let from_needs = needs
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.status == NeedStatus::Done)
+        .map(|(i, n)| Project {
+            title: n.title.clone(),
+            organisation_id: n.organisation_id.unwrap_or_default(),
+            community_code: n.community_code.clone(),
+            grid_code: n.grid_code.clone(),
+            need_id: Some(i as i64),
+            resource_id: None,
+            date: n.done_on.clone().unwrap_or_else(|| n.raised_on.clone()),
+            people_reached: n.people_reached.unwrap_or(1),
+            hours: n.hours.unwrap_or(1.0),
+            notes: None,
+        });
+    let meals = resources
+        .iter()
+        .position(|r| r.category == NeedCategory::Meals)
+        .unwrap_or_default();
+    let monthly = (9..=11u32).map(move |m| Project {
+        title: "社区助餐（月度）".to_owned(),
+        organisation_id: 0,
+        community_code: LONGNAN_COMMUNITY.to_owned(),
+        grid_code: None,
+        need_id: None,
+        resource_id: Some(meals as i64),
+        date: date(m, 28),
+        people_reached: 300 + m * 3,
+        hours: 120.0,
+        notes: Some("为 60 岁以上老人提供用餐和送餐服务".to_owned()),
+    });
+    from_needs.chain(monthly).collect()
 }

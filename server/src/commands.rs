@@ -352,11 +352,34 @@ pub async fn load_demo_work(store: &dyn Store, data: &Dataset) -> Result<usize, 
             j.organisation_id = id_of(organisations, j.organisation_id);
             Body::JointUnit(j)
         }))
+        .chain(work.resources.iter().cloned().map(|mut r| {
+            r.organisation_id = id_of(organisations, r.organisation_id);
+            Body::Resource(r)
+        }))
         .map(record)
         .collect::<Result<_, _>>()?;
-    debug_assert!(rest.iter().all(|r| r.kind != WorkKind::GridWorker));
-    store.insert_work(&rest, &cli_actor()).await?;
-    Ok(people.len() + rest.len())
+    let rest_ids = store.insert_work(&rest, &cli_actor()).await?;
+    let ids_of = |kind: WorkKind| -> Vec<i64> {
+        rest.iter()
+            .zip(&rest_ids)
+            .filter(|(r, _)| r.kind == kind)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let (needs, resources) = (ids_of(WorkKind::Need), ids_of(WorkKind::Resource));
+    let projects: Vec<_> = work
+        .projects
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            p.organisation_id = id_of(organisations, p.organisation_id);
+            p.need_id = p.need_id.map(|n| id_of(&needs, n));
+            p.resource_id = p.resource_id.map(|r| id_of(&resources, r));
+            record(Body::Project(p))
+        })
+        .collect::<Result<_, _>>()?;
+    store.insert_work(&projects, &cli_actor()).await?;
+    Ok(people.len() + rest.len() + projects.len())
 }
 
 /// Exports features of one layer (optionally of one community) to GeoJSON or CSV, or every

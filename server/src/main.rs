@@ -333,7 +333,7 @@ async fn load_demo(store: &StoreArgs, scale: Option<usize>) -> Result<(), Comman
     );
     if records > 0 {
         println!(
-            "and {records} grid-work records of 龙南社区 (grid workers, organisations, visits, needs, building heads, residents' groups, the joint-management unit)"
+            "and {records} grid-work records of 龙南社区 (grid workers, organisations, visits, needs, building heads, residents' groups, the joint-management unit, resources, service projects)"
         );
     }
     Ok(())

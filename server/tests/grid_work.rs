@@ -363,6 +363,84 @@ async fn flows(f: Field) {
         (StatusCode::OK, Some("done"), Some(3.5)),
         "{v}"
     );
+    // The service list: the organisation puts its done need to work as a project; another
+    // cannot; resources are offered in an organisation's own name only.
+    let project = |org: i64| {
+        json!({ "title": "独居老人助餐", "organisation_id": org, "community_code": LONGNAN,
+        "need_id": need_id, "date": "2026-12-03", "people_reached": 1, "hours": 3.5 })
+    };
+    let loser_id = if winner == "org-a" { b } else { a };
+    let (s, v) = f
+        .call(
+            winner,
+            Method::POST,
+            "/api/work/projects",
+            None,
+            Some(&project(winner_id)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = f
+        .call(
+            other_org,
+            Method::POST,
+            "/api/work/projects",
+            None,
+            Some(&project(loser_id)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["problems"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("need_id")),
+        "{v}"
+    );
+    let (s, _) = f
+        .call(
+            other_org,
+            Method::POST,
+            "/api/work/projects",
+            None,
+            Some(&project(winner_id)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "not in another's name");
+    let resource = |org: i64| {
+        json!({ "organisation_id": org, "title": "周末助餐", "category": "meals",
+        "service": "meal_help", "community_code": LONGNAN, "available": "每周六、周日中午", "capacity": 20 })
+    };
+    let (s, v) = f
+        .call(
+            winner,
+            Method::POST,
+            "/api/work/resources",
+            None,
+            Some(&resource(winner_id)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = f
+        .call(
+            winner,
+            Method::POST,
+            "/api/work/resources",
+            None,
+            Some(&resource(loser_id)),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let resources = f.get(other_org, "/api/work/resources").await;
+    assert_eq!(
+        resources["records"].as_array().map(Vec::len),
+        Some(7),
+        "the demo's six and this one, seen by every organisation"
+    );
+    let projects = f.get("viewer", "/api/work/projects").await;
+    assert_eq!(
+        projects["records"].as_array().map(Vec::len),
+        Some(24),
+        "the demo's 20 done needs and 3 meal months, and this one"
+    );
+
     // Staff close an open need only with a reason.
     let open = f.get("staff", "/api/work/needs?status=open").await["records"][0]["id"]
         .as_i64()

@@ -7,6 +7,7 @@
 pub mod map;
 pub mod needs;
 pub mod people;
+pub mod resources;
 pub mod units;
 pub mod visits;
 
@@ -20,8 +21,9 @@ use crate::model::{domain_enum, DomainEnum, EnumValue};
 use crate::reason::{quoted, Reason};
 use crate::{Problem, Snapshot};
 
-pub use needs::{Need, NeedAction, NeedCategory, NeedStatus};
+pub use needs::{Acting, Need, NeedAction, NeedCategory, NeedStatus};
 pub use people::{GridWorker, MergedRole, Organisation, OrganisationKind};
+pub use resources::{Project, Resource};
 pub use units::{BuildingHead, JointUnit, ResidentsGroup};
 pub use visits::{HouseholdUnit, Visit, VisitKind};
 
@@ -35,6 +37,8 @@ domain_enum!(
         BuildingHead = "building_heads" / "楼栋长" / "Building heads",
         ResidentsGroup = "residents_groups" / "居民小组" / "Residents' groups",
         JointUnit = "joint_units" / "连片物业单元" / "Joint-management units",
+        Resource = "resources" / "资源清单" / "Resources",
+        Project = "projects" / "服务清单" / "Service projects",
     }
 );
 
@@ -48,6 +52,8 @@ pub enum Body {
     BuildingHead(BuildingHead),
     ResidentsGroup(ResidentsGroup),
     JointUnit(JointUnit),
+    Resource(Resource),
+    Project(Project),
 }
 
 /// Where a record lies: its community and, for grid work, its grid.
@@ -76,6 +82,8 @@ impl Body {
             WorkKind::BuildingHead => typed(value).map(Body::BuildingHead),
             WorkKind::ResidentsGroup => typed(value).map(Body::ResidentsGroup),
             WorkKind::JointUnit => typed(value).map(Body::JointUnit),
+            WorkKind::Resource => typed(value).map(Body::Resource),
+            WorkKind::Project => typed(value).map(Body::Project),
         }
         .and_then(|b| {
             let problems = b.problems();
@@ -96,6 +104,8 @@ impl Body {
             Body::BuildingHead(_) => WorkKind::BuildingHead,
             Body::ResidentsGroup(_) => WorkKind::ResidentsGroup,
             Body::JointUnit(_) => WorkKind::JointUnit,
+            Body::Resource(_) => WorkKind::Resource,
+            Body::Project(_) => WorkKind::Project,
         }
     }
 
@@ -109,6 +119,8 @@ impl Body {
             Body::BuildingHead(b) => serde_json::to_value(b),
             Body::ResidentsGroup(b) => serde_json::to_value(b),
             Body::JointUnit(b) => serde_json::to_value(b),
+            Body::Resource(b) => serde_json::to_value(b),
+            Body::Project(b) => serde_json::to_value(b),
         };
         v.unwrap_or(Value::Null)
     }
@@ -122,6 +134,17 @@ impl Body {
             Body::BuildingHead(b) => b.problems(),
             Body::ResidentsGroup(b) => b.problems(),
             Body::JointUnit(b) => b.problems(),
+            Body::Resource(b) => b.problems(),
+            Body::Project(b) => b.problems(),
+        }
+    }
+
+    /// The organisation a resource or a project is in the name of.
+    pub fn owner(&self) -> Option<i64> {
+        match self {
+            Body::Resource(r) => Some(r.organisation_id),
+            Body::Project(p) => Some(p.organisation_id),
+            _ => None,
         }
     }
 
@@ -144,6 +167,11 @@ impl Body {
                 units::compounds_location(snapshot, &g.compounds, Some(&g.community_code))
             }
             Body::JointUnit(j) => units::compounds_location(snapshot, &j.compounds, None),
+            Body::Resource(r) => match &r.unit {
+                Some(u) => u.locate(snapshot),
+                None => community_of(snapshot, &r.community_code, None),
+            },
+            Body::Project(p) => community_of(snapshot, &p.community_code, p.grid_code.as_deref()),
             Body::Visit(v) => v.unit.locate(snapshot),
             Body::Need(n) => match &n.unit {
                 Some(u) => {
@@ -190,32 +218,45 @@ impl Body {
     }
 }
 
-/// Checks that `role` within `scope` may create or change a record of `kind` lying `at`:
-/// visits and needs by staff (a grid worker inside their grids), the people, groups,
-/// organisations and joint units by a community's staff and planners (building heads also by
-/// the grid worker of their building), everything by admins; viewers and organisations
-/// record nothing (an organisation acts on needs through [`Need::apply`]).
-pub fn may_record(role: Role, scope: &Scope, kind: WorkKind, at: &Location) -> Result<(), Denied> {
-    let records = match role {
-        Role::Admin => true,
+/// Checks that `who` may create or change a record of `kind` lying `at` (`owner`: the
+/// organisation a resource or project names): visits and needs by staff (a grid worker inside
+/// their grids), the people, groups, organisations, joint units, resources and projects by a
+/// community's staff and planners (building heads also by the grid worker of their building),
+/// resources and projects also by an organisation in its own name, everything by admins;
+/// viewers record nothing (an organisation acts on needs through [`Need::apply`]).
+pub fn may_record(
+    who: &Acting<'_>,
+    kind: WorkKind,
+    at: &Location,
+    owner: Option<i64>,
+) -> Result<(), Denied> {
+    let records = match who.role {
+        Role::Admin | Role::Staff => true,
         Role::Planner => !matches!(kind, WorkKind::Visit | WorkKind::Need),
-        Role::Staff => true,
-        Role::Viewer | Role::Organisation => false,
+        Role::Organisation => {
+            matches!(kind, WorkKind::Resource | WorkKind::Project)
+                && owner.is_some()
+                && owner == who.organisation_id
+        }
+        Role::Viewer => false,
     };
     if !records {
         return Err(Denied::Record {
-            role,
+            role: who.role,
             what: kind.label_en(),
         });
     }
-    at.place().check_within(scope)
+    at.place().check_within(who.scope)
 }
 
 /// Whether `role` within `scope` reads records of `kind` lying `at`: the scope must cover it;
-/// an organisation reads only needs and organisations.
+/// an organisation reads only needs, organisations, resources and projects.
 pub fn may_read(role: Role, scope: &Scope, kind: WorkKind, at: &Location) -> bool {
-    let kind_ok =
-        role != Role::Organisation || matches!(kind, WorkKind::Need | WorkKind::Organisation);
+    let kind_ok = role != Role::Organisation
+        || matches!(
+            kind,
+            WorkKind::Need | WorkKind::Organisation | WorkKind::Resource | WorkKind::Project
+        );
     kind_ok && at.place().within(scope)
 }
 

@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use engine::access::Role;
-use engine::gridwork::needs::{counts, Acting};
+use engine::gridwork::needs::counts;
 use engine::gridwork::visits::{monthly, parse_month, DEFAULT_MONTHLY_QUOTA};
 use engine::gridwork::{
-    masked_phone, may_read, may_read_record, may_record, parse_date, Body, Location, Need,
+    masked_phone, may_read, may_read_record, may_record, parse_date, Acting, Body, Location, Need,
     NeedAction, WorkKind,
 };
 use serde::Deserialize;
@@ -29,7 +29,7 @@ use crate::store::{StoreError, WorkQuery, WorkRecord};
 fn kind_of(name: &str) -> Result<WorkKind, ApiError> {
     WorkKind::from_name(name).ok_or_else(|| {
         ApiError::NotFound(format!(
-            "no grid-work list \"{name}\" (grid_workers, organisations, visits, needs, building_heads, residents_groups or joint_units)"
+            "no grid-work list \"{name}\" (grid_workers, organisations, visits, needs, building_heads, residents_groups, joint_units, resources or projects)"
         ))
     })
 }
@@ -268,9 +268,19 @@ fn xlsx(kind: WorkKind, views: &[Value]) -> Result<Response, ApiError> {
     ))
 }
 
+/// Who `editor` acts as (with the organisation an organisation account acts for).
+fn acting(editor: &Editor, organisation: Option<i64>) -> Acting<'_> {
+    Acting {
+        role: editor.role,
+        scope: &editor.scope,
+        organisation_id: organisation,
+    }
+}
+
 /// The body checked, located on the current snapshot and authorized for `editor`.
 fn settle(
     editor: &Editor,
+    organisation: Option<i64>,
     state: &AppState,
     kind: WorkKind,
     body: &Value,
@@ -279,10 +289,9 @@ fn settle(
     let at = body
         .locate(&state.atlas.snapshot())
         .map_err(ApiError::Invalid)?;
-    may_record(editor.role, &editor.scope, kind, &at).map_err(forbidden)?;
+    may_record(&acting(editor, organisation), kind, &at, body.owner()).map_err(forbidden)?;
     Ok((body.settled(&at), at))
 }
-
 /// What a record names among other records: a visit's grid worker (serving where the visit
 /// lies), a joint unit's company; and a compound is in one residents' group and one joint unit
 /// (`id`: the record being replaced, not counted against itself).
@@ -320,19 +329,13 @@ async fn check_references(
             .await
         }
         Body::JointUnit(j) => {
-            if state
-                .atlas
-                .store()
-                .work_record(WorkKind::Organisation, j.organisation_id)
-                .await?
-                .is_none()
-            {
-                return Err(ApiError::Invalid(vec![engine::Problem::new(
-                    "organisation_id",
-                    format!("no organisation {}", j.organisation_id),
-                    format!("没有编号为 {} 的组织", j.organisation_id),
-                )]));
-            }
+            exists(
+                state,
+                WorkKind::Organisation,
+                j.organisation_id,
+                "organisation_id",
+            )
+            .await?;
             return listed(
                 WorkKind::JointUnit,
                 j.compounds.clone(),
@@ -340,6 +343,17 @@ async fn check_references(
             )
             .await;
         }
+        Body::Resource(r) => {
+            return exists(
+                state,
+                WorkKind::Organisation,
+                r.organisation_id,
+                "organisation_id",
+            )
+            .await
+            .map(|_| ())
+        }
+        Body::Project(p) => return check_project(state, p).await,
         _ => {}
     }
     let Body::Visit(v) = body else { return Ok(()) };
@@ -364,6 +378,69 @@ async fn check_references(
             format!("网格员不符：{en}"),
         )])),
     }
+}
+
+/// Record `id` of `kind`, which a body names in `field`: a 422 naming the field if none.
+async fn exists(
+    state: &AppState,
+    kind: WorkKind,
+    id: i64,
+    field: &str,
+) -> Result<WorkRecord, ApiError> {
+    state
+        .atlas
+        .store()
+        .work_record(kind, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Invalid(vec![engine::Problem::new(
+                field,
+                format!("no {} {id}", kind.name()),
+                format!("没有编号为 {id} 的{}", kind.label_zh()),
+            )])
+        })
+}
+
+/// A project's need was claimed by the project's organisation, its resource is that
+/// organisation's.
+async fn check_project(state: &AppState, p: &engine::gridwork::Project) -> Result<(), ApiError> {
+    exists(
+        state,
+        WorkKind::Organisation,
+        p.organisation_id,
+        "organisation_id",
+    )
+    .await?;
+    let refused = |field: &str, en: String, zh: String| {
+        Err(ApiError::Invalid(vec![engine::Problem::new(field, en, zh)]))
+    };
+    if let Some(id) = p.need_id {
+        let need = exists(state, WorkKind::Need, id, "need_id").await?;
+        if need.body["organisation_id"].as_i64() != Some(p.organisation_id) {
+            return refused(
+                "need_id",
+                format!(
+                    "need {id} is not claimed by organisation {}",
+                    p.organisation_id
+                ),
+                format!("需求 {id} 不是由组织 {} 认领的", p.organisation_id),
+            );
+        }
+    }
+    if let Some(id) = p.resource_id {
+        let resource = exists(state, WorkKind::Resource, id, "resource_id").await?;
+        if resource.body["organisation_id"].as_i64() != Some(p.organisation_id) {
+            return refused(
+                "resource_id",
+                format!(
+                    "resource {id} is not offered by organisation {}",
+                    p.organisation_id
+                ),
+                format!("资源 {id} 不是组织 {} 提供的", p.organisation_id),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn stored(
@@ -400,7 +477,8 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&kind)?;
     let value: Value = json_body(&body, "expected the record as a JSON object")?;
-    let (mut typed, at) = settle(&editor, &state, kind, &value)?;
+    let organisation = organisation_of(&state, &editor).await?;
+    let (mut typed, at) = settle(&editor, organisation, &state, kind, &value)?;
     if let Body::Need(n) = &mut typed {
         // A new need starts open, whatever the body says.
         if n.status != engine::gridwork::NeedStatus::Open || n.organisation_id.is_some() {
@@ -512,8 +590,18 @@ pub async fn replace(
     let expected = if_match.required("record")?;
     let value: Value = json_body(&body, "expected the record as a JSON object")?;
     let current = fetch(&state, kind, id).await?;
-    may_record(editor.role, &editor.scope, kind, &location_of(&current)).map_err(forbidden)?;
-    let (mut typed, at) = settle(&editor, &state, kind, &value)?;
+    let organisation = organisation_of(&state, &editor).await?;
+    let owner = Body::parse(kind, &current.body)
+        .ok()
+        .and_then(|b| b.owner());
+    may_record(
+        &acting(&editor, organisation),
+        kind,
+        &location_of(&current),
+        owner,
+    )
+    .map_err(forbidden)?;
+    let (mut typed, at) = settle(&editor, organisation, &state, kind, &value)?;
     if let (Body::Need(n), Ok(old)) = (
         &mut typed,
         serde_json::from_value::<Need>(current.body.clone()),

@@ -48,10 +48,10 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUE
 
 /// Tables added in atlas schema version 7: grid work (grid workers, organisations, visits,
 /// needs), one versioned attributes table.
-const GRID_WORK_DDL: &str = "CREATE TABLE grid_work (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('grid_workers', 'organisations', 'visits', 'needs', 'building_heads', 'residents_groups', 'joint_units')), version INTEGER NOT NULL DEFAULT 1, community_code TEXT NOT NULL, grid_code TEXT, status TEXT, client_id TEXT, body TEXT NOT NULL, created_by TEXT NOT NULL, updated_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+const GRID_WORK_DDL: &str = "CREATE TABLE grid_work (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL CHECK (kind IN ('grid_workers', 'organisations', 'visits', 'needs', 'building_heads', 'residents_groups', 'joint_units', 'resources', 'projects')), version INTEGER NOT NULL DEFAULT 1, community_code TEXT NOT NULL, grid_code TEXT, status TEXT, client_id TEXT, body TEXT NOT NULL, created_by TEXT NOT NULL, updated_by TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX grid_work_kind_idx ON grid_work (kind, community_code, id);
 CREATE UNIQUE INDEX grid_work_client_idx ON grid_work (kind, client_id) WHERE client_id IS NOT NULL;
-INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('grid_work', 'attributes', 'grid_work', '网格工作记录 Grid work: workers, organisations, visits, needs, building heads, residents groups, joint units');";
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('grid_work', 'attributes', 'grid_work', '网格工作记录 Grid work: workers, organisations, visits, needs, building heads, residents groups, joint units, resources, projects');";
 
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 

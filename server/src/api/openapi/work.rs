@@ -54,7 +54,17 @@ fn bodies() -> Value {
             "compounds": { "type": "array", "items": { "type": "integer" }, "minItems": 2, "description": "e.g. a cluster proposal's compounds (GET /api/planning/communities/{code}/clusters); a compound is in one unit" },
             "organisation_id": { "type": "integer" }, "start_date": date, "fee_per_m2": { "type": "number", "minimum": 0, "maximum": 20 },
             "service_standard": { "type": "string" }, "staff": { "type": "integer", "minimum": 0 },
-            "duties": { "type": "array", "items": { "type": "string" } } } }
+            "duties": { "type": "array", "items": { "type": "string" } } } },
+        { "title": "resources", "type": "object", "required": ["organisation_id", "title", "category", "community_code", "available"], "properties": {
+            "organisation_id": { "type": "integer" }, "title": { "type": "string" }, "category": strings(NeedCategory::NAMES),
+            "service": strings(ServiceType::NAMES), "community_code": { "type": "string" }, "unit": unit,
+            "place": { "type": "string" }, "available": { "type": "string", "description": "when, in words" },
+            "from": date, "until": date, "capacity": { "type": "integer", "minimum": 0 } } },
+        { "title": "projects", "type": "object", "required": ["title", "organisation_id", "community_code", "date", "people_reached", "hours"], "properties": {
+            "title": { "type": "string" }, "organisation_id": { "type": "integer" }, "community_code": { "type": "string" },
+            "grid_code": { "type": "string" }, "need_id": { "type": "integer", "description": "a need the organisation claimed" },
+            "resource_id": { "type": "integer", "description": "a resource the organisation offers" }, "date": date,
+            "people_reached": { "type": "integer", "minimum": 0 }, "hours": { "type": "number", "minimum": 0 }, "notes": { "type": "string" } } }
     ] })
 }
 
@@ -63,7 +73,7 @@ pub(super) fn paths(paths: &mut Paths) {
     let kind = path_param(
         "kind",
         strings(WorkKind::NAMES),
-        "the list: grid_workers, organisations, visits, needs, building_heads, residents_groups or joint_units",
+        "the list: grid_workers, organisations, visits, needs, building_heads, residents_groups, joint_units, resources or projects",
     );
     let id = path_param("id", json!({ "type": "integer" }), "the record's id");
     let record = json!({ "type": "object", "properties": {

@@ -109,8 +109,9 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
         phone: Some(phone.to_owned()),
         services,
         accounts: vec![],
+        spaces: vec![],
     };
-    let organisations = vec![
+    let mut organisations = vec![
         organisation(
             "泾华社工",
             OrganisationKind::SocialWorkAgency,
@@ -149,6 +150,15 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
             "0830-3100005",
         ),
     ];
+    // 泾华社工 runs 龙南's elderly-care spaces (the report's 社区养老服务中心).
+    organisations[0].spaces = data
+        .service_spaces
+        .iter()
+        .filter(|s| {
+            s.community_code == LONGNAN_COMMUNITY && s.services.contains(&ServiceType::ElderlyCare)
+        })
+        .map(|s| s.id)
+        .collect();
     // Households by grid: (building id, households), buildings of the grid's compounds and its
     // scattered buildings.
     let compound_grid = |id: Option<i64>| {

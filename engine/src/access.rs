@@ -286,6 +286,8 @@ pub enum Denied {
     Layer { role: Role, layer: Layer },
     #[error("{place} lies outside your scope ({scope})")]
     Scope { scope: Scope, place: String },
+    #[error("an organisation does not change {layer}: only the service spaces it operates")]
+    NotOperated { layer: Layer },
     #[error("a {role} does not record {what}")]
     Record { role: Role, what: &'static str },
     #[error("{layer} {id} is stored in a form that cannot be read, so where it lies is unknown: only an admin with the whole district in scope repairs it")]
@@ -301,6 +303,9 @@ impl Denied {
             }
             Denied::Scope { scope, place } => {
                 format!("{place} 不在您的管辖范围（{scope}）内")
+            }
+            Denied::NotOperated { layer } => {
+                format!("组织不能修改{}：只能修改其运营的服务空间", layer.title_zh())
             }
             Denied::Record { role, what } => format!("{}不能登记{what}", role.title_zh()),
             Denied::Unreadable { layer, id } => format!(
@@ -335,6 +340,20 @@ pub fn may_repair(role: Role, scope: &Scope, layer: Layer, id: i64) -> Result<()
         Ok(())
     } else {
         Err(Denied::Unreadable { layer, id })
+    }
+}
+
+/// Checks that an organisation's account within `scope` may change `feature`: a service space
+/// its organisation operates (`operates`: their ids), kept in scope; nothing else, and it
+/// creates and deletes nothing.
+pub fn may_operate(scope: &Scope, operates: &[i64], feature: &Feature) -> Result<(), Denied> {
+    match feature {
+        Feature::ServiceSpace(s) if s.id != 0 && operates.contains(&s.id) => {
+            Place::of(feature).check_within(scope)
+        }
+        _ => Err(Denied::NotOperated {
+            layer: feature.layer(),
+        }),
     }
 }
 

@@ -1024,3 +1024,90 @@ async fn the_plan_report_shows_each_grids_visiting_against_its_workers() {
         assert_eq!(g["quota"].as_f64(), Some(200.0 * workers.len() as f64));
     }
 }
+
+/// An organisation's account changes the service spaces its organisation operates, and no
+/// other feature; it creates and deletes none.
+#[tokio::test]
+async fn an_organisation_changes_only_the_spaces_it_operates() {
+    let (store, _dir) = common::fresh_gpkg().await;
+    let f = field(Box::new(store)).await;
+    f.list_accounts("泾华社工", &["org-a"]).await;
+    let orgs = f.get("staff", "/api/work/organisations").await;
+    let operated: Vec<i64> = orgs["records"]
+        .as_array()
+        .expect("orgs")
+        .iter()
+        .find(|o| o["body"]["name"] == "泾华社工")
+        .expect("org")["body"]["spaces"]
+        .as_array()
+        .expect("spaces")
+        .iter()
+        .filter_map(Value::as_i64)
+        .collect();
+    assert!(
+        !operated.is_empty(),
+        "the demo's elderly-care spaces of 龙南"
+    );
+    let other = f
+        .data
+        .service_spaces
+        .iter()
+        .find(|s| s.community_code == LONGNAN && !operated.contains(&s.id))
+        .expect("another space")
+        .id;
+    let item = |id: i64| format!("/ogc/collections/service_spaces/items/{id}");
+    let (_, space) = send(&f.app, Method::GET, &item(operated[0]), None, None, None).await;
+    let mut changed = space.clone();
+    changed["properties"]["opening_hours"] = json!("周一至周六 8:00–18:00");
+    let version = space["properties"]["version"].as_i64();
+    let (s, v) = f
+        .call(
+            "org-a",
+            Method::PUT,
+            &item(operated[0]),
+            version,
+            Some(&changed),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["properties"]["opening_hours"], "周一至周六 8:00–18:00");
+    let (_, theirs) = send(&f.app, Method::GET, &item(other), None, None, None).await;
+    let (s, v) = f
+        .call(
+            "org-a",
+            Method::PUT,
+            &item(other),
+            theirs["properties"]["version"].as_i64(),
+            Some(&theirs),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(
+        v["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("only the service spaces it operates")),
+        "{v}"
+    );
+    let (s, _) = f
+        .call(
+            "org-a",
+            Method::DELETE,
+            &item(operated[0]),
+            version.map(|v| v + 1),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no deletions");
+    let mut new = space.clone();
+    new.as_object_mut().map(|o| o.remove("id"));
+    let (s, _) = f
+        .call(
+            "org-a",
+            Method::POST,
+            "/ogc/collections/service_spaces/items",
+            None,
+            Some(&new),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no new spaces");
+}

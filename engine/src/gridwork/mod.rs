@@ -161,7 +161,7 @@ impl Body {
     pub fn locate(&self, snapshot: &Snapshot) -> Result<Location, Vec<Problem>> {
         match self {
             Body::GridWorker(w) => w.locate(snapshot),
-            Body::Organisation(o) => community_of(snapshot, &o.community_code, None),
+            Body::Organisation(o) => o.locate(snapshot),
             Body::BuildingHead(h) => h.unit.locate(snapshot),
             Body::ResidentsGroup(g) => {
                 units::compounds_location(snapshot, &g.compounds, Some(&g.community_code))

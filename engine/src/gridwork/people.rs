@@ -128,6 +128,9 @@ pub struct Organisation {
     /// Accounts (role `organisation`) that act for it: they claim needs in its name.
     #[serde(default)]
     pub accounts: Vec<String>,
+    /// The service spaces it operates (feature ids): its accounts may change them.
+    #[serde(default)]
+    pub spaces: Vec<i64>,
 }
 
 impl Organisation {
@@ -153,5 +156,23 @@ impl Organisation {
             }
         }
         out
+    }
+
+    /// Its community; the spaces it operates must exist.
+    pub(crate) fn locate(&self, snapshot: &Snapshot) -> Result<Location, Vec<Problem>> {
+        if let Some(id) = self
+            .spaces
+            .iter()
+            .find(|id| !snapshot.data.service_spaces.iter().any(|s| s.id == **id))
+        {
+            return Err(vec![Problem::because(
+                "spaces",
+                Reason::new(
+                    format!("no service space {id}"),
+                    format!("没有编号为 {id} 的服务空间"),
+                ),
+            )]);
+        }
+        community_of(snapshot, &self.community_code, None)
     }
 }

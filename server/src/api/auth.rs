@@ -24,6 +24,8 @@ pub struct Editor {
     pub actor: Actor,
     pub role: Role,
     pub scope: Scope,
+    /// For an organisation's account: the service spaces its organisation operates.
+    pub operates: Vec<i64>,
 }
 
 impl Editor {
@@ -36,7 +38,20 @@ impl Editor {
     /// [`Editor::authorize`], with the refusal as the engine gives it (to list among an
     /// import's problems).
     pub fn may_change(&self, feature: &Feature) -> Result<(), engine::access::Denied> {
-        may_change(self.role, &self.scope, feature.layer(), Place::of(feature))
+        match self.role {
+            Role::Organisation => engine::access::may_operate(&self.scope, &self.operates, feature),
+            _ => may_change(self.role, &self.scope, feature.layer(), Place::of(feature)),
+        }
+    }
+
+    /// Whether this editor may delete features of `layer`: an organisation deletes nothing.
+    pub fn authorize_delete(&self, layer: Layer) -> Result<(), ApiError> {
+        if self.role == Role::Organisation {
+            return Err(ApiError::Forbidden(format!(
+                "an organisation does not delete {layer}"
+            )));
+        }
+        Ok(())
     }
 
     /// Whether this editor's role changes `layer` at all.
@@ -76,12 +91,43 @@ impl FromRequestParts<AppState> for Editor {
         let session = state.sessions.session(token).ok_or_else(|| {
             ApiError::Unauthorized("the session is unknown or has expired; sign in again".into())
         })?;
+        let operates = match session.role {
+            Role::Organisation => operated_spaces(state, &session.name).await?,
+            _ => Vec::new(),
+        };
         Ok(Editor {
             actor: Actor::new(session.name),
             role: session.role,
             scope: session.scope,
+            operates,
         })
     }
+}
+
+/// The service spaces operated by the organisations that list `account`.
+async fn operated_spaces(state: &AppState, account: &str) -> Result<Vec<i64>, ApiError> {
+    let orgs = state
+        .atlas
+        .store()
+        .work_records(&crate::store::WorkQuery::all(
+            engine::gridwork::WorkKind::Organisation,
+        ))
+        .await?;
+    Ok(orgs
+        .iter()
+        .filter(|o| {
+            o.body["accounts"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|n| n == account))
+        })
+        .flat_map(|o| {
+            o.body["spaces"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(serde_json::Value::as_i64)
+        })
+        .collect())
 }
 
 #[derive(Debug, Deserialize)]

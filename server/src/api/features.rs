@@ -491,6 +491,7 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     let l = layer(&name)?;
     let id = parse_id(&id)?;
+    editor.authorize_delete(l)?;
     authorize_existing(&state, &editor, l, id)?;
     let expected = expected_version(&headers, None)?;
     state

@@ -126,6 +126,9 @@ export function createGridwork({ map, app, fitTo }) {
       caret = null;
     }
     const top = body.querySelector('.gw-scroll')?.scrollTop ?? 0;
+    // The sheet's height on a phone follows the section and whether it is folded.
+    const sheet = body.closest('.workspace-panel');
+    if (sheet) Object.assign(sheet.dataset, { gwSection: state.section, gwSheet: state.sheet });
     renderPanel(body, state, {
       actions,
       lang: getLang(),
@@ -425,6 +428,9 @@ export function createGridwork({ map, app, fitTo }) {
   function onAccount(account) {
     const allowed = mayDoGridWork(account);
     tab.hidden = !allowed;
+    // The top bar makes room for the tab (style.css).
+    if (allowed) document.body.dataset.gridworkTab = '';
+    else delete document.body.dataset.gridworkTab;
     const same = state.account && account && state.account.name === account.name && state.account.scope === account.scope;
     if (same) {
       state.account = account;

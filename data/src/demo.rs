@@ -379,26 +379,37 @@ const LONGNAN_COMPOUNDS: [(&str, CompoundClass, i64, i64); 21] = [
     ("机械厂家属院", CompoundClass::UnitOwned, 1985, 176),
     ("供销社宿舍", CompoundClass::UnitOwned, 1989, 84),
     ("电机厂宿舍", CompoundClass::UnitOwned, 1991, 118),
-    ("龙南新村", CompoundClass::Resettlement, 1999, 210),
+    ("龙南新村", CompoundClass::Resettlement, 1999, 160),
     ("春光院落", CompoundClass::Old, 1992, 80),
     ("育英院落", CompoundClass::Old, 1994, 92),
     ("鸿福苑", CompoundClass::Old, 2001, 144),
     ("鑫源小区", CompoundClass::Old, 2002, 126),
     ("桂花院落", CompoundClass::Old, 1996, 90),
     ("运输公司宿舍", CompoundClass::UnitOwned, 1988, 108),
-    ("棉纺厂宿舍", CompoundClass::UnitOwned, 1983, 200),
+    ("棉纺厂宿舍", CompoundClass::UnitOwned, 1983, 150),
 ];
-/// 龙南社区's residents, as reported.
+/// 龙南社区's residents, as reported, scattered buildings' estimated residents counted.
 pub const LONGNAN_POPULATION: i64 = 10_398;
-/// 龙南社区's households, as reported (all in its 21 compounds).
+/// 龙南社区's households, as reported: its 21 compounds' and its scattered buildings'.
 pub const LONGNAN_HOUSEHOLDS: i64 = 3_056;
+/// Households in each of 龙南社区's five scattered buildings (100 in all).
+const LONGNAN_SCATTERED_HOUSEHOLDS: i64 = 20;
+/// 龙南社区's scattered buildings.
+const LONGNAN_SCATTERED: usize = 5;
 
 fn longnan_grids(rng: &mut Rand, namer: &mut Namer) -> Vec<GridSpec> {
     let weights: Vec<f64> = LONGNAN_COMPOUNDS
         .iter()
         .map(|c| c.3 as f64 * rng.random_range(3.1..3.7))
         .collect();
-    let population = apportion(LONGNAN_POPULATION, &weights);
+    // The compounds hold what the scattered buildings do not; their residents are estimated
+    // as the analyses estimate them.
+    let scattered_households = LONGNAN_SCATTERED_HOUSEHOLDS * LONGNAN_SCATTERED as i64;
+    let persons = engine::analysis::Standards::default()
+        .demography
+        .persons_per_household;
+    let scattered_residents = (scattered_households as f64 * persons).round() as i64;
+    let population = apportion(LONGNAN_POPULATION - scattered_residents, &weights);
     let compounds: Vec<CompoundSpec> = LONGNAN_COMPOUNDS
         .iter()
         .zip(population)
@@ -447,7 +458,9 @@ fn longnan_grids(rng: &mut Rand, namer: &mut Namer) -> Vec<GridSpec> {
         })
         .collect();
     for g in [0, 1, 1, 2, 3] {
-        grids[g].scattered.push(ScatteredSpec::random(rng, namer));
+        let mut b = ScatteredSpec::random(rng, namer);
+        b.households = LONGNAN_SCATTERED_HOUSEHOLDS;
+        grids[g].scattered.push(b);
     }
     grids
 }

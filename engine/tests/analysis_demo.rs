@@ -105,19 +105,20 @@ fn every_area_is_summarised_and_the_underserved_communities_trail_their_neighbou
         .any(|u| u.kind == UnitKind::ScatteredBuilding && u.estimated && u.elderly > 0.0));
 
     // 龙南社区 as the field reports describe it: 4 grids, 21 compounds of which 19 three-no,
-    // 3,056 households in compounds.
+    // 3,056 households and 10,398 residents.
     let longnan = coverage
         .area(AreaLevel::Community, LONGNAN_COMMUNITY)
         .expect("龙南社区");
     let g = &longnan.governance;
     assert_eq!((g.grids, g.compounds, g.three_no_compounds), (4, 21, 19));
-    let in_compounds: i64 = coverage
-        .units
-        .iter()
-        .filter(|u| u.community_code == LONGNAN_COMMUNITY && u.kind == UnitKind::Compound)
-        .map(|u| u.households)
-        .sum();
-    assert_eq!(in_compounds, LONGNAN_HOUSEHOLDS);
+    // The report's totals, with its scattered buildings counted.
+    assert_eq!(g.households, LONGNAN_HOUSEHOLDS);
+    assert!(
+        (g.population - data::LONGNAN_POPULATION as f64).abs() < 1e-6,
+        "{}",
+        g.population
+    );
+    assert!(g.scattered_buildings >= 3);
     assert!(g
         .property_management_pct
         .is_some_and(|p| (p - 200.0 / 21.0).abs() < 1e-9));

@@ -277,9 +277,10 @@ fn longnan_joint_clusters_meet_the_floor_and_are_contiguous() {
     let opts = ClusterOptions::default();
     let result = joint_management_clusters(&ctx, &opts).expect("clusters");
     assert_eq!(result.three_no_compounds, 19);
-    assert_eq!(result.three_no_households, 3056 - 268 - 236);
+    // The report's 3,056 households less the scattered buildings' 100 and the joint pair's.
+    assert_eq!(result.three_no_households, 3056 - 100 - 268 - 236);
     assert!(
-        result.clusters.len() >= 7,
+        result.clusters.len() >= 6,
         "{} clusters",
         result.clusters.len()
     );

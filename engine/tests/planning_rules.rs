@@ -523,16 +523,19 @@ fn every_rule_for_every_grid_of_the_demo() {
     let plan = Plan::current(&catalog);
     assert_eq!(plan.grids.len(), 4);
     let report = check(&catalog, &plan);
-    assert_eq!(report.households, 3142);
+    assert_eq!(
+        report.households, 3056,
+        "the report's total, scattered buildings counted"
+    );
     assert_eq!(
         report.lower_bound, 21,
-        "3,142 old households / 150 → 21 grids at least"
+        "3,056 old households / 150 → 21 grids at least"
     );
     let over: BTreeSet<&str> = report
         .violations
         .iter()
         .filter_map(|v| match v {
-            Violation::OverCap { grid, load, .. } if *load > 4.0 => Some(grid.as_str()),
+            Violation::OverCap { grid, load, .. } if *load > 3.0 => Some(grid.as_str()),
             _ => None,
         })
         .collect();

@@ -74,6 +74,25 @@ fn demo_then_export_shows_longnan_with_21_compounds_19_three_no_and_3056_househo
     let fc = read_json(&out);
     let features = fc["features"].as_array().expect("features");
     assert_eq!(features.len(), 21);
+    let buildings = dir.path().join("longnan_buildings.geojson");
+    ok(&gridatlas(&[
+        "export",
+        "--store",
+        &store,
+        "--layer",
+        "buildings",
+        "--community",
+        "510504003004",
+        "-o",
+        buildings.to_str().expect("path"),
+    ]));
+    let scattered: i64 = read_json(&buildings)["features"]
+        .as_array()
+        .expect("buildings")
+        .iter()
+        .filter(|b| b["properties"]["compound_id"].is_null())
+        .map(|b| b["properties"]["households"].as_i64().expect("households"))
+        .sum();
     assert_eq!(
         features
             .iter()
@@ -85,8 +104,10 @@ fn demo_then_export_shows_longnan_with_21_compounds_19_three_no_and_3056_househo
         features
             .iter()
             .map(|f| f["properties"]["households"].as_i64().expect("households"))
-            .sum::<i64>(),
-        3056
+            .sum::<i64>()
+            + scattered,
+        3056,
+        "the report's households: compounds and scattered buildings"
     );
 }
 

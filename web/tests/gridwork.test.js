@@ -211,6 +211,7 @@ async function recordOffline(page, { viewport, lang, text, shot }) {
   await page.fill('#gw-notes', text.notes);
   await page.setInputFiles('#gw-photo', await photoFile(page));
   await page.locator('#gw-photo-size').waitFor();
+  await page.evaluate(() => document.querySelector('#gw-photo-size').scrollIntoView({ block: 'center' }));
   await screenshot(page, `${shot}-visit-form`);
   await page.tap('#gw-submit');
   await page.locator('#gw-form-message.queued').waitFor();

@@ -125,7 +125,8 @@ export function createGridwork({ map, app, fitTo }) {
     } catch {
       caret = null;
     }
-    const top = body.querySelector('.gw-scroll')?.scrollTop ?? 0;
+    const sameSection = body.querySelector('.gw')?.dataset.section === state.section;
+    const top = sameSection ? body.querySelector('.gw-scroll')?.scrollTop ?? 0 : 0;
     // The sheet's height on a phone follows the section and whether it is folded.
     const sheet = body.closest('.workspace-panel');
     if (sheet) Object.assign(sheet.dataset, { gwSection: state.section, gwSheet: state.sheet });
@@ -164,7 +165,7 @@ export function createGridwork({ map, app, fitTo }) {
     const account = state.account;
     if (!grid || !account) return;
     const [workers, last, needs] = await Promise.all([fetchWorkers(grid), fetchLastVisits(grid), fetchOpenNeeds(grid)]);
-    if (grid !== state.grid || account !== state.account) return; // switched meanwhile
+    if (grid !== state.grid || account.name !== state.account?.name) return; // switched meanwhile
     state.worker = workerFor(workers, account, grid);
     state.units = unitsOldestFirst(last);
     state.needs = needs;
@@ -243,10 +244,36 @@ export function createGridwork({ map, app, fitTo }) {
     if (document.visibilityState === 'visible') flushOutbox();
   });
   setInterval(() => flushOutbox(), RETRY_MS);
+  // Without a position the needs are ordered from the map's centre, which moves.
+  map.on('moveend', () => {
+    if (state.active && state.section === 'needs' && !state.position) refresh();
+  });
 
   // ---- position -------------------------------------------------------------------------------
 
-  /** Asks for the phone's position; `recentre` moves the map to it. */
+  const GEO_OPTIONS = { enableHighAccuracy: true, timeout: 20_000, maximumAge: 30_000 };
+  let watch = null; // the position watch while the workspace is open
+
+  function placed(pos) {
+    state.position = { lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy: pos.coords.accuracy, at: Date.now() };
+    syncMap();
+  }
+
+  /** Follows the phone as it moves (the dot, the nearest needs, the position a record gets). */
+  function follow() {
+    if (watch !== null || !navigator.geolocation || !state.active) return;
+    watch = navigator.geolocation.watchPosition((pos) => {
+      placed(pos);
+      refresh();
+    }, () => {}, GEO_OPTIONS);
+  }
+
+  function unfollow() {
+    if (watch !== null) navigator.geolocation.clearWatch(watch);
+    watch = null;
+  }
+
+  /** Asks for the phone's position and follows it; `recentre` moves the map to it. */
   function locate({ recentre = true } = {}) {
     if (!navigator.geolocation) {
       state.locateError = t('gw.locate.unsupported');
@@ -258,25 +285,25 @@ export function createGridwork({ map, app, fitTo }) {
     refresh();
     navigator.geolocation.getCurrentPosition((pos) => {
       state.locating = false;
-      state.position = { lon: pos.coords.longitude, lat: pos.coords.latitude, accuracy: pos.coords.accuracy, at: Date.now() };
-      syncMap();
+      placed(pos);
       if (recentre) {
         const { lon, lat } = state.position;
         fitTo([lon, lat, lon, lat], Math.max(map.getZoom(), 17));
       }
+      follow();
       refresh();
     }, (err) => {
       state.locating = false;
       state.locateError = err.code === 1 ? t('gw.locate.denied') : t('gw.locate.failed', { msg: err.message });
       refresh();
-    }, { enableHighAccuracy: true, timeout: 20_000, maximumAge: 30_000 });
+    }, GEO_OPTIONS);
   }
 
   /** Shows the position without asking when the phone already allows it. */
   async function locateIfAllowed() {
     try {
       const status = await navigator.permissions?.query({ name: 'geolocation' });
-      if (status?.state === 'granted' && !state.position) locate({ recentre: false });
+      if (status?.state === 'granted' && state.active) locate({ recentre: false });
     } catch {
       // no Permissions API: wait for 定位
     }
@@ -473,7 +500,10 @@ export function createGridwork({ map, app, fitTo }) {
       if (on === state.active) return;
       state.active = on;
       gmap.setVisible(on);
-      if (!on) return;
+      if (!on) {
+        unfollow();
+        return;
+      }
       // Its tab may sit beyond the end of a top bar that scrolls sideways on a phone.
       tab.scrollIntoView({ block: 'nearest', inline: 'nearest' });
       if (state.account && loadedFor !== `${state.account.name}|${state.grid}`) load();

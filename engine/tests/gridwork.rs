@@ -305,6 +305,7 @@ fn a_photo_is_an_image_data_url_of_bounded_size() {
     };
     assert!(with_photo("data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==").is_ok());
     for bad in [
+        "data:image/png;base64,AAAA".to_owned(),
         "https://example.com/a.jpg".to_owned(),
         "data:text/html;base64,PHNjcmlwdD4=".to_owned(),
         format!("data:image/png;base64,{}", "A".repeat(MAX_PHOTO_CHARS)),
@@ -312,5 +313,34 @@ fn a_photo_is_an_image_data_url_of_bounded_size() {
         let problems = with_photo(&bad).expect_err("refused");
         assert_eq!(problems[0].field, "photo");
         assert!(problems[0].reason_zh.contains("照片"));
+    }
+}
+
+#[test]
+fn a_visit_from_the_future_is_refused_and_every_enum_is_labelled_twice() {
+    let visit = |date: &str| {
+        Body::parse(
+            WorkKind::Visit,
+            &json!({"worker_id": 1, "date": date, "kind": "visit", "unit": {"building_id": 1}}),
+        )
+        .expect("valid")
+    };
+    let today = day("2026-12-04");
+    assert!(
+        future_date_problem(&visit("2026-12-05"), today).is_none(),
+        "a day's grace"
+    );
+    let p = future_date_problem(&visit("2026-12-07"), today).expect("future");
+    assert_eq!(p.field, "date");
+    assert!(p.reason_zh.contains("晚于今天"));
+    for e in ENUMS {
+        for v in e.values {
+            assert!(
+                !v.label_zh.is_empty() && v.label_en.is_ascii() && !v.label_en.is_empty(),
+                "{}.{}",
+                e.name,
+                v.name
+            );
+        }
     }
 }

@@ -50,7 +50,16 @@ async fn enums_carry_both_labels_and_every_field_matches_the_queryables() {
     let (app, _dir) = demo_app().await;
     let body = get(&app, "/api/enums").await;
     let enums = labels_by_enum(&body);
-    assert_eq!(enums.len(), 9, "every domain enum");
+    assert_eq!(
+        enums.len(),
+        15,
+        "every domain enum, grid work's six included"
+    );
+    assert_eq!(
+        enums["need_category"]["repair"],
+        ("维修改造".to_owned(), "Repairs".to_owned())
+    );
+    assert_eq!(enums["visit_kind"]["errand"].0, "代办服务");
     assert_eq!(
         enums["compound_class"]["old"],
         ("老旧小区".to_owned(), "Old compound".to_owned())

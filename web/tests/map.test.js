@@ -238,7 +238,7 @@ describe('the web map on the demo district', () => {
       await screenshot(page, '05-english');
       // And back to Chinese.
       await page.click('#lang-switch');
-      assert.equal(await panel.locator('dd[data-field="property_management"]').textContent(), '专业物业');
+      assert.equal(await panel.locator('dd[data-field="property_management"]').textContent(), '连片物业');
       assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
       assertNoProblems(page);
     } finally {

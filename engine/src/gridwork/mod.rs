@@ -42,6 +42,17 @@ domain_enum!(
     }
 );
 
+/// The enums of grid work, with their labels, for clients (`GET /api/enums` serves them with
+/// the layers' enums).
+pub const ENUMS: &[DomainEnum] = &[
+    WorkKind::TABLE,
+    people::MergedRole::TABLE,
+    people::OrganisationKind::TABLE,
+    visits::VisitKind::TABLE,
+    needs::NeedStatus::TABLE,
+    needs::NeedCategory::TABLE,
+];
+
 /// A record's body, typed by its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
@@ -385,13 +396,15 @@ pub const MAX_PHOTO_CHARS: usize = 600_000;
 
 /// A photo taken on the phone: a JPEG, PNG or WebP data URL of at most [`MAX_PHOTO_CHARS`].
 pub(crate) fn photo_problem(value: &str) -> Option<Problem> {
+    // Each type's data URL prefix and the base64 of its file signature (FF D8 FF; 89 P N G;
+    // R I F F), so that the bytes are the image the URL says.
     let image = [
-        "data:image/jpeg;base64,",
-        "data:image/png;base64,",
-        "data:image/webp;base64,",
+        ("data:image/jpeg;base64,", "/9j/"),
+        ("data:image/png;base64,", "iVBORw0KGgo"),
+        ("data:image/webp;base64,", "UklGR"),
     ]
     .iter()
-    .find_map(|p| value.strip_prefix(p));
+    .find_map(|(p, magic)| value.strip_prefix(p).filter(|b| b.starts_with(magic)));
     let fine = image.is_some_and(|b64| {
         value.len() <= MAX_PHOTO_CHARS
             && b64
@@ -404,6 +417,27 @@ pub(crate) fn photo_problem(value: &str) -> Option<Problem> {
             Reason::new(
                 format!("photo must be a JPEG, PNG or WebP data URL of at most {MAX_PHOTO_CHARS} characters"),
                 format!("照片须为 JPEG、PNG 或 WebP 图片（data URL，不超过 {MAX_PHOTO_CHARS} 个字符）"),
+            ),
+        )
+    })
+}
+
+/// A visit, need or project dated after `today` (a day's grace for the time zones): refused,
+/// naming the field.
+pub fn future_date_problem(body: &Body, today: chrono::NaiveDate) -> Option<Problem> {
+    let (field, label, date) = match body {
+        Body::Visit(v) => ("date", "日期", &v.date),
+        Body::Need(n) => ("raised_on", "提出日期", &n.raised_on),
+        Body::Project(p) => ("date", "日期", &p.date),
+        _ => return None,
+    };
+    let day = parse_date(date)?;
+    (day > today + chrono::Days::new(1)).then(|| {
+        Problem::because(
+            field,
+            Reason::new(
+                format!("{field}: {date} is in the future"),
+                format!("{label} {date} 晚于今天"),
             ),
         )
     })

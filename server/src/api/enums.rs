@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 /// schema order).
 pub async fn enums() -> Json<Value> {
     Json(json!({
-        "enums": DOMAIN_ENUMS,
+        "enums": DOMAIN_ENUMS.iter().chain(engine::gridwork::ENUMS).collect::<Vec<_>>(),
         "layers": Layer::ALL.iter().map(|l| layer_fields(*l)).collect::<Vec<_>>(),
     }))
 }

@@ -13,8 +13,8 @@ use engine::access::Role;
 use engine::gridwork::needs::counts;
 use engine::gridwork::visits::{monthly, parse_month, DEFAULT_MONTHLY_QUOTA};
 use engine::gridwork::{
-    masked_phone, may_read, may_read_record, may_record, parse_date, Acting, Body, Location, Need,
-    NeedAction, WorkKind,
+    future_date_problem, masked_phone, may_read, may_read_record, may_record, parse_date, Acting,
+    Body, Location, Need, NeedAction, WorkKind,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -286,6 +286,9 @@ fn settle(
     body: &Value,
 ) -> Result<(Body, Location), ApiError> {
     let body = Body::parse(kind, body).map_err(ApiError::Invalid)?;
+    if let Some(p) = future_date_problem(&body, chrono::Utc::now().date_naive()) {
+        return Err(ApiError::Invalid(vec![p]));
+    }
     let at = body
         .locate(&state.atlas.snapshot())
         .map_err(ApiError::Invalid)?;

@@ -163,6 +163,18 @@ impl Field {
     }
 }
 
+/// Runs `check` on the demo with its grid work in a GeoPackage and in PostGIS.
+async fn on_both_stores<F, Fut>(check: F)
+where
+    F: Fn(Field) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (stores, _dir) = common::both_stores().await;
+    for store in stores {
+        check(field(store).await).await;
+    }
+}
+
 #[tokio::test]
 async fn grid_work_flows_on_both_stores() {
     let (stores, _dir) = common::both_stores().await;
@@ -829,8 +841,10 @@ async fn maps(f: &Field, visited: i64) {
 /// one residents' group only; building heads recorded by the grid worker of their building.
 #[tokio::test]
 async fn joint_units_residents_groups_and_building_heads_are_kept() {
-    let (store, _dir) = common::fresh_gpkg().await;
-    let f = field(Box::new(store)).await;
+    on_both_stores(joint_units_residents_groups_and_building_heads_are_kept_on).await;
+}
+
+async fn joint_units_residents_groups_and_building_heads_are_kept_on(f: Field) {
     // The demo's pilot, as the report gives it.
     let units = f.get("viewer", "/api/work/joint_units").await;
     let pilot = &units["records"][0]["body"];
@@ -980,8 +994,10 @@ async fn joint_units_residents_groups_and_building_heads_are_kept() {
 /// quota, as the month's counts per worker add up.
 #[tokio::test]
 async fn the_plan_report_shows_each_grids_visiting_against_its_workers() {
-    let (store, _dir) = common::fresh_gpkg().await;
-    let f = field(Box::new(store)).await;
+    on_both_stores(the_plan_report_shows_each_grids_visiting_against_its_workers_on).await;
+}
+
+async fn the_plan_report_shows_each_grids_visiting_against_its_workers_on(f: Field) {
     let (s, plan) = send(
         &f.app,
         Method::GET,
@@ -1029,8 +1045,10 @@ async fn the_plan_report_shows_each_grids_visiting_against_its_workers() {
 /// other feature; it creates and deletes none.
 #[tokio::test]
 async fn an_organisation_changes_only_the_spaces_it_operates() {
-    let (store, _dir) = common::fresh_gpkg().await;
-    let f = field(Box::new(store)).await;
+    on_both_stores(an_organisation_changes_only_the_spaces_it_operates_on).await;
+}
+
+async fn an_organisation_changes_only_the_spaces_it_operates_on(f: Field) {
     f.list_accounts("泾华社工", &["org-a"]).await;
     let orgs = f.get("staff", "/api/work/organisations").await;
     let operated: Vec<i64> = orgs["records"]

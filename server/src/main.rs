@@ -186,8 +186,7 @@ fn parse_layer(s: &str) -> Result<Layer, String> {
     })
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -195,13 +194,29 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match run(Cli::parse()).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = match runtime.block_on(run(Cli::parse())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // Every command has closed its store and finished its work by now. A database pool's
+    // maintenance task still running could hold an unbounded shutdown forever (a CLI run that
+    // had written its output was seen spinning in sqlx's pool maintenance at exit), so the
+    // runtime gets a bounded shutdown.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    code
 }
 
 async fn run(cli: Cli) -> Result<(), CommandError> {
@@ -388,6 +403,7 @@ async fn migrate(store: &StoreArgs) -> Result<(), CommandError> {
         store.kind(),
         store.location()
     );
+    store.close().await;
     Ok(())
 }
 

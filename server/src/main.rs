@@ -211,10 +211,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
-    // Every command has closed its store and finished its work by now. A database pool's
-    // maintenance task still running could hold an unbounded shutdown forever (a CLI run that
-    // had written its output was seen spinning in sqlx's pool maintenance at exit), so the
-    // runtime gets a bounded shutdown.
+    // Every command has closed its store and finished its work by now. A task that never
+    // yields would hold an unbounded shutdown forever (a CLI run that had written its output was
+    // seen spinning in sqlx's pool maintenance at exit, sqlx#3645; the stores now run without
+    // it), so the runtime gets a bounded shutdown.
     runtime.shutdown_timeout(std::time::Duration::from_secs(2));
     code
 }

@@ -168,9 +168,13 @@ impl GeoPackage {
             .journal_mode(journal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(std::time::Duration::from_secs(10));
-        // One connection: SQLite has one writer, and every write here is serialized anyway.
+        // One connection: SQLite has one writer, and every write here is serialized anyway. No
+        // idle reaping, pointless for one local file: sqlx 0.8's maintenance task can read its
+        // idle count mid-update and spin for good (sqlx#3645; seen holding a CLI run at exit).
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options)
             .await?;
         let store = GeoPackage {

@@ -34,8 +34,13 @@ impl PostGis {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options: PgConnectOptions = url.parse()?;
+        // No idle reaping: sqlx 0.8's pool maintenance task can read its idle count mid-update
+        // and spin for good (sqlx#3645, seen here holding a process at exit). Connections stay
+        // open; a dead one is found by the check before each acquire.
         let pool = PgPoolOptions::new()
             .max_connections(8)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options.clone())
             .await?;
         MIGRATOR.run(&pool).await?;

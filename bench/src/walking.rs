@@ -640,8 +640,11 @@ async fn pgrouting(
     engine: &EngineRun,
 ) -> Result<(Option<f64>, f64), CommandError> {
     let sessions = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    // No idle reaping, as the stores (sqlx#3645: the maintenance task can spin for good).
     let pool = PgPoolOptions::new()
         .max_connections(sessions as u32)
+        .idle_timeout(None)
+        .max_lifetime(None)
         .connect(database_url)
         .await
         .map_err(StoreError::from)?;

@@ -346,6 +346,23 @@ impl Snapshot {
     pub fn grid(&self, code: &str) -> Option<&Grid> {
         self.grid_by_code.get(code).map(|&i| &self.data.grids[i])
     }
+
+    /// A compound by its id.
+    pub fn compound(&self, id: i64) -> Option<&Compound> {
+        let i = *self.index(Layer::Compounds).by_id.get(&id)?;
+        self.data.compounds.get(i)
+    }
+
+    /// A building by its id.
+    pub fn building(&self, id: i64) -> Option<&Building> {
+        let i = *self.index(Layer::Buildings).by_id.get(&id)?;
+        self.data.buildings.get(i)
+    }
+
+    /// Whether a service space with this id exists.
+    pub fn has_service_space(&self, id: i64) -> bool {
+        self.index(Layer::ServiceSpaces).by_id.contains_key(&id)
+    }
 }
 
 #[cfg(test)]

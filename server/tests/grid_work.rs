@@ -74,6 +74,12 @@ impl Field {
         send(&self.app, method, uri, Some(&token), if_match, body).await
     }
 
+    /// A new record of list `kind` sent by `who`.
+    async fn post(&self, who: &str, kind: &str, body: &Value) -> (StatusCode, Value) {
+        let uri = format!("/api/work/{kind}");
+        self.call(who, Method::POST, &uri, None, Some(body)).await
+    }
+
     /// A need's step `action` by `who`.
     async fn act(&self, who: &str, need: i64, action: Value) -> (StatusCode, Value) {
         let path = format!("/api/work/needs/{need}/actions");
@@ -199,14 +205,10 @@ async fn flows(f: Field) {
     let visit = json!({ "worker_id": worker_id, "date": "2026-12-01", "kind": "visit",
         "unit": { "building_id": building, "household": "3-402" }, "notes": "独居老人，需助餐",
         "client_id": "phone-7f3a-0001", "position": [105.43, 28.9] });
-    let (s, first) = f
-        .call("gw1", Method::POST, "/api/work/visits", None, Some(&visit))
-        .await;
+    let (s, first) = f.post("gw1", "visits", &visit).await;
     assert_eq!(s, StatusCode::CREATED, "{first}");
     assert_eq!(first["grid_code"], f.grids[0]);
-    let (s, again) = f
-        .call("gw1", Method::POST, "/api/work/visits", None, Some(&visit))
-        .await;
+    let (s, again) = f.post("gw1", "visits", &visit).await;
     assert_eq!(
         (s, &again["id"]),
         (StatusCode::OK, &first["id"]),
@@ -225,15 +227,7 @@ async fn flows(f: Field) {
     let mut outside = visit.clone();
     outside["unit"] = json!({ "building_id": other });
     outside["client_id"] = json!("phone-7f3a-0002");
-    let (s, v) = f
-        .call(
-            "gw1",
-            Method::POST,
-            "/api/work/visits",
-            None,
-            Some(&outside),
-        )
-        .await;
+    let (s, v) = f.post("gw1", "visits", &outside).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     assert!(
         v["message"]
@@ -243,7 +237,11 @@ async fn flows(f: Field) {
     );
     // A visit with a bad date and no unit names both fields.
     let (s, v) = f
-        .call("gw1", Method::POST, "/api/work/visits", None, Some(&json!({ "worker_id": worker_id, "date": "2026-02-30", "kind": "visit", "unit": {} })))
+        .post(
+            "gw1",
+            "visits",
+            &json!({ "worker_id": worker_id, "date": "2026-02-30", "kind": "visit", "unit": {} }),
+        )
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let fields: Vec<&str> = v["problems"]
@@ -258,9 +256,7 @@ async fn flows(f: Field) {
     let need = json!({ "title": "独居老人助餐", "category": "meals", "raised_by": "3-402 住户",
         "raised_on": "2026-12-01", "due_date": "2026-12-15",
         "unit": { "building_id": building, "household": "3-402" } });
-    let (s, need) = f
-        .call("gw1", Method::POST, "/api/work/needs", None, Some(&need))
-        .await;
+    let (s, need) = f.post("gw1", "needs", &need).await;
     assert_eq!(s, StatusCode::CREATED, "{need}");
     assert_eq!(
         (
@@ -382,63 +378,23 @@ async fn flows(f: Field) {
         "need_id": need_id, "date": "2026-12-03", "people_reached": 1, "hours": 3.5 })
     };
     let loser_id = if winner == "org-a" { b } else { a };
-    let (s, v) = f
-        .call(
-            winner,
-            Method::POST,
-            "/api/work/projects",
-            None,
-            Some(&project(winner_id)),
-        )
-        .await;
+    let (s, v) = f.post(winner, "projects", &project(winner_id)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let (s, v) = f
-        .call(
-            other_org,
-            Method::POST,
-            "/api/work/projects",
-            None,
-            Some(&project(loser_id)),
-        )
-        .await;
+    let (s, v) = f.post(other_org, "projects", &project(loser_id)).await;
     assert_eq!(
         (s, v["problems"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("need_id")),
         "{v}"
     );
-    let (s, _) = f
-        .call(
-            other_org,
-            Method::POST,
-            "/api/work/projects",
-            None,
-            Some(&project(winner_id)),
-        )
-        .await;
+    let (s, _) = f.post(other_org, "projects", &project(winner_id)).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "not in another's name");
     let resource = |org: i64| {
         json!({ "organisation_id": org, "title": "周末助餐", "category": "meals",
         "service": "meal_help", "community_code": LONGNAN, "available": "每周六、周日中午", "capacity": 20 })
     };
-    let (s, v) = f
-        .call(
-            winner,
-            Method::POST,
-            "/api/work/resources",
-            None,
-            Some(&resource(winner_id)),
-        )
-        .await;
+    let (s, v) = f.post(winner, "resources", &resource(winner_id)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let (s, _) = f
-        .call(
-            winner,
-            Method::POST,
-            "/api/work/resources",
-            None,
-            Some(&resource(loser_id)),
-        )
-        .await;
+    let (s, _) = f.post(winner, "resources", &resource(loser_id)).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let resources = f.get(other_org, "/api/work/resources").await;
     assert_eq!(
@@ -891,26 +847,10 @@ async fn joint_units_residents_groups_and_building_heads_are_kept_on(f: Field) {
     let unit = json!({ "name": "龙南连片二号", "compounds": compounds, "organisation_id": company,
         "start_date": "2026-12-01", "fee_per_m2": 0.5, "service_standard": "三星级物业服务标准", "staff": 6,
         "duties": ["环境卫生", "治安巡查"] });
-    let (s, v) = f
-        .call(
-            "staff",
-            Method::POST,
-            "/api/work/joint_units",
-            None,
-            Some(&unit),
-        )
-        .await;
+    let (s, v) = f.post("staff", "joint_units", &unit).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     assert_eq!(v["community_code"], LONGNAN);
-    let (s, v) = f
-        .call(
-            "staff",
-            Method::POST,
-            "/api/work/joint_units",
-            None,
-            Some(&unit),
-        )
-        .await;
+    let (s, v) = f.post("staff", "joint_units", &unit).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let first = compounds[0].as_i64().expect("id");
     assert!(
@@ -923,15 +863,7 @@ async fn joint_units_residents_groups_and_building_heads_are_kept_on(f: Field) {
     );
     let mut one = unit.clone();
     one["compounds"] = json!([first]);
-    let (s, v) = f
-        .call(
-            "staff",
-            Method::POST,
-            "/api/work/joint_units",
-            None,
-            Some(&one),
-        )
-        .await;
+    let (s, v) = f.post("staff", "joint_units", &one).await;
     assert_eq!(
         (s, v["problems"][0]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("compounds")),
@@ -939,15 +871,7 @@ async fn joint_units_residents_groups_and_building_heads_are_kept_on(f: Field) {
     );
     // Residents' groups do not share compounds.
     let group = json!({ "name": "第七居民小组", "community_code": LONGNAN, "compounds": [first] });
-    let (s, v) = f
-        .call(
-            "staff",
-            Method::POST,
-            "/api/work/residents_groups",
-            None,
-            Some(&group),
-        )
-        .await;
+    let (s, v) = f.post("staff", "residents_groups", &group).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(
         v["problems"][0]["reason_zh"]
@@ -958,23 +882,11 @@ async fn joint_units_residents_groups_and_building_heads_are_kept_on(f: Field) {
     // Building heads: the grid worker records one in their grid, not in another.
     let head = |building: i64| json!({ "name": "吴阿姨", "phone": "13900002222", "unit": { "building_id": building }, "since": "2026-12-01" });
     let (s, v) = f
-        .call(
-            "gw1",
-            Method::POST,
-            "/api/work/building_heads",
-            None,
-            Some(&head(f.building_in(&f.grids[0]))),
-        )
+        .post("gw1", "building_heads", &head(f.building_in(&f.grids[0])))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let (s, _) = f
-        .call(
-            "gw1",
-            Method::POST,
-            "/api/work/building_heads",
-            None,
-            Some(&head(f.building_in(&f.grids[1]))),
-        )
+        .post("gw1", "building_heads", &head(f.building_in(&f.grids[1])))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let heads = f.get("viewer", "/api/work/building_heads").await;

@@ -51,9 +51,9 @@ after(async () => {
  * Opens the map on an emulated phone (touch, 2× pixels, the position allowed and set inside the
  * grid), collecting problems as the harness's `openMap` does.
  */
-async function openPhone(viewport, { lang } = {}) {
+async function openPhone(viewport, { lang, desktop = false } = {}) {
   const context = await browser.newContext({
-    viewport, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN',
+    viewport, isMobile: !desktop, hasTouch: true, deviceScaleFactor: desktop ? 1 : 2, locale: 'zh-CN',
     geolocation: HERE, permissions: ['geolocation'],
   });
   const page = await context.newPage();
@@ -402,6 +402,25 @@ describe('grid work on a phone', () => {
       assertNoProblems(page);
     } finally {
       await page.context().close();
+    }
+  });
+  test('at desktop size (1280×820, zh and en): the panel beside the map, the units and the record form', async () => {
+    for (const lang of ['zh', 'en']) {
+      const page = await openPhone({ width: 1280, height: 820 }, { lang, desktop: true });
+      try {
+        await openGridwork(page, WORKER);
+        const panel = await page.locator('#workspace-panel').boundingBox();
+        const map = await page.locator('#map').boundingBox();
+        assert.ok(panel.width < map.width / 2, `${lang}: the panel leaves most of the map in view`);
+        assert.ok(await page.evaluate(() => document.scrollingElement.scrollWidth) <= 1280, `${lang}: no sideways scrolling`);
+        await screenshot(page, `116-gridwork-desktop-${lang}-units`);
+        await page.locator('#gw-units .gw-unit .gw-unit-record').first().click();
+        await page.locator('#gw-form').waitFor();
+        await screenshot(page, `116-gridwork-desktop-${lang}-form`);
+        assertNoProblems(page);
+      } finally {
+        await page.context().close();
+      }
     }
   });
 });

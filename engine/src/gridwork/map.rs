@@ -43,7 +43,7 @@ pub fn unit_visits(
         .filter(|c| c.community_code == community && in_grid(c.grid_code.as_ref()))
         .collect();
     let compound_grid = |id: Option<i64>| {
-        id.and_then(|c| data.compounds.iter().find(|x| x.id == c))
+        id.and_then(|c| snapshot.compound(c))
             .and_then(|c| c.grid_code.as_ref())
     };
     let unit = |layer, id, name: &str, compound_id, households, geometry| {
@@ -110,20 +110,19 @@ pub fn need_point(snapshot: &Snapshot, need: &Need) -> Option<Point> {
     if let Some([lon, lat]) = need.position {
         return Some(Point::new(lon, lat));
     }
-    let data = &snapshot.data;
     let unit = need.unit.as_ref();
     if let Some(id) = unit.and_then(|u| u.building_id) {
-        if let Some(b) = data.buildings.iter().find(|b| b.id == id) {
+        if let Some(b) = snapshot.building(id) {
             return b.geometry.interior_point();
         }
     }
     if let Some(id) = unit.and_then(|u| u.compound_id) {
-        if let Some(c) = data.compounds.iter().find(|c| c.id == id) {
+        if let Some(c) = snapshot.compound(id) {
             return c.geometry.interior_point();
         }
     }
     if let Some(g) = need.grid_code.as_deref() {
-        if let Some(g) = data.grids.iter().find(|x| x.code == g) {
+        if let Some(g) = snapshot.grid(g) {
             return g.geometry.interior_point();
         }
     }

@@ -150,6 +150,42 @@ impl Body {
         }
     }
 
+    /// Checks a body sent as a new record: a need starts open, and is claimed only through its
+    /// steps ([`Need::apply`]).
+    pub fn check_new(&self) -> Result<(), Problem> {
+        match self {
+            Body::Need(n) if n.status != NeedStatus::Open || n.organisation_id.is_some() => {
+                Err(Problem::because(
+                    "status",
+                    Reason::new(
+                        "a new need is open: it is claimed through its actions",
+                        "新需求应为待认领：认领须通过需求的操作进行",
+                    ),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The body replacing `stored`, keeping what only a need's steps change: its status, claim
+    /// and outcome.
+    #[must_use]
+    pub fn keeping_steps_of(self, stored: &Value) -> Body {
+        match (self, serde_json::from_value::<Need>(stored.clone())) {
+            (Body::Need(n), Ok(old)) => Body::Need(Need {
+                status: old.status,
+                organisation_id: old.organisation_id,
+                claimed_on: old.claimed_on,
+                done_on: old.done_on,
+                closed_reason: old.closed_reason,
+                people_reached: old.people_reached,
+                hours: old.hours,
+                ..n
+            }),
+            (other, _) => other,
+        }
+    }
+
     /// The organisation a resource or a project is in the name of.
     pub fn owner(&self) -> Option<i64> {
         match self {
@@ -321,7 +357,7 @@ pub(crate) fn community_of(
     code: &str,
     grid: Option<&str>,
 ) -> Result<Location, Vec<Problem>> {
-    if !snapshot.data.communities.iter().any(|c| c.code == code) {
+    if snapshot.community(code).is_none() {
         return Err(vec![Problem::because(
             "community_code",
             Reason::new(
@@ -331,7 +367,7 @@ pub(crate) fn community_of(
         )]);
     }
     if let Some(g) = grid {
-        match snapshot.data.grids.iter().find(|x| x.code == g) {
+        match snapshot.grid(g) {
             Some(x) if x.community_code == code => {}
             Some(x) => {
                 return Err(vec![Problem::because(

@@ -212,7 +212,7 @@ impl Need {
         action: &NeedAction,
         who: &Acting<'_>,
         today: NaiveDate,
-    ) -> Result<Need, Reason> {
+    ) -> Result<Need, NeedRefusal> {
         let staff = matches!(who.role, Role::Admin | Role::Planner | Role::Staff);
         let own = who.organisation_id.is_some() && who.organisation_id == self.organisation_id;
         let day = today.format("%Y-%m-%d").to_string();
@@ -229,7 +229,7 @@ impl Need {
         match action {
             NeedAction::Claim { organisation_id } => {
                 if self.status != NeedStatus::Open {
-                    return Err(if self.organisation_id.is_some() {
+                    return Err(NeedRefusal::conflict(if self.organisation_id.is_some() {
                         Reason::new(
                             format!(
                                 "already claimed by organisation {}",
@@ -239,22 +239,22 @@ impl Need {
                         )
                     } else {
                         wrong_step("claimed", "认领")
-                    });
+                    }));
                 }
                 match who.role {
                     Role::Organisation if who.organisation_id != Some(*organisation_id) => {
-                        return Err(Reason::new(
+                        return Err(NeedRefusal::not_allowed(Reason::new(
                             "an organisation claims in its own name only",
                             "组织只能以本组织名义认领",
-                        ))
+                        )))
                     }
                     Role::Organisation => {}
                     _ if staff => {}
                     _ => {
-                        return Err(Reason::new(
+                        return Err(NeedRefusal::not_allowed(Reason::new(
                             "viewers do not claim needs",
                             "查看者不能认领需求",
-                        ))
+                        )))
                     }
                 }
                 next.status = NeedStatus::Claimed;
@@ -263,10 +263,10 @@ impl Need {
             }
             NeedAction::Start => {
                 if self.status != NeedStatus::Claimed {
-                    return Err(wrong_step("started", "开始办理"));
+                    return Err(NeedRefusal::conflict(wrong_step("started", "开始办理")));
                 }
                 if !(own || staff) {
-                    return Err(not_yours());
+                    return Err(NeedRefusal::not_allowed(not_yours()));
                 }
                 next.status = NeedStatus::InProgress;
             }
@@ -275,16 +275,16 @@ impl Need {
                 hours,
             } => {
                 if !matches!(self.status, NeedStatus::Claimed | NeedStatus::InProgress) {
-                    return Err(wrong_step("done", "办结"));
+                    return Err(NeedRefusal::conflict(wrong_step("done", "办结")));
                 }
                 if !(own || staff) {
-                    return Err(not_yours());
+                    return Err(NeedRefusal::not_allowed(not_yours()));
                 }
                 if !(hours.is_finite() && (0.0..=10_000.0).contains(hours)) {
-                    return Err(Reason::new(
+                    return Err(NeedRefusal::not_allowed(Reason::new(
                         "hours must be 0–10000",
                         "服务时长须为 0–10000 小时",
-                    ));
+                    )));
                 }
                 next.status = NeedStatus::Done;
                 next.done_on = Some(day);
@@ -293,26 +293,57 @@ impl Need {
             }
             NeedAction::Close { reason } => {
                 if matches!(self.status, NeedStatus::Done | NeedStatus::Closed) {
-                    return Err(wrong_step("closed", "关闭"));
+                    return Err(NeedRefusal::conflict(wrong_step("closed", "关闭")));
                 }
                 if !staff {
-                    return Err(Reason::new(
+                    return Err(NeedRefusal::not_allowed(Reason::new(
                         "only the community's staff close a need",
                         "只有社区工作人员可以关闭需求",
-                    ));
+                    )));
                 }
                 let n = reason.trim().chars().count();
                 if n == 0 || n > 500 {
-                    return Err(Reason::new(
+                    return Err(NeedRefusal::not_allowed(Reason::new(
                         "closing needs a reason (1–500 characters)",
                         "关闭需求须写明原因（1–500 字）",
-                    ));
+                    )));
                 }
                 next.status = NeedStatus::Closed;
                 next.closed_reason = Some(reason.trim().to_owned());
             }
         }
         Ok(next)
+    }
+}
+
+/// Why a step of a need is refused: it does not follow from where the need stands (a
+/// `conflict`: claimed already, done, …), or the caller may not take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedRefusal {
+    pub conflict: bool,
+    pub reason: Reason,
+}
+
+impl NeedRefusal {
+    fn conflict(reason: Reason) -> Self {
+        NeedRefusal {
+            conflict: true,
+            reason,
+        }
+    }
+
+    fn not_allowed(reason: Reason) -> Self {
+        NeedRefusal {
+            conflict: false,
+            reason,
+        }
+    }
+}
+
+impl std::ops::Deref for NeedRefusal {
+    type Target = Reason;
+    fn deref(&self) -> &Reason {
+        &self.reason
     }
 }
 
@@ -334,6 +365,29 @@ pub struct NeedCounts {
     pub done: u32,
     pub closed: u32,
     pub overdue: u32,
+}
+
+impl std::ops::AddAssign<&NeedCounts> for NeedCounts {
+    fn add_assign(&mut self, o: &NeedCounts) {
+        self.raised += o.raised;
+        self.open += o.open;
+        self.claimed += o.claimed;
+        self.in_progress += o.in_progress;
+        self.done += o.done;
+        self.closed += o.closed;
+        self.overdue += o.overdue;
+    }
+}
+
+/// The counts per grid (from [`counts`]) summed per community.
+pub fn per_community(
+    per_grid: &BTreeMap<(String, Option<String>), NeedCounts>,
+) -> BTreeMap<(String, Option<String>), NeedCounts> {
+    let mut out: BTreeMap<(String, Option<String>), NeedCounts> = BTreeMap::new();
+    for ((community, _), c) in per_grid {
+        *out.entry((community.clone(), None)).or_default() += c;
+    }
+    out
 }
 
 /// Counts per (community, grid) on `today`.

@@ -84,7 +84,7 @@ impl GridWorker {
     pub(crate) fn locate(&self, snapshot: &Snapshot) -> Result<Location, Vec<Problem>> {
         let mut community: Option<&str> = None;
         for code in &self.grids {
-            let Some(g) = snapshot.data.grids.iter().find(|g| &g.code == code) else {
+            let Some(g) = snapshot.grid(code) else {
                 return Err(vec![Problem::because(
                     "grids",
                     Reason::new(
@@ -163,7 +163,7 @@ impl Organisation {
         if let Some(id) = self
             .spaces
             .iter()
-            .find(|id| !snapshot.data.service_spaces.iter().any(|s| s.id == **id))
+            .find(|id| !snapshot.has_service_space(**id))
         {
             return Err(vec![Problem::because(
                 "spaces",

@@ -151,7 +151,7 @@ pub(crate) fn compounds_location(
 ) -> Result<Location, Vec<Problem>> {
     let mut community: Option<&str> = named;
     for id in compounds {
-        let Some(c) = snapshot.data.compounds.iter().find(|c| c.id == *id) else {
+        let Some(c) = snapshot.compound(*id) else {
             return Err(vec![Problem::because(
                 "compounds",
                 Reason::new(

@@ -67,9 +67,8 @@ impl HouseholdUnit {
 
     /// The community and grid of the building (else the compound) named.
     pub fn locate(&self, snapshot: &Snapshot) -> Result<Location, Vec<Problem>> {
-        let data = &snapshot.data;
         if let Some(id) = self.building_id {
-            let Some(b) = data.buildings.iter().find(|b| b.id == id) else {
+            let Some(b) = snapshot.building(id) else {
                 return Err(vec![missing("unit.building_id", "building", "楼栋", id)]);
             };
             if self.compound_id.is_some_and(|c| b.compound_id != Some(c)) {
@@ -90,7 +89,7 @@ impl HouseholdUnit {
             // A building in a compound lies in the compound's grid.
             let grid = b.grid_code.clone().or_else(|| {
                 let c = b.compound_id?;
-                data.compounds.iter().find(|x| x.id == c)?.grid_code.clone()
+                snapshot.compound(c)?.grid_code.clone()
             });
             return Ok(Location {
                 community_code: b.community_code.clone(),
@@ -98,7 +97,7 @@ impl HouseholdUnit {
             });
         }
         let id = self.compound_id.unwrap_or_default();
-        let Some(c) = data.compounds.iter().find(|c| c.id == id) else {
+        let Some(c) = snapshot.compound(id) else {
             return Err(vec![missing("unit.compound_id", "compound", "小区", id)]);
         };
         Ok(Location {
@@ -275,12 +274,6 @@ pub fn last_visits(
     visits: &[Visit],
     snapshot: &Snapshot,
 ) -> BTreeMap<(&'static str, i64), NaiveDate> {
-    let compound_of: HashMap<i64, Option<i64>> = snapshot
-        .data
-        .buildings
-        .iter()
-        .map(|b| (b.id, b.compound_id))
-        .collect();
     let mut out: BTreeMap<(&'static str, i64), NaiveDate> = BTreeMap::new();
     let mut note = |key: (&'static str, i64), d: NaiveDate| {
         let e = out.entry(key).or_insert(d);
@@ -290,8 +283,8 @@ pub fn last_visits(
         let Some(d) = v.day() else { continue };
         if let Some(b) = v.unit.building_id {
             note(("buildings", b), d);
-            if let Some(Some(c)) = compound_of.get(&b) {
-                note(("compounds", *c), d);
+            if let Some(c) = snapshot.building(b).and_then(|x| x.compound_id) {
+                note(("compounds", c), d);
             }
         } else if let Some(c) = v.unit.compound_id {
             note(("compounds", c), d);

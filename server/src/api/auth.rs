@@ -24,7 +24,9 @@ pub struct Editor {
     pub actor: Actor,
     pub role: Role,
     pub scope: Scope,
-    /// For an organisation's account: the service spaces its organisation operates.
+    /// For an organisation's account: the organisation it acts for (the record listing it
+    /// among its accounts), and the service spaces that organisation operates.
+    pub organisation: Option<i64>,
     pub operates: Vec<i64>,
 }
 
@@ -91,21 +93,23 @@ impl FromRequestParts<AppState> for Editor {
         let session = state.sessions.session(token).ok_or_else(|| {
             ApiError::Unauthorized("the session is unknown or has expired; sign in again".into())
         })?;
-        let operates = match session.role {
-            Role::Organisation => operated_spaces(state, &session.name).await?,
-            _ => Vec::new(),
+        let (organisation, operates) = match session.role {
+            Role::Organisation => acting_for(state, &session.name).await?,
+            _ => (None, Vec::new()),
         };
         Ok(Editor {
             actor: Actor::new(session.name),
             role: session.role,
             scope: session.scope,
+            organisation,
             operates,
         })
     }
 }
 
-/// The service spaces operated by the organisations that list `account`.
-async fn operated_spaces(state: &AppState, account: &str) -> Result<Vec<i64>, ApiError> {
+/// The organisation that lists `account` among its accounts, and the service spaces it
+/// operates.
+async fn acting_for(state: &AppState, account: &str) -> Result<(Option<i64>, Vec<i64>), ApiError> {
     let orgs = state
         .atlas
         .store()
@@ -113,21 +117,23 @@ async fn operated_spaces(state: &AppState, account: &str) -> Result<Vec<i64>, Ap
             engine::gridwork::WorkKind::Organisation,
         ))
         .await?;
-    Ok(orgs
-        .iter()
-        .filter(|o| {
-            o.body["accounts"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|n| n == account))
-        })
-        .flat_map(|o| {
-            o.body["spaces"]
+    let listing = orgs.into_iter().find(|o| {
+        o.body["accounts"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|n| n == account))
+    });
+    Ok(match listing {
+        Some(o) => {
+            let spaces = o.body["spaces"]
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(serde_json::Value::as_i64)
-        })
-        .collect())
+                .collect();
+            (Some(o.id), spaces)
+        }
+        None => (None, Vec::new()),
+    })
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDate;
 use engine::access::Role;
-use engine::gridwork::needs::counts;
+use engine::gridwork::needs::{counts, per_community};
 use engine::gridwork::visits::{monthly, parse_month, DEFAULT_MONTHLY_QUOTA};
 use engine::gridwork::{
     future_date_problem, masked_phone, may_read, may_read_record, may_record, parse_date, Acting,
@@ -50,33 +50,12 @@ fn location_of(record: &WorkRecord) -> Location {
     }
 }
 
-/// The organisation an organisation account acts for (the record listing it among its
-/// accounts).
-async fn organisation_of(state: &AppState, editor: &Editor) -> Result<Option<i64>, ApiError> {
-    if editor.role != Role::Organisation {
-        return Ok(None);
-    }
-    let orgs = state
-        .atlas
-        .store()
-        .work_records(&WorkQuery::all(WorkKind::Organisation))
-        .await?;
-    Ok(orgs
-        .iter()
-        .find(|o| {
-            o.body["accounts"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|n| n == editor.actor.name.as_str()))
-        })
-        .map(|o| o.id))
-}
-
 /// Whether `editor` sees `record` at all.
-fn visible(editor: &Editor, organisation: Option<i64>, record: &WorkRecord) -> bool {
+fn visible(editor: &Editor, record: &WorkRecord) -> bool {
     may_read_record(
         editor.role,
         &editor.scope,
-        organisation,
+        editor.organisation,
         record.kind,
         &location_of(record),
         &record.body,
@@ -100,6 +79,36 @@ fn with_etag(status: StatusCode, version: i64, body: Value) -> Response {
     r
 }
 
+/// The records of `kind` in `community` that `keep` accepts, each with its body read as `T`
+/// (a body that does not read is left out).
+pub(super) async fn bodies<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    kind: WorkKind,
+    community: Option<&str>,
+    keep: impl Fn(&WorkRecord) -> bool,
+) -> Result<Vec<(i64, T)>, ApiError> {
+    let mut q = WorkQuery::all(kind);
+    q.community = community.map(str::to_owned);
+    Ok(state
+        .atlas
+        .store()
+        .work_records(&q)
+        .await?
+        .into_iter()
+        .filter(|r| keep(r))
+        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
+        .collect())
+}
+
+/// The day `as_of` names (`YYYY-MM-DD`), today when none.
+fn day_or_today(as_of: Option<&str>) -> Result<NaiveDate, ApiError> {
+    match as_of {
+        Some(d) => parse_date(d)
+            .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD"))),
+        None => Ok(chrono::Utc::now().date_naive()),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListParams {
@@ -121,7 +130,6 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&kind)?;
     let p: ListParams = query(raw.as_deref())?;
-    let organisation = organisation_of(&state, &editor).await?;
     // A worker's record lies in the community; the grids are in its body.
     let (grid, serving) = match kind {
         WorkKind::GridWorker => (None, p.grid),
@@ -139,7 +147,7 @@ pub async fn list(
         })
         .await?
         .into_iter()
-        .filter(|r| visible(&editor, organisation, r))
+        .filter(|r| visible(&editor, r))
         .filter(|r| {
             serving.as_ref().is_none_or(|g| {
                 r.body["grids"]
@@ -153,8 +161,9 @@ pub async fn list(
         None | Some("json") => {
             Ok(Json(json!({ "kind": kind.name(), "records": views })).into_response())
         }
-        Some("csv") => Ok(csv(kind, &views)),
-        Some("xlsx") => xlsx(kind, &views),
+        // Spreadsheets of a community's thousands of visits are written off the runtime.
+        Some("csv") => super::extract::blocking(move || Ok(csv(kind, &views))).await,
+        Some("xlsx") => super::extract::blocking(move || xlsx(kind, &views)).await,
         Some(other) => Err(ApiError::BadRequest(format!(
             "format: \"{other}\" is not json, csv or xlsx"
         ))),
@@ -269,18 +278,17 @@ fn xlsx(kind: WorkKind, views: &[Value]) -> Result<Response, ApiError> {
 }
 
 /// Who `editor` acts as (with the organisation an organisation account acts for).
-fn acting(editor: &Editor, organisation: Option<i64>) -> Acting<'_> {
+fn acting(editor: &Editor) -> Acting<'_> {
     Acting {
         role: editor.role,
         scope: &editor.scope,
-        organisation_id: organisation,
+        organisation_id: editor.organisation,
     }
 }
 
 /// The body checked, located on the current snapshot and authorized for `editor`.
 fn settle(
     editor: &Editor,
-    organisation: Option<i64>,
     state: &AppState,
     kind: WorkKind,
     body: &Value,
@@ -292,7 +300,7 @@ fn settle(
     let at = body
         .locate(&state.atlas.snapshot())
         .map_err(ApiError::Invalid)?;
-    may_record(&acting(editor, organisation), kind, &at, body.owner()).map_err(forbidden)?;
+    may_record(&acting(editor), kind, &at, body.owner()).map_err(forbidden)?;
     Ok((body.settled(&at), at))
 }
 /// What a record names among other records: a visit's grid worker (serving where the visit
@@ -480,17 +488,10 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let kind = kind_of(&kind)?;
     let value: Value = json_body(&body, "expected the record as a JSON object")?;
-    let organisation = organisation_of(&state, &editor).await?;
-    let (mut typed, at) = settle(&editor, organisation, &state, kind, &value)?;
-    if let Body::Need(n) = &mut typed {
-        // A new need starts open, whatever the body says.
-        if n.status != engine::gridwork::NeedStatus::Open || n.organisation_id.is_some() {
-            return Err(ApiError::BadRequest(
-                "a new need is open: it is claimed through POST /api/work/needs/{id}/actions"
-                    .into(),
-            ));
-        }
-    }
+    let (typed, at) = settle(&editor, &state, kind, &value)?;
+    typed
+        .check_new()
+        .map_err(|p| ApiError::BadRequest(p.reason))?;
     check_references(&state, &typed, &at, 0).await?;
     let client_id = value["client_id"].as_str().map(str::to_owned);
     let record = stored(kind, 0, 0, &typed, &at, client_id);
@@ -499,7 +500,7 @@ pub async fn create(
         .store()
         .save_work(&record, None, &editor.actor)
         .await?;
-    if !written && !visible(&editor, None, &saved) {
+    if !written && !visible(&editor, &saved) {
         return Err(ApiError::Conflict(
             "client_id is already used by another record".into(),
         ));
@@ -529,8 +530,7 @@ async fn fetch_visible(
     id: i64,
 ) -> Result<WorkRecord, ApiError> {
     let record = fetch(state, kind, id).await?;
-    let organisation = organisation_of(state, editor).await?;
-    if visible(editor, organisation, &record) {
+    if visible(editor, &record) {
         Ok(record)
     } else {
         Err(ApiError::NotFound(format!(
@@ -593,30 +593,12 @@ pub async fn replace(
     let expected = if_match.required("record")?;
     let value: Value = json_body(&body, "expected the record as a JSON object")?;
     let current = fetch(&state, kind, id).await?;
-    let organisation = organisation_of(&state, &editor).await?;
     let owner = Body::parse(kind, &current.body)
         .ok()
         .and_then(|b| b.owner());
-    may_record(
-        &acting(&editor, organisation),
-        kind,
-        &location_of(&current),
-        owner,
-    )
-    .map_err(forbidden)?;
-    let (mut typed, at) = settle(&editor, organisation, &state, kind, &value)?;
-    if let (Body::Need(n), Ok(old)) = (
-        &mut typed,
-        serde_json::from_value::<Need>(current.body.clone()),
-    ) {
-        n.status = old.status;
-        n.organisation_id = old.organisation_id;
-        n.claimed_on = old.claimed_on;
-        n.done_on = old.done_on;
-        n.closed_reason = old.closed_reason;
-        n.people_reached = old.people_reached;
-        n.hours = old.hours;
-    }
+    may_record(&acting(&editor), kind, &location_of(&current), owner).map_err(forbidden)?;
+    let (typed, at) = settle(&editor, &state, kind, &value)?;
+    let typed = typed.keeping_steps_of(&current.body);
     check_references(&state, &typed, &at, id).await?;
     let record = stored(kind, id, expected, &typed, &at, current.client_id.clone());
     let (saved, _) = state
@@ -642,8 +624,7 @@ pub async fn need_action(
         &body,
         "expected {\"action\": \"claim\"|\"start\"|\"done\"|\"close\", …}",
     )?;
-    let organisation = organisation_of(&state, &editor).await?;
-    if editor.role == Role::Organisation && organisation.is_none() {
+    if editor.role == Role::Organisation && editor.organisation.is_none() {
         return Err(ApiError::Forbidden(format!(
             "account {} is not listed by any organisation",
             editor.actor.name
@@ -661,7 +642,7 @@ pub async fn need_action(
                 WorkKind::Need,
                 &location_of(&current),
             ),
-            _ => visible(&editor, organisation, &current),
+            _ => visible(&editor, &current),
         };
         if !seen {
             return Err(ApiError::NotFound(format!("needs {id} does not exist")));
@@ -677,16 +658,12 @@ pub async fn need_action(
                     ))
                 })?;
         }
-        let who = Acting {
-            role: editor.role,
-            scope: &editor.scope,
-            organisation_id: organisation,
-        };
+        let who = acting(&editor);
         let next = need.apply(&action, &who, today).map_err(|r| {
-            if r.en.starts_with("already claimed") || r.en.starts_with("a need that is") {
-                ApiError::Conflict(r.en)
+            if r.conflict {
+                ApiError::Conflict(r.reason.en)
             } else {
-                ApiError::Forbidden(r.en)
+                ApiError::Forbidden(r.reason.en)
             }
         })?;
         let at = location_of(&current);
@@ -741,35 +718,18 @@ pub async fn monthly_visits(
             "quota: must be 1–10000 households".into(),
         ));
     }
-    let in_scope = |kind: WorkKind| {
-        let community = p.community.clone();
-        let state = state.clone();
-        let editor = editor.clone();
-        async move {
-            let mut q = WorkQuery::all(kind);
-            q.community = community;
-            Ok::<_, ApiError>(
-                state
-                    .atlas
-                    .store()
-                    .work_records(&q)
-                    .await?
-                    .into_iter()
-                    .filter(|r| visible(&editor, None, r))
-                    .collect::<Vec<_>>(),
-            )
-        }
-    };
-    let workers: Vec<(i64, engine::gridwork::GridWorker)> = in_scope(WorkKind::GridWorker)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
-        .collect();
-    let visits: Vec<engine::gridwork::Visit> = in_scope(WorkKind::Visit)
-        .await?
-        .into_iter()
-        .filter_map(|r| serde_json::from_value(r.body).ok())
-        .collect();
+    let community = p.community.as_deref();
+    let workers: Vec<(i64, engine::gridwork::GridWorker)> =
+        bodies(&state, WorkKind::GridWorker, community, |r| {
+            visible(&editor, r)
+        })
+        .await?;
+    let visits: Vec<engine::gridwork::Visit> =
+        bodies(&state, WorkKind::Visit, community, |r| visible(&editor, r))
+            .await?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
     let rows = monthly(&workers, &visits, month, quota);
     Ok(Json(
         json!({ "month": p.month, "quota": quota, "workers": rows }),
@@ -793,37 +753,21 @@ pub async fn need_counts(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let p: CountParams = query(raw.as_deref())?;
-    let today: NaiveDate = match &p.as_of {
-        Some(d) => parse_date(d)
-            .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD")))?,
-        None => chrono::Utc::now().date_naive(),
-    };
+    let today = day_or_today(p.as_of.as_deref())?;
     let mut q = WorkQuery::all(WorkKind::Need);
     q.street = p.street;
     q.community = p.community;
-    let organisation = organisation_of(&state, &editor).await?;
     let needs: Vec<Need> = state
         .atlas
         .store()
         .work_records(&q)
         .await?
         .into_iter()
-        .filter(|r| visible(&editor, organisation, r))
+        .filter(|r| visible(&editor, r))
         .filter_map(|r| serde_json::from_value(r.body).ok())
         .collect();
     let per_grid = counts(&needs, today);
-    let per_community = counts(
-        needs
-            .iter()
-            .map(|n| {
-                let mut n = n.clone();
-                n.grid_code = None;
-                n
-            })
-            .collect::<Vec<_>>()
-            .iter(),
-        today,
-    );
+    let per_community = per_community(&per_grid);
     let rows = |m: std::collections::BTreeMap<
         (String, Option<String>),
         engine::gridwork::needs::NeedCounts,
@@ -861,10 +805,7 @@ impl AreaParams {
         let snapshot = state.atlas.snapshot();
         let community = match (&self.grid, &self.community) {
             (Some(g), _) => snapshot
-                .data
-                .grids
-                .iter()
-                .find(|x| &x.code == g)
+                .grid(g)
                 .map(|x| x.community_code.clone())
                 .ok_or_else(|| ApiError::NotFound(format!("no grid {g}")))?,
             (None, Some(c)) if snapshot.community(c).is_some() => c.clone(),
@@ -884,11 +825,7 @@ impl AreaParams {
     }
 
     fn today(&self) -> Result<NaiveDate, ApiError> {
-        match &self.as_of {
-            Some(d) => parse_date(d)
-                .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD"))),
-            None => Ok(chrono::Utc::now().date_naive()),
-        }
+        day_or_today(self.as_of.as_deref())
     }
 }
 
@@ -906,16 +843,12 @@ pub async fn visits_last(
     let p: AreaParams = query(raw.as_deref())?;
     let at = p.area(&state, &editor)?;
     let today = p.today()?;
-    let mut q = WorkQuery::all(WorkKind::Visit);
-    q.community = Some(at.community_code.clone());
-    let visits: Vec<engine::gridwork::Visit> = state
-        .atlas
-        .store()
-        .work_records(&q)
-        .await?
-        .into_iter()
-        .filter_map(|r| serde_json::from_value(r.body).ok())
-        .collect();
+    let visits: Vec<engine::gridwork::Visit> =
+        bodies(&state, WorkKind::Visit, Some(&at.community_code), |_| true)
+            .await?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
     let snapshot = state.atlas.snapshot();
     let version = snapshot.version;
     let features = super::extract::blocking(move || {
@@ -951,7 +884,6 @@ pub async fn needs_map(
 ) -> Result<Response, ApiError> {
     let p: AreaParams = query(raw.as_deref())?;
     let at = p.area(&state, &editor)?;
-    let organisation = organisation_of(&state, &editor).await?;
     let records = state
         .atlas
         .store()
@@ -966,7 +898,7 @@ pub async fn needs_map(
     let snapshot = state.atlas.snapshot();
     let features: Vec<Value> = records
         .iter()
-        .filter(|r| visible(&editor, organisation, r))
+        .filter(|r| visible(&editor, r))
         .filter_map(|r| {
             let need: Need = serde_json::from_value(r.body.clone()).ok()?;
             let point = engine::gridwork::map::need_point(&snapshot, &need)?;

@@ -167,21 +167,14 @@ async fn last_month_visiting(
 ) -> Result<Value, ApiError> {
     use engine::gridwork::visits::{monthly, per_grid};
     use engine::gridwork::WorkKind;
-    let records = |kind| {
-        let mut q = crate::store::WorkQuery::all(kind);
-        q.community = Some(community.to_owned());
-        async move { state.atlas.store().work_records(&q).await }
-    };
-    let workers: Vec<(i64, engine::gridwork::GridWorker)> = records(WorkKind::GridWorker)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
-        .collect();
-    let visits: Vec<engine::gridwork::Visit> = records(WorkKind::Visit)
-        .await?
-        .into_iter()
-        .filter_map(|r| serde_json::from_value(r.body).ok())
-        .collect();
+    let workers: Vec<(i64, engine::gridwork::GridWorker)> =
+        super::work::bodies(state, WorkKind::GridWorker, Some(community), |_| true).await?;
+    let visits: Vec<engine::gridwork::Visit> =
+        super::work::bodies(state, WorkKind::Visit, Some(community), |_| true)
+            .await?
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
     let today = chrono::Utc::now().date_naive();
     let month = today
         .with_day(1)

@@ -99,6 +99,7 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
             ],
             start_date: date(3 + (i as u32 % 6), 1).replace("2026", "2021"),
             account: None,
+            photo: None,
         })
         .collect();
     let organisation = |name: &str, kind, services: Vec<ServiceType>, phone: &str| Organisation {

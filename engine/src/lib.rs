@@ -10,6 +10,7 @@ pub mod columns;
 pub mod crs;
 pub mod feature;
 pub mod gridwork;
+pub mod history;
 pub mod integrity;
 pub mod ledger;
 pub mod memo;

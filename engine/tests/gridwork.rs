@@ -239,6 +239,7 @@ fn a_month_counts_each_numbered_household_once_and_errands_apart() {
         roles: vec![],
         start_date: "2021-03-01".into(),
         account: None,
+        photo: None,
     };
     let visit =
         |date: &str, kind: VisitKind, building: i64, household: Option<&str>, n: u32| Visit {

@@ -11,6 +11,9 @@ use engine::integrity::{self, ChangeView};
 use engine::{Feature, Problem, Snapshot};
 use tokio::sync::Mutex;
 
+use chrono::{DateTime, Utc};
+
+use crate::store::history::{features_at, PastError};
 use crate::store::{Actor, Change, Committed, Operation, Store, StoreError};
 
 /// Why a write was refused or failed.
@@ -29,7 +32,12 @@ pub struct Atlas {
     store: Box<dyn Store>,
     snapshot: ArcSwap<Snapshot>,
     writer: Mutex<()>,
+    /// Snapshots of past moments rebuilt from the audit log, newest use last.
+    past: std::sync::Mutex<Vec<(DateTime<Utc>, Arc<Snapshot>)>>,
 }
+
+/// Past snapshots kept (a year of month ends and a few more).
+const PAST_KEPT: usize = 16;
 
 impl Atlas {
     /// Loads the store into a first snapshot. Rows that cannot be read are left out of the
@@ -49,6 +57,7 @@ impl Atlas {
             store,
             snapshot: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(()),
+            past: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -59,6 +68,43 @@ impl Atlas {
 
     pub fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// The snapshot of the data as it was at `at` (the current one for now or later), rebuilt
+    /// from the audit log ([`crate::store::history`]). A moment more than a minute past is
+    /// settled, so its snapshot is kept for the next request.
+    pub async fn snapshot_at(&self, at: DateTime<Utc>) -> Result<Arc<Snapshot>, PastError> {
+        let now = Utc::now();
+        if at >= now {
+            return Ok(self.snapshot());
+        }
+        if let Some(s) = self.kept(at) {
+            return Ok(s);
+        }
+        let current = self.snapshot();
+        let (version, data) = features_at(self.store(), &current, at).await?;
+        let snapshot = tokio::task::spawn_blocking(move || Arc::new(Snapshot::new(version, data)))
+            .await
+            .map_err(|e| PastError::Task(e.to_string()))?;
+        if at < now - chrono::Duration::minutes(1) {
+            if let Ok(mut kept) = self.past.lock() {
+                kept.retain(|(t, _)| *t != at);
+                kept.push((at, Arc::clone(&snapshot)));
+                if kept.len() > PAST_KEPT {
+                    kept.remove(0);
+                }
+            }
+        }
+        Ok(snapshot)
+    }
+
+    fn kept(&self, at: DateTime<Utc>) -> Option<Arc<Snapshot>> {
+        let mut kept = self.past.lock().ok()?;
+        let i = kept.iter().position(|(t, _)| *t == at)?;
+        let entry = kept.remove(i);
+        let snapshot = Arc::clone(&entry.1);
+        kept.push(entry);
+        Some(snapshot)
     }
 
     /// Checks an operation against the current snapshot without writing anything.

@@ -10,5 +10,6 @@ pub mod commands;
 pub mod fuzz;
 pub mod imports;
 pub mod io;
+pub mod printing;
 pub mod store;
 pub mod uploads;

@@ -129,6 +129,11 @@ enum Command {
         #[arg(long)]
         community: Option<String>,
     },
+    /// Print grid notice boards or a coverage report as PDF (or the first page as PNG).
+    Print {
+        #[command(subcommand)]
+        what: Print,
+    },
     /// Create or update the store's schema (PostGIS migrations; GeoPackage tables).
     Migrate {
         #[command(flatten)]
@@ -139,6 +144,95 @@ enum Command {
         #[command(subcommand)]
         which: User,
     },
+}
+
+#[derive(Subcommand)]
+enum Print {
+    /// Notice boards 网格公示牌, one page a grid: of one grid, a community or a street.
+    Boards {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Output file (.pdf, or .png for the first page).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// One grid's code.
+        #[arg(long, conflicts_with_all = ["community", "street"], required_unless_present_any = ["community", "street"])]
+        grid: Option<String>,
+        /// Every grid of a community (12-digit code).
+        #[arg(long, conflicts_with = "street")]
+        community: Option<String>,
+        /// Every grid of a street (9-digit code).
+        #[arg(long)]
+        street: Option<String>,
+        /// A4 or A3.
+        #[arg(long, default_value = "A4", value_parser = parse_paper)]
+        paper: print::Paper,
+        /// The date printed (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_day)]
+        date: Option<chrono::NaiveDate>,
+        /// The web map's public address the QR codes lead to.
+        #[arg(
+            long,
+            env = "GRIDATLAS_PUBLIC_URL",
+            default_value = "http://localhost:8080"
+        )]
+        link: String,
+    },
+    /// A street's or community's coverage report (A4, several pages).
+    Report {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Output file (.pdf, or .png for the first page).
+        #[arg(long, short)]
+        out: PathBuf,
+        /// A street's code (9 digits).
+        #[arg(
+            long,
+            conflicts_with = "community",
+            required_unless_present = "community"
+        )]
+        street: Option<String>,
+        /// Or a community's code (12 digits).
+        #[arg(long)]
+        community: Option<String>,
+        /// The service mapped and ranked.
+        #[arg(long, default_value = "elderly_care", value_parser = parse_service)]
+        service: engine::ServiceType,
+        /// Metres instead of the standard's threshold.
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// walk or straight (default: walk once the atlas has ways).
+        #[arg(long, value_parser = parse_metric)]
+        metric: Option<engine::analysis::DistanceMetric>,
+        /// The date printed (YYYY-MM-DD; default today).
+        #[arg(long, value_parser = parse_day)]
+        date: Option<chrono::NaiveDate>,
+    },
+}
+
+fn parse_paper(s: &str) -> Result<print::Paper, String> {
+    print::Paper::from_name(s).ok_or_else(|| format!("paper: A4 or A3, got \"{s}\""))
+}
+
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    engine::gridwork::parse_date(s).ok_or_else(|| format!("\"{s}\" is not a date YYYY-MM-DD"))
+}
+
+fn parse_service(s: &str) -> Result<engine::ServiceType, String> {
+    engine::ServiceType::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown service \"{s}\" (one of {})",
+            engine::ServiceType::NAMES.join(", ")
+        )
+    })
+}
+
+fn parse_metric(s: &str) -> Result<engine::analysis::DistanceMetric, String> {
+    match s {
+        "walk" => Ok(engine::analysis::DistanceMetric::Walk),
+        "straight" => Ok(engine::analysis::DistanceMetric::Straight),
+        _ => Err(format!("metric: walk or straight, got \"{s}\"")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -279,6 +373,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             layer,
             community,
         } => export(&store, &out, layer, community.as_deref()).await,
+        Command::Print { what } => print_command(what).await,
         Command::Migrate { store } => migrate(&store).await,
         Command::User {
             which:
@@ -450,5 +545,77 @@ async fn list_users(store: &StoreArgs) -> Result<(), CommandError> {
             if a.disabled { "\tdisabled" } else { "" }
         );
     }
+    Ok(())
+}
+
+/// `print boards|report`: writes the document and says how many pages it has.
+async fn print_command(what: Print) -> Result<(), CommandError> {
+    use engine::analysis::report::ReportArea;
+    use engine::gridwork::board::BoardScope;
+    use gridatlas_server::printing::{print_to_file, PrintRequest};
+    let today = || chrono::Local::now().date_naive();
+    let (store, request, out) = match what {
+        Print::Boards {
+            store,
+            out,
+            grid,
+            community,
+            street,
+            paper,
+            date,
+            link,
+        } => {
+            let scope = match (grid, community, street) {
+                (Some(g), _, _) => BoardScope::Grid(g),
+                (_, Some(c), _) => BoardScope::Community(c),
+                (_, _, Some(s)) => BoardScope::Street(s),
+                _ => {
+                    return Err(CommandError::Usage(
+                        "name --grid, --community or --street".into(),
+                    ))
+                }
+            };
+            let options = print::BoardOptions {
+                paper,
+                date: date.unwrap_or_else(today),
+                link,
+            };
+            (store, PrintRequest::Boards { scope, options }, out)
+        }
+        Print::Report {
+            store,
+            out,
+            street,
+            community,
+            service,
+            threshold,
+            metric,
+            date,
+        } => {
+            let area = match (street, community) {
+                (Some(s), _) => ReportArea::Street(s),
+                (_, Some(c)) => ReportArea::Community(c),
+                _ => return Err(CommandError::Usage("name --street or --community".into())),
+            };
+            let request = PrintRequest::Report {
+                area,
+                service,
+                threshold_m: threshold,
+                metric,
+                options: print::ReportOptions {
+                    date: date.unwrap_or_else(today),
+                },
+            };
+            (store, request, out)
+        }
+    };
+    let started = std::time::Instant::now();
+    let store = commands::open_store(store.location()).await?;
+    let pages = print_to_file(store, request, &out).await?;
+    eprintln!(
+        "printed {pages} page(s) to {} in {:.2} s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

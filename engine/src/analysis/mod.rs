@@ -33,8 +33,10 @@ pub(crate) mod distance;
 pub mod heatmap;
 mod metric;
 mod reach;
+pub mod report;
 pub mod siting;
 pub mod standards;
+pub mod trends;
 pub mod underserved;
 pub mod walking;
 
@@ -102,6 +104,9 @@ pub enum AnalysisError {
     /// A walking analysis of a snapshot without walkable ways.
     #[error("there is no walking network: the atlas has no walkable ways (import them, e.g. `gridatlas import city.osm.pbf`)")]
     NoWalkingNetwork,
+    /// No area with this code (a report's street or community).
+    #[error("no {level} with code {code}")]
+    UnknownArea { level: &'static str, code: String },
     /// A request parameter is out of range.
     #[error("invalid request: {field}: {reason}")]
     InvalidRequest { field: String, reason: String },

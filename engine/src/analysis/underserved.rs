@@ -119,6 +119,43 @@ pub struct UnderservedFilter {
     pub street_code: Option<String>,
 }
 
+impl UnderservedFilter {
+    /// Refuses a filter that cannot mean what was asked: a build year outside 1800–2100, a
+    /// year range whose start is after its end, fewer than 0 residents aged 60+.
+    pub fn check(&self) -> Result<(), AnalysisError> {
+        let refuse = |field: &str, reason: String| AnalysisError::InvalidRequest {
+            field: field.to_owned(),
+            reason,
+        };
+        for (field, year) in [
+            ("build_year_min", self.build_year_min),
+            ("build_year_max", self.build_year_max),
+        ] {
+            if let Some(y) = year.filter(|y| !(1800..=2100).contains(y)) {
+                return Err(refuse(
+                    field,
+                    format!("a build year between 1800 and 2100, got {y}"),
+                ));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.build_year_min, self.build_year_max) {
+            if from > to {
+                return Err(refuse(
+                    "build_year_min",
+                    format!("the range starts after it ends ({from} > {to}); swap the years"),
+                ));
+            }
+        }
+        if let Some(n) = self.min_elderly.filter(|n| *n < 0) {
+            return Err(refuse(
+                "min_elderly",
+                format!("a count of residents aged 60+ is 0 or more, got {n}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One service's reach as evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceEvidence {
@@ -175,6 +212,7 @@ pub fn underserved(
     coverage: &Coverage,
     filter: &UnderservedFilter,
 ) -> Result<Vec<UnderservedRow>, AnalysisError> {
+    filter.check()?;
     let standards = &coverage.standards;
     let rules = &standards.underserved;
     if let Some(t) = filter.out_of_reach_threshold_m {

@@ -4,6 +4,7 @@
 //! which decides who sees and changes it ([`crate::access`]). Where a record names a compound or a
 //! building, the unit decides its community and grid, as for imported features.
 
+pub mod board;
 pub mod map;
 pub mod needs;
 pub mod people;

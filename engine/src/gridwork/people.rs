@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{community_of, date_problem, phone_problem, text_problem, Location};
+use super::{community_of, date_problem, phone_problem, photo_problem, text_problem, Location};
 use crate::model::{domain_enum, DomainEnum, EnumValue, ServiceType};
 use crate::reason::Reason;
 use crate::{Problem, Snapshot};
@@ -48,6 +48,9 @@ pub struct GridWorker {
     /// The account the worker signs in with, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
+    /// A portrait for the grid's notice board (a JPEG, PNG or WebP data URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<String>,
 }
 
 impl GridWorker {
@@ -56,6 +59,7 @@ impl GridWorker {
             text_problem("name", "姓名", &self.name, 50),
             phone_problem("phone", &self.phone),
             date_problem("start_date", "上岗日期", &self.start_date),
+            self.photo.as_deref().and_then(photo_problem),
         ]
         .into_iter()
         .flatten()

@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -31,8 +33,9 @@ pub(super) async fn heat_cells(
     resolution: u8,
     threshold: Option<f64>,
     metric: Option<DistanceMetric>,
+    as_of: Option<DateTime<Utc>>,
 ) -> Result<(Arc<Snapshot>, Arc<Vec<analysis::HeatCell>>), ApiError> {
-    let (snapshot, cov) = coverage(state, &Overrides::default(), metric).await?;
+    let (snapshot, cov) = coverage(state, &Overrides::at(as_of), metric).await?;
     let snap = snapshot.clone();
     let by = cov.metric.name();
     let cells = blocking(move || {
@@ -110,6 +113,7 @@ impl From<AnalysisError> for ApiError {
         match e {
             // Asked rightly, but the atlas lacks what it needs: 409, as for other states.
             AnalysisError::NoWalkingNetwork => ApiError::NoWalkingNetwork(e.to_string()),
+            AnalysisError::UnknownArea { .. } => ApiError::NotFound(e.to_string()),
             _ => ApiError::BadRequest(e.to_string()),
         }
     }
@@ -124,7 +128,7 @@ pub(super) fn service(name: &str) -> Result<ServiceType, ApiError> {
     })
 }
 
-fn metres(field: &str, s: &str) -> Result<f64, ApiError> {
+pub(super) fn metres(field: &str, s: &str) -> Result<f64, ApiError> {
     s.parse::<f64>()
         .ok()
         .filter(|m| m.is_finite() && *m > 0.0 && *m <= 20_000.0)
@@ -135,17 +139,42 @@ fn metres(field: &str, s: &str) -> Result<f64, ApiError> {
         })
 }
 
-/// What a request changes of the standards for its answer: thresholds and the walking speed.
+/// What a request changes of the standards for its answer: thresholds and the walking speed;
+/// and the moment whose data it asks about (`as_of=`, now when none).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Overrides {
     thresholds: Vec<(ServiceType, f64)>,
     /// Metres per second for the minutes (`walking_speed=`).
     speed: Option<f64>,
+    pub(super) as_of: Option<DateTime<Utc>>,
+}
+
+impl Overrides {
+    /// No change of the standards, the data of `as_of`.
+    pub(super) fn at(as_of: Option<DateTime<Utc>>) -> Overrides {
+        Overrides {
+            as_of,
+            ..Overrides::default()
+        }
+    }
+}
+
+/// `as_of`: a day (its end, China time), a month (its end) or an RFC 3339 moment.
+pub(super) fn as_of(q: &HashMap<String, String>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    q.get("as_of")
+        .map(|v| {
+            analysis::trends::moment(v).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "as_of: a day YYYY-MM-DD, a month YYYY-MM or a moment such as 2026-11-30T16:00:00Z, got \"{v}\""
+                ))
+            })
+        })
+        .transpose()
 }
 
 /// Threshold overrides from `service=X&threshold=M` and/or `thresholds=X:M,Y:M`, and the walking
 /// speed from `walking_speed=`.
-fn overrides(q: &HashMap<String, String>) -> Result<Overrides, ApiError> {
+pub(super) fn overrides(q: &HashMap<String, String>) -> Result<Overrides, ApiError> {
     let speed = q
         .get("walking_speed")
         .map(|v| {
@@ -179,6 +208,7 @@ fn overrides(q: &HashMap<String, String>) -> Result<Overrides, ApiError> {
     Ok(Overrides {
         thresholds: out,
         speed,
+        as_of: as_of(q)?,
     })
 }
 
@@ -198,7 +228,10 @@ pub(super) async fn coverage(
     overrides: &Overrides,
     metric: Option<DistanceMetric>,
 ) -> Result<(Arc<Snapshot>, Arc<Coverage>), ApiError> {
-    let snapshot = state.atlas.snapshot();
+    let snapshot = match overrides.as_of {
+        Some(at) => state.atlas.snapshot_at(at).await?,
+        None => state.atlas.snapshot(),
+    };
     let snap = snapshot.clone();
     let overrides = overrides.clone();
     let coverage = blocking(move || {
@@ -233,23 +266,23 @@ pub async fn standards() -> Json<Standards> {
     Json(Standards::default())
 }
 
+/// `level=grid|community|street|all` (community when none).
+pub(super) fn level(q: &HashMap<String, String>) -> Result<AreaLevel, ApiError> {
+    let name = q.get("level").map_or("community", String::as_str);
+    AreaLevel::from_name(name).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "level: grid, community, street or all, got \"{name}\""
+        ))
+    })
+}
+
 /// `GET /api/coverage?level=grid|community|street|all&code=&service=&threshold=`
 pub async fn areas(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = params(raw.as_deref());
-    let level = match q.get("level").map_or("community", String::as_str) {
-        "grid" => AreaLevel::Grid,
-        "community" => AreaLevel::Community,
-        "street" => AreaLevel::Street,
-        "all" => AreaLevel::All,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "level: grid, community, street or all, got \"{other}\""
-            )))
-        }
-    };
+    let level = level(&q)?;
     let (snapshot, cov) = coverage(&state, &overrides(&q)?, metric(&q)?).await?;
     let areas: Vec<_> = cov
         .areas(level)
@@ -506,7 +539,8 @@ pub async fn heatmap(
         ));
     }
     let (s, resolution, threshold, by) = heat_params(raw.as_deref(), 9)?;
-    let (snapshot, cells) = heat_cells(&state, s, resolution, threshold, by).await?;
+    let as_of = as_of(&params(raw.as_deref()))?;
+    let (snapshot, cells) = heat_cells(&state, s, resolution, threshold, by, as_of).await?;
     let features: Vec<Value> = cells
         .iter()
         .map(|c| {

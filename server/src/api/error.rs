@@ -11,6 +11,7 @@ use engine::planning::{PlanningError, PublishError};
 
 use super::planning::view::violations_json;
 use crate::atlas::AtlasError;
+use crate::store::history::PastError;
 use crate::store::StoreError;
 
 #[derive(Debug)]
@@ -87,6 +88,17 @@ impl From<AtlasError> for ApiError {
             AtlasError::Invalid(problems) => ApiError::Invalid(problems),
             AtlasError::Store(s) => s.into(),
             AtlasError::Task(t) => ApiError::Internal(t),
+        }
+    }
+}
+
+impl From<PastError> for ApiError {
+    fn from(e: PastError) -> Self {
+        match e {
+            PastError::Store(s) => s.into(),
+            // The log cannot give that moment back: a state of the data, not a bad request.
+            PastError::History(h) => ApiError::Conflict(h.to_string()),
+            PastError::Task(t) => ApiError::Internal(t),
         }
     }
 }

@@ -12,8 +12,10 @@ mod imports;
 mod lookup;
 mod openapi;
 pub mod planning;
+mod print;
 mod problems;
 mod tiles;
+mod trends;
 mod walking;
 mod web;
 mod work;
@@ -109,6 +111,9 @@ pub fn endpoints() -> Vec<Endpoint> {
         endpoint(Get, "/api/underserved", coverage::underserved),
         endpoint(Get, "/api/heatmap", coverage::heatmap),
         endpoint(Get, "/api/siting", coverage::siting),
+        endpoint(Get, "/api/trends", trends::trends),
+        endpoint(Get, "/api/print/boards", print::boards),
+        endpoint(Get, "/api/print/report", print::report),
         endpoint(Get, "/api/network", walking::network),
         endpoint(Get, "/api/isochrones", walking::isochrones),
         endpoint(Get, "/api/routes", walking::routes),

@@ -116,7 +116,7 @@ async fn heatmap_tile(
     let (service, resolution, threshold, metric) =
         super::coverage::heat_params(raw, if tile_id.z() >= 15 { 10 } else { 9 })?;
     let (_, cells) =
-        super::coverage::heat_cells(state, service, resolution, threshold, metric).await?;
+        super::coverage::heat_cells(state, service, resolution, threshold, metric, None).await?;
     let heat = (cells, service);
     overlay_tile(
         headers,

@@ -79,8 +79,24 @@ fn with_etag(status: StatusCode, version: i64, body: Value) -> Response {
     r
 }
 
-/// The records of `kind` in `community` that `keep` accepts, each with its body read as `T`
-/// (a body that does not read is left out).
+/// The records `query` finds that `keep` accepts, each with its body read as `T` (a body that
+/// does not read is left out).
+pub(super) async fn bodies_where<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    query: &WorkQuery,
+    keep: impl Fn(&WorkRecord) -> Option<Value>,
+) -> Result<Vec<(i64, T)>, ApiError> {
+    Ok(state
+        .atlas
+        .store()
+        .work_records(query)
+        .await?
+        .iter()
+        .filter_map(|r| Some((r.id, serde_json::from_value(keep(r)?).ok()?)))
+        .collect())
+}
+
+/// The records of `kind` in `community` that `keep` accepts, each with its body read as `T`.
 pub(super) async fn bodies<T: serde::de::DeserializeOwned>(
     state: &AppState,
     kind: WorkKind,
@@ -89,14 +105,24 @@ pub(super) async fn bodies<T: serde::de::DeserializeOwned>(
 ) -> Result<Vec<(i64, T)>, ApiError> {
     let mut q = WorkQuery::all(kind);
     q.community = community.map(str::to_owned);
-    Ok(state
-        .atlas
-        .store()
-        .work_records(&q)
+    bodies_where(state, &q, |r| keep(r).then(|| r.body.clone())).await
+}
+
+/// The records of `kind` (in `community`, when named) that `editor` may read, each body as the
+/// editor sees it (phones masked for viewers and organisations) and read as `T`.
+pub(super) async fn readable_bodies<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    editor: &Editor,
+    kind: WorkKind,
+    community: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    let mut q = WorkQuery::all(kind);
+    q.community = community.map(str::to_owned);
+    let seen = |r: &WorkRecord| visible(editor, r).then(|| view(editor, r)["body"].take());
+    Ok(bodies_where(state, &q, seen)
         .await?
         .into_iter()
-        .filter(|r| keep(r))
-        .filter_map(|r| Some((r.id, serde_json::from_value(r.body).ok()?)))
+        .map(|(_, b)| b)
         .collect())
 }
 

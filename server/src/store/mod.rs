@@ -10,6 +10,7 @@ pub mod commit;
 pub mod dialect;
 pub mod drafts;
 pub mod gpkg;
+pub mod history;
 pub mod postgis;
 mod rows;
 pub mod work;

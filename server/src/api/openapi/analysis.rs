@@ -1,5 +1,5 @@
 //! OpenAPI paths of the coverage analyses (`api::coverage`): standards, coverage per area and
-//! per unit, the underserved list, the heatmap and siting.
+//! per unit, the underserved list, the heatmap and siting, walking, and their prints.
 
 use engine::ServiceType;
 use serde_json::{json, Map, Value};
@@ -13,6 +13,21 @@ pub(super) fn paths(paths: &mut Paths) {
     underserved(paths);
     heatmap_and_siting(paths);
     walking(paths);
+    prints(paths);
+    trends(paths);
+}
+
+fn trends(paths: &mut Paths) {
+    paths.insert("/api/trends".into(), json!({ "get": {
+        "summary": "An area's indicators at the end of each past month (China time), rebuilt from the audit log: coverage per service, property management, owners' committees, three-no compounds, grid load; the month's visits and needs; the change since the last month's end",
+        "parameters": [
+            query("level", json!({ "type": "string", "enum": ["grid", "community", "street", "all"] }), "the area's level (community)"),
+            query("code", json!({ "type": "string" }), "the area's code"),
+            query("months", json!({ "type": "integer", "minimum": 1, "maximum": 36 }), "whole months back (12)")],
+        "responses": responses(json!({ "200": json_ok("the trend", object(json!({
+            "level": { "type": "string" }, "code": { "type": "string" }, "name": { "type": "string" },
+            "months": { "type": "array", "items": { "type": "object", "description": "month, as_of, data_version, indicators (or unavailable with the reason), work" } },
+            "now": { "type": "object" }, "change_since_last_month": { "type": "object", "nullable": true } }))) }), &["400", "404"]) } }));
 }
 
 fn service_schema() -> Value {
@@ -34,9 +49,14 @@ fn metric() -> Value {
 
 /// `service`/`threshold` and `thresholds`: walking thresholds applied on the spot, and the
 /// metric.
-fn threshold_overrides() -> [Value; 5] {
+fn threshold_overrides() -> [Value; 6] {
     [
         metric(),
+        query(
+            "as_of",
+            json!({ "type": "string" }),
+            "the data as it was at the end of a day (YYYY-MM-DD) or month (YYYY-MM), China time, or at an RFC 3339 moment, rebuilt from the audit log (409 when a bulk change since cannot be undone)",
+        ),
         query(
             "walking_speed",
             json!({ "type": "number", "minimum": 0.1, "maximum": 5 }),
@@ -199,4 +219,52 @@ fn walking(paths: &mut Paths) {
         "responses": responses(json!({ "200": json_ok("the network", object(json!({ "data_version": { "type": "integer" },
             "measured": { "type": "object" }, "join_limit_m": { "type": "number" },
             "unjoined": { "type": "array", "items": { "type": "object", "description": "layer, id, name, community_code, at" } } }))) }), &[]) } }));
+}
+
+fn prints(paths: &mut Paths) {
+    let printed = || {
+        json!({ "200": { "description": "the whole document as PDF, or one page as PNG (150 dpi)", "content": {
+            "application/pdf": { "schema": { "type": "string", "format": "binary" } },
+            "image/png": { "schema": { "type": "string", "format": "binary" } } } } })
+    };
+    let format = || {
+        query(
+            "format",
+            json!({ "type": "string", "enum": ["pdf", "png"] }),
+            "pdf (default: every page) or png (one page)",
+        )
+    };
+    let page = || {
+        query(
+            "page",
+            json!({ "type": "integer", "minimum": 1 }),
+            "with format=png: the page, from 1",
+        )
+    };
+    let date = || {
+        query(
+            "date",
+            json!({ "type": "string", "format": "date" }),
+            "the date printed (default: today)",
+        )
+    };
+    paths.insert("/api/print/boards".into(), json!({ "get": {
+        "summary": "Grid notice boards 网格公示牌, one page a grid: the grid's map, households and load, grid workers with photo, phone and duties, building heads, a QR code to the grid's page",
+        "security": [{ "bearer": [] }],
+        "parameters": [
+            query("grid", json!({ "type": "string" }), "one grid's code"),
+            query("community", json!({ "type": "string", "pattern": "^[0-9]{12}$" }), "or every grid of a community"),
+            query("street", json!({ "type": "string", "pattern": "^[0-9]{9}$" }), "or every grid of a street"),
+            query("paper", json!({ "type": "string", "enum": ["A4", "A3"] }), "paper size (A4)"),
+            format(), page(), date()],
+        "responses": responses(printed(), &["400", "401", "404"]) } }));
+    paths.insert("/api/print/report".into(), json!({ "get": {
+        "summary": "A street's or community's coverage report (A4): heatmap with legend, scale and north arrow; parts ranked worst first; governance; underserved compounds; the standards",
+        "parameters": [
+            query("street", json!({ "type": "string", "pattern": "^[0-9]{9}$" }), "a street's code"),
+            query("community", json!({ "type": "string", "pattern": "^[0-9]{12}$" }), "or a community's code"),
+            query("service", service_schema(), "the service mapped and ranked (elderly_care)"),
+            query("threshold", metres(), "metres instead of the standard's threshold"),
+            metric(), format(), page(), date()],
+        "responses": responses(printed(), &["400", "404", "409"]) } }));
 }

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
+# Prints are set in Noto Sans CJK and read back with poppler's pdftotext/pdftoppm.
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need_apt+=(fonts-noto-cjk)
+command -v pdftoppm >/dev/null || need_apt+=(poppler-utils)
 if [ -f web/package.json ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ -f web/package.json ] && ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then need_apt+=(fonts-wqy-microhei); fi
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need_apt+=(postgresql-15 postgresql-15-postgis-3)

@@ -24,6 +24,8 @@ command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
 # The independent OpenAPI validator the API tests run the server's document through.
 python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator
 python3 -c "import networkx, pyproj" 2>/dev/null || python3 -m pip install --quiet networkx==3.6.1 pyproj==3.7.2
+# The protomaps reference reader the tile-archive test reads PMTiles with.
+python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet pmtiles==3.8.1
 
 eval "$(scripts/postgis-cluster.sh start)"
 export GRIDATLAS_TEST_PG

@@ -120,14 +120,29 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
         /// Output file (.geojson, .csv, .xlsx or .gpkg).
-        #[arg(long, short)]
-        out: PathBuf,
+        #[arg(
+            long,
+            short,
+            required_unless_present = "tiles",
+            conflicts_with = "tiles"
+        )]
+        out: Option<PathBuf>,
         /// Layer to export (all layers for .gpkg and .xlsx when omitted).
         #[arg(long, value_parser = parse_layer)]
         layer: Option<Layer>,
         /// Only features of this community (12-digit code).
         #[arg(long)]
         community: Option<String>,
+        /// Write every layer's vector tiles to one PMTiles v3 archive instead (the server's
+        /// tiles, gzip), for martin or any static host.
+        #[arg(long, value_name = "ARCHIVE.pmtiles")]
+        tiles: Option<PathBuf>,
+        /// Smallest zoom of the archive.
+        #[arg(long, default_value_t = 0, requires = "tiles")]
+        minzoom: u8,
+        /// Largest zoom of the archive.
+        #[arg(long, default_value_t = 16, requires = "tiles")]
+        maxzoom: u8,
     },
     /// Print grid notice boards or a coverage report as PDF (or the first page as PNG).
     Print {
@@ -372,7 +387,19 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             out,
             layer,
             community,
-        } => export(&store, &out, layer, community.as_deref()).await,
+            tiles,
+            minzoom,
+            maxzoom,
+        } => match (tiles, out) {
+            (Some(archive), _) => {
+                let store = commands::open_store(store.location()).await?;
+                commands::export_tiles(store, &archive, layer, (minzoom, maxzoom)).await
+            }
+            (None, Some(out)) => export(&store, &out, layer, community.as_deref()).await,
+            (None, None) => Err(CommandError::Usage(
+                "name --out FILE or --tiles ARCHIVE.pmtiles".into(),
+            )),
+        },
         Command::Print { what } => print_command(what).await,
         Command::Migrate { store } => migrate(&store).await,
         Command::User {

@@ -29,6 +29,7 @@ mod problems_in_chinese;
 mod routes;
 mod store_conformance;
 mod tiles;
+mod tiles_archive;
 mod trends;
 mod walking_api;
 mod walking_import;

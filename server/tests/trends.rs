@@ -134,10 +134,11 @@ async fn a_past_moment_is_rebuilt_from_the_audit_log_exactly_and_again_after_a_r
         assert_eq!(months.len(), 3);
         for m in months {
             assert!(m["indicators"].is_null(), "{kind}: {m}");
+            assert_eq!(m["unavailable"], "not_yet", "{m}");
             assert!(
-                m["unavailable"]
+                m["reason"]
                     .as_str()
-                    .is_some_and(|r| r.contains("did not exist")),
+                    .is_some_and(|r| r.contains("no data yet")),
                 "{m}"
             );
         }

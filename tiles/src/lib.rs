@@ -14,6 +14,7 @@
 //! # Ok::<(), gridatlas_tiles::TileError>(())
 //! ```
 
+pub mod archive;
 mod cache;
 mod encode;
 mod geometry;

@@ -214,11 +214,24 @@ pub struct TrendPoint {
     /// The moment measured (the month's end), RFC 3339.
     pub as_of: String,
     pub data_version: i64,
-    /// `None` when the data of that moment cannot be rebuilt (`unavailable` says why).
+    /// `None` when the data of that moment cannot be had (`unavailable` says why).
     pub indicators: Option<Indicators>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub unavailable: Option<String>,
+    pub unavailable: Option<Unavailable>,
+    /// The reason in words, when unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub work: WorkOfMonth,
+}
+
+/// Why a month's indicators are missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unavailable {
+    /// The area had no data yet then.
+    NotYet,
+    /// A bulk change since then cannot be undone from the audit log.
+    Irreversible,
 }
 
 /// The change of every indicator from `before` to `after` (percentage points for shares).

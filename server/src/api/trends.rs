@@ -5,7 +5,7 @@
 use axum::extract::{RawQuery, State};
 use axum::Json;
 use chrono::Utc;
-use engine::analysis::trends::{work_of_month, Change, Indicators, Month, TrendPoint};
+use engine::analysis::trends::{work_of_month, Change, Indicators, Month, TrendPoint, Unavailable};
 use engine::analysis::{AreaLevel, AreaSummary};
 use engine::gridwork::{Need, Visit, WorkKind};
 use engine::planning::Caps;
@@ -88,9 +88,10 @@ pub async fn trends(
                 as_of: end.to_rfc3339(),
                 data_version: v,
                 indicators: area.as_ref().map(|a| Indicators::of(a, caps)),
-                unavailable: area
+                unavailable: area.is_none().then_some(Unavailable::NotYet),
+                reason: area
                     .is_none()
-                    .then(|| format!("the {} did not exist then", level_name(level))),
+                    .then(|| format!("the {} had no data yet then", level_name(level))),
                 work,
             },
             Err(ApiError::Conflict(reason)) => TrendPoint {
@@ -98,7 +99,8 @@ pub async fn trends(
                 as_of: end.to_rfc3339(),
                 data_version: 0,
                 indicators: None,
-                unavailable: Some(reason),
+                unavailable: Some(Unavailable::Irreversible),
+                reason: Some(reason),
                 work,
             },
             Err(e) => return Err(e),
@@ -125,6 +127,7 @@ pub async fn trends(
             data_version: version,
             indicators: Some(now_indicators),
             unavailable: None,
+            reason: None,
             work: work_of_month(this_month, &visits, &needs),
         },
         "change_since_last_month": change,

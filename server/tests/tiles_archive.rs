@@ -1,0 +1,135 @@
+//! The whole atlas as one PMTiles archive (`gridatlas export --tiles`), read back by the
+//! protomaps reference reader (Python `pmtiles`): its header names the zooms, bounds and the
+//! `TileJSON` layers; every tile it holds is, after decompression, byte for byte the tile the
+//! server answers; and every tile the server has over the extent is in it.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::sync::Arc;
+
+use axum::http::{Method, Request, StatusCode};
+use gridatlas_server::api::{app, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use tower::ServiceExt;
+
+use crate::common::cli::{demo_store, gridatlas, ok};
+
+/// Every tile of the archive as `(z, x, y) → decompressed bytes`, and its header and metadata,
+/// read by the reference reader.
+fn read_archive(path: &std::path::Path) -> (serde_json::Value, BTreeMap<(u8, u32, u32), Vec<u8>>) {
+    let script = r#"
+import gzip, json, sys
+from pmtiles.reader import Reader, MmapSource, all_tiles
+with open(sys.argv[1], "r+b") as f:
+    source = MmapSource(f)
+    reader = Reader(source)
+    header = reader.header()
+    meta = reader.metadata()
+    out = {"header": {k: (v.name if hasattr(v, "name") else v) for k, v in header.items()}, "metadata": meta, "tiles": []}
+    for (z, x, y), data in all_tiles(source):
+        out["tiles"].append([z, x, y, gzip.decompress(data).hex()])
+print(json.dumps(out))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script, &path.display().to_string()])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "pmtiles reader: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tiles = v["tiles"]
+        .as_array()
+        .expect("tiles")
+        .iter()
+        .map(|t| {
+            let hex = t[3].as_str().expect("hex");
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+                .collect();
+            let n = |i: usize| t[i].as_u64().expect("coordinate");
+            ((n(0) as u8, n(1) as u32, n(2) as u32), bytes)
+        })
+        .collect();
+    (v, tiles)
+}
+
+#[tokio::test]
+async fn the_archive_holds_exactly_the_servers_tiles() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = demo_store(dir.path());
+    let archive = dir.path().join("atlas.pmtiles");
+    let printed = ok(&gridatlas(&[
+        "export",
+        "--store",
+        &store,
+        "--tiles",
+        &archive.display().to_string(),
+        "--minzoom",
+        "10",
+        "--maxzoom",
+        "14",
+    ]));
+    assert!(printed.contains("wrote"), "{printed}");
+    let (v, archived) = read_archive(&archive);
+    let header = &v["header"];
+    assert_eq!(
+        (header["min_zoom"].as_u64(), header["max_zoom"].as_u64()),
+        (Some(10), Some(14))
+    );
+    assert_eq!(header["tile_type"], "MVT");
+    assert_eq!(header["tile_compression"], "GZIP");
+    let layers: Vec<&str> = v["metadata"]["vector_layers"]
+        .as_array()
+        .expect("vector_layers")
+        .iter()
+        .filter_map(|l| l["id"].as_str())
+        .collect();
+    assert!(
+        layers.contains(&"compounds") && layers.contains(&"ways"),
+        "{layers:?}"
+    );
+
+    let atlas = Atlas::open(gridatlas_server::store::open(&store).await.expect("store"))
+        .await
+        .expect("atlas");
+    let bounds = tiles::data_bounds(&atlas.snapshot()).expect("bounds");
+    let app = app(AppState::new(Arc::new(atlas), Config::default()));
+    let mut served = 0;
+    for z in 10..=14u8 {
+        for t in tiles::archive::tiles_over(bounds, z) {
+            let req = Request::builder()
+                .method(Method::GET)
+                .uri(format!("/tiles/atlas/{}/{}/{}.mvt", t.z(), t.x(), t.y()))
+                .body(axum::body::Body::empty())
+                .expect("request");
+            let resp = app.clone().oneshot(req).await.expect("response");
+            let status = resp.status();
+            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+                .await
+                .expect("body");
+            let key = (t.z(), t.x(), t.y());
+            match archived.get(&key) {
+                Some(bytes) => {
+                    assert_eq!(status, StatusCode::OK, "{key:?}");
+                    assert!(
+                        bytes[..] == body[..],
+                        "tile {key:?} differs from the server's"
+                    );
+                    served += 1;
+                }
+                None => assert!(body.is_empty(), "tile {key:?} is served but not archived"),
+            }
+        }
+    }
+    assert_eq!(
+        served,
+        archived.len(),
+        "every archived tile lies over the data"
+    );
+    assert!(served > 50, "{served} tiles");
+    eprintln!("{served} tiles of z10–14 identical in the archive and from the server");
+}

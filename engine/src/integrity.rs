@@ -30,6 +30,8 @@ struct Registry {
     /// Each compound's community and grid.
     compounds: HashMap<i64, (String, Option<String>)>,
     stations: HashSet<i64>,
+    /// Names of communities and grids (by code) and compounds (by id), to say in reasons.
+    names: HashMap<(Layer, String), String>,
 }
 
 impl Registry {
@@ -40,6 +42,15 @@ impl Registry {
             Layer::Communities => self.communities.contains_key(code),
             Layer::Grids => self.grids.contains_key(code),
             _ => false,
+        }
+    }
+
+    /// A community, grid or compound in words: its name and, in brackets, its code or id (the
+    /// code or id alone when it has no name).
+    fn named(&self, layer: Layer, key: &str) -> String {
+        match self.names.get(&(layer, key.to_owned())) {
+            Some(name) if !name.is_empty() => format!("{name}（{key}）"),
+            _ => key.to_owned(),
         }
     }
 
@@ -84,7 +95,39 @@ impl Registry {
                 .filter(|s| keep(Layer::Stations, s.id))
                 .map(|s| s.id)
                 .collect(),
+            names: HashMap::new(),
         };
+        let written = change.written.iter().copied();
+        for f in d
+            .communities
+            .iter()
+            .map(|c| (Layer::Communities, c.code.clone(), &c.name))
+            .chain(
+                d.grids
+                    .iter()
+                    .map(|g| (Layer::Grids, g.code.clone(), &g.name)),
+            )
+            .chain(
+                d.compounds
+                    .iter()
+                    .map(|c| (Layer::Compounds, c.id.to_string(), &c.name)),
+            )
+        {
+            r.names.insert((f.0, f.1), f.2.clone());
+        }
+        for f in written {
+            let named = match f {
+                Feature::Community(c) => Some((Layer::Communities, c.code.clone(), c.name.clone())),
+                Feature::Grid(g) => Some((Layer::Grids, g.code.clone(), g.name.clone())),
+                Feature::Compound(c) if c.id > 0 => {
+                    Some((Layer::Compounds, c.id.to_string(), c.name.clone()))
+                }
+                _ => None,
+            };
+            if let Some((l, k, n)) = named {
+                r.names.insert((l, k), n);
+            }
+        }
         for f in change.written {
             match f {
                 Feature::Street(s) => {
@@ -241,7 +284,8 @@ fn check_references(
             community(&g.community_code, push);
             if check_compound(reg, g.compound_id, &g.community_code, push) {
                 if let Some(polygon) = compound_polygon(snapshot, change, g.compound_id) {
-                    if let Some(reason) = gate_too_far(g, polygon) {
+                    let name = reg.named(Layer::Compounds, &g.compound_id.to_string());
+                    if let Some(reason) = gate_too_far(g, polygon, &name) {
                         push("geometry", reason);
                     }
                 }
@@ -308,7 +352,12 @@ fn check_grid(
             "grid_code",
             Reason::new(
                 format!("grid {grid} belongs to community {gc}, not {community_code}"),
-                format!("网格 {grid} 属于社区 {gc}，不属于社区 {community_code}"),
+                format!(
+                    "网格{}属于{}，不属于{}",
+                    reg.named(Layer::Grids, grid),
+                    reg.named(Layer::Communities, gc),
+                    reg.named(Layer::Communities, community_code)
+                ),
             ),
         ),
         Some(_) => {}
@@ -339,7 +388,12 @@ fn check_compound(
                 "compound_id",
                 Reason::new(
                     format!("compound {cid} belongs to community {cc}, not {community_code}"),
-                    format!("小区 {cid} 属于社区 {cc}，不属于社区 {community_code}"),
+                    format!(
+                        "小区{}属于{}，不属于{}",
+                        reg.named(Layer::Compounds, &cid.to_string()),
+                        reg.named(Layer::Communities, cc),
+                        reg.named(Layer::Communities, community_code)
+                    ),
                 ),
             );
             false
@@ -366,7 +420,7 @@ fn compound_polygon<'a>(
 
 /// Why a gate lies too far from its compound's polygon, or `None` when it is close enough
 /// (ellipsoidal metres, as the analyses measure).
-fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<Reason> {
+fn gate_too_far(gate: &Gate, polygon: &Polygon, compound_name: &str) -> Option<Reason> {
     let metres = point_to_polygon_m(gate.geometry, polygon);
     let compound = gate.compound_id;
     (metres > GATE_MAX_OFFSET_M).then(|| {
@@ -375,7 +429,7 @@ fn gate_too_far(gate: &Gate, polygon: &Polygon) -> Option<Reason> {
                 "gate lies {metres:.0} m from compound {compound}'s polygon; a gate must lie within {GATE_MAX_OFFSET_M} m of its compound",
             ),
             format!(
-                "出入口距小区 {compound} 的边界 {metres:.0} 米；出入口应在所属小区边界 {GATE_MAX_OFFSET_M} 米以内",
+                "出入口距小区{compound_name}的边界 {metres:.0} 米；出入口应在所属小区边界 {GATE_MAX_OFFSET_M} 米以内，请把出入口移到小区边上，或改选它所属的小区",
             ),
         )
     })
@@ -409,7 +463,8 @@ fn check_moved_compounds(snapshot: &Snapshot, change: &ChangeView, problems: &mu
             if rewritten.contains(&gate.id) || change.deleted.contains(&(Layer::Gates, gate.id)) {
                 continue;
             }
-            if let Some(reason) = gate_too_far(gate, &c.geometry) {
+            let name = format!("{}（{}）", c.name, c.id);
+            if let Some(reason) = gate_too_far(gate, &c.geometry, &name) {
                 problems.push(
                     Problem::because(
                         "geometry",

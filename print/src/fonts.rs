@@ -48,12 +48,20 @@ impl Fonts {
     /// The faces of one font file (and its bold sibling `…-Bold.…` when there is one); `family`
     /// picks one family of a collection, else its first.
     pub fn from_file(path: &Path, family: Option<&str>) -> Result<Fonts, PrintError> {
+        // The files are read into memory once: measuring text then costs no file mapping.
         let mut db = Database::new();
-        db.load_font_file(path)
+        let data = std::fs::read(path)
             .map_err(|e| PrintError::Font(format!("{}: {e}", path.display())))?;
-        if let Some(bold) = bold_sibling(path) {
+        db.load_font_data(data);
+        if db.is_empty() {
+            return Err(PrintError::Font(format!(
+                "{}: not a font file",
+                path.display()
+            )));
+        }
+        if let Some(bold) = bold_sibling(path).and_then(|b| std::fs::read(b).ok()) {
             // A missing or unreadable bold file only means bold is drawn regular.
-            let _ = db.load_font_file(bold);
+            db.load_font_data(bold);
         }
         let family = match family {
             Some(f) => f.to_owned(),

@@ -100,16 +100,35 @@ impl Printer {
             font_family: self.fonts.family().to_owned(),
             ..usvg::Options::default()
         };
-        let trees = pages
-            .iter()
-            .enumerate()
-            .map(|(i, svg)| {
-                usvg::Tree::from_str(svg, &options).map_err(|e| PrintError::Layout {
-                    page: i + 1,
-                    reason: e.to_string(),
-                })
+        // Parsing sets every text (shaping, glyph outlines): the pages are parsed on every core.
+        let parse = |(i, svg): (usize, &String)| {
+            usvg::Tree::from_str(svg, &options).map_err(|e| PrintError::Layout {
+                page: i + 1,
+                reason: e.to_string(),
             })
-            .collect::<Result<Vec<_>, _>>()?;
+        };
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let chunk = pages.len().div_ceil(threads).max(1);
+        let trees = std::thread::scope(|scope| {
+            let parts: Vec<_> = pages
+                .chunks(chunk)
+                .enumerate()
+                .map(|(k, part)| {
+                    let parse = &parse;
+                    scope.spawn(move || {
+                        part.iter()
+                            .enumerate()
+                            .map(|(j, svg)| parse((k * chunk + j, svg)))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut trees = Vec::with_capacity(pages.len());
+            for p in parts {
+                trees.extend(p.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?);
+            }
+            Ok::<_, PrintError>(trees)
+        })?;
         Ok(Printed {
             pages: trees.into_iter().map(Arc::new).collect(),
             paper,

@@ -633,3 +633,26 @@ async fn add_elderly_care_space_in(app: &Router, c: &engine::Compound) {
         StatusCode::CREATED
     );
 }
+
+#[tokio::test]
+async fn an_underserved_filter_that_cannot_mean_anything_is_refused_naming_its_parameter() {
+    let (app, _atlas, _dir) = demo_app().await;
+    for (query, field) in [
+        ("build_year_min=2010&build_year_max=1990", "build_year_min"),
+        ("build_year_min=-5", "build_year_min"),
+        ("build_year_max=3000", "build_year_max"),
+        ("min_elderly=-5", "min_elderly"),
+        ("min_elderly=many", "min_elderly"),
+    ] {
+        let (status, v, _) = get(&app, &format!("/api/underserved?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {v}");
+        assert_eq!(v["field"], field, "{query}: {v}");
+    }
+    // A sensible range still answers.
+    let (status, v, _) = get(
+        &app,
+        "/api/underserved?build_year_min=1990&build_year_max=2010",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+}

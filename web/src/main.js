@@ -8,6 +8,7 @@ import './style.css';
 
 import { fetchConfig, fetchTileJson, geometryBbox } from './api.js';
 import { loadEnums } from './enums.js';
+import { errorLine } from './errors.js';
 import { applyDocumentLang, getLang, onLangChange, setLang, t, translateDom } from './i18n.js';
 import { installImages } from './icons.js';
 import { installAreaLabels } from './labels.js';
@@ -60,7 +61,7 @@ async function main() {
     // The enum values and attribute labels every panel shows come with the configuration.
     [config] = await Promise.all([fetchConfig(), loadEnums()]);
   } catch (e) {
-    showBanner(t('error.config', { msg: e.message }));
+    showBanner(t('error.config', { reason: errorLine(e, t) }));
     app.errors.push(String(e));
     return;
   }
@@ -77,7 +78,7 @@ async function main() {
   try {
     tilejson = await fetchTileJson();
   } catch (e) {
-    showBanner(t('error.tiles', { msg: e.message }));
+    showBanner(t('error.tiles', { reason: errorLine(e, t) }));
     app.errors.push(String(e));
   }
   const minzooms = Object.fromEntries((tilejson?.vector_layers || []).map((l) => [l.id, l.minzoom ?? 0]));

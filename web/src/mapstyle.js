@@ -241,6 +241,34 @@ export function atlasLayers() {
   };
 }
 
+/**
+ * The atlas drawn stepped back while the coverage heatmap is shown (覆盖分析): greys and outlines
+ * only, no orange or red to compete with the heat palette; service-space icons hidden (the
+ * facilities that count are drawn apart). Map layer → paint property → value; the layers' own
+ * paint comes back when the workspace is left.
+ */
+export const MUTED_PAINT = {
+  'grids-fill': { 'fill-opacity': 0 },
+  'grids-line': { 'line-color': '#90a4ae', 'line-width': 1 },
+  'compounds-fill': { 'fill-color': '#b0bec5', 'fill-opacity': 0.12 },
+  'compounds-hatch': { 'fill-opacity': 0 },
+  'compounds-line': { 'line-color': '#607d8b', 'line-width': ['interpolate', ['linear'], ['zoom'], 13, 0.6, 17, 1.4] },
+  'ways-casing': { 'line-color': '#cfd8dc', 'line-opacity': 0.3 },
+  'ways-road': { 'line-color': '#ffffff', 'line-opacity': 0.45 },
+  'ways-foot': { 'line-color': '#b0bec5', 'line-opacity': 0.5 },
+  'buildings-cells': { 'circle-color': '#90a4ae', 'circle-opacity': 0.25, 'circle-stroke-width': 0 },
+  'buildings-fill': { 'fill-color': '#cfd8dc', 'fill-opacity': 0.35 },
+  'buildings-line': { 'line-color': '#90a4ae', 'line-width': 0.5 },
+  'buildings-point': { 'circle-color': '#90a4ae', 'circle-stroke-color': '#ffffff' },
+  gates: { 'circle-color': '#78909c' },
+  'service-spaces-area': { 'fill-color': '#cfd8dc', 'fill-outline-color': '#90a4ae', 'fill-opacity': 0.2 },
+  'service-spaces': { 'icon-opacity': 0 },
+  stations: { 'circle-color': '#b0bec5', 'circle-radius': 3, 'circle-stroke-width': 1 },
+};
+
+/** The facilities that count for the chosen service, drawn over the stepped-back atlas. */
+export const FACILITY_COLOR = '#1565c0';
+
 /** The order the atlas layers are drawn in (bottom first); the layer panel lists them top first. */
 export const DRAW_ORDER = ['grids', 'communities', 'streets', 'compounds', 'ways', 'buildings', 'gates', 'service_spaces', 'stations'];
 

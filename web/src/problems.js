@@ -35,11 +35,11 @@ export function applyList(state, body) {
   return { ...state, phase: 'ready', dataVersion: body?.data_version ?? null, problems, error: null };
 }
 
-/** A refused or failed request: 401/403 hide everything (not, or no longer, an admin); otherwise the message is kept and the last list stays. */
+/** A refused or failed request: 401/403 hide everything (not, or no longer, an admin); otherwise the error is kept (put in words when shown) and the last list stays. */
 export function applyError(state, err) {
   if (err?.status === 401 || err?.status === 403) return initialProblems();
   if (state.phase === 'hidden') return state;
-  return { ...state, phase: 'error', error: err?.message || String(err) };
+  return { ...state, phase: 'error', error: err };
 }
 
 export function setOpen(state, open) {

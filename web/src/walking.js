@@ -1,8 +1,8 @@
 // Walking distances in the analysis workspaces 步行距离: which metric is in force, a unit's reach
 // of a service in words (步行 820 米（约 14 分钟）· 直线 240 米 · 绕行系数 3.4), the units that
 // lose coverage on foot (步行后失去覆盖), the isochrone legend, route labels, the units and
-// facilities not joined to the ways (未接入路网) and refusals in words. Pure: no DOM, map or
-// requests, and the words come through the `t` passed in, so the unit tests run it in node.
+// facilities not joined to the ways (未接入路网). Pure: no DOM, map or requests, and the words come
+// through the `t` passed in, so the unit tests run it in node. Refusals are put in words by ../errors.js.
 
 /** The two ways of measuring a distance, in the order the switch shows them. */
 export const METRICS = ['walk', 'straight'];
@@ -188,17 +188,4 @@ export function unitOfHit(atlasLayer, properties, id) {
 /** The query of a unit's routes: `compound=ID` or `building=ID`. */
 export function routesQuery(unit) {
   return unit.kind === 'compound' ? `compound=${encodeURIComponent(unit.id)}` : `building=${encodeURIComponent(unit.id)}`;
-}
-
-/**
- * A refused or failed request in words (the UI's language through `t`): no walking network
- * (409), a bad request, nothing found, no answer, or the server's own message.
- */
-export function errorText(e, t) {
-  const msg = e?.message || String(e);
-  if (e?.code === 'no_walking_network' || e?.status === 409) return t('walk.err.no_network');
-  if (e?.status === 0) return t('walk.err.offline');
-  if (e?.status === 400) return t('walk.err.bad_request', { msg });
-  if (e?.status === 404) return t('walk.err.not_found', { msg });
-  return t('ws.error', { msg });
 }

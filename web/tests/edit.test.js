@@ -126,7 +126,7 @@ describe('editing on the map', () => {
     await page.click('[data-ws="coverage"]');
     const covRow = page.locator(`#cov-table tr[data-code="${LONGNAN}"]`);
     await covRow.waitFor();
-    assert.equal(await covRow.locator('td').nth(1).textContent(), String(covBefore.households));
+    assert.equal(await covRow.locator('td').nth(1).textContent(), covBefore.households.toLocaleString('zh-CN'));
     await page.click('[data-ws="map"]');
 
     // Signed out: the panel is read-only and there is no ＋ 新建.
@@ -200,7 +200,7 @@ describe('editing on the map', () => {
     assert.equal(covAfter.covered, covBefore.covered + 32);
     // …and the coverage workspace shows it, not the table it had before.
     await page.click('[data-ws="coverage"]');
-    await page.locator(`#cov-table tr[data-code="${LONGNAN}"] td:nth-child(2)`, { hasText: String(covAfter.households) }).waitFor();
+    await page.locator(`#cov-table tr[data-code="${LONGNAN}"] td:nth-child(2)`, { hasText: covAfter.households.toLocaleString('zh-CN') }).waitFor();
     await screenshot(page, '82-edit-saved-zh');
     await page.click('[data-ws="map"]');
     assertNoProblems(page);
@@ -227,7 +227,7 @@ describe('editing on the map', () => {
     await page.locator('.edit-geometry[data-changed]').waitFor();
     await page.click('#edit-save');
     await page.locator('.edit-geometry[data-invalid]').waitFor();
-    assert.match(await page.textContent('#edit-geometry-msg'), /^出入口距小区 67 的边界 \d+ 米；出入口应在所属小区边界 50 米以内$/);
+    assert.match(await page.textContent('#edit-geometry-msg'), /^出入口距小区\S+（67）的边界 \d+ 米；出入口应在所属小区边界 50 米以内，请把出入口移到小区边上/);
     assert.equal((await item('gates', 70)).properties.version, 1, 'nothing stored');
     await screenshot(page, '83a-edit-gate-refused-zh');
     // Back where it was, then a few metres along the compound's edge.

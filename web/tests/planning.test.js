@@ -313,7 +313,14 @@ describe('the grid-planning workspace', () => {
       assert.match(await page.textContent('#pl-confirm'), /rule error\(s\): the server will refuse to publish/);
       await page.click('#pl-confirm-yes');
       await settled(page);
-      assert.match(await page.textContent('#pl-message'), /^Not possible: the plan breaks \d+ grid rule/);
+      // The refusal is drawn from the server's violations: each broken rule with the grids' and units' names, never an id.
+      assert.match(await page.textContent('#pl-message .pl-message-text'), /^Not published: the plan breaks \d+ grid rule\(s\)\. Correct these first:$/);
+      const broken = await page.$$eval('#pl-message-violations li', (li) => li.map((x) => x.textContent));
+      assert.ok(broken.length > 0, 'the broken rules listed');
+      assert.ok(broken.some((x) => /第\d网格: \d+ households, load [\d.]+, over the cap \(.*(路|院|苑|舍|区|村)/.test(x)), broken.join(' | '));
+      for (const x of broken) assert.doesNotMatch(x, /compound:\d+|building:\d+/, 'units by name');
+      assert.match(await page.locator('#pl-message details.err-detail code').textContent(), /the plan breaks/, 'the server\'s message as detail');
+      await screenshot(page, '38b-planning-refused-en');
       assert.equal(await page.evaluate(() => window.gridAtlas.planning.state.view.status), 'draft');
 
       // Someone else changes the draft meanwhile: the next change here is a 409, the panel reloads
@@ -365,7 +372,8 @@ describe('the grid-planning workspace', () => {
       assert.equal(await page.locator('#pl-access').count(), 0);
       await page.click('#pl-new');
       await settled(page);
-      assert.match(await page.textContent('#pl-message'), /无权执行此操作：.*510504003004/);
+      assert.match(await page.textContent('#pl-message .pl-message-text'), /^无权执行此操作：当前账号的角色或管辖范围不包括龙南社区。/);
+      assert.match(await page.locator('#pl-message .err-detail code').textContent(), /510504003004/, 'the server\'s message as detail');
       assert.equal(await page.evaluate(() => window.gridAtlas.planning.state.draftId), null);
       await screenshot(page, '39b-planning-forbidden');
       assertNoProblems(page, [/HTTP 403: .*\/api\/planning\/drafts/, /status of 403/]);

@@ -181,7 +181,7 @@ pub async fn login(
 fn too_many(wait: std::time::Duration) -> Response {
     let mut r = (
         StatusCode::TOO_MANY_REQUESTS,
-        Json(json!({ "code": "too_many_requests", "message": format!("too many failed sign-ins for this account; try again in {} s", wait.as_secs().max(1)) })),
+        Json(json!({ "code": "too_many_requests", "retry_after_s": wait.as_secs().max(1), "message": format!("too many failed sign-ins for this account; try again in {} s", wait.as_secs().max(1)) })),
     )
         .into_response();
     if let Ok(v) = axum::http::HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {

@@ -92,6 +92,18 @@ impl From<AtlasError> for ApiError {
     }
 }
 
+/// The request parameter a refusal names first (`build_year_min: …`), if any.
+fn parameter_of(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("invalid request: ").unwrap_or(message);
+    let (name, _) = rest.split_once(": ")?;
+    (!name.is_empty()
+        && name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+    .then_some(name)
+}
+
 impl From<PastError> for ApiError {
     fn from(e: PastError) -> Self {
         match e {
@@ -139,9 +151,9 @@ impl From<PublishError> for ApiError {
                 message: PublishError::Violations(v.clone()).to_string(),
                 violations: violations_json(&v),
             },
-            PublishError::MultiPart { .. } => ApiError::InvalidPlan {
+            PublishError::MultiPart { ref grid, parts } => ApiError::InvalidPlan {
                 message: e.to_string(),
-                violations: json!([]),
+                violations: json!([{ "rule": "multi_part", "grid": grid, "parts": parts, "severity": "error", "message": e.to_string() }]),
             },
             PublishError::Unstorable { grid, problems } => ApiError::Invalid(
                 problems
@@ -204,8 +216,13 @@ impl IntoResponse for ApiError {
                 message,
                 violations,
             } => json!({ "code": code, "message": message, "violations": violations }),
-            ApiError::BadRequest(m)
-            | ApiError::InvalidOperation(m)
+            // A parameter's refusal reads `name: reason` (or `invalid request: name: reason`):
+            // its name is given apart, for a client to show the reason beside that input.
+            ApiError::BadRequest(m) => match parameter_of(&m) {
+                Some(field) => json!({ "code": code, "message": m, "field": field }),
+                None => json!({ "code": code, "message": m }),
+            },
+            ApiError::InvalidOperation(m)
             | ApiError::Unauthorized(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)

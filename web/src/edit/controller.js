@@ -14,6 +14,7 @@ import { createItem, deleteItem, fetchAudit, fetchItem, geometryBbox, replaceIte
 import { creatableLayers, mayEdit, scopeCovers } from '../access.js';
 import { el } from '../dom.js';
 import { geometryTypes, layerFields } from '../enums.js';
+import { errorLine } from '../errors.js';
 import { getLang, onLangChange, t } from '../i18n.js';
 import { getSession, onSessionChange } from '../session.js';
 import { conflictView } from './conflict.js';
@@ -367,15 +368,13 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
   async function refused(e) {
     if (e.status === 422 && e.problems) {
       S.applyProblems(s, e.problems);
-      if (!e.problems.length) s.general = [{ reason: e.message }];
+      if (!e.problems.length) s.general = [{ reason: errorLine(e, t) }];
     } else if (e.status === 409 && s.mode === 'edit') {
       await loadConflict();
-    } else if (e.status === 403) {
-      s.general = [{ reason: t('edit.forbidden', { msg: e.message }) }];
     } else if (e.status === 401) {
       s.general = [{ reason: t('edit.signed_out') }];
     } else {
-      s.general = [{ reason: t('edit.failed', { msg: e.message }) }];
+      s.general = [{ reason: errorLine(e, t) }];
     }
   }
 
@@ -388,7 +387,7 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
       theirs = await fetchItem(layer, id);
     } catch (e) {
       if (e.status !== 404) {
-        s.general = [{ reason: t('edit.failed', { msg: e.message }) }];
+        s.general = [{ reason: errorLine(e, t) }];
         return;
       }
       deleted = true;
@@ -441,8 +440,8 @@ export function createEditing({ map, panel, layerTitle, layerIds, openFeature, s
             stale = true;
             return t('edit.delete.conflict');
           }
-          if (e.status === 422 && e.problems?.length) return t('edit.delete.failed', { msg: e.problems.map(problemText).join('；') });
-          return t('edit.delete.failed', { msg: e.message });
+          if (e.status === 422 && e.problems?.length) return t('edit.delete.failed', { reason: e.problems.map(problemText).join('；') });
+          return t('edit.delete.failed', { reason: errorLine(e, t) });
         }
       },
     });

@@ -187,8 +187,8 @@ export function createGridwork({ map, app, fitTo }) {
       if (!gridOf(state.grid)) state.grid = state.grids[0]?.code || null;
       await loadGrid();
     } catch (e) {
-      state.error = e.message || String(e);
-      app.errors?.push(`gridwork: ${state.error}`);
+      state.error = e;
+      app.errors?.push(`gridwork: ${e?.message || e}`);
     } finally {
       state.loading = false;
     }
@@ -364,7 +364,7 @@ export function createGridwork({ map, app, fitTo }) {
         // Refused as it was typed: the form keeps it, with the reasons, to correct and send again.
         outbox.discard(clientId);
         f.busy = false;
-        f.message = { kind: 'refused', text: t('gw.refused'), reasons: refusalReasons(refused.refusal, getLang()) };
+        f.message = { kind: 'refused', text: t('gw.refused'), reasons: refusalReasons(refused.refusal, getLang(), t) };
         showMessage();
         return;
       }

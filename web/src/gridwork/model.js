@@ -2,6 +2,8 @@
 // which grids, the worker record of an account, the units oldest visit first, the open needs
 // nearest first, and the bodies of the records sent to the server. Unit-tested in node.
 
+import { errorLine } from '../errors.js';
+
 /** Roles that record grid work on the phone. */
 export const GRIDWORK_ROLES = ['staff', 'admin'];
 
@@ -192,10 +194,14 @@ export function needBody({ title, category, raisedBy, date, dueDate, unit, house
   return extras(body, { notes, position, photo }, 'description');
 }
 
-/** The server's reasons for refusing a record, in `lang` (`reason_zh` in Chinese), else its message. */
-export function refusalReasons(refusal, lang) {
+/**
+ * The server's reasons for refusing a record, in `lang` (`reason_zh` in Chinese); without
+ * problems, the refusal in words by its code (../errors.js, through `t`) with the server's own
+ * message as detail.
+ */
+export function refusalReasons(refusal, lang, t) {
   const problems = refusal?.problems || [];
   const reasons = problems.map((p) => (lang === 'zh' ? p.reason_zh || p.reason : p.reason || p.reason_zh)).filter(Boolean);
   if (reasons.length) return reasons;
-  return refusal?.message ? [refusal.message] : [];
+  return refusal ? [errorLine(refusal, t)] : [];
 }

@@ -6,6 +6,7 @@
 import { el } from '../dom.js';
 import { enumLabel, enumValues } from '../enums.js';
 import { count } from '../format.js';
+import { errorLine } from '../errors.js';
 import { t } from '../i18n.js';
 import { isOverdue, refusalReasons, unitsByPlace } from './model.js';
 import { REFUSED } from './outbox.js';
@@ -90,7 +91,7 @@ function notices(state) {
   return [
     !state.online && el('p', { class: 'gw-note gw-offline', id: 'gw-offline' }, t('gw.offline')),
     state.loading && el('p', { class: 'gw-note' }, t('gw.loading')),
-    state.error && el('p', { class: 'gw-note error', role: 'alert' }, t('gw.error', { msg: state.error })),
+    state.error && el('p', { class: 'gw-note error', role: 'alert' }, t('gw.error', { reason: errorLine(state.error, t) })),
     state.locateError && el('p', { class: 'gw-note error', role: 'alert' }, state.locateError),
     state.outboxNote && el('p', { class: 'gw-note done', id: 'gw-outbox-note', role: 'status' }, state.outboxNote),
   ];
@@ -217,7 +218,7 @@ function outboxSection(state, ctx) {
     el('ul', { class: 'gw-entries', id: 'gw-entries' }, entries.map((e) => el('li', { class: 'gw-entry', 'data-client-id': e.client_id, 'data-state': e.state },
       el('div', { class: 'gw-entry-what' }, entryText(e)),
       el('div', { class: 'gw-entry-state' }, e.state === REFUSED ? t('gw.outbox.refused') : t('gw.outbox.waiting')),
-      e.state === REFUSED ? el('ul', { class: 'gw-reasons' }, refusalReasons(e.refusal, ctx.lang).map((r) => el('li', {}, r))) : null,
+      e.state === REFUSED ? el('ul', { class: 'gw-reasons' }, refusalReasons(e.refusal, ctx.lang, t).map((r) => el('li', {}, r))) : null,
       e.state === REFUSED ? el('button', { type: 'button', class: 'gw-discard', onclick: () => ctx.actions.discard(e.client_id) }, t('gw.outbox.discard')) : null))),
     waiting ? el('button', { type: 'button', id: 'gw-send-now', class: 'primary', disabled: ctx.outbox.sending || !state.online, onclick: () => ctx.actions.sendNow() },
       ctx.outbox.sending ? t('gw.outbox.sending') : t('gw.outbox.send_now')) : null);

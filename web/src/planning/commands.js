@@ -40,7 +40,7 @@ export function createCommands(state, { refresh, fitTo, bboxOf, askSignIn, refre
         return;
       }
     } catch (e) {
-      state.listError = e.message;
+      state.listError = e;
       errors.push(String(e));
     }
     refresh();
@@ -55,7 +55,7 @@ export function createCommands(state, { refresh, fitTo, bboxOf, askSignIn, refre
       S.setDrafts(state, (await api.listDrafts(state.community)).drafts || [], { closeMissing });
     } catch (e) {
       S.setDrafts(state, [], { closeMissing });
-      if (e.status !== 403) say('error', S.errorMessage(e));
+      if (e.status !== 403) say('error', S.errorMessage(e, state));
     }
   }
 
@@ -72,7 +72,7 @@ export function createCommands(state, { refresh, fitTo, bboxOf, askSignIn, refre
       const bbox = bboxOf(current);
       if (bbox) fitTo(bbox, 17);
     } catch (e) {
-      if (seq === state.seq) say('error', S.errorMessage(e));
+      if (seq === state.seq) say('error', S.errorMessage(e, state));
     } finally {
       state.busy--;
       refresh();
@@ -116,7 +116,7 @@ export function createCommands(state, { refresh, fitTo, bboxOf, askSignIn, refre
 
   async function handleError(e) {
     console.warn('planning:', e);
-    say('error', S.errorMessage(e));
+    say('error', S.errorMessage(e, state));
     if (S.isStaleDraft(e, state)) {
       // Someone else changed the draft: show theirs (our undo history still applies to it).
       try {

@@ -6,7 +6,9 @@
 import { el } from '../dom.js';
 import { enumLabel } from '../enums.js';
 import { count, fixed } from '../format.js';
+import { describeError, errorDetail } from '../errors.js';
 import { getLang, t } from '../i18n.js';
+import { errorView } from '../ui/errorView.js';
 import { gridColor, unitFeature } from './map.js';
 import {
   canAcceptProposal, gridName, gridsOf, isEditable, loadBar, mayStartDraft, shownPlan, sortedViolations, unitName,
@@ -23,7 +25,7 @@ export function renderPanel(target, s, { account, actions }) {
   const ctx = { s, account, actions, editable: isEditable(s, account), busy: s.busy > 0 };
   target.replaceChildren();
   target.append(accessNote(ctx) || '');
-  if (s.listError) target.append(el('p', { class: 'error' }, t('ws.error', { msg: s.listError })));
+  if (s.listError) target.append(errorView(s.listError, { what: t('pl.err.lists') }));
   target.append(communitySelect(ctx));
   if (!s.community) {
     target.append(el('p', { class: 'pl-hint' }, t('pl.hint.choose')));
@@ -126,11 +128,29 @@ function hint({ s, editable }) {
     el('i', { class: 'pl-swatch', style: `background:${gridColor(s.target)}` }), t('pl.hint.target', { grid: gridName(s, s.target) }));
 }
 
+/** The last message: its sentence, a refusal's broken rules or problems by name, and the server's own words folded away. */
 function message(s) {
   const m = s.message;
-  return el('div', { class: `pl-message ${m ? m.kind : ''}`, id: 'pl-message', role: 'status', 'aria-live': 'polite' },
-    s.busy > 0 ? el('span', { class: 'pl-spinner', 'aria-hidden': 'true' }) : null,
-    s.busy > 0 && !m ? t('pl.working') : (m ? t(m.key, m.vars) : ''));
+  const kids = [];
+  if (s.busy > 0) kids.push(el('span', { class: 'pl-spinner', 'aria-hidden': 'true' }));
+  if (s.busy > 0 && !m) kids.push(t('pl.working'));
+  else if (m) {
+    const reason = m.error ? describeError(m.error, t).reason : '';
+    kids.push(el('span', { class: 'pl-message-text' }, t(m.key, { ...m.vars, reason })));
+    if (m.violations?.length) {
+      const v = shownPlan(s);
+      kids.push(el('ul', { class: 'pl-message-list', id: 'pl-message-violations' },
+        m.violations.map((x) => el('li', { dataset: { rule: x.rule, grid: x.grid || '' } }, violationText(s, x, v)))));
+    }
+    if (m.problems?.length) {
+      const zh = getLang() === 'zh';
+      kids.push(el('ul', { class: 'pl-message-list' }, m.problems.map((p) => el('li', {},
+        `${p.id ? `${gridName(s, p.id)}${zh ? '：' : ': '}` : ''}${(zh ? p.reason_zh || p.reason : p.reason || p.reason_zh) || ''}`))));
+    }
+    const detail = m.error ? errorDetail(m.error) : null;
+    if (detail) kids.push(el('details', { class: 'err-detail' }, el('summary', {}, t('err.detail.toggle')), el('code', {}, detail)));
+  }
+  return el('div', { class: `pl-message ${m ? m.kind : ''}`, id: 'pl-message', role: 'status', 'aria-live': 'polite' }, kids);
 }
 
 function summary(v) {
@@ -209,15 +229,31 @@ function gridList(ctx, v) {
     ...(v.report?.grids || []).map((g) => gridRow(ctx, v, g, planGrids.get(g.code) || {})));
 }
 
+/** A unit in words: its name, or "编号 65 的小区" when the plan does not know it (never `compound:65`). */
+function unitLabel(s, key, v) {
+  const name = unitName(s, key, v);
+  if (name !== key) return name;
+  const [kind, id] = String(key).split(':');
+  return t(kind === 'building' ? 'pl.unit.building_id' : 'pl.unit.compound_id', { id });
+}
+
+/** Units in words, the first few by name and the rest counted. */
+function unitsText(s, keys, v, most = 4) {
+  const list = keys || [];
+  const names = list.slice(0, most).map((k) => unitLabel(s, k, v)).join('、');
+  return list.length > most ? t('pl.units_more', { names, n: list.length }) : names;
+}
+
 function violationText(s, x, v) {
   const vars = { grid: x.grid ? gridName(s, x.grid, v) : '', households: num(x.households), load: fixed(x.load), n: '', needed: x.needed, workers: x.workers,
-    hpw: fixed(x.households_per_worker, 0), limit: x.limit, area: num(Math.round(x.area_m2 ?? 0)), unit: x.unit ? unitName(s, x.unit, v) : '',
-    name: x.name || (x.unit ? unitName(s, x.unit, v) : ''), grids: (x.grids || []).map((c) => gridName(s, c, v)).join('、') };
+    hpw: fixed(x.households_per_worker, 0), limit: x.limit, area: num(Math.round(x.area_m2 ?? 0)), unit: x.unit ? unitLabel(s, x.unit, v) : '',
+    name: x.name || (x.unit ? unitLabel(s, x.unit, v) : ''), grids: (x.grids || []).map((c) => gridName(s, c, v)).join('、'),
+    units: unitsText(s, x.units, v), parts: (x.components || []).map((c) => unitsText(s, c, v, 3)).join(' ｜ ') };
   if (x.rule === 'not_contiguous') vars.n = (x.components || []).length;
-  if (x.rule === 'multi_part') vars.n = (x.areas_m2 || []).length;
+  if (x.rule === 'multi_part') vars.n = x.parts ?? (x.areas_m2 || []).length;
   const key = `pl.rule.${x.rule}`;
   const text = t(key, vars);
-  return text === key ? x.message : text;
+  return text === key ? t('pl.rule.unknown') : text;
 }
 
 function violations({ s, actions }, v) {
@@ -225,7 +261,7 @@ function violations({ s, actions }, v) {
   if (!sorted.length) return null;
   return el('details', { class: 'pl-violations', id: 'pl-violations', open: sorted.some((x) => x.severity === 'error') },
     el('summary', {}, t('pl.violations', { n: sorted.length })),
-    el('ul', {}, ...sorted.map((x) => el('li', { class: x.severity, dataset: { rule: x.rule, grid: x.grid || '' }, title: x.message,
+    el('ul', {}, ...sorted.map((x) => el('li', { class: x.severity, dataset: { rule: x.rule, grid: x.grid || '' },
       onclick: () => { if (x.grid) actions.selectGrid(x.grid); } },
     el('span', { class: 'sev' }, x.severity === 'error' ? t('pl.error') : t('pl.warning')), ' ', violationText(s, x, v)))));
 }

@@ -5,6 +5,7 @@
 // answers in here; the panel (./panel.js) draws what is here. Unit-tested in node.
 
 import { mayPlan, scopeCovers, scopedCommunity } from '../access.js';
+import { errorCode } from '../errors.js';
 import { pointInRing } from '../geometry.js';
 
 /** A fresh state; the browser tests read `busy`, `community`, `view`, `draftId`, `undo`, `redo`, `drawing`. */
@@ -26,7 +27,7 @@ export function createPlanningState() {
     undo: [], // plans before each change, newest last
     redo: [], // plans undone, newest last
     busy: 0,
-    message: null, // { kind: 'info' | 'ok' | 'error', key, vars }
+    message: null, // { kind: 'info' | 'ok' | 'error', key, vars, error?, violations?, problems? }
     drawing: null, // [[lon, lat], …] while drawing a boundary
     confirm: null, // 'publish' | 'delete'
     lastPublish: null,
@@ -99,14 +100,29 @@ export function say(s, kind, msg) {
   s.message = msg ? { kind, ...msg } : null;
 }
 
-/** A refusal in words: the server's reason under a heading by its status. */
-export function errorMessage(e) {
-  const msg = e?.message || String(e);
-  if (e?.status === 401) return M('pl.err.signin');
-  if (e?.status === 403) return M('pl.err.forbidden', { msg });
-  if (e?.status === 409) return M('pl.err.conflict', { msg });
-  if (e?.status === 422) return M('pl.err.invalid', { msg });
-  return M('pl.err.other', { msg });
+/** The name of community `code` from the lists, or the code. */
+export const communityName = (s, code) => (s.communities || []).find((c) => c.code === code)?.name || code;
+
+/**
+ * A refusal to show: a heading by the server's code (../errors.js), in words and naming the
+ * community, with the error kept (its sentence and the server's own message are put in words when
+ * shown) and, for a refused publication, the broken rules (`violations`) and for a refused grid
+ * its problems (`problems`), to be listed with the units' and grids' names.
+ */
+export function errorMessage(e, s = null) {
+  const code = errorCode(e);
+  const community = s?.community ? communityName(s, s.community) : '';
+  if (code === 'unauthorized') return M('pl.err.signin');
+  const msg = (key, vars = {}) => ({ key, vars, error: e });
+  if (code === 'forbidden') return msg(community ? 'pl.err.forbidden' : 'pl.err.forbidden_any', { community });
+  if (code === 'conflict') return msg('pl.err.conflict');
+  if (code === 'invalid_plan') {
+    const violations = e.violations || [];
+    return { ...msg(violations.length ? 'pl.err.plan' : 'pl.err.plan_shape', { n: violations.length }), violations };
+  }
+  if (code === 'invalid_feature') return { ...msg('pl.err.grid'), problems: e.problems || [] };
+  if (code === 'invalid_operation') return msg('pl.err.operation');
+  return msg('pl.err.other');
 }
 
 /** A 409 on the draft's version: someone else changed it, so it is reloaded. */

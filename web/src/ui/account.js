@@ -2,6 +2,7 @@
 // who (name and role) with 退出 to sign out.
 
 import { el } from '../dom.js';
+import { errorLine } from '../errors.js';
 import { getLang, onLangChange, t } from '../i18n.js';
 import { getSession, onSessionChange, signIn, signOut } from '../session.js';
 
@@ -64,7 +65,7 @@ export function createAccount({ el: root }) {
         render();
       } catch (err) {
         busy = false;
-        error = err.status === 401 ? t('account.bad') : t('account.failed', { msg: err.message });
+        error = err.status === 401 ? t('account.bad') : t('account.failed', { reason: errorLine(err, t) });
         render();
         const again = root.querySelector('#signin-name');
         if (again) again.value = values[0];

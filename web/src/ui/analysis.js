@@ -1,49 +1,39 @@
 // The two analysis workspaces: 薄弱小区 (underserved compounds, `/api/underserved`) and 覆盖分析
 // (coverage, `/api/coverage` + the heatmap tiles `/tiles/heatmap/{z}/{x}/{y}.mvt`), both measured
 // by walking distance along the ways or by straight line (one switch, `metric=walk|straight`).
-// The coverage workspace also draws walking isochrones, a clicked unit's reach of every service
-// with its walking routes (`/api/coverage/units`, `/api/routes`), the units that lose coverage on
-// foot (步行后失去覆盖) and those not joined to the ways (`/api/network`). What is said about
-// distances comes from ../walking.js, the walking map layers from ./walkingMap.js.
+// Here: their state, their requests and the map around them — the listed compounds outlined, the
+// heatmap with the atlas stepped back (./heatMap.js), the view zoomed to the data, two radii side
+// by side, a row zooming to its area or compound, a clicked unit's reach of every service with
+// its walking routes (`/api/coverage/units`, `/api/routes`), the units that lose coverage on foot
+// and those not joined to the ways (`/api/network`). Their panels are drawn by
+// ./underservedPanel.js and ./coveragePanel.js; distances in words come from ../walking.js.
 
 import { fetchItem, geometryBbox } from '../api.js';
-import { csvCell } from '../csv.js';
-import { getJson } from '../http.js';
+import { createAreas } from '../areas.js';
+import { el } from '../dom.js';
 import { enumLabel } from '../enums.js';
+import { cellLines, cellsBbox, resolutionAt } from '../heat.js';
+import { getJson } from '../http.js';
 import { getLang, t } from '../i18n.js';
-import {
-  ISO_MINUTES, METRICS, effectiveMetric, errorText, householdsOf, isoLegend, lostOnFoot, measuredOf, minutesFor,
-  reachParts, reachText, routesQuery, unitOfHit, unjoinedSummary, walkingUsable,
-} from '../walking.js';
 import { atlasLayerOf } from '../mapstyle.js';
+import { WORST_FIRST } from '../coverageRows.js';
+import { serviceStandard } from '../standards.js';
+import { filterErrors, initialFilters, underservedUrl } from '../underserved.js';
+import {
+  METRICS, effectiveMetric, lostOnFoot, measuredOf, minutesFor, routesQuery, unitOfHit, walkingUsable,
+} from '../walking.js';
+import { createMeetingSection } from '../meeting/section.js';
+import { renderCoveragePanel } from './coveragePanel.js';
+import { createHeatMap, HEAT_LAYER, HEAT_SRC } from './heatMap.js';
+import { renderUnderservedPanel } from './underservedPanel.js';
 import { createWalkingLayers } from './walkingMap.js';
 
 export const SERVICES = ['elderly_care', 'childcare', 'after_school', 'meal_help', 'housekeeping', 'health', 'fitness', 'culture', 'study', 'children_play'];
 export const THRESHOLDS = [300, 500, 1000];
-const HEAT_SRC = 'heatmap';
-const HEAT_LAYER = 'heatmap-fill';
 const HL_LAYER = 'underserved-highlight';
-// households_uncovered → colour (legend uses the same steps).
-export const HEAT_STEPS = [[1, '#fee8c8'], [10, '#fdbb84'], [30, '#fc8d59'], [60, '#e34a33'], [120, '#b30000']];
 // Map layers a click in the coverage workspace may pick a unit (or a facility) from, top first.
 const UNIT_HIT_LAYERS = ['stations', 'service-spaces', 'service-spaces-area', 'buildings-point', 'buildings-fill', 'compounds-fill'];
 const FACILITY_LAYERS = ['stations', 'service_spaces'];
-
-const el = (tag, props = {}, ...kids) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'dataset') Object.assign(e.dataset, v);
-    else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k === 'checked' || k === 'disabled') e[k] = Boolean(v);
-    else if (v !== undefined && v !== null && v !== false) e.setAttribute(k, v === true ? '' : v);
-  }
-  e.append(...kids.flat().filter((x) => x !== null && x !== undefined && x !== false));
-  return e;
-};
-const svc = (s) => enumLabel('service_type', s, getLang());
-const m = (x) => (x === null || x === undefined ? '—' : `${Math.round(x)}`);
-const pct = (x) => (x === null || x === undefined ? '—' : `${x.toFixed(1)}%`);
 
 function unionBbox(a, b) {
   if (!a) return b;
@@ -59,11 +49,16 @@ function download(url, name) {
 }
 
 export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {}, layerTitle = (l) => l, app }) {
-  const uState = { three_no_only: true, any_flag_missing: false, build_year_min: '', build_year_max: '', min_elderly: '', out_of_reach: [], out_of_reach_threshold: 500, rows: null, error: null, seq: 0 };
-  const cState = { service: 'elderly_care', threshold: 500, level: 'community', areas: null, error: null, seq: 0 };
+  const uState = { ...initialFilters(), rows: null, error: null, errors: {}, seq: 0, sort: WORST_FIRST.underserved };
+  // `compare`: the second radius shown beside `threshold`, or null; `fit`: whether the view was
+  // zoomed to the data on opening (pending, done, skipped).
+  const cState = {
+    service: 'elderly_care', threshold: 500, compare: null, level: 'community', areas: null, areasB: null, error: null, seq: 0,
+    sort: { coverage: WORST_FIRST.coverage, governance: WORST_FIRST.governance }, heat: null, heatError: null, fit: 'none',
+  };
   // Walking: the metric chosen (shared by both workspaces), what the server last said of its
-  // measuring, the isochrone switch, the coverage view (areas | lost), the chosen unit with its
-  // reach and routes, the units losing coverage on foot, and the network's unjoined features.
+  // measuring, the isochrone switch, the coverage view (areas | governance | lost), the chosen
+  // unit with its reach and routes, the units losing coverage on foot, the network's unjoined features.
   const wState = {
     metric: 'walk', measured: null, iso: false, view: 'areas',
     unit: null, unitData: null, unitError: null, unitSeq: 0, routes: null, routesError: null,
@@ -74,18 +69,37 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
   app.coverage = cState;
   app.walking = wState;
   const fills = {}; // the last drawn panel parts of each workspace, to fill again after a load
-  const walkLayers = createWalkingLayers(map, { ready: () => app.ready });
-  const names = new Map(); // community code → name
-  let namesLoading = null;
+  const areas = createAreas();
+  // The chosen area's prints and trend; the street of the table's first row until one is chosen.
+  const meeting = createMeetingSection({
+    areas,
+    coverage: () => ({ service: cState.service, threshold: cState.threshold, metric: metric() }),
+    fallback: () => {
+      const code = cState.areas?.[0]?.code;
+      return code ? { level: 'street', code: code.slice(0, 9) } : null;
+    },
+  });
+  app.meeting = meeting;
+  let standards = null;
+  let standardsLoading = null;
 
   const metric = () => effectiveMetric(wState.metric, wState.measured);
   const usable = () => walkingUsable(wState.measured);
   const speed = () => measuredOf(wState.measured).speed;
   const shown = () => document.body.dataset.workspace;
+  const svc = (s) => enumLabel('service_type', s, getLang());
   const fail = (e) => {
     if (e?.name === 'AbortError') return;
     app.errors.push(String(e));
   };
+  function whenStyle(fn) {
+    // `isStyleLoaded` is false while tiles load; after the `load` event the style is there.
+    if (app.ready || map.isStyleLoaded()) fn(); else map.once('load', fn);
+  }
+  const walkLayers = createWalkingLayers(map, { ready: () => app.ready });
+  const heat = createHeatMap(map, { whenStyle, describe: describeCell, tiles: heatTiles, visibleWidth });
+  app.heat = heat;
+
   function noteMeasured(measured) {
     if (!measured) return;
     const before = walkingUsable(wState.measured);
@@ -102,65 +116,175 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     }
   }
 
-  function loadNames() {
-    namesLoading ??= getJson('/api/coverage?level=community&metric=straight')
-      .then((d) => { for (const a of d.areas || []) names.set(a.code, a.name); })
-      .catch((e) => { namesLoading = null; fail(e); });
-    return namesLoading;
+  /** The standards in force (`/api/standards`), once: the tiers' and thresholds' explanations, the facilities that count. */
+  function loadStandards() {
+    standardsLoading ??= getJson('/api/standards').then((d) => {
+      standards = d;
+      heat.setFacilities(serviceStandard(standards, cState.service));
+      fills.usRules?.();
+      fills.standard?.();
+      fills.underserved?.();
+    }).catch((e) => {
+      standardsLoading = null;
+      fail(e);
+    });
+    return standardsLoading;
   }
-  const communityName = (code) => names.get(code) || code;
+  loadStandards();
+  /** Names of the areas for the lists (drawn again once known). */
+  const loadNames = () => areas.load().catch(fail);
 
   // ---- map layers -------------------------------------------------------------------------------
+  /** The map's width left of the workspace panel floating over its right side (all of it on a phone). */
+  function visibleWidth() {
+    const c = map.getCanvas().getBoundingClientRect();
+    const p = document.getElementById('workspace-panel')?.getBoundingClientRect();
+    if (!p || !p.width || p.top > c.top + c.height / 2 || p.left <= c.left) return c.width;
+    return Math.max(100, Math.min(c.width, p.left - c.left));
+  }
+  function tileUrl(path, params) {
+    return new URL(`${path}?${new URLSearchParams(params)}`, window.location.href).href
+      .replace('%7Bz%7D', '{z}').replace('%7Bx%7D', '{x}').replace('%7By%7D', '{y}');
+  }
   function heatTiles() {
-    const p = new URLSearchParams({ service: cState.service, threshold: String(cState.threshold), metric: metric() });
-    return [new URL(`/tiles/heatmap/{z}/{x}/{y}.mvt?${p}`, window.location.href).href.replace('%7Bz%7D', '{z}').replace('%7Bx%7D', '{x}').replace('%7By%7D', '{y}')];
+    return [tileUrl('/tiles/heatmap/{z}/{x}/{y}.mvt', { service: cState.service, threshold: String(cState.threshold), metric: metric() })];
   }
-  function ensureLayers() {
-    if (!map.getSource(HEAT_SRC)) {
-      map.addSource(HEAT_SRC, { type: 'vector', tiles: heatTiles(), minzoom: 0, maxzoom: 16 });
-      const color = ['step', ['get', 'households_uncovered'], 'rgba(0,0,0,0)'];
-      for (const [v, c] of HEAT_STEPS) color.push(v, c);
-      const before = map.getLayer('compounds-fill') ? 'compounds-fill' : undefined;
-      map.addLayer({ id: HEAT_LAYER, type: 'fill', source: HEAT_SRC, 'source-layer': 'heatmap', layout: { visibility: 'none' },
-        paint: { 'fill-color': color, 'fill-opacity': 0.7, 'fill-outline-color': 'rgba(120,60,0,0.25)' } }, before);
-    }
-    if (!map.getLayer(HL_LAYER)) {
-      const before = map.getLayer('selection-casing') ? 'selection-casing' : undefined;
-      map.addLayer({ id: HL_LAYER, type: 'line', source: 'atlas', 'source-layer': 'compounds', layout: { visibility: 'none' },
-        filter: ['in', ['id'], ['literal', []]], paint: { 'line-color': '#d500f9', 'line-width': 3 } }, before);
-    }
-  }
-  function whenStyle(fn) {
-    // `isStyleLoaded` is false while tiles load; after the `load` event the style is there.
-    if (app.ready || map.isStyleLoaded()) fn(); else map.once('load', fn);
+  function ensureHighlight() {
+    if (map.getLayer(HL_LAYER)) return;
+    const before = map.getLayer('selection-casing') ? 'selection-casing' : undefined;
+    map.addLayer({ id: HL_LAYER, type: 'line', source: 'atlas', 'source-layer': 'compounds', layout: { visibility: 'none' },
+      filter: ['in', ['id'], ['literal', []]], paint: { 'line-color': '#d500f9', 'line-width': 3 } }, before);
   }
   function syncLayers(ws = shown()) {
     const iso = wState.iso && usable();
     walkLayers.setVisible({ coverage: ws === 'coverage', iso, lost: wState.view === 'lost' && usable() });
     // The isochrones read through a fainter heatmap.
-    whenStyle(() => { if (map.getLayer(HEAT_LAYER)) map.setPaintProperty(HEAT_LAYER, 'fill-opacity', iso ? 0.3 : 0.7); });
+    heat.setOpacity(iso ? 0.3 : 0.75);
   }
+  let lastWs = null;
   function setWorkspaceLayers(ws) {
+    const entering = ws === 'coverage' && lastWs !== 'coverage';
+    lastWs = ws;
     whenStyle(() => {
-      ensureLayers();
-      map.setLayoutProperty(HEAT_LAYER, 'visibility', ws === 'coverage' ? 'visible' : 'none');
+      ensureHighlight();
       map.setLayoutProperty(HL_LAYER, 'visibility', ws === 'underserved' ? 'visible' : 'none');
     });
+    heat.setActive(ws === 'coverage');
     syncLayers(ws);
-    if (ws === 'coverage' && !wState.network) loadNetwork();
+    if (ws === 'coverage') {
+      loadStandards();
+      if (entering) fitToData();
+      loadCompare();
+      if (!wState.network) loadNetwork();
+    }
   }
-  function updateHighlight() {
+  function updateHighlight(ids = (uState.rows || []).map((r) => r.compound_id)) {
     whenStyle(() => {
-      ensureLayers();
-      const ids = (uState.rows || []).map((r) => r.compound_id);
+      ensureHighlight();
       map.setFilter(HL_LAYER, ['in', ['id'], ['literal', ids]]);
     });
   }
   function updateHeat() {
-    whenStyle(() => {
-      ensureLayers();
-      map.getSource(HEAT_SRC).setTiles(heatTiles());
-    });
+    heat.setTiles(heatTiles());
+    heat.setFacilities(serviceStandard(standards, cState.service));
+    loadCompare();
+  }
+
+  // ---- the heatmap as data: the view zoomed to it, two radii side by side ---------------------
+  const heatData = new Map(); // URL → Promise of the GeoJSON
+  function heatJson(threshold, resolution) {
+    const p = new URLSearchParams({ service: cState.service, resolution: String(resolution), threshold: String(threshold), metric: metric() });
+    const url = `/api/heatmap?${p}`;
+    if (!heatData.has(url)) {
+      const req = getJson(url);
+      req.catch(() => heatData.delete(url));
+      heatData.set(url, req);
+    }
+    return heatData.get(url);
+  }
+  const camera = () => ({ c: map.getCenter(), z: map.getZoom() });
+  const sameCamera = (a, b) => Math.abs(a.z - b.z) < 1e-6 && Math.abs(a.c.lng - b.c.lng) < 1e-9 && Math.abs(a.c.lat - b.c.lat) < 1e-9;
+  /** On opening the workspace: the view fitted to the hexagons with households, unless the map was moved meanwhile. */
+  async function fitToData() {
+    const at = camera();
+    cState.fit = 'pending';
+    let bbox = null;
+    try {
+      bbox = cellsBbox(await heatJson(cState.threshold, 9));
+    } catch (e) {
+      fail(e);
+    }
+    if (!bbox || shown() !== 'coverage' || !sameCamera(at, camera())) {
+      cState.fit = 'skipped';
+      return;
+    }
+    let done = false;
+    const finish = () => { if (!done) { done = true; cState.fit = 'done'; } };
+    map.once('moveend', finish);
+    setTimeout(finish, 2000);
+    fitTo(bbox, 16);
+  }
+  let compareKey = '';
+  /** The cells of both radii at the zoom's resolution, for the swipe (or none when one radius is shown). */
+  async function loadCompare() {
+    if (!cState.compare || shown() !== 'coverage') {
+      compareKey = '';
+      cState.heat = null;
+      heat.setCompare(null);
+      return;
+    }
+    const res = resolutionAt(map.getZoom());
+    const key = `${cState.service}:${cState.threshold}:${cState.compare}:${metric()}:${res}`;
+    if (key === compareKey && cState.heat) {
+      heat.setCompare(compareView());
+      return;
+    }
+    compareKey = key;
+    try {
+      const [left, right] = await Promise.all([heatJson(cState.threshold, res), heatJson(cState.compare, res)]);
+      if (key !== compareKey) return;
+      cState.heat = { left, right, resolution: res };
+      cState.heatError = null;
+      heat.setCompare(compareView());
+    } catch (e) {
+      if (key !== compareKey) return;
+      cState.heatError = e;
+      fail(e);
+    }
+    fills.legend?.();
+  }
+  const compareView = () => ({
+    data: { left: cState.heat.left, right: cState.heat.right },
+    labels: { left: t('heat.side', { m: cState.threshold }), right: t('heat.side', { m: cState.compare }) },
+  });
+  map.on('zoomend', () => {
+    if (cState.compare && cState.heat && shown() === 'coverage' && resolutionAt(map.getZoom()) !== cState.heat.resolution) loadCompare();
+  });
+  /** The second radius shown beside the first (null: one radius). */
+  function setCompare(b) {
+    cState.compare = b;
+    cState.areasB = null;
+    loadCompare();
+    loadCoverage(fills.coverage);
+  }
+
+  /** A hexagon's figures (`props` of the cell; `side`: left/right while comparing). */
+  function describeCell(props, side) {
+    const threshold = side === 'right' ? cState.compare : cState.threshold;
+    const words = { metric: t(`heat.metric.${metric()}`) };
+    const lines = cellLines(props, { threshold, metric: metric(), minutes: (d) => minutesFor(d, speed()) }, t);
+    const kids = [el('div', { class: 'heat-cell-title' }, t('heat.cell.title', { svc: svc(cState.service), m: threshold, ...words })),
+      ...lines.map((l, i) => el('div', { class: i === 1 ? 'heat-cell-main' : '' }, l))];
+    if (side && cState.heat) {
+      const other = side === 'right' ? 'left' : 'right';
+      const twin = cState.heat[other]?.features?.find((f) => f.properties?.cell === props.cell);
+      if (twin) {
+        kids.push(el('div', { class: 'muted' }, t('heat.cell.other', {
+          m: other === 'right' ? cState.compare : cState.threshold, n: Math.round(Number(twin.properties.households_uncovered) || 0), ...words,
+        })));
+      }
+    }
+    return kids;
   }
 
   // ---- 距离计算: the walking / straight-line switch (both workspaces) ----------------------------
@@ -193,11 +317,12 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     wState.metric = mt;
     uState.rows = null;
     cState.areas = null;
+    cState.areasB = null;
     wState.unitData = null;
     fills.metric?.();
     fills.usMetric?.();
     updateHeat();
-    if (shown() === 'underserved') loadUnderserved(fills.underserved);
+    if (shown() === 'underserved') loadUnderserved();
     if (shown() === 'coverage') {
       fills.coverage?.();
       loadCoverage(fills.coverage);
@@ -206,38 +331,24 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
   }
 
   // ---- 薄弱小区 ----------------------------------------------------------------------------------
-  function uQuery(format) {
-    const p = new URLSearchParams({ three_no_only: String(uState.three_no_only) });
-    if (uState.any_flag_missing) p.set('any_flag_missing', 'true');
-    if (uState.build_year_min) p.set('build_year_min', uState.build_year_min);
-    if (uState.build_year_max) p.set('build_year_max', uState.build_year_max);
-    if (uState.min_elderly) p.set('min_elderly', uState.min_elderly);
-    if (uState.out_of_reach.length) {
-      p.set('out_of_reach', uState.out_of_reach.join(','));
-      p.set('out_of_reach_threshold', String(uState.out_of_reach_threshold));
-    }
-    p.set('metric', metric());
-    if (format) p.set('format', format);
-    return `/api/underserved?${p}`;
-  }
-  async function loadUnderserved(rerender) {
+  async function loadUnderserved() {
+    // Filters that need correcting are not sent (the panel says why beside them).
+    if (Object.keys(filterErrors(uState)).length) return;
     const seq = ++uState.seq;
-    uState.loading = true;
     try {
-      const d = await getJson(uQuery());
+      const d = await getJson(underservedUrl(uState, metric()));
       if (seq !== uState.seq) return;
       uState.rows = d.rows; uState.error = null;
       noteMeasured(d.measured);
     } catch (e) {
       if (seq !== uState.seq) return;
-      uState.rows = []; uState.error = e;
+      uState.rows = null; uState.error = e;
       fail(e);
     }
-    uState.loading = false;
     updateHighlight();
-    rerender?.();
+    await loadNames();
+    if (seq === uState.seq) fills.underserved?.();
   }
-
   async function zoomToCompound(id) {
     try {
       const f = await fetchItem('compounds', id);
@@ -247,117 +358,46 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
       fail(e);
     }
   }
-
-  /** An underserved row's services that lose coverage on foot, in words (or null). */
-  function lostNote(r) {
-    if (!usable()) return null;
-    const lost = (r.services || []).filter((s) => s.priority && typeof s.straight_m === 'number' && s.straight_m <= s.threshold_m
-      && (s.walk_m === null || s.walk_m === undefined || s.walk_m > s.threshold_m));
-    if (!lost.length) return null;
-    const opts = { metric: 'walk', speed: speed(), walkingAvailable: true };
-    return el('div', { class: 'us-lost' }, el('b', {}, t('us.lost')),
-      lost.map((s) => t('us.lost.item', { svc: svc(s.service), text: reachText(s, opts, t) })).join(getLang() === 'zh' ? '；' : '; '));
-  }
-
   function renderUnderserved(body) {
-    const check = (key, label) => el('label', { class: 'chk' },
-      el('input', { type: 'checkbox', 'data-filter': key, checked: uState[key], onchange: (e) => { uState[key] = e.target.checked; refresh(); } }), label);
-    const num = (key, label, ph) => el('label', { class: 'numf' }, label,
-      el('input', { type: 'number', 'data-filter': key, value: uState[key], placeholder: ph, onchange: (e) => { uState[key] = e.target.value.trim(); refresh(); } }));
-    const reach = el('div', { class: 'reach' },
-      ...['elderly_care', 'meal_help', 'childcare', 'health'].map((s) => el('label', { class: 'chk' },
-        el('input', { type: 'checkbox', 'data-reach': s, checked: uState.out_of_reach.includes(s), onchange: (e) => {
-          uState.out_of_reach = e.target.checked ? [...uState.out_of_reach, s] : uState.out_of_reach.filter((x) => x !== s);
-          refresh();
-        } }), svc(s))));
-    const thSel = el('select', { 'data-filter': 'out_of_reach_threshold', onchange: (e) => { uState.out_of_reach_threshold = Number(e.target.value); refresh(); } },
-      ...THRESHOLDS.map((v) => el('option', { value: v, selected: v === uState.out_of_reach_threshold }, `${v} ${t('unit.m')}`)));
-    const metricBox = metricSwitch(pickMetric);
-    fills.usMetric = metricBox.draw;
-    const filters = el('div', { class: 'filters' },
-      check('three_no_only', t('us.three_no_only')),
-      check('any_flag_missing', t('us.any_flag_missing')),
-      el('div', { class: 'row2' }, num('build_year_min', t('us.year_from'), '1950'), num('build_year_max', t('us.year_to'), '2025')),
-      num('min_elderly', t('us.min_elderly'), '0'),
-      el('div', { class: 'sub' }, t('us.out_of_reach'), ' ', thSel), reach);
-    const count = el('div', { class: 'count' });
-    const list = el('ol', { class: 'us-list' });
-    const csv = el('button', { type: 'button', class: 'export', id: 'us-csv', onclick: () => download(uQuery('csv'), 'underserved.csv') }, t('export.csv'));
-    const key = el('div', { class: 'hl-key' }, el('i'), t('us.highlight'));
-    body.append(metricBox.box, filters, key, el('div', { class: 'bar' }, count, csv), list);
-
-    function fill() {
-      list.replaceChildren();
-      if (uState.error) { count.textContent = errorText(uState.error, t); count.classList.add('error'); return; }
-      count.classList.remove('error');
-      if (!uState.rows) { count.textContent = t('feature.loading'); return; }
-      count.textContent = t('us.count', { n: uState.rows.length });
-      const opts = { metric: metric(), speed: speed(), walkingAvailable: usable() };
-      for (const r of uState.rows) {
-        const f = r.flags || {};
-        const flags = [];
-        if (f.three_no) flags.push(t('feature.three_no.badge'));
-        else if (f.missing_flags) flags.push(t('feature.missing.badge', { n: f.missing_flags }));
-        if (f.class) flags.push(enumLabel('compound_class', f.class, getLang()));
-        if (f.build_year) flags.push(String(f.build_year));
-        const svcs = (r.services || []).filter((s) => s.priority).map((s) => el('span', { class: `svc ${s.within ? 'ok' : 'gap'}`, title: reachText(s, opts, t), dataset: { service: s.service } },
-          `${svc(s.service)} ${m(s.distance_m)}/${m(s.threshold_m)}${t('unit.m')}`));
-        list.append(el('li', { class: 'us-row', dataset: { compound: r.compound_id, community: r.community_code }, tabindex: 0,
-          onclick: () => zoomToCompound(r.compound_id), onkeydown: (e) => { if (e.key === 'Enter') zoomToCompound(r.compound_id); } },
-        el('div', { class: 'us-head' }, el('span', { class: `tier ${r.tier || 'none'}` }, r.tier ? t(`us.${r.tier}`) : '—'),
-          el('b', {}, `${r.rank}. ${r.name}`)),
-        el('div', { class: 'us-meta' }, flags.join(' · '), ' · ', t('us.hh_eld', { hh: r.households, eld: m(r.elderly) })),
-        el('div', { class: 'us-svcs' }, svcs), lostNote(r)));
-      }
-    }
-    let timer = null;
-    function refresh() {
-      clearTimeout(timer);
-      timer = setTimeout(() => loadUnderserved(fill), 150);
-    }
-    fill();
+    const fill = renderUnderservedPanel(body, {
+      uState, metric, usable, speed, svc, areas, standards: () => standards, thresholds: THRESHOLDS, metricSwitch, pickMetric, fills,
+      load: loadUnderserved, highlight: updateHighlight, zoomToCompound, zoomToArea, download,
+      csvUrl: () => underservedUrl(uState, metric(), 'csv'),
+    });
     fills.underserved = fill;
-    if (!uState.rows) loadUnderserved(fill);
     return fill;
   }
 
   // ---- 覆盖分析 ----------------------------------------------------------------------------------
-  function cUrl() {
-    const p = new URLSearchParams({ level: cState.level, service: cState.service, threshold: String(cState.threshold), metric: metric() });
+  function cUrl(threshold) {
+    const p = new URLSearchParams({ level: cState.level, service: cState.service, threshold: String(threshold), metric: metric() });
     return `/api/coverage?${p}`;
   }
   async function loadCoverage(rerender) {
     const seq = ++cState.seq;
     try {
-      const d = await getJson(cUrl());
+      const [d, b] = await Promise.all([getJson(cUrl(cState.threshold)), cState.compare ? getJson(cUrl(cState.compare)) : null]);
       if (seq !== cState.seq) return;
-      cState.areas = d.areas; cState.error = null;
-      if (cState.level === 'community') for (const a of d.areas || []) names.set(a.code, a.name);
+      cState.areas = d.areas; cState.areasB = b?.areas ?? null; cState.error = null;
       noteMeasured(d.measured);
     } catch (e) {
       if (seq !== cState.seq) return;
-      cState.areas = []; cState.error = e;
+      cState.areas = []; cState.areasB = null; cState.error = e;
       fail(e);
     }
     rerender?.();
   }
-  function tableRows() {
-    return (cState.areas || []).map((a) => {
-      const s = (a.services || []).find((x) => x.service === cState.service) || {};
-      return { code: a.code, name: a.name, households: s.households ?? a.governance?.households ?? 0, hh_pct: s.households_pct ?? null,
-        target_pct: s.target_pct ?? null, target_group: s.target_group, threshold_m: s.threshold_m, fa: a.floor_area || {} };
-    }).filter((r) => r.households > 0);
-  }
-  function coverageCsv() {
-    const head = ['code', 'name', 'service', 'threshold_m', 'metric', 'households', 'households_pct', 'target_pct', 'floor_area_per_100_households', 'minimum', 'stretch', 'meets_minimum', 'meets_stretch'];
-    const text = (v) => csvCell(v, { text: true });
-    const lines = [head.join(',')];
-    for (const r of tableRows()) {
-      const numbers = [r.households, r.hh_pct?.toFixed(2), r.target_pct?.toFixed(2),
-        r.fa.per_100_households?.toFixed(1), r.fa.minimum, r.fa.stretch, r.fa.meets_minimum, r.fa.meets_stretch].map((v) => csvCell(v));
-      lines.push([text(r.code), text(r.name), text(cState.service), csvCell(r.threshold_m), text(metric()), ...numbers].join(','));
+  /** A table row chosen: the map fits the street, community or grid and outlines it. */
+  async function zoomToArea(level, code) {
+    meeting.setFocus(level, code);
+    try {
+      const f = await areas.outline(level, code);
+      if (!f) return;
+      fitTo(geometryBbox(f.geometry), 16);
+      setSelection(f);
+    } catch (e) {
+      fail(e);
     }
-    return `\ufeff${lines.join('\n')}\n`;
   }
 
   // The chosen unit: its reach of every service (from its community's units) and its routes.
@@ -409,6 +449,7 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
   async function selectUnit(unit, { zoom = false } = {}) {
     wState.unit = { ...unit };
     const mine = wState.unit;
+    heat.closePopups();
     loadUnit();
     const routed = loadRoutes();
     try {
@@ -480,13 +521,18 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     fills.unjoined?.();
   }
 
-  /** A click on the map in the coverage workspace: a compound or scattered building becomes the chosen unit. */
+  /**
+   * A click on the map in the coverage workspace: a compound or scattered building becomes the
+   * chosen unit; elsewhere the hexagon under it shows its figures. A facility (or another
+   * feature) is left to the map (its panel).
+   */
   function handleClick(e) {
     if (shown() !== 'coverage') return false;
     const pad = 3;
     const box = [[e.point.x - pad, e.point.y - pad], [e.point.x + pad, e.point.y + pad]];
     const hits = map.queryRenderedFeatures(box, { layers: UNIT_HIT_LAYERS.filter((id) => map.getLayer(id)) });
-    if (!hits.length || FACILITY_LAYERS.includes(atlasLayerOf(hits[0].layer.id))) return false;
+    if (!hits.length) return heat.pinAt(e);
+    if (FACILITY_LAYERS.includes(atlasLayerOf(hits[0].layer.id))) return false;
     for (const hit of hits) {
       const unit = unitOfHit(atlasLayerOf(hit.layer.id), hit.properties, hit.id);
       if (!unit) continue;
@@ -498,251 +544,18 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
   }
 
   function renderCoverage(body) {
-    const sel = (key, opts) => el('select', { id: `cov-${key}`, onchange: (e) => {
-      cState[key] = key === 'threshold' ? Number(e.target.value) : e.target.value;
-      if (key !== 'level') {
-        updateHeat();
-        if (key === 'service') walkLayers.setIsoService(cState.service);
-        if (wState.unit) {
-          loadUnit();
-          walkLayers.setRoutes(wState.routes || [], cState.service, routeLabel);
-        }
-        if (wState.view === 'lost') loadLost(); else wState.lost = null;
-        fillIso();
-      }
-      loadCoverage(fill);
-    } }, ...opts.map(([v, label]) => el('option', { value: v, selected: v === cState[key] }, label)));
-    const controls = el('div', { class: 'filters grid2' },
-      el('label', { for: 'cov-service' }, t('cov.service')), sel('service', SERVICES.map((s) => [s, svc(s)])),
-      el('label', { for: 'cov-threshold' }, t('cov.threshold')), sel('threshold', THRESHOLDS.map((v) => [v, `${v} ${t('unit.m')}`])),
-      el('label', { for: 'cov-level' }, t('cov.level')), sel('level', ['street', 'community', 'grid'].map((l) => [l, t(`zoomto.${l}`)])));
-    const metricBox = metricSwitch(pickMetric);
-    fills.metric = metricBox.draw;
-    const legend = el('div', { class: 'heat-legend' }, el('div', {}, t('cov.legend')),
-      el('div', { class: 'swatches' }, ...HEAT_STEPS.map(([v, c]) => el('span', {}, el('i', { style: `background:${c}` }), `≥${v}`))));
-    const isoBox = el('div', { class: 'iso-box' });
-    const unjoinedBox = el('div', { class: 'unjoined-box' });
-    const unitBox = el('section', { class: 'unit-card', id: 'cov-unit' });
-    const tabs = el('div', { class: 'cov-views', role: 'tablist' });
-    const viewBody = el('div', { class: 'cov-view' });
-    body.append(controls, metricBox.box, isoBox, legend, unjoinedBox, unitBox, tabs, viewBody);
-
-    // 步行等时圈: the switch and its legend.
-    function fillIso() {
-      const ok = usable();
-      const input = el('input', { type: 'checkbox', id: 'cov-iso', checked: wState.iso && ok, disabled: !ok, onchange: (e) => {
-        wState.iso = e.target.checked;
-        walkLayers.setIsoService(cState.service);
-        syncLayers();
-        fillIso();
-      } });
-      const label = el('label', { class: 'chk', for: 'cov-iso', title: ok ? '' : t('walk.iso.unavailable') }, input, t('walk.iso.toggle', { list: ISO_MINUTES.join('/') }));
-      const kids = [label];
-      if (wState.iso && ok) {
-        kids.push(el('div', { class: 'iso-legend', id: 'iso-legend' }, el('div', {}, t('walk.iso.legend', { svc: svc(cState.service) })),
-          el('div', { class: 'swatches' }, isoLegend(ISO_MINUTES, speed()).map((b) => el('span', { dataset: { minutes: b.minutes } },
-            el('i', { style: `background:${b.color}` }), t('walk.iso.band', { min: b.minutes, m: b.metres }))))));
-      }
-      isoBox.replaceChildren(...kids);
-    }
-    fills.iso = fillIso;
-
-    // 未接入路网: a count, and the list under it.
-    function fillUnjoined() {
-      if (!usable()) { unjoinedBox.replaceChildren(); return; }
-      if (wState.networkError) { unjoinedBox.replaceChildren(el('p', { class: 'error' }, errorText(wState.networkError, t))); return; }
-      if (!wState.network) { unjoinedBox.replaceChildren(); return; }
-      const sum = unjoinedSummary(wState.network.unjoined);
-      if (!sum.total) { unjoinedBox.replaceChildren(el('p', { class: 'unjoined-none', id: 'cov-unjoined' }, t('walk.unjoined.none'))); return; }
-      const item = (u) => el('li', { class: 'unjoined-row', dataset: { layer: u.layer, id: u.id }, tabindex: 0,
-        onclick: () => goTo(u), onkeydown: (e) => { if (e.key === 'Enter') goTo(u); } },
-      el('b', {}, u.name || t('walk.lost.unnamed')), ' ', el('span', { class: 'muted' }, `${layerTitle(u.layer)} · ${communityName(u.community_code)}`));
-      const groups = [];
-      if (sum.units.length) groups.push(el('div', { class: 'unjoined-head' }, t('walk.unjoined.units')), el('ul', {}, sum.units.map(item)));
-      if (sum.facilities.length) groups.push(el('div', { class: 'unjoined-head' }, t('walk.unjoined.facilities')), el('ul', {}, sum.facilities.map(item)));
-      unjoinedBox.replaceChildren(el('details', { id: 'cov-unjoined', class: 'unjoined' },
-        el('summary', {}, el('span', { class: 'unjoined-dot' }), t('walk.unjoined.title', { n: sum.total }), ' ',
-          el('span', { class: 'muted' }, t('walk.unjoined.parts', { units: sum.units.length, facilities: sum.facilities.length }))),
-        el('p', { class: 'pending-note' }, t('walk.unjoined.note', { m: Math.round(wState.network.joinLimit ?? 0) })), groups));
-    }
-    fills.unjoined = fillUnjoined;
-    function goTo(u) {
-      const d = 0.0015;
-      fitTo([u.at[0] - d, u.at[1] - d, u.at[0] + d, u.at[1] + d], 17);
-      if (u.layer === 'compounds' || u.layer === 'buildings') {
-        selectUnit({ kind: u.layer === 'compounds' ? 'compound' : 'scattered_building', id: u.id, layer: u.layer, community_code: u.community_code });
-      } else {
-        openFeature(u.layer, u.id);
-      }
-    }
-
-    // The chosen unit's reach of every service.
-    function fillUnit() {
-      const unit = wState.unit;
-      if (!unit) {
-        unitBox.replaceChildren(el('p', { class: 'unit-hint' }, t('walk.unit.hint')));
-        unitBox.classList.remove('on');
-        delete unitBox.dataset.kind; delete unitBox.dataset.id;
-        return;
-      }
-      unitBox.classList.add('on');
-      unitBox.dataset.kind = unit.kind;
-      unitBox.dataset.id = String(unit.id);
-      const u = wState.unitData;
-      const kindText = unit.kind === 'compound' ? layerTitle('compounds') : t('walk.lost.building');
-      const head = el('header', { class: 'panel-head' },
-        el('div', {}, el('div', { class: 'panel-kicker' }, `${t('walk.unit.kicker')} · ${kindText}`),
-          el('h3', { class: 'unit-name' }, (u && u.name) || unit.name || `#${unit.id}`)),
-        el('button', { type: 'button', class: 'icon-button', title: t('walk.unit.close'), 'aria-label': t('walk.unit.close'), onclick: clearUnit }, '×'));
-      const kids = [head];
-      if (wState.unitError) kids.push(el('p', { class: 'error' }, errorText(wState.unitError, t)));
-      else if (u === null) kids.push(el('p', { class: 'muted' }, t('feature.loading')));
-      else if (u === false) kids.push(el('p', { class: 'muted' }, t('walk.unit.not_found')));
-      else {
-        kids.push(el('div', { class: 'muted unit-meta' }, t('walk.unit.meta', { community: communityName(u.community_code), hh: u.households })));
-        const opts = { metric: metric(), speed: speed(), joined: u.joined, walkingAvailable: usable() };
-        const row = (s) => {
-          const p = reachParts(s, opts);
-          return el('li', { class: `reach-row${s.service === cState.service ? ' chosen' : ''}`, dataset: { service: s.service, covered: String(p.covered) } },
-            el('div', { class: 'reach-head' }, el('span', { class: 'reach-svc' }, svc(s.service)),
-              el('span', { class: `verdict ${p.covered ? 'ok' : 'gap'}`, title: t('walk.verdict.title', { metric: t(`walk.metric.${metric()}`), m: p.threshold }) },
-                p.covered ? t('walk.covered') : t('walk.uncovered'))),
-            el('div', { class: 'reach-text' }, reachText(s, opts, t)));
-        };
-        const services = u.services || [];
-        const chosen = services.filter((s) => s.service === cState.service);
-        const others = services.filter((s) => s.service !== cState.service);
-        kids.push(el('ul', { class: 'reach-list' }, chosen.map(row)));
-        if (others.length) kids.push(el('details', { class: 'reach-more' }, el('summary', {}, t('walk.unit.others', { n: others.length })), el('ul', { class: 'reach-list' }, others.map(row))));
-        if (usable() && wState.routes) kids.push(el('p', { class: 'pending-note' }, wState.routes.length ? t('walk.unit.routes') : t('walk.unit.no_routes')));
-        if (wState.routesError) kids.push(el('p', { class: 'error' }, errorText(wState.routesError, t)));
-      }
-      kids.push(el('div', { class: 'unit-actions' }, el('button', { type: 'button', class: 'export', id: 'cov-unit-details', onclick: () => openFeature(unit.layer, unit.id) }, t('walk.unit.details'))));
-      unitBox.replaceChildren(...kids);
-    }
-    fills.unit = fillUnit;
-    fills.scrollUnit = () => unitBox.scrollIntoView({ block: 'nearest' });
-
-    // The views: 区域覆盖率 (chart and table) and 步行后失去覆盖 (the list).
-    function fillTabs() {
-      const ok = usable();
-      if (!ok && wState.view === 'lost') wState.view = 'areas';
-      const lostLabel = wState.lost && wState.lostKey === `${cState.service}:${cState.threshold}` ? t('cov.view.lost.n', { n: wState.lost.length }) : t('cov.view.lost');
-      const tab = (v, label, disabled) => el('button', { type: 'button', role: 'tab', id: `cov-view-${v}`, class: wState.view === v ? 'on' : '',
-        'aria-selected': String(wState.view === v), disabled, title: disabled ? t('walk.lost.unavailable') : '', onclick: () => {
-          wState.view = v;
-          syncLayers();
-          fillViews();
-          if (v === 'lost') loadLost();
-        } }, label);
-      tabs.replaceChildren(tab('areas', t('cov.view.areas'), false), tab('lost', lostLabel, !ok));
-    }
-    function fillViews() {
-      fillTabs();
-      viewBody.dataset.view = wState.view;
-      if (wState.view === 'lost') fillLost(); else fill();
-    }
-    fills.views = fillViews;
-
-    function fillLost() {
-      const kids = [];
-      if (wState.lostError) kids.push(el('div', { class: 'count error' }, errorText(wState.lostError, t)));
-      else if (!wState.lost) kids.push(el('div', { class: 'count' }, t('feature.loading')));
-      else if (!wState.lost.length) kids.push(el('div', { class: 'count', id: 'lost-count' }, t('walk.lost.none', { svc: svc(cState.service) })));
-      else {
-        kids.push(el('div', { class: 'count', id: 'lost-count' }, t('walk.lost.count', { svc: svc(cState.service), m: cState.threshold, n: wState.lost.length, hh: householdsOf(wState.lost) })),
-          el('div', { class: 'hl-key lost-key' }, el('i'), t('walk.lost.key')));
-        const sp = speed();
-        const list = el('ol', { class: 'lost-list', id: 'lost-list' }, wState.lost.map((r) => {
-          const line = r.walk_m === null
-            ? t('walk.lost.line_nowalk', { s: m(r.straight_m), why: t(r.joined === false ? 'walk.reach.unjoined' : 'walk.reach.unreachable') })
-            : t('walk.lost.line', { s: m(r.straight_m), w: m(r.walk_m), min: minutesFor(r.walk_m, sp) });
-          const pick = () => {
-            selectUnit({ kind: r.kind, id: r.id, layer: r.kind === 'compound' ? 'compounds' : 'buildings', community_code: r.community_code }, { zoom: true });
-            fills.scrollUnit?.();
-          };
-          const on = wState.unit && wState.unit.kind === r.kind && wState.unit.id === r.id;
-          return el('li', { class: `lost-row${on ? ' on' : ''}`, dataset: { id: r.id, kind: r.kind, community: r.community_code }, tabindex: 0,
-            onclick: pick, onkeydown: (e) => { if (e.key === 'Enter') pick(); } },
-          el('div', { class: 'us-head' }, el('b', {}, r.name || t('walk.lost.unnamed')),
-            r.detour !== null && r.walk_m !== null ? el('span', { class: 'detour' }, t('walk.reach.detour', { d: r.detour >= 10 ? r.detour.toFixed(0) : r.detour.toFixed(1) })) : null),
-          el('div', { class: 'us-meta' }, [communityName(r.community_code), r.kind === 'compound' ? null : t('walk.lost.building'), t('us.hh', { n: r.households })].filter(Boolean).join(' · ')),
-          el('div', { class: 'lost-line' }, line));
-        }));
-        kids.push(list);
-      }
-      viewBody.replaceChildren(...kids);
-    }
-
-    const png = el('button', { type: 'button', class: 'export', id: 'cov-png', onclick: () => {
-      map.once('render', () => download(map.getCanvas().toDataURL('image/png'), `coverage-${cState.service}-${metric()}-${cState.threshold}.png`));
-      map.triggerRepaint();
-    } }, t('export.png'));
-    const csv = el('button', { type: 'button', class: 'export', id: 'cov-csv', onclick: () => {
-      const url = URL.createObjectURL(new Blob([coverageCsv()], { type: 'text/csv;charset=utf-8' }));
-      download(url, `coverage-${cState.level}-${cState.service}-${metric()}-${cState.threshold}.csv`);
-      setTimeout(() => URL.revokeObjectURL(url), 5000);
-    } }, t('export.csv'));
-    const chart = el('div', { class: 'chart' });
-    const table = el('div', { class: 'cov-table' });
-    const status = el('div', { class: 'count' });
-    const areasView = [el('div', { class: 'bar' }, status, png, csv), chart, table];
-
-    function fill() {
-      if (wState.view !== 'areas') return;
-      if (viewBody.firstChild !== areasView[0]) viewBody.replaceChildren(...areasView);
-      chart.replaceChildren(); table.replaceChildren();
-      status.classList.toggle('error', Boolean(cState.error));
-      if (cState.error) { status.textContent = errorText(cState.error, t); return; }
-      if (!cState.areas) { status.textContent = t('feature.loading'); return; }
-      const rows = tableRows();
-      status.textContent = t('cov.count', { n: rows.length });
-      // Bar chart of % households covered.
-      const W = 320; const bh = 12; const gap = 3; const lw = 110;
-      const svgNs = 'http://www.w3.org/2000/svg';
-      const svg = document.createElementNS(svgNs, 'svg');
-      svg.setAttribute('width', W); svg.setAttribute('height', rows.length * (bh + gap) + 4);
-      svg.setAttribute('class', 'bars');
-      svg.setAttribute('viewBox', `0 0 ${W} ${rows.length * (bh + gap) + 4}`);
-      rows.forEach((r, i) => {
-        const y = i * (bh + gap);
-        const label = document.createElementNS(svgNs, 'text');
-        label.setAttribute('x', lw - 4); label.setAttribute('y', y + bh - 2); label.setAttribute('text-anchor', 'end');
-        label.textContent = r.name.length > 8 ? `${r.name.slice(0, 8)}…` : r.name;
-        const rect = document.createElementNS(svgNs, 'rect');
-        const v = r.hh_pct ?? 0;
-        rect.setAttribute('x', lw); rect.setAttribute('y', y); rect.setAttribute('height', bh);
-        rect.setAttribute('width', Math.max(0.5, (W - lw - 40) * v / 100));
-        rect.setAttribute('fill', v >= 80 ? '#43a047' : v >= 50 ? '#fb8c00' : '#e53935');
-        rect.dataset.value = String(v);
-        const val = document.createElementNS(svgNs, 'text');
-        val.setAttribute('x', lw + (W - lw - 40) * v / 100 + 3); val.setAttribute('y', y + bh - 2);
-        val.textContent = pct(r.hh_pct);
-        svg.append(label, rect, val);
-      });
-      chart.append(el('div', { class: 'chart-title' }, t(`cov.chart.${metric()}`, { svc: svc(cState.service), m: cState.threshold })), svg);
-      const th = (k) => el('th', {}, t(k));
-      const tbl = el('table', { id: 'cov-table', dataset: { metric: metric() } }, el('thead', {}, el('tr', {}, th('cov.col.name'), th('cov.col.hh'), th('cov.col.hh_pct'), th('cov.col.target_pct'), th('cov.col.fa'))),
-        el('tbody', {}, ...rows.map((r) => {
-          const fa = r.fa.per_100_households;
-          const cls = fa === null || fa === undefined ? '' : r.fa.meets_stretch ? 'ok' : r.fa.meets_minimum ? 'mid' : 'gap';
-          return el('tr', { dataset: { code: r.code } }, el('td', {}, r.name), el('td', { class: 'n' }, String(r.households)),
-            el('td', { class: 'n hh' }, pct(r.hh_pct)), el('td', { class: 'n tg' }, pct(r.target_pct)),
-            el('td', { class: `n ${cls}`, title: t('cov.fa.std', { min: r.fa.minimum ?? 30, max: r.fa.stretch ?? 80 }) },
-              fa === null || fa === undefined ? '—' : `${fa.toFixed(1)} / ${r.fa.minimum ?? 30}`));
-        })));
-      table.append(tbl, el('p', { class: 'pending-note' }, t('cov.fa.note', { min: 30, max: 80 })));
-    }
-    // A load of the areas refreshes the metric switch too (the server says whether walking exists).
-    const fillAll = () => { fillTabs(); fill(); };
-    fillIso();
-    fillUnjoined();
-    fillUnit();
-    fillViews();
+    loadStandards();
+    loadNames().then(() => fills.views?.());
+    const fillAll = renderCoveragePanel(body, {
+      map, cState, wState, metric, usable, speed, svc, areas, standards: () => standards, services: SERVICES, thresholds: THRESHOLDS,
+      fills, metricSwitch, pickMetric, walkLayers, syncLayers, updateHeat, setCompare, loadCoverage, loadUnit, loadLost, loadRoutes,
+      routeLabel, selectUnit, clearUnit, openFeature, fitTo, layerTitle, zoomToArea, download, meeting,
+    });
     fills.coverage = fillAll;
     if (!cState.areas) loadCoverage(fillAll);
     if (wState.view === 'lost') loadLost();
     if (wState.unit && !wState.unitData) loadUnit();
+    if (shown() === 'coverage') loadCompare();
     return fillAll;
   }
 
@@ -751,15 +564,19 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
   function reload() {
     uState.rows = null;
     cState.areas = null;
+    cState.areasB = null;
+    cState.heat = null;
+    compareKey = '';
+    heatData.clear();
     wState.lost = null;
     wState.network = null;
-    names.clear();
-    namesLoading = null;
+    areas.clear();
     if (map.getSource(HEAT_SRC)) updateHeat();
     walkLayers.setIsoService(cState.service, true);
     const ws = shown();
-    if (ws === 'underserved') loadUnderserved(fills.underserved);
+    if (ws === 'underserved') loadUnderserved();
     if (ws === 'coverage') {
+      meeting.refresh({ reload: true });
       loadCoverage(fills.coverage);
       loadNetwork();
       if (wState.view === 'lost') loadLost();
@@ -767,5 +584,5 @@ export function createAnalysis({ map, fitTo, openFeature, setSelection = () => {
     }
   }
 
-  return { renderUnderserved, renderCoverage, setWorkspaceLayers, reload, handleClick, selectUnit, HEAT_LAYER, HL_LAYER };
+  return { renderUnderserved, renderCoverage, setWorkspaceLayers, reload, handleClick, selectUnit, heat, HEAT_LAYER, HL_LAYER };
 }

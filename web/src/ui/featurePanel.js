@@ -8,6 +8,7 @@
 import { auditUrl, fetchAudit, fetchItem, search } from '../api.js';
 import { el as h } from '../dom.js';
 import { enumLabel, fieldEnum, fieldLabel, fieldOrder, layerFields } from '../enums.js';
+import { errorLine } from '../errors.js';
 import { getLang, t, onLangChange } from '../i18n.js';
 
 const nameCache = new Map();
@@ -122,7 +123,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = 
       el.append(header(layerTitle(current.layer), layerTitle(current.layer)));
       const p = document.createElement('p');
       p.className = 'error';
-      p.textContent = t('feature.error', { msg: current.message });
+      p.textContent = t('feature.error', { reason: errorLine(current.error, t) });
       el.append(p);
       return;
     }
@@ -297,7 +298,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = 
     } else if (history.error) {
       const p = document.createElement('p');
       p.className = 'error';
-      p.textContent = t('history.error', { msg: history.error });
+      p.textContent = t('history.error', { reason: errorLine(history.error, t) });
       details.append(p);
     } else if (!entries.length) {
       const p = document.createElement('p');
@@ -331,7 +332,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = 
       return { entries: entries.slice(0, HISTORY_LIMIT), more: entries.length > HISTORY_LIMIT };
     } catch (e) {
       if (e.name === 'AbortError') throw e;
-      return { entries: null, error: e.message };
+      return { entries: null, error: e };
     }
   }
 
@@ -368,7 +369,7 @@ export function createFeaturePanel({ el, layerTitle, onZoom, onClose, editing = 
       return feature;
     } catch (e) {
       if (e.name === 'AbortError') return null;
-      current = { kind: 'error', layer, message: e.message };
+      current = { kind: 'error', layer, error: e };
       render();
       return null;
     }

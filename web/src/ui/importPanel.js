@@ -9,6 +9,7 @@ import { el } from '../dom.js';
 import { fieldLabel } from '../enums.js';
 import * as I from '../imports.js';
 import { checkImport, commitImport, discardImport, importProblems, uploadFiles } from '../importApi.js';
+import { errorLine } from '../errors.js';
 import { getLang, onLangChange, t } from '../i18n.js';
 import { getSession, onSessionChange } from '../session.js';
 
@@ -73,7 +74,7 @@ export function createImportPanel({ el: root, openButton, map, layerTitle, fitTo
       check = null;
       say('error', 'import.expired');
     } else {
-      say('error', null, { text: e?.message || String(e) });
+      say('error', 'import.failed', { error: e });
     }
   }
 
@@ -366,7 +367,7 @@ export function createImportPanel({ el: root, openButton, map, layerTitle, fitTo
 
   function messageLine() {
     if (!message) return null;
-    const text = message.key ? t(message.key, message.vars) : message.vars?.text;
+    const text = message.vars?.error ? t(message.key, { reason: errorLine(message.vars.error, t) }) : t(message.key, message.vars);
     return el('div', { class: `import-message ${message.kind}`, id: 'import-message', role: message.kind === 'error' ? 'alert' : 'status' },
       phase === 'uploading' || phase === 'checking' || phase === 'committing' ? el('span', { class: 'pl-spinner' }) : null, text);
   }

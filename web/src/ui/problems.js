@@ -6,6 +6,7 @@
 import { fetchProblems } from '../api.js';
 import { el } from '../dom.js';
 import { fieldLabel } from '../enums.js';
+import { errorLine } from '../errors.js';
 import { getLang, onLangChange, t } from '../i18n.js';
 import * as P from '../problems.js';
 import { getSession, onSessionChange } from '../session.js';
@@ -79,7 +80,7 @@ export function createProblems({ el: root, layerTitle }) {
     const rows = P.problemRows(state, layerTitle, getLang());
     let status = null;
     if (state.phase === 'loading' && rows.length === 0) status = t('problems.loading');
-    else if (state.phase === 'error') status = t('problems.error', { msg: state.error });
+    else if (state.phase === 'error') status = t('problems.error', { reason: errorLine(state.error, t) });
     else if (state.phase === 'ready' && rows.length === 0) status = t('problems.none');
     return el('section', { class: 'problems-panel', id: 'problems-panel', role: 'dialog', 'aria-label': t('problems.title') },
       el('header', { class: 'problems-head' },

@@ -2,6 +2,7 @@
 // bounding box and opens its feature panel.
 
 import { search } from '../api.js';
+import { errorLine } from '../errors.js';
 import { t, onLangChange } from '../i18n.js';
 
 export function createSearch({ form, input, list, layerTitle, onSelect }) {
@@ -67,7 +68,7 @@ export function createSearch({ form, input, list, layerTitle, onSelect }) {
     } catch (e) {
       if (e.name === 'AbortError') return;
       results = [];
-      message = t('search.error', { msg: e.message });
+      message = t('search.error', { reason: errorLine(e, t) });
     }
     render();
   }

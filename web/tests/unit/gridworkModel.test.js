@@ -127,7 +127,11 @@ describe('what is sent', () => {
     const refusal = { status: 422, message: 'unit.household: …', problems: [{ field: 'unit.household', reason: 'a household number needs its building (building_id)', reason_zh: '户号须指明所在楼栋（building_id）' }] };
     assert.deepEqual(M.refusalReasons(refusal, 'zh'), ['户号须指明所在楼栋（building_id）']);
     assert.deepEqual(M.refusalReasons(refusal, 'en'), ['a household number needs its building (building_id)']);
-    assert.deepEqual(M.refusalReasons({ status: 403, message: 'outside your scope', problems: [] }, 'zh'), ['outside your scope']);
+    // Without problems: the refusal in words by its code, the server's message as detail.
+    const t = (key, vars = {}) => ({ 'err.forbidden': '当前账号无权执行此操作。', 'err.detail_inline': '（服务器说明：{detail}）' }[key] ?? key)
+      .replace(/\{(\w+)\}/g, (_, k) => String(vars[k]));
+    assert.deepEqual(M.refusalReasons({ status: 403, code: 'forbidden', message: 'outside your scope', problems: [] }, 'zh', t),
+      ['当前账号无权执行此操作。（服务器说明：outside your scope）']);
   });
 });
 

@@ -150,12 +150,22 @@ describe('applying the server answers', () => {
     assert.equal(s.view, s.current);
   });
 
-  test('refusals read by status; only a stale version of an open draft reloads it', () => {
-    const err = (status, code, message = 'why') => Object.assign(new Error(message), { status, code });
+  test('refusals read by the server\'s code, naming the community; only a stale version of an open draft reloads it', () => {
+    const err = (status, code, message = 'why', body = {}) => Object.assign(new Error(message), { status, code, ...body });
     assert.deepEqual(S.errorMessage(err(401, 'unauthorized')), { key: 'pl.err.signin', vars: {} });
-    assert.deepEqual(S.errorMessage(err(403, 'forbidden', 'not yours')), { key: 'pl.err.forbidden', vars: { msg: 'not yours' } });
+    const lists = { ...S.createPlanningState(), community: '510504003004', communities: [{ code: '510504003004', name: '龙南社区' }] };
+    const forbidden = err(403, 'forbidden', 'not yours');
+    assert.deepEqual(S.errorMessage(forbidden, lists), { key: 'pl.err.forbidden', vars: { community: '龙南社区' }, error: forbidden });
+    assert.equal(S.errorMessage(forbidden).key, 'pl.err.forbidden_any');
     assert.equal(S.errorMessage(err(409, 'conflict')).key, 'pl.err.conflict');
-    assert.equal(S.errorMessage(err(422, 'invalid_plan')).key, 'pl.err.invalid');
+    const violations = [{ rule: 'over_cap', grid: 'G1', units: ['compound:65'] }];
+    const plan = S.errorMessage(err(422, 'invalid_plan', 'the plan breaks 1 grid rule(s): … compound:65', { violations }));
+    assert.equal(plan.key, 'pl.err.plan');
+    assert.deepEqual(plan.vars, { n: 1 });
+    assert.equal(plan.violations, violations, 'the broken rules are kept to be listed by name');
+    assert.equal(S.errorMessage(err(422, 'invalid_plan', 'one polygon', { violations: [] })).key, 'pl.err.plan_shape');
+    assert.equal(S.errorMessage(err(422, 'invalid_operation')).key, 'pl.err.operation');
+    assert.deepEqual(S.errorMessage(err(422, 'invalid_feature', 'x', { problems: [{ field: 'name' }] })).problems, [{ field: 'name' }]);
     assert.equal(S.errorMessage(new TypeError('x is undefined')).key, 'pl.err.other');
     const s = opened();
     assert.equal(S.isStaleDraft(err(409, 'conflict'), s), true);

@@ -80,9 +80,10 @@ describe('the server refusing or failing', () => {
   });
 
   test('another failure keeps the last list and says why; the notice stays so it is not silent', () => {
-    const s = P.applyError(P.loading(loaded()), { status: 0, message: 'connection refused' });
+    const failure = { status: 0, message: 'connection refused' };
+    const s = P.applyError(P.loading(loaded()), failure);
     assert.equal(s.phase, 'error');
-    assert.equal(s.error, 'connection refused');
+    assert.equal(s.error, failure, 'the failure kept, to be put in words in the UI\'s language');
     assert.equal(P.badgeCount(s), 3);
     const first = P.applyError(P.forAccount(P.initialProblems(), ADMIN), { status: 500, message: 'boom' });
     assert.equal(P.badgeCount(first), 0);

@@ -1,6 +1,6 @@
 // Walking distances in the analysis workspaces (src/walking.js) in node: the metric in force, a
 // unit's reach in words, the units that lose coverage on foot, route labels, the isochrone legend,
-// the unjoined features and refusals in words — and every UI string in both languages.
+// the unjoined features — and every UI string in both languages.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -16,11 +16,6 @@ const ZH = {
   'walk.reach.unreachable': '步行无法到达',
   'walk.reach.none': '全区没有该服务的设施',
   'walk.sep': ' · ',
-  'walk.err.no_network': '没有步行路网',
-  'walk.err.offline': '无法连接服务器',
-  'walk.err.bad_request': '请求有误：{msg}',
-  'walk.err.not_found': '未找到：{msg}',
-  'ws.error': '加载失败：{msg}',
 };
 const t = (key, vars = {}) => (ZH[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k]));
 
@@ -166,16 +161,6 @@ describe('routes, isochrones and the network', () => {
     assert.equal(W.unitOfHit('stations', {}, 1), null);
     assert.equal(W.routesQuery({ kind: 'compound', id: 7 }), 'compound=7');
     assert.equal(W.routesQuery({ kind: 'scattered_building', id: 9 }), 'building=9');
-  });
-});
-
-describe('refusals in words', () => {
-  test('no walking network, no answer, a bad request, the rest', () => {
-    assert.equal(W.errorText({ status: 409, message: 'there is no walking network' }, t), '没有步行路网');
-    assert.equal(W.errorText({ status: 0, message: 'Failed to fetch' }, t), '无法连接服务器');
-    assert.equal(W.errorText({ status: 400, message: 'metric: walk or straight' }, t), '请求有误：metric: walk or straight');
-    assert.equal(W.errorText({ status: 404, message: 'no unit' }, t), '未找到：no unit');
-    assert.equal(W.errorText({ status: 500, message: 'boom' }, t), '加载失败：boom');
   });
 });
 

@@ -1,0 +1,48 @@
+// The words of ./errors.js in zh and en (merged into ./i18n.js): one sentence per error code —
+// what happened and what to do — and how a sentence, what failed and the server's own message
+// are put together.
+
+export const ERROR_STRINGS = {
+  zh: {
+    'err.what': '{what}：{reason}',
+    'err.detail_inline': '（服务器说明：{detail}）',
+    'err.detail.toggle': '技术详情',
+    'err.bad_request': '请求的条件有误，服务器没有处理。请检查输入的条件后重试。',
+    'err.unauthorized': '登录已失效或尚未登录。请重新登录后再试。',
+    'err.forbidden': '当前账号无权执行此操作。如确需办理，请联系管理员调整账号的角色或管辖范围。',
+    'err.not_found': '没有找到所要的数据，可能已被删除或编号有误。请刷新页面后重试。',
+    'err.method_not_allowed': '服务器不支持这种操作。请刷新页面后重试；如仍出现，请联系管理员。',
+    'err.conflict': '数据已被他人修改，这次修改未保存。请重新载入最新版本后再修改。',
+    'err.no_walking_network': '还没有步行路网，无法按步行距离计算。请先导入“道路/步行路径”数据，或改用直线距离。',
+    'err.precondition_required': '修改时缺少版本信息，服务器没有保存。请重新载入后再保存。',
+    'err.invalid_feature': '数据没有通过校验，未保存。请按各项提示修改后再保存。',
+    'err.invalid_operation': '这一步操作无法执行，方案未改动。请检查所选的网格和单元后重试。',
+    'err.invalid_plan': '方案违反网格划分规则，未发布。请先修正下列问题。',
+    'err.invalid_import': '导入的数据有问题，未写入任何数据。请按问题清单修改后再导入。',
+    'err.too_many_requests': '登录失败次数过多，已暂时锁定。请稍候再试。',
+    'err.internal': '服务器内部出错，操作未完成。请稍后重试；如仍出现，请联系管理员查看服务器日志。',
+    'err.network': '无法连接服务器。请检查网络连接后重试。',
+    'err.unexpected': '页面出现意外错误。请刷新页面后重试；如仍出现，请联系管理员。',
+  },
+  en: {
+    'err.what': '{what}: {reason}',
+    'err.detail_inline': ' (the server said: {detail})',
+    'err.detail.toggle': 'Technical details',
+    'err.bad_request': 'The request was not understood, so nothing was done. Check what you entered and try again.',
+    'err.unauthorized': 'You are not signed in, or your sign-in has expired. Sign in and try again.',
+    'err.forbidden': 'This account may not do this. If it must be done, ask an administrator to change the account\'s role or scope.',
+    'err.not_found': 'What was asked for was not found; it may have been deleted or its code is wrong. Reload the page and try again.',
+    'err.method_not_allowed': 'The server does not offer this operation. Reload the page; if it happens again, tell an administrator.',
+    'err.conflict': 'Someone else changed this meanwhile, so your change was not saved. Load the latest version and change it again.',
+    'err.no_walking_network': 'There is no walking network yet, so walking distances cannot be measured. Import the “Ways” first, or use straight lines.',
+    'err.precondition_required': 'The change did not say which version it changes, so it was not saved. Reload and save again.',
+    'err.invalid_feature': 'The data did not pass the checks and was not saved. Correct each item as noted and save again.',
+    'err.invalid_operation': 'This step cannot be done; the plan is unchanged. Check the grids and units chosen and try again.',
+    'err.invalid_plan': 'The plan breaks the grid rules and was not published. Correct the problems below first.',
+    'err.invalid_import': 'The import has problems, so nothing was written. Correct them as listed and import again.',
+    'err.too_many_requests': 'Too many failed sign-ins: the account is locked for a while. Wait and try again.',
+    'err.internal': 'The server failed, so nothing was done. Try again later; if it happens again, ask an administrator to look at the server log.',
+    'err.network': 'Could not reach the server. Check the connection and try again.',
+    'err.unexpected': 'Something unexpected went wrong in the page. Reload it and try again; if it happens again, tell an administrator.',
+  },
+};

@@ -479,58 +479,6 @@ pub async fn export(
     Ok(count)
 }
 
-/// `export --tiles`: every tile of `layer` (or of every layer) from `minzoom` to `maxzoom` over the
-/// data's extent, written to a new `PMTiles` archive beside `archive` and moved into place when
-/// complete; prints what it holds and how long each zoom took.
-pub async fn export_tiles(
-    store: Box<dyn Store>,
-    archive: &Path,
-    layer: Option<Layer>,
-    zooms: (u8, u8),
-) -> Result<(), CommandError> {
-    let started = std::time::Instant::now();
-    let loaded = store.load_all().await?;
-    store.close().await;
-    let path = archive.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let snapshot = engine::Snapshot::new(loaded.version, loaded.data);
-        let loaded_s = started.elapsed().as_secs_f64();
-        let layers: Vec<Layer> = layer.map_or_else(|| Layer::ALL.to_vec(), |l| vec![l]);
-        let set = tiles::LayerSet::of(&layers);
-        let bounds = tiles::data_bounds(&snapshot).unwrap_or([0.0; 4]);
-        let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, f64::from(zooms.1.saturating_sub(2))];
-        let name = if layers.len() == Layer::ALL.len() { "atlas" } else { layers[0].name() };
-        let mut metadata = tiles::tilejson(name, "{z}/{x}/{y}", &layers, bounds, center);
-        metadata["data_version"] = serde_json::json!(snapshot.version);
-        let partial = path.with_extension("pmtiles.partial");
-        let file = std::fs::File::create(&partial)
-            .map_err(|e| CommandError::Io(format!("{}: {e}", partial.display())))?;
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        let stats = tiles::archive::write_pmtiles(&snapshot, set, zooms, &metadata, threads, std::io::BufWriter::new(file))
-            .map_err(|e| CommandError::Io(e.to_string()))?;
-        std::fs::rename(&partial, &path)
-            .map_err(|e| CommandError::Io(format!("{}: {e}", path.display())))?;
-        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
-        for (z, n, secs) in &stats.zooms {
-            println!("  z{z}: {n} tiles in {secs:.2} s");
-        }
-        println!(
-            "wrote {} tiles (zooms {}–{}, {} empty left out) of data version {} to {}: {:.1} MiB in {:.2} s ({loaded_s:.2} s loading)",
-            stats.tiles,
-            zooms.0,
-            zooms.1,
-            stats.empty,
-            snapshot.version,
-            path.display(),
-            size as f64 / 1_048_576.0,
-            started.elapsed().as_secs_f64()
-        );
-        Ok(())
-    })
-    .await
-    .map_err(|e| CommandError::Io(format!("tile export failed: {e}")))?
-}
-
 /// Creates or updates an account; the password is hashed with argon2 and never stored as given.
 pub async fn add_user(
     store: &dyn Store,

@@ -12,4 +12,5 @@ pub mod imports;
 pub mod io;
 pub mod printing;
 pub mod store;
+pub mod tile_archive;
 pub mod uploads;

@@ -143,6 +143,10 @@ enum Command {
         /// Largest zoom of the archive.
         #[arg(long, default_value_t = 16, requires = "tiles")]
         maxzoom: u8,
+        /// Bring an existing archive up to date: encode again only the tiles the edits since
+        /// its data version touched, copy the rest.
+        #[arg(long, requires = "tiles")]
+        update: bool,
     },
     /// Print grid notice boards or a coverage report as PDF (or the first page as PNG).
     Print {
@@ -390,10 +394,18 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             tiles,
             minzoom,
             maxzoom,
+            update,
         } => match (tiles, out) {
             (Some(archive), _) => {
                 let store = commands::open_store(store.location()).await?;
-                commands::export_tiles(store, &archive, layer, (minzoom, maxzoom)).await
+                gridatlas_server::tile_archive::export_tiles(
+                    store,
+                    &archive,
+                    layer,
+                    (minzoom, maxzoom),
+                    update,
+                )
+                .await
             }
             (None, Some(out)) => export(&store, &out, layer, community.as_deref()).await,
             (None, None) => Err(CommandError::Usage(

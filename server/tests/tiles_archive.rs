@@ -93,9 +93,9 @@ async fn the_archive_holds_exactly_the_servers_tiles() {
         "{layers:?}"
     );
 
-    let atlas = Atlas::open(gridatlas_server::store::open(&store).await.expect("store"))
-        .await
-        .expect("atlas");
+    let opened = gridatlas_server::store::open(&store).await.expect("store");
+    crate::common::add_account(opened.as_ref(), "root", "admin", "district").await;
+    let atlas = Atlas::open(opened).await.expect("atlas");
     let bounds = tiles::data_bounds(&atlas.snapshot()).expect("bounds");
     let app = app(AppState::new(Arc::new(atlas), Config::default()));
     let mut served = 0;
@@ -132,4 +132,53 @@ async fn the_archive_holds_exactly_the_servers_tiles() {
     );
     assert!(served > 50, "{served} tiles");
     eprintln!("{served} tiles of z10–14 identical in the archive and from the server");
+    // An edit, then `--update`: only the tiles it touched are encoded again, and the archive is
+    // tile for tile the one a whole export writes.
+    let token = crate::common::sign_in(&app, "root").await;
+    let uri = "/ogc/collections/compounds/items?limit=1";
+    let (_, list) = crate::common::send(&app, Method::GET, uri, None, None, None).await;
+    let mut f = list["features"][0].clone();
+    let id = f["id"].as_i64().expect("id");
+    let version = f["properties"]["version"].as_i64().expect("version");
+    f["properties"]["name"] = serde_json::json!("改名后的小区");
+    let (s, v) = crate::common::send(
+        &app,
+        Method::PUT,
+        &format!("/ogc/collections/compounds/items/{id}"),
+        Some(&token),
+        Some(version),
+        Some(&f),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    drop(app);
+    let archive_s = archive.display().to_string();
+    let zooms = ["--minzoom", "10", "--maxzoom", "14"];
+    let mut args = vec![
+        "export", "--store", &store, "--tiles", &archive_s, "--update",
+    ];
+    args.extend(zooms);
+    let updated = ok(&gridatlas(&args));
+    let kept_line = updated
+        .lines()
+        .find_map(|l| l.strip_prefix("kept "))
+        .unwrap_or_else(|| panic!("no \"kept\" line in {updated}"));
+    let numbers: Vec<usize> = kept_line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (copied, encoded) = (numbers[0], numbers[1]);
+    let fresh = dir.path().join("fresh.pmtiles").display().to_string();
+    let mut args = vec!["export", "--store", &store, "--tiles", &fresh];
+    args.extend(zooms);
+    ok(&gridatlas(&args));
+    let (_, after_update) = read_archive(&archive);
+    let (_, whole) = read_archive(std::path::Path::new(&fresh));
+    assert!(
+        after_update == whole,
+        "the updated archive equals a whole export"
+    );
+    assert!(after_update != archived, "the edit changed some tiles");
+    assert!(copied > 0 && encoded < copied, "{updated}");
+    eprintln!("after one edit: {encoded} tiles encoded again, {copied} copied");
 }

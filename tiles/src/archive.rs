@@ -19,6 +19,8 @@ pub struct ArchiveStats {
     pub empty: usize,
     /// Gzip bytes of the tiles written.
     pub tile_bytes: u64,
+    /// Tiles taken from an earlier archive instead of encoded.
+    pub reused: usize,
     /// Per zoom: tiles written and seconds spent.
     pub zooms: Vec<(u8, usize, f64)>,
 }
@@ -34,8 +36,9 @@ pub enum ArchiveError {
     Zooms(u8, u8),
 }
 
-/// The tiles of zoom `z` over lon/lat `bounds` (west, south, east, north), in `PMTiles` id order.
-pub fn tiles_over(bounds: [f64; 4], z: u8) -> Vec<TileId> {
+/// The columns and rows (`x0, x1, y0, y1`, inclusive) of the tiles of zoom `z` over lon/lat
+/// `bounds` (west, south, east, north).
+pub fn tile_range(bounds: [f64; 4], z: u8) -> (u32, u32, u32, u32) {
     let n = 1u32 << z;
     let column = |lon: f64| {
         (((lon + 180.0) / 360.0 * f64::from(n)).floor() as i64).clamp(0, i64::from(n) - 1) as u32
@@ -47,8 +50,17 @@ pub fn tiles_over(bounds: [f64; 4], z: u8) -> Vec<TileId> {
         let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
         ((y * f64::from(n)).floor() as i64).clamp(0, i64::from(n) - 1) as u32
     };
-    let (x0, x1) = (column(bounds[0]), column(bounds[2]));
-    let (y0, y1) = (row(bounds[3]), row(bounds[1]));
+    (
+        column(bounds[0]),
+        column(bounds[2]),
+        row(bounds[3]),
+        row(bounds[1]),
+    )
+}
+
+/// The tiles of zoom `z` over lon/lat `bounds` (west, south, east, north), in `PMTiles` id order.
+pub fn tiles_over(bounds: [f64; 4], z: u8) -> Vec<TileId> {
+    let (x0, x1, y0, y1) = tile_range(bounds, z);
     let mut out: Vec<(u64, TileId)> = (x0..=x1)
         .flat_map(|x| (y0..=y1).map(move |y| (x, y)))
         .filter_map(|(x, y)| {
@@ -77,15 +89,20 @@ pub fn archived_tile(
         .map_err(|source| TileError::Compression { tile, source })
 }
 
+/// A tile an earlier archive already holds as it should be: `Some(bytes)` (`Some(None)` for a
+/// tile that is empty), or `None` to encode it.
+pub type Reuse<'a> = dyn Fn(TileId) -> Option<Option<Vec<u8>>> + Sync + 'a;
+
 /// Writes the archive of `layers` from `minzoom` to `maxzoom` to `out`, encoding the tiles of each
-/// zoom on `threads` threads. `metadata` is the `TileJSON` document (its `vector_layers` are what
-/// readers show).
+/// zoom on `threads` threads — except those `reuse` gives as they are. `metadata` is the
+/// `TileJSON` document (its `vector_layers` are what readers show).
 pub fn write_pmtiles<W: Write + Seek>(
     snapshot: &Snapshot,
     layers: LayerSet,
     (minzoom, maxzoom): (u8, u8),
     metadata: &serde_json::Value,
     threads: usize,
+    reuse: &Reuse,
     out: W,
 ) -> Result<ArchiveStats, ArchiveError> {
     if minzoom > maxzoom || maxzoom > crate::MAX_ZOOM {
@@ -108,9 +125,10 @@ pub fn write_pmtiles<W: Write + Seek>(
     for z in minzoom..=maxzoom {
         let started = Instant::now();
         let tiles = tiles_over(bounds, z);
-        let encoded = encode_all(snapshot, layers, &tiles, threads.max(1))?;
+        let encoded = encode_all(snapshot, layers, &tiles, threads.max(1), reuse)?;
         let mut written = 0;
-        for (tile, data) in tiles.iter().zip(encoded) {
+        for (tile, (data, reused)) in tiles.iter().zip(encoded) {
+            stats.reused += usize::from(reused);
             match data {
                 Some(bytes) => {
                     let coord = TileCoord::new(tile.z(), tile.x(), tile.y()).map_err(write)?;
@@ -130,13 +148,16 @@ pub fn write_pmtiles<W: Write + Seek>(
     Ok(stats)
 }
 
-/// The archived tiles of `tiles`, in order, encoded on `threads` threads.
+/// The archived tiles of `tiles`, in order, each with whether it was reused, encoded on
+/// `threads` threads.
+#[allow(clippy::type_complexity)]
 fn encode_all(
     snapshot: &Snapshot,
     layers: LayerSet,
     tiles: &[TileId],
     threads: usize,
-) -> Result<Vec<Option<Vec<u8>>>, TileError> {
+    reuse: &Reuse,
+) -> Result<Vec<(Option<Vec<u8>>, bool)>, TileError> {
     let chunk = tiles.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = tiles
@@ -144,7 +165,10 @@ fn encode_all(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|t| archived_tile(snapshot, layers, *t))
+                        .map(|t| match reuse(*t) {
+                            Some(kept) => Ok((kept, true)),
+                            None => archived_tile(snapshot, layers, *t).map(|d| (d, false)),
+                        })
                         .collect::<Result<Vec<_>, _>>()
                 })
             })
@@ -155,4 +179,24 @@ fn encode_all(
         }
         Ok(out)
     })
+}
+
+/// The lon/lat rectangle tile `t` draws, with the buffer around it that its features reach into.
+pub fn tile_reach(t: TileId) -> [f64; 4] {
+    let n = f64::from(1u32 << t.z());
+    let lon = |x: f64| x / n * 360.0 - 180.0;
+    let lat = |y: f64| {
+        (std::f64::consts::PI * (1.0 - 2.0 * y / n))
+            .sinh()
+            .atan()
+            .to_degrees()
+    };
+    let pad = f64::from(crate::BUFFER) / f64::from(crate::EXTENT);
+    let (x, y) = (f64::from(t.x()), f64::from(t.y()));
+    [
+        lon(x - pad),
+        lat(y + 1.0 + pad),
+        lon(x + 1.0 + pad),
+        lat(y - pad),
+    ]
 }

@@ -95,22 +95,54 @@ impl rows::RowDialect<PgRow> for PgRows {
     }
 }
 
-fn push_cell<'a>(
-    b: &mut sqlx::query_builder::Separated<'_, 'a, Postgres, &'static str>,
-    cell: Cell,
-) {
-    match cell {
-        Cell::Int(v) => b.push_bind(v),
-        Cell::Real(v) => b.push_bind(v),
-        Cell::Text(v) => b.push_bind(v),
-        Cell::Bool(v) => b.push_bind(v),
-        Cell::List(v) => b.push_bind(v),
-    };
-}
+/// Bytes of `COPY` data sent at once.
+const COPY_PIECE: usize = 1 << 20;
 
-/// Rows per INSERT statement (PostgreSQL allows 65,535 bind parameters).
-fn rows_per_statement(layer: Layer) -> usize {
-    60_000 / (schema::fields(layer).len() + 3)
+/// PostgreSQL's type id of `text`, the element of a `text[]`.
+const TEXT_OID: i32 = 25;
+
+/// One feature as a row of PostgreSQL's binary `COPY` format: id, version, the schema's cells
+/// (`bigint`, `double precision`, `text`, `boolean`, `text[]`) and the geometry as EWKB.
+fn copy_row(buf: &mut Vec<u8>, f: &Feature) {
+    fn field(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
+        match bytes {
+            None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+            Some(b) => {
+                buf.extend_from_slice(&(b.len() as i32).to_be_bytes());
+                buf.extend_from_slice(b);
+            }
+        }
+    }
+    let cells = codec::cells(f);
+    buf.extend_from_slice(&((cells.len() + 3) as i16).to_be_bytes());
+    field(buf, Some(&f.id().to_be_bytes()));
+    field(buf, Some(&f.version().to_be_bytes()));
+    for cell in cells {
+        match cell {
+            Cell::Int(v) => field(buf, v.map(i64::to_be_bytes).as_ref().map(|b| &b[..])),
+            Cell::Real(v) => field(buf, v.map(f64::to_be_bytes).as_ref().map(|b| &b[..])),
+            Cell::Text(v) => field(buf, v.as_deref().map(str::as_bytes)),
+            Cell::Bool(v) => field(buf, Some(&[u8::from(v)])),
+            Cell::List(items) => {
+                // One dimension of text, or no dimension when empty.
+                let mut a =
+                    Vec::with_capacity(20 + items.iter().map(|i| i.len() + 4).sum::<usize>());
+                a.extend_from_slice(&i32::from(!items.is_empty()).to_be_bytes());
+                a.extend_from_slice(&0i32.to_be_bytes());
+                a.extend_from_slice(&TEXT_OID.to_be_bytes());
+                if !items.is_empty() {
+                    a.extend_from_slice(&(items.len() as i32).to_be_bytes());
+                    a.extend_from_slice(&1i32.to_be_bytes());
+                    for i in &items {
+                        a.extend_from_slice(&(i.len() as i32).to_be_bytes());
+                        a.extend_from_slice(i.as_bytes());
+                    }
+                }
+                field(buf, Some(&a));
+            }
+        }
+    }
+    field(buf, Some(&codec::ewkb_4326(&f.geometry())));
 }
 
 struct PgTx<'t>(Transaction<'t, Postgres>);
@@ -172,27 +204,33 @@ impl Tx for PgTx<'_> {
         Ok(row.map(|r| read_row(layer, &r)))
     }
 
+    /// New features by one binary `COPY` per layer: rows streamed in 1 MiB pieces, no bind
+    /// limits, no statement per batch (see [`copy_rows`]).
     async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError> {
-        for chunk in features.chunks(rows_per_statement(layer)) {
-            let mut qb = QueryBuilder::<Postgres>::new(format!(
-                "INSERT INTO {} ({}, geom) ",
-                layer.name(),
-                columns(layer)
-            ));
-            qb.push_values(chunk, |mut b, f| {
-                b.push_bind(f.id()).push_bind(f.version());
-                for cell in codec::cells(f) {
-                    push_cell(&mut b, cell);
-                }
-                b.push("ST_GeomFromEWKB(")
-                    .push_bind_unseparated(codec::ewkb_4326(&f.geometry()))
-                    .push_unseparated(")");
-            });
-            qb.build()
-                .execute(&mut *self.0)
-                .await
-                .map_err(StoreError::from_db)?;
+        let sql = format!(
+            "COPY {} ({}, geom) FROM STDIN WITH (FORMAT binary)",
+            layer.name(),
+            columns(layer)
+        );
+        let mut copy = (*self.0)
+            .copy_in_raw(&sql)
+            .await
+            .map_err(StoreError::from_db)?;
+        let mut buf = Vec::with_capacity(COPY_PIECE + 64 * 1024);
+        buf.extend_from_slice(b"PGCOPY\n\xff\r\n\0");
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        buf.extend_from_slice(&0i32.to_be_bytes());
+        for f in features {
+            copy_row(&mut buf, f);
+            if buf.len() >= COPY_PIECE {
+                copy.send(std::mem::take(&mut buf))
+                    .await
+                    .map_err(StoreError::from_db)?;
+            }
         }
+        buf.extend_from_slice(&(-1i16).to_be_bytes());
+        copy.send(buf).await.map_err(StoreError::from_db)?;
+        copy.finish().await.map_err(StoreError::from_db)?;
         Ok(())
     }
 

@@ -6,7 +6,7 @@ import 'maplibre-gl/dist/maplibre-gl.css';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import './style.css';
 
-import { fetchConfig, fetchTileJson, geometryBbox } from './api.js';
+import { fetchConfig, fetchItems, fetchTileJson, geometryBbox } from './api.js';
 import { loadEnums } from './enums.js';
 import { errorLine } from './errors.js';
 import { applyDocumentLang, getLang, onLangChange, setLang, t, translateDom } from './i18n.js';
@@ -297,7 +297,26 @@ async function main() {
   map.on('load', () => {
     app.ready = true;
     document.body.dataset.ready = 'true';
+    openLinkedGrid();
   });
+
+  // `?grid=CODE` (the QR code of a printed notice board 网格公示牌): the map opens on that grid
+  // with its panel; a code the atlas lacks says so in the banner.
+  async function openLinkedGrid() {
+    const code = new URLSearchParams(window.location.search).get('grid');
+    if (!code) return;
+    try {
+      const [grid] = await fetchItems('grids', { code });
+      if (!grid) {
+        showBanner(t('link.grid.unknown', { code }));
+        return;
+      }
+      fitTo(geometryBbox(grid.geometry), 17);
+      openFeature('grids', grid.id);
+    } catch (e) {
+      showBanner(t('link.grid.failed', { reason: errorLine(e, t) }));
+    }
+  }
 }
 
 main().catch((e) => {

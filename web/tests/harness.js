@@ -196,8 +196,9 @@ export async function openMap(browser, url, { lang, viewport = { width: 1280, he
   page.on('response', (r) => {
     if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
-  const q = lang ? `?lang=${lang}` : '';
-  await page.goto(`${url}/${q}`);
+  // `url` may carry a query of its own (`…/?grid=CODE`): the language joins it.
+  const q = lang ? `lang=${lang}` : '';
+  await page.goto(url.includes('?') ? `${url}${q ? `&${q}` : ''}` : `${url}/${q ? `?${q}` : ''}`);
   await page.waitForFunction(() => window.gridAtlas?.ready === true, null, { timeout: 30_000 });
   await waitForIdle(page);
   return page;

@@ -105,4 +105,23 @@ describe('prints and trends in the coverage workspace', () => {
       await page.context().close();
     }
   });
+
+  test('the QR code of a notice board opens its grid on the map, and an unknown grid says so', async () => {
+    const grid = `${LONGNAN}001`;
+    const page = await openMap(browser, `${server.url}/?grid=${grid}`, { lang: 'zh', viewport: { width: 390, height: 844 } });
+    try {
+      await page.locator('#feature-panel:not([hidden]) h2', { hasText: '龙南社区第1网格' }).waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => !window.gridAtlas.map.isMoving() && window.gridAtlas.map.getZoom() > 14, null, { timeout: 20_000 });
+      await screenshot(page, '152-qr-grid-phone-zh');
+      assertNoProblems(page);
+    } finally {
+      await page.context().close();
+    }
+    const missing = await openMap(browser, `${server.url}/?grid=999999999999999`, { lang: 'zh' });
+    try {
+      await missing.locator('#banner:not([hidden])', { hasText: '没有编码为 999999999999999 的网格' }).waitFor({ timeout: 20_000 });
+    } finally {
+      await missing.context().close();
+    }
+  });
 });

@@ -4,6 +4,8 @@
 export const MEETING_STRINGS = {
   zh: {
     'meeting.area': '所选区域：{name}',
+    'link.grid.unknown': '没有编码为 {code} 的网格：公示牌上的二维码可能来自已调整的网格，请在“定位”中选择社区和网格。',
+    'link.grid.failed': '无法打开公示牌上的网格：{reason}',
     'print.title': '打印',
     'print.boards': '打印网格公示牌',
     'print.boards.grid': '本网格公示牌',
@@ -34,6 +36,8 @@ export const MEETING_STRINGS = {
   },
   en: {
     'meeting.area': 'Chosen area: {name}',
+    'link.grid.unknown': 'No grid has code {code}: the notice board’s QR code may predate a new grid plan; pick the community and grid under “Zoom to”.',
+    'link.grid.failed': 'Could not open the notice board’s grid: {reason}',
     'print.title': 'Print',
     'print.boards': 'Print grid notice boards',
     'print.boards.grid': 'This grid’s board',

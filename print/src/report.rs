@@ -501,12 +501,15 @@ fn all_services(pages: &mut Pages, facts: &ReportFacts) {
             numeric: true,
         });
     }
-    let mut all: Vec<&AreaSummary> = facts.parts.iter().map(|(a, _)| a).collect();
-    all.push(&facts.area);
-    let rows: Vec<Vec<String>> = all
+    // The parts, then the area itself as the total.
+    let all = facts
+        .parts
         .iter()
-        .map(|a| {
-            let mut row = vec![if std::ptr::eq(*a, &facts.area) {
+        .map(|(a, _)| (a, false))
+        .chain(std::iter::once((&facts.area, true)));
+    let rows: Vec<Vec<String>> = all
+        .map(|(a, total)| {
+            let mut row = vec![if total {
                 format!("{}（合计）", a.name)
             } else {
                 a.name.clone()
@@ -583,13 +586,14 @@ fn governance(pages: &mut Pages, facts: &ReportFacts) {
             .cmp(&a.governance.three_no_households)
             .then_with(|| a.code.cmp(&b.code))
     });
-    all.push(&facts.area);
     let rows: Vec<Vec<String>> = all
         .iter()
-        .map(|a| {
+        .map(|a| (*a, false))
+        .chain(std::iter::once((&facts.area, true)))
+        .map(|(a, total)| {
             let g = &a.governance;
             vec![
-                if std::ptr::eq(*a, &facts.area) {
+                if total {
                     format!("{}（合计）", a.name)
                 } else {
                     a.name.clone()

@@ -32,14 +32,17 @@ impl<'a> Style<'a> {
             anchor: Anchor::Start,
         }
     }
+    #[must_use]
     pub fn bold(mut self) -> Self {
         self.bold = true;
         self
     }
+    #[must_use]
     pub fn fill(mut self, fill: &'a str) -> Self {
         self.fill = fill;
         self
     }
+    #[must_use]
     pub fn anchor(mut self, anchor: Anchor) -> Self {
         self.anchor = anchor;
         self

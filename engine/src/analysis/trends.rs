@@ -64,6 +64,7 @@ impl Month {
         NaiveDate::from_ymd_opt(self.year, self.month, 1)
     }
 
+    #[must_use]
     pub fn previous(self) -> Month {
         if self.month == 1 {
             Month {
@@ -78,6 +79,7 @@ impl Month {
         }
     }
 
+    #[must_use]
     pub fn next(self) -> Month {
         if self.month == 12 {
             Month {

@@ -81,30 +81,6 @@ fn printed(output: Output, name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// One of `grid`, `community` or `street`.
-fn one_of<T>(
-    options: [(&str, Option<String>, fn(String) -> T); 3],
-) -> Result<(String, T), ApiError> {
-    let mut named = options
-        .into_iter()
-        .filter_map(|(n, v, make)| v.map(|v| (n, v, make)));
-    match (named.next(), named.next()) {
-        (Some((_, v, make)), None) => Ok((v.clone(), make(v))),
-        _ => Err(ApiError::BadRequest(format!(
-            "name exactly one of {}",
-            options_names(&["grid", "community", "street"])
-        ))),
-    }
-}
-
-fn options_names(names: &[&str]) -> String {
-    names
-        .iter()
-        .map(|n| format!("{n}=…"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoardParams {
@@ -125,11 +101,16 @@ pub async fn boards(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let p: BoardParams = query(raw.as_deref())?;
-    let (code, scope) = one_of([
-        ("grid", p.grid, BoardScope::Grid as fn(String) -> BoardScope),
-        ("community", p.community, BoardScope::Community),
-        ("street", p.street, BoardScope::Street),
-    ])?;
+    let (code, scope) = match (p.grid, p.community, p.street) {
+        (Some(g), None, None) => (g.clone(), BoardScope::Grid(g)),
+        (None, Some(c), None) => (c.clone(), BoardScope::Community(c)),
+        (None, None, Some(s)) => (s.clone(), BoardScope::Street(s)),
+        _ => {
+            return Err(ApiError::BadRequest(
+                "name exactly one of grid=…, community=… or street=…".into(),
+            ))
+        }
+    };
     let paper = match p.paper.as_deref() {
         None => Paper::A4,
         Some(name) => printing::paper(name)

@@ -27,6 +27,20 @@ pub enum AtlasError {
     Task(String),
 }
 
+/// The snapshot of everything `store` holds. Rows that cannot be read are left out of the
+/// snapshot, listed in it ([`Snapshot::unreadable`]) and logged.
+async fn read_snapshot(store: &dyn Store) -> Result<Snapshot, AtlasError> {
+    let loaded = store.load_all().await?;
+    for u in &loaded.unreadable {
+        tracing::warn!(layer = %u.layer, id = u.id, reason = %u.reason, "stored row is unreadable; left out of the map until repaired");
+    }
+    tokio::task::spawn_blocking(move || {
+        Snapshot::new(loaded.version, loaded.data).with_unreadable(loaded.unreadable)
+    })
+    .await
+    .map_err(|e| AtlasError::Task(e.to_string()))
+}
+
 /// The store and the snapshot that mirrors it.
 pub struct Atlas {
     store: Box<dyn Store>,
@@ -44,21 +58,36 @@ impl Atlas {
     /// snapshot, listed in it ([`Snapshot::unreadable`]) and logged: the atlas opens anyway, and
     /// a write of such a feature repairs it.
     pub async fn open(store: Box<dyn Store>) -> Result<Self, AtlasError> {
-        let loaded = store.load_all().await?;
-        for u in &loaded.unreadable {
-            tracing::warn!(layer = %u.layer, id = u.id, reason = %u.reason, "stored row is unreadable; left out of the map until repaired");
-        }
-        let snapshot = tokio::task::spawn_blocking(move || {
-            Snapshot::new(loaded.version, loaded.data).with_unreadable(loaded.unreadable)
-        })
-        .await
-        .map_err(|e| AtlasError::Task(e.to_string()))?;
+        let snapshot = read_snapshot(store.as_ref()).await?;
         Ok(Atlas {
             store,
             snapshot: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(()),
             past: std::sync::Mutex::new(Vec::new()),
         })
+    }
+
+    /// Brings the snapshot up to the store when another writer — another server over the same
+    /// PostGIS, or a command-line import into the same GeoPackage — has committed since: the
+    /// store is read again. Returns whether it was. Called before each request is answered, so
+    /// a write through one server shows on every other at its next request.
+    pub async fn catch_up(&self) -> Result<bool, AtlasError> {
+        if self.store.data_version().await? <= self.snapshot.load().version {
+            return Ok(false);
+        }
+        // Under the writer's lock: a commit of this server in flight has written the store but
+        // not yet swapped its snapshot; once it has, nothing may be left to read.
+        let _writer = self.writer.lock().await;
+        if self.store.data_version().await? <= self.snapshot.load().version {
+            return Ok(false);
+        }
+        let snapshot = read_snapshot(self.store()).await?;
+        tracing::info!(
+            data_version = snapshot.version,
+            "the store moved on: snapshot read again"
+        );
+        self.snapshot.store(Arc::new(snapshot));
+        Ok(true)
     }
 
     /// The current snapshot.

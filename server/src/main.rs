@@ -440,7 +440,26 @@ async fn serve(store: &StoreArgs, listen: SocketAddr, config: Config) -> Result<
     if atlas.store().accounts().await?.is_empty() {
         tracing::warn!("no accounts yet: the atlas is read-only until you create the first admin with `gridatlas user add NAME --role admin --scope district`");
     }
-    let state = AppState::new(Arc::new(atlas), config);
+    let atlas = Arc::new(atlas);
+    // Over PostGIS, other servers' commits are announced (LISTEN/NOTIFY): the snapshot is read
+    // again as soon as one lands, not only when the next request checks the store's version.
+    if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+        let watched = Arc::clone(&atlas);
+        tokio::spawn(gridatlas_server::store::postgis::listen_for_commits(
+            location.clone(),
+            move |version| {
+                let atlas = Arc::clone(&watched);
+                async move {
+                    if version > atlas.snapshot().version {
+                        if let Err(e) = atlas.catch_up().await {
+                            tracing::warn!(error = %e, "could not read the store again");
+                        }
+                    }
+                }
+            },
+        ));
+    }
+    let state = AppState::new(atlas, config);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| CommandError::Io(format!("cannot listen on {listen}: {e}")))?;

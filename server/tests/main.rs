@@ -27,6 +27,7 @@ mod planning;
 mod prints;
 mod problems_in_chinese;
 mod routes;
+mod servers;
 mod store_conformance;
 mod tiles;
 mod tiles_archive;

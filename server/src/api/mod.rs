@@ -211,7 +211,22 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(cors())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), current))
         .with_state(state)
+}
+
+/// Before a request is answered the snapshot catches up with the store, so a write through
+/// another server (or a command-line import) shows at once; a store that cannot say its version
+/// leaves the request answered from the snapshot at hand.
+async fn current(
+    State(state): State<AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(e) = state.atlas.catch_up().await {
+        tracing::warn!(error = %e, "could not compare the snapshot with the store");
+    }
+    next.run(req).await
 }
 
 /// CORS, deliberately: any origin may read (maps, tiles and features are for GIS clients and other

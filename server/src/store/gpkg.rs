@@ -652,6 +652,14 @@ impl Store for GeoPackage {
         self.pool.close().await;
     }
 
+    async fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     async fn load_all(&self) -> Result<Loaded, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut loaded = Loaded {

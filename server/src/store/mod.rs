@@ -339,6 +339,9 @@ pub trait Store: Send + Sync {
     /// untouched in the store, reported, left out of the dataset). A store with unreadable
     /// rows still loads.
     async fn load_all(&self) -> Result<Loaded, StoreError>;
+    /// The data version the store holds now: ahead of a server's snapshot when another server
+    /// (or a command-line import) has committed since.
+    async fn data_version(&self) -> Result<i64, StoreError>;
     /// The data version and every feature; an unreadable row is an error (for tools that need
     /// the whole store, such as tests and exports of a clean store).
     async fn load(&self) -> Result<(i64, Dataset), StoreError> {

@@ -95,6 +95,39 @@ impl rows::RowDialect<PgRow> for PgRows {
     }
 }
 
+/// The channel a commit notifies with its new data version, so that every server over the
+/// same database reads the store again before its next request needs to.
+pub const DATA_CHANNEL: &str = "gridatlas_data";
+
+/// Listens for commits of other servers on `url`'s database and calls `on_commit` with each new
+/// data version; reconnects after a lost connection. Runs until the process ends.
+pub async fn listen_for_commits<F, Fut>(url: String, on_commit: F)
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    loop {
+        let listener = async {
+            let mut l = sqlx::postgres::PgListener::connect(&url).await?;
+            l.listen(DATA_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        };
+        match listener.await {
+            Ok(mut l) => loop {
+                match l.recv().await {
+                    Ok(n) => on_commit(n.payload().parse().unwrap_or(0)).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the commit notifications; reconnecting");
+                        break;
+                    }
+                }
+            },
+            Err(e) => tracing::warn!(error = %e, "cannot listen for commits; retrying"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+}
+
 /// Bytes of `COPY` data sent at once.
 const COPY_PIECE: usize = 1 << 20;
 
@@ -162,6 +195,12 @@ impl Tx for PgTx<'_> {
     async fn set_data_version(&mut self, version: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE atlas_meta SET value = $1 WHERE key = 'data_version'")
             .bind(version)
+            .execute(&mut *self.0)
+            .await?;
+        // Delivered at commit to every server listening (`LISTEN gridatlas_data`).
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(DATA_CHANNEL)
+            .bind(version.to_string())
             .execute(&mut *self.0)
             .await?;
         Ok(())
@@ -389,6 +428,14 @@ impl Store for PostGis {
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         Accounts::<Postgres>::list(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn data_version(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     async fn load_all(&self) -> Result<Loaded, StoreError> {

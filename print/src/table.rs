@@ -20,18 +20,14 @@ pub fn draw(page: &mut Page, x: f32, y: f32, columns: &[Column], rows: &[Vec<Str
     page.rect(x, y, width, ROW + 2.0, "#1f4e79", None);
     let mut cx = x;
     for c in columns {
-        let style = Style::new(SIZE).bold().fill("#ffffff");
-        let title = page.fit(c.title, c.width - 6.0, style);
-        if c.numeric {
-            page.text(
-                cx + c.width - 3.0,
-                y + 11.5,
-                &title,
-                style.anchor(Anchor::End),
-            );
-        } else {
-            page.text(cx + 3.0, y + 11.5, &title, style);
-        }
+        cell(
+            page,
+            c,
+            cx,
+            y + 11.5,
+            c.title,
+            Style::new(SIZE).bold().fill("#ffffff"),
+        );
         cx += c.width;
     }
     let mut ry = y + ROW + 2.0;
@@ -40,26 +36,26 @@ pub fn draw(page: &mut Page, x: f32, y: f32, columns: &[Column], rows: &[Vec<Str
             page.rect(x, ry, width, ROW, "#eef2f6", None);
         }
         let mut cx = x;
-        for (c, cell) in columns.iter().zip(row) {
-            let (text, colour) = cell.split_once('|').unwrap_or((cell.as_str(), "#1f2933"));
-            let style = Style::new(SIZE).fill(colour);
-            let text = page.fit(text, c.width - 6.0, style);
-            if c.numeric {
-                page.text(
-                    cx + c.width - 3.0,
-                    ry + 10.5,
-                    &text,
-                    style.anchor(Anchor::End),
-                );
-            } else {
-                page.text(cx + 3.0, ry + 10.5, &text, style);
-            }
+        for (c, text) in columns.iter().zip(row) {
+            let (text, colour) = text.split_once('|').unwrap_or((text.as_str(), "#1f2933"));
+            cell(page, c, cx, ry + 10.5, text, Style::new(SIZE).fill(colour));
             cx += c.width;
         }
         ry += ROW;
     }
     page.line(x, ry, x + width, ry, "#9aa5b1", 0.6);
     ry
+}
+
+/// One cell's text in column `c` starting at `x`, baseline `y`: cut to the column, numbers
+/// right-aligned.
+fn cell(page: &mut Page, c: &Column, x: f32, y: f32, text: &str, style: Style) {
+    let text = page.fit(text, c.width - 6.0, style);
+    if c.numeric {
+        page.text(x + c.width - 3.0, y, &text, style.anchor(Anchor::End));
+    } else {
+        page.text(x + 3.0, y, &text, style);
+    }
 }
 
 /// How many rows fit between `y` and `bottom` under a header.

@@ -111,7 +111,7 @@ impl Atlas {
             return Ok(s);
         }
         let current = self.snapshot();
-        let (version, data) = features_at(self.store(), &current, at).await?;
+        let (version, data) = features_at(self.store(), current, at).await?;
         let snapshot = tokio::task::spawn_blocking(move || Arc::new(Snapshot::new(version, data)))
             .await
             .map_err(|e| PastError::Task(e.to_string()))?;

@@ -2,7 +2,7 @@
 //! grid-work records and a coverage, laid out by the `print` crate. The printer (its CJK font)
 //! is loaded once a process, on the first print.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use engine::analysis::report::{report_facts, ReportArea};
 use engine::analysis::{AnalysisError, Coverage, HeatCell};
@@ -10,7 +10,7 @@ use engine::gridwork::board::{boards, BoardError, BoardScope};
 use engine::gridwork::{BuildingHead, GridWorker};
 use engine::planning::Caps;
 use engine::{ServiceType, Snapshot};
-use print::{BoardOptions, Paper, PrintError, Printed, Printer, ReportOptions};
+use print::{BoardOptions, PrintError, Printed, Printer, ReportOptions};
 
 /// Why a report cannot compare with last month, as the report says it.
 pub const NOT_YET: &str = "当时尚无该区域的数据";
@@ -119,11 +119,6 @@ pub fn report(
     Ok(report_facts(snapshot, coverage, area, service, cells)?)
 }
 
-/// A paper size by name (A4, A3).
-pub fn paper(name: &str) -> Option<Paper> {
-    Paper::from_name(name)
-}
-
 /// What `gridatlas print` makes.
 #[derive(Debug, Clone)]
 pub enum PrintRequest {
@@ -171,17 +166,21 @@ pub async fn print_to_file(
             .work_records(&WorkQuery::all(WorkKind::BuildingHead))
             .await?,
     );
-    let snapshot = Snapshot::new(loaded.version, loaded.data);
+    let snapshot = Arc::new(Snapshot::new(loaded.version, loaded.data));
     // A report compares with the data at the end of the previous month, rebuilt from the log.
     let previous = match &request {
         PrintRequest::Report { options, .. } => {
             let month = engine::analysis::trends::Month::of(options.date).previous();
-            let past = crate::store::history::features_at(store.as_ref(), &snapshot, month.end())
-                .await
-                .map_err(|e| match e {
-                    crate::store::history::PastError::History(_) => IRREVERSIBLE.to_owned(),
-                    other => other.to_string(),
-                });
+            let past = crate::store::history::features_at(
+                store.as_ref(),
+                Arc::clone(&snapshot),
+                month.end(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::store::history::PastError::History(_) => IRREVERSIBLE.to_owned(),
+                other => other.to_string(),
+            });
             Some((month.to_string(), past))
         }
         PrintRequest::Boards { .. } => None,

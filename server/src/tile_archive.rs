@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use engine::{Feature, Layer, Snapshot};
+use engine::{Layer, Snapshot};
 use geo::BoundingRect;
 use tiles::archive::{tile_range, tile_reach, write_pmtiles, ArchiveStats};
 use tiles::TileId;
@@ -192,7 +192,7 @@ async fn earlier(
         let boxes: Vec<[f64; 4]> = [&e.before, &e.after]
             .into_iter()
             .flatten()
-            .filter_map(|v| feature_box(e, v))
+            .filter_map(feature_box)
             .collect();
         if e.feature_id.is_none() || (boxes.is_empty() && (e.before.is_some() || e.after.is_some()))
         {
@@ -213,12 +213,11 @@ async fn earlier(
     }))
 }
 
-/// The lon/lat box of a feature as the audit log keeps it.
-fn feature_box(e: &AuditEntry, v: &serde_json::Value) -> Option<[f64; 4]> {
-    let layer = Layer::from_name(e.layer.as_deref()?)?;
+/// The lon/lat box of a feature as the audit log keeps it (GeoJSON; only its shape is read).
+fn feature_box(v: &serde_json::Value) -> Option<[f64; 4]> {
     let gj: geojson::Feature = serde_json::from_value(v.clone()).ok()?;
-    let f = Feature::from_geojson(layer, &gj).ok()?;
-    let r = f.geometry().bounding_rect()?;
+    let shape = geo_types::Geometry::<f64>::try_from(gj.geometry?).ok()?;
+    let r = shape.bounding_rect()?;
     Some([r.min().x, r.min().y, r.max().x, r.max().y])
 }
 

@@ -42,30 +42,23 @@ async fn compound(app: &Router, id: i64) -> Value {
     v
 }
 
+/// A fresh PostGIS database with the demo district and 龙南's staff and planner accounts.
+async fn demo_database() -> String {
+    let url = common::fresh_pg_url().await;
+    let store = gridatlas_server::store::open(&url).await.expect("store");
+    load_dataset(store.as_ref(), data::demo_district())
+        .await
+        .expect("demo");
+    for role in ["staff", "planner"] {
+        common::add_account(store.as_ref(), role, role, &format!("community:{LONGNAN}")).await;
+    }
+    store.close().await;
+    url
+}
+
 #[tokio::test]
 async fn a_write_through_one_server_is_read_through_the_other_at_once() {
-    let url = common::fresh_pg_url().await;
-    {
-        let store = gridatlas_server::store::open(&url).await.expect("store");
-        load_dataset(store.as_ref(), data::demo_district())
-            .await
-            .expect("demo");
-        common::add_account(
-            store.as_ref(),
-            "staff",
-            "staff",
-            &format!("community:{LONGNAN}"),
-        )
-        .await;
-        common::add_account(
-            store.as_ref(),
-            "planner",
-            "planner",
-            &format!("community:{LONGNAN}"),
-        )
-        .await;
-        store.close().await;
-    }
+    let url = demo_database().await;
     let a = server(&url).await;
     let b = server(&url).await;
 
@@ -84,15 +77,7 @@ async fn a_write_through_one_server_is_read_through_the_other_at_once() {
     let version = f["properties"]["version"].as_i64().expect("version");
     f["properties"]["name"] = json!("两台服务器之间改名");
     let token_a = common::sign_in(&a, "staff").await;
-    let (s, v) = send(
-        &a,
-        Method::PUT,
-        &format!("/ogc/collections/compounds/items/{id}"),
-        Some(&token_a),
-        Some(version),
-        Some(&f),
-    )
-    .await;
+    let (s, v) = crate::common::put_feature(&a, &token_a, "compounds", &f).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let seen = compound(&b, id).await;
     assert_eq!(seen["properties"]["name"], "两台服务器之间改名");
@@ -107,15 +92,7 @@ async fn a_write_through_one_server_is_read_through_the_other_at_once() {
     // B, still holding the old version, cannot overwrite A's edit.
     let token_b = common::sign_in(&b, "staff").await;
     f["properties"]["name"] = json!("旧版本的改名");
-    let (s, v) = send(
-        &b,
-        Method::PUT,
-        &format!("/ogc/collections/compounds/items/{id}"),
-        Some(&token_b),
-        Some(version),
-        Some(&f),
-    )
-    .await;
+    let (s, v) = crate::common::put_feature(&b, &token_b, "compounds", &f).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
 
     // A draft written through A at version 2; B's write at version 1 is stale: 409.
@@ -202,21 +179,7 @@ async fn a_command_line_import_shows_in_the_server_that_has_the_store_open() {
 
 #[tokio::test]
 async fn a_commit_is_announced_and_an_idle_server_reads_the_store_again_before_any_request() {
-    let url = common::fresh_pg_url().await;
-    {
-        let store = gridatlas_server::store::open(&url).await.expect("store");
-        load_dataset(store.as_ref(), data::demo_district())
-            .await
-            .expect("demo");
-        common::add_account(
-            store.as_ref(),
-            "staff",
-            "staff",
-            &format!("community:{LONGNAN}"),
-        )
-        .await;
-        store.close().await;
-    }
+    let url = demo_database().await;
     let a = server(&url).await;
     // The idle server B, as `gridatlas serve` wires it: commits announced on the database's
     // channel make it read the store again.
@@ -252,18 +215,9 @@ async fn a_commit_is_announced_and_an_idle_server_reads_the_store_again_before_a
     .await;
     let mut f = list["features"][0].clone();
     let id = f["id"].as_i64().expect("id");
-    let version = f["properties"]["version"].as_i64().expect("version");
     f["properties"]["name"] = json!("通知后改名");
     let token = common::sign_in(&a, "staff").await;
-    let (s, v) = send(
-        &a,
-        Method::PUT,
-        &format!("/ogc/collections/compounds/items/{id}"),
-        Some(&token),
-        Some(version),
-        Some(&f),
-    )
-    .await;
+    let (s, v) = crate::common::put_feature(&a, &token, "compounds", &f).await;
     assert_eq!(s, StatusCode::OK, "{v}");
 
     let (announced, now) = tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv())

@@ -138,18 +138,8 @@ async fn the_archive_holds_exactly_the_servers_tiles() {
     let uri = "/ogc/collections/compounds/items?limit=1";
     let (_, list) = crate::common::send(&app, Method::GET, uri, None, None, None).await;
     let mut f = list["features"][0].clone();
-    let id = f["id"].as_i64().expect("id");
-    let version = f["properties"]["version"].as_i64().expect("version");
     f["properties"]["name"] = serde_json::json!("改名后的小区");
-    let (s, v) = crate::common::send(
-        &app,
-        Method::PUT,
-        &format!("/ogc/collections/compounds/items/{id}"),
-        Some(&token),
-        Some(version),
-        Some(&f),
-    )
-    .await;
+    let (s, v) = crate::common::put_feature(&app, &token, "compounds", &f).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     drop(app);
     let archive_s = archive.display().to_string();

@@ -82,18 +82,8 @@ async fn a_past_moment_is_rebuilt_from_the_audit_log_exactly_and_again_after_a_r
         .await;
         for f in list["features"].as_array().expect("features") {
             let mut f = f.clone();
-            let id = f["id"].as_i64().expect("id");
-            let version = f["properties"]["version"].as_i64().expect("version");
             f["properties"]["property_management"] = json!("professional");
-            let (s, v) = send(
-                &app,
-                Method::PUT,
-                &format!("/ogc/collections/compounds/items/{id}"),
-                Some(&token),
-                Some(version),
-                Some(&f),
-            )
-            .await;
+            let (s, v) = crate::common::put_feature(&app, &token, "compounds", &f).await;
             assert_eq!(s, StatusCode::OK, "{kind}: {v}");
         }
         let (_, now) = get(&app, uri).await;

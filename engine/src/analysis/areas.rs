@@ -32,6 +32,16 @@ pub enum AreaLevel {
 }
 
 impl AreaLevel {
+    /// Its wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AreaLevel::Grid => "grid",
+            AreaLevel::Community => "community",
+            AreaLevel::Street => "street",
+            AreaLevel::All => "all",
+        }
+    }
+
     /// Looks a level up by its wire name.
     pub fn from_name(s: &str) -> Option<AreaLevel> {
         match s {

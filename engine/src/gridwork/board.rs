@@ -217,10 +217,12 @@ fn board(
             photo: w.photo.clone(),
         })
         .collect();
-    let street = snapshot.data.streets.iter().find(|s| {
+    let street = snapshot.community(&grid.community_code).and_then(|c| {
         snapshot
-            .community(&grid.community_code)
-            .is_some_and(|c| c.street_code == s.code)
+            .data
+            .streets
+            .iter()
+            .find(|s| s.code == c.street_code)
     });
     let mut board_units: Vec<BoardUnit> = units
         .iter()

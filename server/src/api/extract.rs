@@ -77,3 +77,12 @@ pub async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| ApiError::Internal(format!("background task failed: {e}")))?
 }
+
+/// The day parameter `field` names (`YYYY-MM-DD`), today when none.
+pub fn day_or_today(field: &str, value: Option<&str>) -> Result<chrono::NaiveDate, ApiError> {
+    match value {
+        Some(d) => engine::gridwork::parse_date(d)
+            .ok_or_else(|| ApiError::BadRequest(format!("{field}: \"{d}\" is not YYYY-MM-DD"))),
+        None => Ok(chrono::Utc::now().date_naive()),
+    }
+}

@@ -5,19 +5,18 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use chrono::NaiveDate;
 use engine::analysis::report::ReportArea;
 use engine::analysis::trends::Month;
 use engine::analysis::AreaLevel;
 use engine::gridwork::board::{BoardError, BoardScope};
-use engine::gridwork::{parse_date, BuildingHead, GridWorker, WorkKind};
+use engine::gridwork::{BuildingHead, GridWorker, WorkKind};
 use print::{BoardOptions, Paper, PrintError, ReportOptions};
 use serde::Deserialize;
 
 use super::auth::Editor;
 use super::coverage::{coverage, heat_cells, metres, metric, overrides, params, service};
 use super::error::ApiError;
-use super::extract::{blocking, query};
+use super::extract::{blocking, day_or_today, query};
 use super::features::base;
 use super::AppState;
 use crate::printing::{self, Output, PrintFailure, IRREVERSIBLE, NOT_YET};
@@ -56,14 +55,6 @@ fn output(format: Option<&str>, page: Option<usize>) -> Result<Output, ApiError>
         (other, _) => Err(ApiError::BadRequest(format!(
             "format: pdf or png, got \"{other}\""
         ))),
-    }
-}
-
-fn day(date: Option<&str>) -> Result<NaiveDate, ApiError> {
-    match date {
-        None => Ok(chrono::Local::now().date_naive()),
-        Some(d) => parse_date(d)
-            .ok_or_else(|| ApiError::BadRequest(format!("date: \"{d}\" is not YYYY-MM-DD"))),
     }
 }
 
@@ -113,13 +104,13 @@ pub async fn boards(
     };
     let paper = match p.paper.as_deref() {
         None => Paper::A4,
-        Some(name) => printing::paper(name)
+        Some(name) => Paper::from_name(name)
             .ok_or_else(|| ApiError::BadRequest(format!("paper: A4 or A3, got \"{name}\"")))?,
     };
     let output = output(p.format.as_deref(), p.page)?;
     let options = BoardOptions {
         paper,
-        date: day(p.date.as_deref())?,
+        date: day_or_today("date", p.date.as_deref())?,
         link: base(&state, &headers),
     };
     let community = match &scope {
@@ -186,7 +177,7 @@ pub async fn report(
         .transpose()?;
     let output = output(q.get("format").map(String::as_str), page)?;
     let options = ReportOptions {
-        date: day(q.get("date").map(String::as_str))?,
+        date: day_or_today("date", q.get("date").map(String::as_str))?,
     };
     let by = metric(&q)?;
     let overrides = overrides(&q)?;

@@ -74,7 +74,7 @@ pub async fn trends(
     let now = Utc::now();
     let (version, current) = area_at(&state, level, &code, &Overrides::default()).await?;
     let current = current
-        .ok_or_else(|| ApiError::NotFound(format!("no {} with code {code}", level_name(level))))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no {} with code {code}", level.name())))?;
     let visits: Vec<Visit> = work_in(&state, WorkKind::Visit, level, &code).await?;
     let needs: Vec<Need> = work_in(&state, WorkKind::Need, level, &code).await?;
     let caps = Caps::default();
@@ -91,7 +91,7 @@ pub async fn trends(
                 unavailable: area.is_none().then_some(Unavailable::NotYet),
                 reason: area
                     .is_none()
-                    .then(|| format!("the {} had no data yet then", level_name(level))),
+                    .then(|| format!("the {} had no data yet then", level.name())),
                 work,
             },
             Err(ApiError::Conflict(reason)) => TrendPoint {
@@ -132,13 +132,4 @@ pub async fn trends(
         },
         "change_since_last_month": change,
     })))
-}
-
-fn level_name(level: AreaLevel) -> &'static str {
-    match level {
-        AreaLevel::Grid => "grid",
-        AreaLevel::Community => "community",
-        AreaLevel::Street => "street",
-        AreaLevel::All => "district",
-    }
 }

@@ -13,15 +13,15 @@ use engine::access::Role;
 use engine::gridwork::needs::{counts, per_community};
 use engine::gridwork::visits::{monthly, parse_month, DEFAULT_MONTHLY_QUOTA};
 use engine::gridwork::{
-    future_date_problem, masked_phone, may_read, may_read_record, may_record, parse_date, Acting,
-    Body, Location, Need, NeedAction, WorkKind,
+    future_date_problem, masked_phone, may_read, may_read_record, may_record, Acting, Body,
+    Location, Need, NeedAction, WorkKind,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Editor;
 use super::error::ApiError;
-use super::extract::{etag, json_body, query, IfMatch};
+use super::extract::{day_or_today, etag, json_body, query, IfMatch};
 use super::AppState;
 use crate::io::formula::neutralize;
 use crate::store::{StoreError, WorkQuery, WorkRecord};
@@ -124,15 +124,6 @@ pub(super) async fn readable_bodies<T: serde::de::DeserializeOwned>(
         .into_iter()
         .map(|(_, b)| b)
         .collect())
-}
-
-/// The day `as_of` names (`YYYY-MM-DD`), today when none.
-fn day_or_today(as_of: Option<&str>) -> Result<NaiveDate, ApiError> {
-    match as_of {
-        Some(d) => parse_date(d)
-            .ok_or_else(|| ApiError::BadRequest(format!("as_of: \"{d}\" is not YYYY-MM-DD"))),
-        None => Ok(chrono::Utc::now().date_naive()),
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -779,7 +770,7 @@ pub async fn need_counts(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let p: CountParams = query(raw.as_deref())?;
-    let today = day_or_today(p.as_of.as_deref())?;
+    let today = day_or_today("as_of", p.as_of.as_deref())?;
     let mut q = WorkQuery::all(WorkKind::Need);
     q.street = p.street;
     q.community = p.community;
@@ -851,7 +842,7 @@ impl AreaParams {
     }
 
     fn today(&self) -> Result<NaiveDate, ApiError> {
-        day_or_today(self.as_of.as_deref())
+        day_or_today("as_of", self.as_of.as_deref())
     }
 }
 

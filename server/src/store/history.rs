@@ -3,6 +3,8 @@
 //! the feature before the change; a bulk import's entry keeps the id range it added; a bulk
 //! update or deletion keeps only counts, so no moment before one can be rebuilt.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use engine::history::{rewind, HistoryError, Undo};
 use engine::{Dataset, Feature, Layer, Snapshot};
@@ -21,10 +23,11 @@ pub enum PastError {
 }
 
 /// The data version and features at `at` (changes at or after it undone) from `current` and
-/// the store's audit log.
+/// the store's audit log. The log is read here; reading its entries and undoing them — work on
+/// the whole dataset — runs off the async runtime.
 pub async fn features_at(
     store: &dyn Store,
-    current: &Snapshot,
+    current: Arc<Snapshot>,
     at: DateTime<Utc>,
 ) -> Result<(i64, Dataset), PastError> {
     let entries = store
@@ -34,26 +37,30 @@ pub async fn features_at(
             ..AuditQuery::default()
         })
         .await?;
-    // Grid-work lists share the log; only the layers' entries change features.
-    let feature_entries: Vec<&AuditEntry> = entries
-        .iter()
-        .filter(|e| {
-            e.layer
-                .as_deref()
-                .is_none_or(|l| Layer::from_name(l).is_some())
-        })
-        .collect();
-    let version = feature_entries
-        .iter()
-        .map(|e| e.data_version - 1)
-        .min()
-        .unwrap_or(current.version)
-        .min(current.version);
-    let undo = feature_entries
-        .into_iter()
-        .map(undo_of)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((version, rewind(&current.data, undo)?))
+    tokio::task::spawn_blocking(move || {
+        // Grid-work lists share the log; only the layers' entries change features.
+        let feature_entries: Vec<&AuditEntry> = entries
+            .iter()
+            .filter(|e| {
+                e.layer
+                    .as_deref()
+                    .is_none_or(|l| Layer::from_name(l).is_some())
+            })
+            .collect();
+        let version = feature_entries
+            .iter()
+            .map(|e| e.data_version - 1)
+            .min()
+            .unwrap_or(current.version)
+            .min(current.version);
+        let undo = feature_entries
+            .into_iter()
+            .map(undo_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((version, rewind(&current.data, undo)?))
+    })
+    .await
+    .map_err(|e| PastError::Task(e.to_string()))?
 }
 
 /// How to undo what one entry records.

@@ -135,6 +135,29 @@ pub async fn send(
     reply(app, req).await
 }
 
+/// Writes `feature` (a GeoJSON feature of `layer` as the OGC API serves it, properties changed
+/// by the caller) back at the version it carries, as the bearer of `token`; status and reply.
+pub async fn put_feature(
+    app: &axum::Router,
+    token: &str,
+    layer: &str,
+    feature: &serde_json::Value,
+) -> (axum::http::StatusCode, serde_json::Value) {
+    let id = feature["id"].as_i64().expect("feature id");
+    let version = feature["properties"]["version"]
+        .as_i64()
+        .expect("feature version");
+    send(
+        app,
+        axum::http::Method::PUT,
+        &format!("/ogc/collections/{layer}/items/{id}"),
+        Some(token),
+        Some(version),
+        Some(feature),
+    )
+    .await
+}
+
 /// Sends a built request to the app; the status and the JSON reply (`Null` when not JSON).
 pub async fn reply(
     app: &axum::Router,

@@ -22,7 +22,7 @@ export function createPrintMenu({ area, coverage, signedIn }) {
     lastUrl = URL.createObjectURL(blob);
     link.href = lastUrl;
     link.download = `${name}.pdf`;
-    link.textContent = t('print.done', { name: `${name}.pdf`, pages: `${Math.round(blob.size / 1024)} KB` });
+    link.textContent = t('print.done', { name: `${name}.pdf`, size: `${Math.round(blob.size / 1024)} KB` });
     link.hidden = false;
     status.textContent = '';
     window.open(lastUrl, '_blank', 'noopener');

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 n="${1:-1000000}"
 martin="${MARTIN_BIN-/opt/martin/bin/martin}"
 if [ -n "$martin" ] && [ ! -x "$martin" ]; then
-  cargo install martin --version 1.14.0 --locked --no-default-features --features postgres --root /opt/martin
+  cargo install martin --version 1.14.0 --locked --no-default-features --features postgres,pmtiles --root /opt/martin
 fi
 cargo build --release -q -p gridatlas-bench
 eval "$(scripts/postgis-cluster.sh start)"

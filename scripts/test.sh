@@ -28,7 +28,7 @@ python3 -c "import networkx, pyproj" 2>/dev/null || python3 -m pip install --qui
 python3 -c "import pmtiles" 2>/dev/null || python3 -m pip install --quiet pmtiles==3.8.1
 
 eval "$(scripts/postgis-cluster.sh start)"
-export GRIDATLAS_TEST_PG
+export GRIDATLAS_TEST_PG GRIDATLAS_TEST_PG_REPLICA
 
 # One feature set throughout, so the doc tests and the browser tests reuse what nextest built.
 FEATURES=(--features gridatlas-server/fuzzing)

@@ -2,6 +2,7 @@
 //! Each prints its figures; none asserts them.
 
 mod city;
+mod city_edits;
 mod coverage;
 mod import;
 mod latency;
@@ -47,6 +48,28 @@ enum Bench {
         /// Concurrent clients.
         #[arg(long, default_value_t = 8)]
         clients: usize,
+    },
+    /// Edits at city scale: the snapshot's bytes per feature, one editor's edit latency, then
+    /// editors and readers together on the synthetic city.
+    CityEdits {
+        /// GeoPackage file of the city (generated into it when missing or empty).
+        #[arg(long, env = "GRIDATLAS_STORE", default_value = "city.gpkg")]
+        store: String,
+        /// PostgreSQL/PostGIS URL of the city instead.
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: Option<String>,
+        /// Buildings in the synthetic city, when it is generated.
+        #[arg(long, default_value_t = 1_000_000)]
+        scale: usize,
+        /// Concurrent editors.
+        #[arg(long, default_value_t = 8)]
+        editors: usize,
+        /// Concurrent readers (tiles, feature pages, coverage).
+        #[arg(long, default_value_t = 32)]
+        readers: usize,
+        /// How long the mixed load runs, in seconds.
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
     },
     /// Full coverage recompute in the engine against PostGIS KNN on the same synthetic city.
     Coverage {
@@ -122,6 +145,17 @@ async fn run(bench: Bench) -> Result<(), CommandError> {
             import::run(&location, scale).await
         }
         Bench::Load { seconds, clients } => load::run(seconds, clients).await,
+        Bench::CityEdits {
+            store,
+            database_url,
+            scale,
+            editors,
+            readers,
+            seconds,
+        } => {
+            let location = database_url.filter(|u| !u.is_empty()).unwrap_or(store);
+            city_edits::run(&location, scale, editors, readers, seconds).await
+        }
         Bench::Coverage {
             database_url,
             scale,

@@ -112,6 +112,35 @@ fn load_run_prints_every_request_kind_and_no_errors() {
     assert!(stdout.contains(", 0 errors"), "{stdout}");
 }
 
+#[test]
+fn city_edits_print_bytes_a_feature_edit_latency_and_the_mixed_load() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = dir.path().join("city.gpkg").display().to_string();
+    let (ok, stdout, stderr) = bench(&[
+        "city-edits",
+        "--store",
+        &store,
+        "--scale",
+        "3000",
+        "--editors",
+        "2",
+        "--readers",
+        "4",
+        "--seconds",
+        "3",
+    ]);
+    assert!(ok, "{stdout}{stderr}");
+    assert!(stdout.contains("bytes a feature"), "{stdout}");
+    assert!(stdout.contains("one editor, 20 edits"), "{stdout}");
+    for kind in ["edit", "tile", "features", "coverage"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(&format!("{kind} "))),
+            "no {kind} row in {stdout}"
+        );
+    }
+    assert!(stdout.contains("failed requests: 0"), "{stdout}");
+}
+
 #[tokio::test]
 async fn coverage_prints_engine_and_postgis_times_and_their_ratio() {
     let scale = SCALE.to_string();

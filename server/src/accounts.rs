@@ -1,10 +1,10 @@
 //! Accounts and sessions: argon2 password hashes, expiring bearer tokens, and login rate limits.
 //!
-//! Sessions live in memory: a restart signs everyone out, which is the safe failure.
+//! Sessions and failed sign-ins live in the store, so every server over one database honours
+//! the same tokens and counts the same failures; a token is kept there only as its SHA-256.
+//! Times are Unix milliseconds of the server's clock (servers are expected to keep NTP time).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -12,10 +12,11 @@ use argon2::password_hash::{
 use argon2::Argon2;
 use engine::access::{Role, Scope};
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 
-use crate::store::Account;
+use crate::store::{Store, StoreError, StoredSession};
 
-/// How long a session lasts without being renewed.
+/// How long a session lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 /// Failed logins allowed per account within [`LOGIN_WINDOW`] before further attempts are refused.
 pub const MAX_FAILED_LOGINS: usize = 5;
@@ -52,7 +53,8 @@ pub struct Session {
     pub name: String,
     pub role: Role,
     pub scope: Scope,
-    pub expires: Instant,
+    /// Unix milliseconds.
+    pub expires_at: i64,
 }
 
 /// Why a login failed.
@@ -64,11 +66,15 @@ pub enum LoginError {
     RateLimited(Duration),
 }
 
-/// The sessions and the recent login failures.
-#[derive(Debug, Default)]
-pub struct Sessions {
-    by_token: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+/// Now, in Unix milliseconds.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn new_token() -> String {
@@ -77,103 +83,102 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-impl Sessions {
-    /// Refuses early when the account has failed too often within the window.
-    pub fn check_rate(&self, name: &str) -> Result<(), LoginError> {
-        let mut failures = self
-            .failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        let recent = failures.entry(name.to_owned()).or_default();
-        recent.retain(|t| now.duration_since(*t) < LOGIN_WINDOW);
-        if recent.len() >= MAX_FAILED_LOGINS {
-            let wait = LOGIN_WINDOW.saturating_sub(now.duration_since(recent[0]));
-            return Err(LoginError::RateLimited(wait));
-        }
-        Ok(())
-    }
+/// The form a token is stored in: its SHA-256, hex.
+fn token_sha256(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
-    /// Signs in with a password checked against the account (which may be missing). The slow
-    /// hash is the caller's to run off the async runtime.
-    pub fn login(
-        &self,
-        name: &str,
-        password: &str,
-        account: Option<&Account>,
-    ) -> Result<(String, Session), LoginError> {
-        self.check_rate(name)?;
-        let ok =
-            account.is_some_and(|a| !a.disabled && verify_password(password, &a.password_hash));
-        let Some(account) = account.filter(|_| ok) else {
-            self.failures
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .entry(name.to_owned())
-                .or_default()
-                .push(Instant::now());
-            return Err(LoginError::Invalid);
-        };
-        let session = Session {
-            name: account.name.clone(),
-            role: account.role,
-            scope: account.scope.clone(),
-            expires: Instant::now() + SESSION_TTL,
-        };
-        let token = new_token();
-        self.by_token
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(token.clone(), session.clone());
-        Ok((token, session))
+/// Whether failures at these times (oldest first, all within the window before `now`) leave
+/// room for another attempt; if not, how long until the oldest leaves the window.
+pub fn rate_limit(failures: &[i64], now: i64) -> Result<(), LoginError> {
+    if failures.len() < MAX_FAILED_LOGINS {
+        return Ok(());
     }
+    let wait = failures[0] + ms(LOGIN_WINDOW) - now;
+    Err(LoginError::RateLimited(Duration::from_millis(
+        u64::try_from(wait.max(1)).unwrap_or(1),
+    )))
+}
 
-    /// The live session of a token (expired ones are removed).
-    pub fn session(&self, token: &str) -> Option<Session> {
-        let mut map = self
-            .by_token
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match map.get(token) {
-            Some(s) if s.expires > Instant::now() => Some(s.clone()),
-            Some(_) => {
-                map.remove(token);
-                None
-            }
-            None => None,
-        }
-    }
+/// Refuses early when the account has failed too often within the window, on any server.
+pub async fn check_rate(
+    store: &dyn Store,
+    name: &str,
+) -> Result<Result<(), LoginError>, StoreError> {
+    let now = now_ms();
+    let failures = store.login_failures(name, now - ms(LOGIN_WINDOW)).await?;
+    Ok(rate_limit(&failures, now))
+}
 
-    /// Ends a session.
-    pub fn logout(&self, token: &str) {
-        self.by_token
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(token);
+/// Signs in: the rate limit, the password (the slow hash runs off the async runtime), then a
+/// new session in the store. A failure is recorded for every server to count.
+pub async fn sign_in(
+    store: &dyn Store,
+    name: &str,
+    password: &str,
+) -> Result<Result<(String, Session), LoginError>, StoreError> {
+    if let Err(e) = check_rate(store, name).await? {
+        return Ok(Err(e));
     }
+    let account = store.account(name).await?;
+    let candidate = password.to_owned();
+    let checked = account.clone();
+    let ok = tokio::task::spawn_blocking(move || {
+        checked.is_some_and(|a| !a.disabled && verify_password(&candidate, &a.password_hash))
+    })
+    .await
+    .unwrap_or(false);
+    let now = now_ms();
+    let Some(account) = account.filter(|_| ok) else {
+        store
+            .record_login_failure(name, now, now - ms(LOGIN_WINDOW))
+            .await?;
+        return Ok(Err(LoginError::Invalid));
+    };
+    let token = new_token();
+    let session = Session {
+        name: account.name.clone(),
+        role: account.role,
+        scope: account.scope.clone(),
+        expires_at: now + ms(SESSION_TTL),
+    };
+    store
+        .open_session(&StoredSession {
+            token_sha256: token_sha256(&token),
+            name: account.name,
+            created_at: now,
+            expires_at: session.expires_at,
+        })
+        .await?;
+    Ok(Ok((token, session)))
+}
 
-    /// Ends every session of an account (after it is disabled or its password changes).
-    pub fn end_all(&self, name: &str) {
-        self.by_token
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|_, s| s.name != name);
-    }
+/// The live session of a token, as its account stands now.
+pub async fn session(store: &dyn Store, token: &str) -> Result<Option<Session>, StoreError> {
+    Ok(store
+        .session(&token_sha256(token), now_ms())
+        .await?
+        .map(|(a, expires_at)| Session {
+            name: a.name,
+            role: a.role,
+            scope: a.scope,
+            expires_at,
+        }))
+}
+
+/// Ends a session on every server.
+pub async fn sign_out(store: &dyn Store, token: &str) -> Result<(), StoreError> {
+    store.end_session(&token_sha256(token)).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn account(password: &str) -> Account {
-        Account {
-            name: "wang".into(),
-            password_hash: hash_password(password).expect("hash"),
-            role: Role::Staff,
-            scope: Scope::District,
-            disabled: false,
-        }
-    }
+    use crate::store::gpkg::GeoPackage;
+    use crate::store::{Account, Actor};
 
     #[test]
     fn passwords_are_hashed_with_argon2_and_verified() {
@@ -185,28 +190,80 @@ mod tests {
     }
 
     #[test]
-    fn a_session_opens_with_the_right_password_and_logins_are_rate_limited() {
-        let sessions = Sessions::default();
-        let a = account("correct horse battery");
-        let (token, s) = sessions
-            .login("wang", "correct horse battery", Some(&a))
+    fn the_wait_runs_from_the_oldest_failure_in_the_window() {
+        let window = ms(LOGIN_WINDOW);
+        assert_eq!(rate_limit(&[1, 2, 3, 4], 10), Ok(()));
+        assert_eq!(
+            rate_limit(&[1_000, 2_000, 3_000, 4_000, 5_000], 61_000),
+            Err(LoginError::RateLimited(Duration::from_millis(
+                (1_000 + window - 61_000) as u64
+            )))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_session_opens_with_the_right_password_ends_and_logins_are_rate_limited() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = GeoPackage::open(&dir.path().join("a.gpkg"))
+            .await
+            .expect("store");
+        let account = Account {
+            name: "wang".into(),
+            password_hash: hash_password("correct horse battery").expect("hash"),
+            role: Role::Staff,
+            scope: Scope::District,
+            disabled: false,
+        };
+        store
+            .put_account(&account, &Actor::new("test"))
+            .await
+            .expect("account");
+        let (token, s) = sign_in(&store, "wang", "correct horse battery")
+            .await
+            .expect("store")
             .expect("login");
-        assert_eq!(sessions.session(&token).map(|x| x.name), Some(s.name));
-        sessions.logout(&token);
-        assert!(sessions.session(&token).is_none());
+        assert_eq!(session(&store, &token).await.expect("store"), Some(s));
+        assert_eq!(session(&store, "forged").await.expect("store"), None);
+        sign_out(&store, &token).await.expect("store");
+        assert_eq!(session(&store, &token).await.expect("store"), None);
+
+        // A new password signs the account out.
+        let (token, _) = sign_in(&store, "wang", "correct horse battery")
+            .await
+            .expect("store")
+            .expect("login");
+        let renewed = Account {
+            password_hash: hash_password("another horse battery").expect("hash"),
+            ..account
+        };
+        store
+            .put_account(&renewed, &Actor::new("test"))
+            .await
+            .expect("account");
+        assert_eq!(session(&store, &token).await.expect("store"), None);
+
         for _ in 0..MAX_FAILED_LOGINS {
             assert_eq!(
-                sessions.login("wang", "guess", Some(&a)).map(|_| ()),
+                sign_in(&store, "wang", "guess")
+                    .await
+                    .expect("store")
+                    .map(|_| ()),
                 Err(LoginError::Invalid)
             );
         }
         assert!(matches!(
-            sessions.login("wang", "correct horse battery", Some(&a)),
+            sign_in(&store, "wang", "another horse battery")
+                .await
+                .expect("store"),
             Err(LoginError::RateLimited(_))
         ));
         assert_eq!(
-            sessions.login("nobody", "x", None).map(|_| ()),
+            sign_in(&store, "nobody", "x")
+                .await
+                .expect("store")
+                .map(|_| ()),
             Err(LoginError::Invalid)
         );
+        store.close().await;
     }
 }

@@ -63,6 +63,10 @@ enum Command {
         /// Attribution text of the basemap.
         #[arg(long, env = "GRIDATLAS_BASEMAP_ATTRIBUTION")]
         basemap_attribution: Option<String>,
+        /// A streaming replica of the PostGIS primary to load the map from; writes, records and
+        /// the data version stay on the primary, and no load is older than the primary's latest.
+        #[arg(long, env = "GRIDATLAS_READ_DATABASE_URL")]
+        read_database_url: Option<String>,
     },
     /// Load the demo district (龙马潭区) — or, with --scale, a synthetic city — into an empty store.
     Demo {
@@ -341,6 +345,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             public_url,
             basemap_url,
             basemap_attribution,
+            read_database_url,
         } => {
             let config = Config {
                 public_url,
@@ -348,7 +353,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 basemap_url,
                 basemap_attribution,
             };
-            serve(&store, listen, config).await
+            serve(&store, read_database_url.as_deref(), listen, config).await
         }
         Command::Demo { store, scale } => load_demo(&store, scale).await,
         Command::Import {
@@ -431,12 +436,21 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
 }
 
 /// `serve`: opens the atlas and serves the map, tiles and API on `listen` until Ctrl-C.
-async fn serve(store: &StoreArgs, listen: SocketAddr, config: Config) -> Result<(), CommandError> {
+async fn serve(
+    store: &StoreArgs,
+    read_location: Option<&str>,
+    listen: SocketAddr,
+    config: Config,
+) -> Result<(), CommandError> {
     let location = store.location().to_owned();
-    let store = commands::open_store(&location).await?;
+    let store = gridatlas_server::store::open_with_reads(
+        &location,
+        read_location.filter(|u| !u.is_empty()),
+    )
+    .await?;
     let atlas = Atlas::open(store).await?;
     let snap = atlas.snapshot();
-    tracing::info!(store = %location, data_version = snap.version, features = snap.data.total(), "atlas loaded");
+    tracing::info!(store = %atlas.store().location(), data_version = snap.version, features = snap.data.total(), "atlas loaded");
     if atlas.store().accounts().await?.is_empty() {
         tracing::warn!("no accounts yet: the atlas is read-only until you create the first admin with `gridatlas user add NAME --role admin --scope district`");
     }

@@ -42,6 +42,20 @@ async fn compound(app: &Router, id: i64) -> Value {
     v
 }
 
+/// The first compound of 龙南 as read through `app`.
+async fn first_compound(app: &Router) -> Value {
+    let (_, list) = send(
+        app,
+        Method::GET,
+        &format!("/ogc/collections/compounds/items?community_code={LONGNAN}&limit=1"),
+        None,
+        None,
+        None,
+    )
+    .await;
+    list["features"][0].clone()
+}
+
 /// A fresh PostGIS database with the demo district and 龙南's staff and planner accounts.
 async fn demo_database() -> String {
     let url = common::fresh_pg_url().await;
@@ -63,16 +77,7 @@ async fn a_write_through_one_server_is_read_through_the_other_at_once() {
     let b = server(&url).await;
 
     // A feature renamed through A is read through B at its next request, tiles included.
-    let (_, list) = send(
-        &a,
-        Method::GET,
-        &format!("/ogc/collections/compounds/items?community_code={LONGNAN}&limit=1"),
-        None,
-        None,
-        None,
-    )
-    .await;
-    let id = list["features"][0]["id"].as_i64().expect("id");
+    let id = first_compound(&a).await["id"].as_i64().expect("id");
     let mut f = compound(&b, id).await;
     let version = f["properties"]["version"].as_i64().expect("version");
     f["properties"]["name"] = json!("两台服务器之间改名");
@@ -204,16 +209,7 @@ async fn a_commit_is_announced_and_an_idle_server_reads_the_store_again_before_a
     tokio::time::sleep(std::time::Duration::from_millis(300)).await; // LISTEN is in place
     let before = b.snapshot().version;
 
-    let (_, list) = send(
-        &a,
-        Method::GET,
-        &format!("/ogc/collections/compounds/items?community_code={LONGNAN}&limit=1"),
-        None,
-        None,
-        None,
-    )
-    .await;
-    let mut f = list["features"][0].clone();
+    let mut f = first_compound(&a).await;
     let id = f["id"].as_i64().expect("id");
     f["properties"]["name"] = json!("通知后改名");
     let token = common::sign_in(&a, "staff").await;
@@ -239,4 +235,186 @@ async fn a_commit_is_announced_and_an_idle_server_reads_the_store_again_before_a
         .map(|c| c.name.clone());
     assert_eq!(renamed.as_deref(), Some("通知后改名"));
     listening.abort();
+}
+
+/// The wrong password, as a sign-in body.
+fn wrong_password(name: &str) -> Value {
+    json!({ "name": name, "password": "not the password at all" })
+}
+
+#[tokio::test]
+async fn a_session_and_the_sign_in_limit_are_shared_by_every_server() {
+    let url = demo_database().await;
+    let a = server(&url).await;
+    let b = server(&url).await;
+
+    // Signed in through A, known to B; signed out through B, gone on A.
+    let token = common::sign_in(&a, "staff").await;
+    let (s, who) = send(&b, Method::GET, "/api/session", Some(&token), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{who}");
+    assert_eq!(who["name"], "staff");
+    let (s, _) = send(&b, Method::DELETE, "/api/session", Some(&token), None, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, v) = send(&a, Method::GET, "/api/session", Some(&token), None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+
+    // Failures counted on A refuse the right password on B.
+    for _ in 0..gridatlas_server::accounts::MAX_FAILED_LOGINS {
+        let (s, v) = send(
+            &a,
+            Method::POST,
+            "/api/session",
+            None,
+            None,
+            Some(&wrong_password("planner")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    }
+    let (s, v) = send(
+        &b,
+        Method::POST,
+        "/api/session",
+        None,
+        None,
+        Some(&json!({ "name": "planner", "password": common::PASSWORD })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert!(v["retry_after_s"].as_u64().is_some_and(|w| w > 200), "{v}");
+
+    // A token survives a restart of the server that issued it.
+    let token = common::sign_in(&b, "staff").await;
+    drop(b);
+    let b = server(&url).await;
+    let (s, who) = send(&b, Method::GET, "/api/session", Some(&token), None, None).await;
+    assert_eq!(s, StatusCode::OK, "{who}");
+}
+
+/// The URL of `primary`'s database on the test cluster's streaming replica.
+fn on_replica(primary: &str) -> String {
+    let replica = std::env::var("GRIDATLAS_TEST_PG_REPLICA").expect(
+        "GRIDATLAS_TEST_PG_REPLICA is not set: `eval \"$(scripts/postgis-cluster.sh start)\"` starts the replica",
+    );
+    let db = primary.rsplit_once('/').expect("database").1;
+    format!("{}/{db}", replica.rsplit_once('/').expect("replica").0)
+}
+
+/// Waits until the replica has replayed `db` up to the primary's data version.
+async fn replayed(primary: &str, replica: &str) {
+    let wanted: i64 = sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+        .fetch_one(&sqlx::PgPool::connect(primary).await.expect("primary"))
+        .await
+        .expect("version");
+    for _ in 0..600 {
+        if let Ok(pool) = sqlx::PgPool::connect(replica).await {
+            let v: Option<i64> =
+                sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                    .fetch_optional(&pool)
+                    .await
+                    .ok()
+                    .flatten();
+            pool.close().await;
+            if v >= Some(wanted) {
+                return;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the replica did not replay {replica} within 30 s");
+}
+
+/// Pauses or resumes the standby's WAL replay (for the whole replica cluster).
+async fn replay(replica_admin: &str, on: bool) {
+    let pool = sqlx::PgPool::connect(replica_admin).await.expect("replica");
+    let f = if on {
+        "pg_wal_replay_resume"
+    } else {
+        "pg_wal_replay_pause"
+    };
+    sqlx::query(&format!("SELECT {f}()"))
+        .execute(&pool)
+        .await
+        .expect("replay control");
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_server_loading_from_a_streaming_replica_sees_every_write_and_never_goes_back() {
+    use gridatlas_server::store::postgis::PostGis;
+    use std::sync::atomic::Ordering;
+
+    let url = demo_database().await;
+    let replica = on_replica(&url);
+    replayed(&url, &replica).await;
+    let a = server(&url).await;
+    let store = PostGis::connect_with_replica(&url, &replica, std::time::Duration::from_secs(1))
+        .await
+        .expect("primary and replica");
+    let loads = store.replica_loads().expect("a replica");
+    let b = app(AppState::new(
+        Arc::new(Atlas::open(Box::new(store)).await.expect("atlas")),
+        Config::default(),
+    ));
+    assert_eq!(
+        loads.replica.load(Ordering::Relaxed),
+        1,
+        "B started from the replica"
+    );
+
+    let mut f = first_compound(&a).await;
+    let id = f["id"].as_i64().expect("id");
+    let token_a = common::sign_in(&a, "staff").await;
+
+    // An edit through A (on the primary) is read through B at its next request, from the
+    // replica once it has replayed the edit.
+    f["properties"]["name"] = json!("副本读到的改名");
+    let (s, v) = crate::common::put_feature(&a, &token_a, "compounds", &f).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        compound(&b, id).await["properties"]["name"],
+        "副本读到的改名"
+    );
+    assert_eq!(
+        loads.replica.load(Ordering::Relaxed),
+        2,
+        "read again from the replica"
+    );
+    let (_, health) = send(&b, Method::GET, "/health", None, None, None).await;
+    let served = health["data_version"].as_i64().expect("version");
+
+    // With the replica stopped behind, B never shows older data: it reads the primary.
+    let replica_admin = std::env::var("GRIDATLAS_TEST_PG_REPLICA").expect("replica");
+    replay(&replica_admin, false).await;
+    f = compound(&a, id).await;
+    f["properties"]["name"] = json!("副本停下时的改名");
+    let (s, v) = crate::common::put_feature(&a, &token_a, "compounds", &f).await;
+    let uri = format!("/ogc/collections/compounds/items/{id}");
+    let (read, seen) = send(&b, Method::GET, &uri, None, None, None).await;
+    replay(&replica_admin, true).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(read, StatusCode::OK, "{seen}");
+    assert_eq!(seen["properties"]["name"], "副本停下时的改名");
+    assert_eq!(
+        loads.primary.load(Ordering::Relaxed),
+        1,
+        "the lagging replica was passed over"
+    );
+    let (_, health) = send(&b, Method::GET, "/health", None, None, None).await;
+    assert_eq!(health["data_version"].as_i64(), Some(served + 1));
+
+    // Writes through B go to the primary: a stale one is refused, a fresh one is seen by A.
+    let token_b = common::sign_in(&b, "staff").await;
+    let mut stale = f.clone();
+    stale["properties"]["name"] = json!("旧版本");
+    let (s, v) = crate::common::put_feature(&b, &token_b, "compounds", &stale).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let mut fresh = seen.clone();
+    fresh["properties"]["name"] = json!("经由副本服务器的改名");
+    let (s, v) = crate::common::put_feature(&b, &token_b, "compounds", &fresh).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        compound(&a, id).await["properties"]["name"],
+        "经由副本服务器的改名"
+    );
 }

@@ -425,6 +425,8 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
         "DROP TABLE gates;
          DROP TABLE ways;
          DROP TABLE grid_work;
+         DROP TABLE sessions;
+         DROP TABLE login_failures;
          DELETE FROM gpkg_geometry_columns WHERE table_name IN ('gates', 'ways');
          DELETE FROM gpkg_contents WHERE table_name IN ('gates', 'ways', 'grid_work');
          ALTER TABLE buildings DROP COLUMN location_approximate;
@@ -466,7 +468,7 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     .fetch_one(&mut conn)
     .await
     .expect("registered");
-    assert_eq!(registered, ("features".to_owned(), 7));
+    assert_eq!(registered, ("features".to_owned(), 8));
     let work: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM gpkg_contents WHERE table_name = 'grid_work' AND data_type = 'attributes'",
     )
@@ -474,6 +476,13 @@ async fn a_geopackage_from_before_gates_is_upgraded_in_place() {
     .await
     .expect("grid work registered");
     assert_eq!(work, 1, "the upgrade adds the grid-work table");
+    let sessions: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'login_failures')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("session tables");
+    assert_eq!(sessions, 2, "the upgrade adds the shared sessions");
 }
 
 /// A stored time as the API shows it: RFC 3339 UTC with milliseconds.
@@ -804,4 +813,82 @@ async fn a_geopackage_layer_extent_covers_inserted_and_updated_features() {
         min_y <= 27.5,
         "the added station is inside the extent: min_y {min_y}"
     );
+}
+
+/// The indexes and foreign keys of the PostGIS layer tables, as the catalogue lists them.
+async fn postgis_keys_and_indexes(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()
+         UNION ALL
+         SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE contype = 'f'
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("catalogue")
+}
+
+/// A bulk insert into PostGIS sets a layer's indexes and foreign keys aside and puts them back
+/// (checking every row at once): the catalogue is the same afterwards, a row naming a missing
+/// compound refuses the whole operation, and a good bulk load reads back whole.
+#[tokio::test]
+async fn a_bulk_insert_into_postgis_checks_every_row_and_keeps_its_indexes_and_keys() {
+    let store = common::fresh_postgis().await;
+    load_dataset(&store, data::demo_district())
+        .await
+        .expect("demo");
+    let catalogue = postgis_keys_and_indexes(store.pool()).await;
+    let (_, demo) = store.load().await.expect("load");
+    let template = demo.buildings[0].clone();
+    let many = |compound: Option<i64>| -> Vec<Change> {
+        (0..60_000)
+            .map(|i| {
+                let mut b = template.clone();
+                b.id = 0;
+                b.name = Some(format!("批量楼栋{i}"));
+                b.compound_id = compound;
+                Change::Upsert(Feature::Building(b))
+            })
+            .collect()
+    };
+    let op = |changes| Operation::new(OperationKind::Import, changes);
+
+    let mut bad = many(template.compound_id);
+    if let Change::Upsert(Feature::Building(b)) = &mut bad[59_999] {
+        b.compound_id = Some(999_999);
+    }
+    let result = store.commit(&op(bad), &Actor::new("bulk")).await;
+    match result {
+        Err(StoreError::Integrity(reason)) => {
+            assert!(reason.contains("foreign key"), "{reason}");
+        }
+        other => panic!("a missing compound is refused: {other:?}"),
+    }
+    assert_eq!(store.load().await.expect("load").1, demo, "nothing written");
+    assert_eq!(postgis_keys_and_indexes(store.pool()).await, catalogue);
+
+    let committed = store
+        .commit(&op(many(template.compound_id)), &Actor::new("bulk"))
+        .await
+        .expect("bulk insert");
+    assert_eq!(committed.written.len(), 60_000);
+    assert_eq!(postgis_keys_and_indexes(store.pool()).await, catalogue);
+    let (_, after) = store.load().await.expect("load");
+    assert_eq!(after.buildings.len(), demo.buildings.len() + 60_000);
+    // The rebuilt spatial index answers: every new building is found by its box through it.
+    let mut tx = store.pool().begin().await.expect("tx");
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await
+        .expect("set");
+    let found: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM buildings b, (SELECT geom FROM buildings WHERE id = $1) t
+         WHERE b.geom && t.geom AND b.name LIKE '批量楼栋%'",
+    )
+    .bind(template.id)
+    .fetch_one(&mut *tx)
+    .await
+    .expect("count");
+    assert_eq!(found, 60_000);
 }

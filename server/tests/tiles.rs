@@ -4,10 +4,10 @@
 //! demo district gets a few ways of the tests' own (both zoom rules, tile edges, a bridge, a
 //! multi-part way), whatever ways the demo itself holds.
 
-use crate::common;
+use crate::common::{self, martin};
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -798,47 +798,9 @@ async fn postgis_tile_functions_carry_the_same_features_and_properties_as_the_se
     compare_with(&url, fetch).await;
 }
 
-/// Finds a martin binary: `MARTIN_BIN`, `/opt/martin/bin/martin`, or `martin` on the PATH.
-fn martin_binary() -> Option<String> {
-    let candidates = [
-        std::env::var("MARTIN_BIN").ok(),
-        Some("/opt/martin/bin/martin".into()),
-        Some("martin".into()),
-    ];
-    candidates.into_iter().flatten().find(|b| {
-        Command::new(b)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-}
-
-fn http_get(port: u16, path: &str) -> (u16, Vec<u8>) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect martin");
-    write!(
-        s,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAccept-Encoding: identity\r\n\r\n"
-    )
-    .expect("write");
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).expect("read");
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("headers")
-        + 4;
-    let head = String::from_utf8_lossy(&buf[..split]).to_string();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, buf[split..].to_vec())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
-    let Some(martin) = martin_binary() else {
+    let Some(martin) = martin::binary() else {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI installs martin (see .ci/run); it is missing"
@@ -855,27 +817,12 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
         .expect("demo");
     common::add_account(&store, "admin", "admin", "district").await;
     store.close().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("addr")
-        .port();
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../tiles/martin.yaml");
-    let mut child = Command::new(&martin)
-        .args(["--config", config])
-        .env("DATABASE_URL", &url)
-        .env("MARTIN_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start martin");
-    let start = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed().as_secs() < 60, "martin did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let served = martin::start(&martin, &["--config", config], &[("DATABASE_URL", &url)]);
+    let port = served.port;
     let fetch = move |t: TileId| {
-        let (status, body) = http_get(port, &format!("/atlas/{}/{}/{}", t.z(), t.x(), t.y()));
+        let (status, body) =
+            martin::http_get(port, &format!("/atlas/{}/{}/{}", t.z(), t.x(), t.y()));
         assert!(
             status == 200 || status == 204,
             "martin answered {status} for {t}"
@@ -887,7 +834,7 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
     // its minzoom).
     for &(z, x, y) in DEMO_TILES {
         let t = TileId::new(z, x, y).expect("tile");
-        let (status, body) = http_get(port, &format!("/ways/{z}/{x}/{y}"));
+        let (status, body) = martin::http_get(port, &format!("/ways/{z}/{x}/{y}"));
         let below = z < tiles::visible_zoom_range(Layer::Ways).0;
         assert!(
             status == 200 || status == 204 || (below && status == 404),
@@ -900,8 +847,6 @@ async fn martin_serving_martin_yaml_agrees_with_the_server_on_the_demo_tiles() {
             "ways in {t}"
         );
     }
-    child.kill().ok();
-    child.wait().ok();
 }
 
 /// martin.yaml serves every layer through its tile function, from the zoom the layer's tiles

@@ -57,22 +57,43 @@ print(json.dumps(out))
     (v, tiles)
 }
 
+/// `gridatlas export --tiles` of `store` over zooms `min..=max`; what it printed.
+fn export(store: &str, archive: &std::path::Path, min: u8, max: u8) -> String {
+    let (min, max) = (min.to_string(), max.to_string());
+    ok(&gridatlas(&[
+        "export",
+        "--store",
+        store,
+        "--tiles",
+        &archive.display().to_string(),
+        "--minzoom",
+        &min,
+        "--maxzoom",
+        &max,
+    ]))
+}
+
+/// The server's composite tile `t`, uncompressed, with its status.
+async fn served_tile(app: &axum::Router, t: tiles::TileId) -> (StatusCode, axum::body::Bytes) {
+    let req = Request::builder()
+        .method(Method::GET)
+        .uri(format!("/tiles/atlas/{}/{}/{}.mvt", t.z(), t.x(), t.y()))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body");
+    (status, body)
+}
+
 #[tokio::test]
 async fn the_archive_holds_exactly_the_servers_tiles() {
     let dir = tempfile::tempdir().expect("dir");
     let store = demo_store(dir.path());
     let archive = dir.path().join("atlas.pmtiles");
-    let printed = ok(&gridatlas(&[
-        "export",
-        "--store",
-        &store,
-        "--tiles",
-        &archive.display().to_string(),
-        "--minzoom",
-        "10",
-        "--maxzoom",
-        "14",
-    ]));
+    let printed = export(&store, &archive, 10, 14);
     assert!(printed.contains("wrote"), "{printed}");
     let (v, archived) = read_archive(&archive);
     let header = &v["header"];
@@ -101,16 +122,7 @@ async fn the_archive_holds_exactly_the_servers_tiles() {
     let mut served = 0;
     for z in 10..=14u8 {
         for t in tiles::archive::tiles_over(bounds, z) {
-            let req = Request::builder()
-                .method(Method::GET)
-                .uri(format!("/tiles/atlas/{}/{}/{}.mvt", t.z(), t.x(), t.y()))
-                .body(axum::body::Body::empty())
-                .expect("request");
-            let resp = app.clone().oneshot(req).await.expect("response");
-            let status = resp.status();
-            let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
-                .await
-                .expect("body");
+            let (status, body) = served_tile(&app, t).await;
             let key = (t.z(), t.x(), t.y());
             match archived.get(&key) {
                 Some(bytes) => {
@@ -171,4 +183,65 @@ async fn the_archive_holds_exactly_the_servers_tiles() {
     assert!(after_update != archived, "the edit changed some tiles");
     assert!(copied > 0 && encoded < copied, "{updated}");
     eprintln!("after one edit: {encoded} tiles encoded again, {copied} copied");
+}
+
+/// A tile's bytes as decoded: gzip undone where martin passed the archive's bytes on as stored.
+fn inflated(bytes: &[u8]) -> Vec<u8> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+            .expect("gzip");
+        out
+    } else {
+        bytes.to_vec()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn martin_serves_the_archive_with_the_servers_tiles() {
+    let Some(martin) = crate::common::martin::binary() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI installs martin (see .ci/run); it is missing"
+        );
+        eprintln!("martin is not installed here: skipping the archive through martin (CI runs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let store = demo_store(dir.path());
+    let archive = dir.path().join("atlas.pmtiles");
+    export(&store, &archive, 11, 15);
+    // martin serves a PMTiles file named on its command line as the source of its file stem.
+    let served = crate::common::martin::start(&martin, &[&archive.display().to_string()], &[]);
+    let opened = gridatlas_server::store::open(&store).await.expect("store");
+    let atlas = Atlas::open(opened).await.expect("atlas");
+    let bounds = tiles::data_bounds(&atlas.snapshot()).expect("bounds");
+    let app = app(AppState::new(Arc::new(atlas), Config::default()));
+    let (mut same, mut empty) = (0, 0);
+    for z in 11..=15u8 {
+        for t in tiles::archive::tiles_over(bounds, z) {
+            let (_, live) = served_tile(&app, t).await;
+            let (status, body) = crate::common::martin::http_get(
+                served.port,
+                &format!("/atlas/{}/{}/{}", t.z(), t.x(), t.y()),
+            );
+            if live.is_empty() {
+                assert!(
+                    status == 204 || (status == 200 && body.is_empty()) || status == 404,
+                    "martin answered {status} for the empty tile {t}"
+                );
+                empty += 1;
+            } else {
+                assert_eq!(status, 200, "martin answered {status} for {t}");
+                assert!(
+                    inflated(&body) == live[..],
+                    "tile {t} through martin differs from the server's"
+                );
+                same += 1;
+            }
+        }
+    }
+    drop(served);
+    assert!(same > 100, "{same} tiles");
+    eprintln!("{same} tiles of z11–15 identical through martin and from the server ({empty} empty on both)");
 }

@@ -13,7 +13,6 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::extract::blocking;
 use super::AppState;
 use crate::accounts::{LoginError, SESSION_TTL};
 use crate::store::Actor;
@@ -90,9 +89,13 @@ impl FromRequestParts<AppState> for Editor {
                     .into(),
             )
         })?;
-        let session = state.sessions.session(token).ok_or_else(|| {
-            ApiError::Unauthorized("the session is unknown or has expired; sign in again".into())
-        })?;
+        let session = crate::accounts::session(state.atlas.store(), token)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthorized(
+                    "the session is unknown or has expired; sign in again".into(),
+                )
+            })?;
         let (organisation, operates) = match session.role {
             Role::Organisation => acting_for(state, &session.name).await?,
             _ => (None, Vec::new()),
@@ -156,15 +159,7 @@ pub async fn login(
     if login.name.len() > 64 || login.password.len() > 1024 {
         return Err(ApiError::BadRequest("name or password too long".into()));
     }
-    if let Err(LoginError::RateLimited(wait)) = state.sessions.check_rate(&login.name) {
-        return Ok(too_many(wait));
-    }
-    let account = state.atlas.store().account(&login.name).await?;
-    let sessions = state.sessions.clone();
-    let result =
-        blocking(move || Ok(sessions.login(&login.name, &login.password, account.as_ref())))
-            .await?;
-    match result {
+    match crate::accounts::sign_in(state.atlas.store(), &login.name, &login.password).await? {
         Ok((token, s)) => Ok(Json(json!({
             "token": token,
             "name": s.name,
@@ -198,9 +193,12 @@ pub async fn whoami(editor: Editor) -> Json<serde_json::Value> {
 }
 
 /// `DELETE /api/session`: sign out.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
     if let Some(t) = bearer(&headers) {
-        state.sessions.logout(t);
+        crate::accounts::sign_out(state.atlas.store(), t).await?;
     }
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }

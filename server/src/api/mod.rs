@@ -65,8 +65,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Vector tiles by snapshot version.
     pub tiles: Arc<::tiles::TileCache>,
-    /// Signed-in users.
-    pub sessions: Arc<crate::accounts::Sessions>,
     /// Files uploaded to the import page, waiting for their commit.
     pub uploads: Arc<crate::uploads::Uploads>,
 }
@@ -78,7 +76,6 @@ impl AppState {
             atlas,
             config: Arc::new(config),
             tiles: Arc::new(::tiles::TileCache::default()),
-            sessions: Arc::new(crate::accounts::Sessions::default()),
             uploads: Arc::new(crate::uploads::Uploads::default()),
         }
     }

@@ -51,20 +51,32 @@ where
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
-        let before =
-            sqlx::query("SELECT name, role, scope, disabled FROM accounts WHERE name = $1")
-                .bind(account.name.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
-        let before = match before {
+        let before = sqlx::query(
+            "SELECT name, role, scope, disabled, password_hash FROM accounts WHERE name = $1",
+        )
+        .bind(account.name.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (before, old_hash) = match before {
             Some(r) => {
                 let (name, role, scope): (String, String, String) =
                     (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
                 let disabled: bool = r.try_get(3)?;
-                Some(serde_json::json!({ "name": name, "role": role, "scope": scope, "disabled": disabled }).to_string())
+                let hash: String = r.try_get(4)?;
+                (
+                    Some(serde_json::json!({ "name": name, "role": role, "scope": scope, "disabled": disabled }).to_string()),
+                    Some(hash),
+                )
             }
-            None => None,
+            None => (None, None),
         };
+        // A new password or a disabled account signs the account out on every server.
+        if account.disabled || old_hash.is_some_and(|h| h != account.password_hash) {
+            sqlx::query("DELETE FROM sessions WHERE name = $1")
+                .bind(account.name.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(&format!(
             "INSERT INTO accounts ({ACCOUNT_COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, {})
              ON CONFLICT (name) DO UPDATE SET password_hash = $2, role = $3, scope = $4, disabled = $5",

@@ -41,6 +41,16 @@ pub trait Tx: Send {
     ) -> Result<Option<Result<Feature, Unreadable>>, StoreError>;
     /// Inserts features of one layer (ids and versions set).
     async fn insert(&mut self, layer: Layer, features: &[&Feature]) -> Result<(), StoreError>;
+    /// Before any write: how many features the operation upserts into each layer, for a store
+    /// that loads big batches differently.
+    async fn prepare(&mut self, _upserts: &HashMap<Layer, usize>) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// After every insert of the operation: whatever a store set aside for a big batch (its
+    /// indexes, its foreign keys) is put back, checking every row at once.
+    async fn inserted(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Overwrites a feature's row (id and new version set on the feature).
     async fn update(&mut self, feature: &Feature) -> Result<(), StoreError>;
     async fn delete(&mut self, layer: Layer, id: i64) -> Result<(), StoreError>;
@@ -83,6 +93,13 @@ pub async fn run(
 ) -> Result<Committed, StoreError> {
     let data_version = tx.data_version().await? + 1;
     let per_feature = operation.changes.len() <= PER_FEATURE_AUDIT_LIMIT;
+    let mut upserts: HashMap<Layer, usize> = HashMap::new();
+    for change in &operation.changes {
+        if let Change::Upsert(f) = change {
+            *upserts.entry(f.layer()).or_default() += 1;
+        }
+    }
+    tx.prepare(&upserts).await?;
     let mut pending = Pending::new(tx, operation, data_version, per_feature).await?;
     for change in &operation.changes {
         match change {
@@ -99,6 +116,7 @@ pub async fn run(
         }
     }
     pending.insert_new(tx).await?;
+    tx.inserted().await?;
     pending.summarise_bulk();
     if let Some(p) = &operation.publishes {
         tx.publish_draft(p.id, p.expected_version, &actor.name, data_version)
@@ -174,7 +192,7 @@ struct Pending {
 
 impl Pending {
     /// Starts a commit: reads the stored versions of every feature named by id, one query per
-    /// layer.
+    /// layer (none where every named id lies above the layer's largest).
     async fn new(
         tx: &mut impl Tx,
         operation: &Operation,
@@ -187,8 +205,17 @@ impl Pending {
             .map(|(l, ids)| (*l, ids.iter().copied().max().unwrap_or(0)))
             .collect();
         let mut stored: HashMap<Layer, HashMap<i64, i64>> = HashMap::new();
-        for (layer, ids) in named {
-            stored.insert(layer, tx.versions(layer, &ids).await?);
+        for (layer, mut ids) in named {
+            // Only ids up to the layer's largest can be stored (a bulk load names a million
+            // new ones into an empty layer).
+            let max = tx.max_id(layer).await?;
+            ids.retain(|&id| id <= max);
+            let versions = if ids.is_empty() {
+                HashMap::new()
+            } else {
+                tx.versions(layer, &ids).await?
+            };
+            stored.insert(layer, versions);
         }
         Ok(Pending {
             per_feature,

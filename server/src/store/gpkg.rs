@@ -25,10 +25,11 @@ use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
 use super::rows;
+use super::sessions::Sessions;
 use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError, WorkQuery, WorkRecord,
+    StoreError, StoredSession, WorkQuery, WorkRecord,
 };
 
 /// "GPKG" as the SQLite application id.
@@ -36,7 +37,7 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 /// GeoPackage 1.3.0 (the file uses nothing newer; GDAL 3.6 reads up to 1.3).
 const GPKG_USER_VERSION: i64 = 10_300;
 /// Version of the atlas tables inside the GeoPackage.
-const ATLAS_SCHEMA_VERSION: i64 = 7;
+const ATLAS_SCHEMA_VERSION: i64 = 8;
 
 /// Tables added in atlas schema version 2.
 const ACCOUNTS_DDL: &str = "CREATE TABLE accounts (name TEXT PRIMARY KEY, password_hash TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, disabled BOOLEAN NOT NULL DEFAULT 0, created_at TEXT NOT NULL)";
@@ -52,6 +53,14 @@ const GRID_WORK_DDL: &str = "CREATE TABLE grid_work (id INTEGER PRIMARY KEY AUTO
 CREATE INDEX grid_work_kind_idx ON grid_work (kind, community_code, id);
 CREATE UNIQUE INDEX grid_work_client_idx ON grid_work (kind, client_id) WHERE client_id IS NOT NULL;
 INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('grid_work', 'attributes', 'grid_work', '网格工作记录 Grid work: workers, organisations, visits, needs, building heads, residents groups, joint units, resources, projects');";
+
+/// Tables added in atlas schema version 8: sessions and failed sign-ins, shared by every
+/// process that opens the file (tokens only as their SHA-256; times in Unix milliseconds).
+const SESSIONS_DDL: &str = "CREATE TABLE sessions (token_sha256 TEXT PRIMARY KEY, name TEXT NOT NULL REFERENCES accounts (name) ON DELETE CASCADE, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX sessions_name_idx ON sessions (name);
+CREATE INDEX sessions_expiry_idx ON sessions (expires_at);
+CREATE TABLE login_failures (name TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX login_failures_name_idx ON login_failures (name, at);";
 
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]"#;
 
@@ -217,7 +226,8 @@ impl GeoPackage {
             }
             if version < ATLAS_SCHEMA_VERSION {
                 // Upgrades in one transaction: 1 → 2 accounts, 2 → 3 plan drafts, 3 → 4
-                // compound gates, 4 → 5 buildings' approximate-location flag, 5 → 6 ways, 6 → 7 grid work.
+                // compound gates, 4 → 5 buildings' approximate-location flag, 5 → 6 ways, 6 → 7 grid work, 7 → 8
+                // shared sessions.
                 let mut tx = self.pool.begin().await?;
                 if version < 2 {
                     sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
@@ -238,6 +248,9 @@ impl GeoPackage {
                 }
                 if version < 7 {
                     sqlx::raw_sql(GRID_WORK_DDL).execute(&mut *tx).await?;
+                }
+                if version < 8 {
+                    sqlx::raw_sql(SESSIONS_DDL).execute(&mut *tx).await?;
                 }
                 sqlx::query("UPDATE atlas_meta SET value = ? WHERE key = 'schema_version'")
                     .bind(ATLAS_SCHEMA_VERSION)
@@ -273,6 +286,7 @@ impl GeoPackage {
         sqlx::query(ACCOUNTS_DDL).execute(&mut *tx).await?;
         sqlx::raw_sql(PLAN_DRAFTS_DDL).execute(&mut *tx).await?;
         sqlx::raw_sql(GRID_WORK_DDL).execute(&mut *tx).await?;
+        sqlx::raw_sql(SESSIONS_DDL).execute(&mut *tx).await?;
         sqlx::query("INSERT INTO atlas_meta VALUES ('schema_version', ?), ('data_version', 0)")
             .bind(ATLAS_SCHEMA_VERSION)
             .execute(&mut *tx)
@@ -580,6 +594,35 @@ impl Store for GeoPackage {
 
     async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         Accounts::<Sqlite>::list(&mut *self.pool.acquire().await?).await
+    }
+
+    async fn open_session(&self, session: &StoredSession) -> Result<(), StoreError> {
+        Sessions::<Sqlite>::open(&mut *self.pool.acquire().await?, session).await
+    }
+
+    async fn session(
+        &self,
+        token_sha256: &str,
+        now: i64,
+    ) -> Result<Option<(Account, i64)>, StoreError> {
+        Sessions::<Sqlite>::get(&mut *self.pool.acquire().await?, token_sha256, now).await
+    }
+
+    async fn end_session(&self, token_sha256: &str) -> Result<(), StoreError> {
+        Sessions::<Sqlite>::end(&mut *self.pool.acquire().await?, token_sha256).await
+    }
+
+    async fn login_failures(&self, name: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+        Sessions::<Sqlite>::failures(&mut *self.pool.acquire().await?, name, since).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        at: i64,
+        forget: i64,
+    ) -> Result<(), StoreError> {
+        Sessions::<Sqlite>::fail(&mut *self.pool.acquire().await?, name, at, forget).await
     }
 
     async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {

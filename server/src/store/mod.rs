@@ -13,6 +13,7 @@ pub mod gpkg;
 pub mod history;
 pub mod postgis;
 mod rows;
+pub mod sessions;
 pub mod work;
 
 /// Rebuilds an account from its stored columns, naming what is wrong with a bad row.
@@ -38,6 +39,8 @@ use async_trait::async_trait;
 use engine::snapshot::Unreadable;
 use engine::{Dataset, Feature, Layer};
 use serde::Serialize;
+
+pub use sessions::StoredSession;
 
 /// A user account: a role and a scope; the password only as an argon2 PHC hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,6 +370,26 @@ pub trait Store: Send + Sync {
     async fn account(&self, name: &str) -> Result<Option<Account>, StoreError>;
     /// Every account, by name.
     async fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Stores a new session: every server over this store honours its token.
+    async fn open_session(&self, session: &StoredSession) -> Result<(), StoreError>;
+    /// The account of a live session (not expired at `now`, in Unix milliseconds; account
+    /// not disabled) and when the session expires.
+    async fn session(
+        &self,
+        token_sha256: &str,
+        now: i64,
+    ) -> Result<Option<(Account, i64)>, StoreError>;
+    /// Ends one session.
+    async fn end_session(&self, token_sha256: &str) -> Result<(), StoreError>;
+    /// The times of `name`'s failed sign-ins after `since` (Unix milliseconds), oldest first.
+    async fn login_failures(&self, name: &str, since: i64) -> Result<Vec<i64>, StoreError>;
+    /// Records a failed sign-in of `name` at `at`, forgetting every failure before `forget`.
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        at: i64,
+        forget: i64,
+    ) -> Result<(), StoreError>;
     /// Grid-planning drafts, of one community or all, newest first.
     async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError>;
     /// One draft.
@@ -418,6 +441,31 @@ pub async fn open(location: &str) -> Result<Box<dyn Store>, StoreError> {
         ))
     }
 }
+
+/// Opens a store for serving: [`open`], with the snapshot loaded from a streaming replica of
+/// the PostGIS primary when `read_location` names one (waiting up to a second for it to
+/// replay the primary's latest version).
+pub async fn open_with_reads(
+    location: &str,
+    read_location: Option<&str>,
+) -> Result<Box<dyn Store>, StoreError> {
+    match read_location {
+        None => open(location).await,
+        Some(replica)
+            if location.starts_with("postgres://") || location.starts_with("postgresql://") =>
+        {
+            Ok(Box::new(
+                postgis::PostGis::connect_with_replica(location, replica, REPLICA_PATIENCE).await?,
+            ))
+        }
+        Some(_) => Err(StoreError::Integrity(
+            "--read-database-url needs a PostGIS store (--database-url)".into(),
+        )),
+    }
+}
+
+/// How long a load waits for a lagging replica before it reads the primary.
+pub const REPLICA_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Why a draft write matched no row: the draft is gone, or another version or published.
 pub(crate) fn draft_refusal(id: i64, expected: i64, stored: Option<(i64, String)>) -> StoreError {

@@ -1,6 +1,9 @@
 //! The PostGIS store (sqlx): schema from `migrations/`, geometry as EWKB with SRID 4326.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use engine::schema;
@@ -15,10 +18,11 @@ use super::codec::{self, Cell};
 use super::commit::{self, NewAudit, Tx};
 use super::drafts::Drafts;
 use super::rows;
+use super::sessions::Sessions;
 use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError, WorkQuery, WorkRecord,
+    StoreError, StoredSession, WorkQuery, WorkRecord,
 };
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -28,29 +32,93 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 pub struct PostGis {
     pool: PgPool,
     location: String,
+    /// A streaming replica the snapshot is loaded from, when one is given.
+    replica: Option<Replica>,
+}
+
+/// A read-only streaming replica of the primary: loading the whole store (a server's start and
+/// every catch-up) reads it, never a version older than the primary's at the time of asking.
+struct Replica {
+    pool: PgPool,
+    location: String,
+    /// How long a load waits for the replica to replay up to the primary's version before it
+    /// reads the primary instead.
+    patience: Duration,
+    loads: Arc<ReplicaLoads>,
+}
+
+/// How the loads of a store with a replica were answered.
+#[derive(Debug, Default)]
+pub struct ReplicaLoads {
+    /// By the replica.
+    pub replica: AtomicU64,
+    /// By the primary, because the replica lagged longer than the patience.
+    pub primary: AtomicU64,
+}
+
+/// Connection pool options: no idle reaping. sqlx 0.8's pool maintenance task can read its
+/// idle count mid-update and spin for good (sqlx#3645, seen here holding a process at exit).
+/// Connections stay open; a dead one is found by the check before each acquire.
+fn pool_options() -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(8)
+        .idle_timeout(None)
+        .max_lifetime(None)
+}
+
+/// A database URL without its password.
+fn shown(options: &PgConnectOptions) -> String {
+    format!(
+        "postgres://{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("")
+    )
 }
 
 impl PostGis {
     /// Connects and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let options: PgConnectOptions = url.parse()?;
-        // No idle reaping: sqlx 0.8's pool maintenance task can read its idle count mid-update
-        // and spin for good (sqlx#3645, seen here holding a process at exit). Connections stay
-        // open; a dead one is found by the check before each acquire.
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options.clone())
-            .await?;
+        let pool = pool_options().connect_with(options.clone()).await?;
         MIGRATOR.run(&pool).await?;
-        let location = format!(
-            "postgres://{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("")
-        );
-        Ok(PostGis { pool, location })
+        Ok(PostGis {
+            pool,
+            location: shown(&options),
+            replica: None,
+        })
+    }
+
+    /// Connects to the primary at `url` (writes, records, the data version) and to a streaming
+    /// replica of it at `replica_url`, which the whole store is loaded from. A load waits up to
+    /// `patience` for the replica to replay the primary's latest version, else reads the
+    /// primary.
+    pub async fn connect_with_replica(
+        url: &str,
+        replica_url: &str,
+        patience: Duration,
+    ) -> Result<Self, StoreError> {
+        let mut store = PostGis::connect(url).await?;
+        let options: PgConnectOptions = replica_url.parse()?;
+        let pool = pool_options().connect_with(options.clone()).await?;
+        let in_recovery: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+            .fetch_one(&pool)
+            .await?;
+        if !in_recovery {
+            tracing::warn!(replica = %shown(&options), "the read database is not a standby; reading it anyway");
+        }
+        store.replica = Some(Replica {
+            pool,
+            location: shown(&options),
+            patience,
+            loads: Arc::default(),
+        });
+        Ok(store)
+    }
+
+    /// How loads were answered, when the store has a replica.
+    pub fn replica_loads(&self) -> Option<Arc<ReplicaLoads>> {
+        self.replica.as_ref().map(|r| Arc::clone(&r.loads))
     }
 
     /// The connection pool (for tests and benchmarks).
@@ -128,6 +196,31 @@ where
     }
 }
 
+/// Every feature of the database behind `pool`, in one REPEATABLE READ transaction: every
+/// layer from the same committed state, with its data version.
+async fn load_from(pool: &PgPool) -> Result<Loaded, StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let mut loaded = Loaded {
+        version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+            .fetch_one(&mut *tx)
+            .await?,
+        ..Loaded::default()
+    };
+    for layer in Layer::ALL {
+        let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in &rows {
+            loaded.push(read_row(layer, row));
+        }
+    }
+    tx.commit().await?;
+    Ok(loaded)
+}
+
 /// Bytes of `COPY` data sent at once.
 const COPY_PIECE: usize = 1 << 20;
 
@@ -178,7 +271,65 @@ fn copy_row(buf: &mut Vec<u8>, f: &Feature) {
     field(buf, Some(&codec::ewkb_4326(&f.geometry())));
 }
 
-struct PgTx<'t>(Transaction<'t, Postgres>);
+/// A layer receiving at least this many upserts in one operation is loaded in bulk: its
+/// secondary indexes are dropped before any write and built again after the `COPY`, and its
+/// foreign keys are checked once for all rows instead of row by row (as `pg_restore` and
+/// `ogr2ogr` load).
+const BULK_ROWS: usize = 50_000;
+
+/// An open PostGIS transaction, and what it set aside for bulk inserts.
+struct PgTx<'t> {
+    tx: Transaction<'t, Postgres>,
+    /// The statements that build the dropped indexes again.
+    indexes: Vec<String>,
+    /// `(table, name, definition)` of the dropped foreign keys.
+    keys: Vec<(String, String, String)>,
+}
+
+impl<'t> PgTx<'t> {
+    fn new(tx: Transaction<'t, Postgres>) -> Self {
+        PgTx {
+            tx,
+            indexes: Vec::new(),
+            keys: Vec::new(),
+        }
+    }
+
+    /// Sets aside a layer's secondary indexes and foreign keys (before anything is written in
+    /// the transaction: PostgreSQL alters no table with pending foreign-key checks).
+    async fn set_aside(&mut self, layer: Layer) -> Result<(), StoreError> {
+        let table = layer.name();
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i
+             WHERE i.schemaname = current_schema() AND i.tablename = $1
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c
+                               WHERE c.conrelid = $1::regclass AND c.conname = i.indexname)",
+        )
+        .bind(table)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        let keys: Vec<(String, String)> = sqlx::query_as(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname",
+        )
+        .bind(table)
+        .fetch_all(&mut *self.tx)
+        .await?;
+        for (name, definition) in indexes {
+            sqlx::query(&format!("DROP INDEX \"{name}\""))
+                .execute(&mut *self.tx)
+                .await?;
+            self.indexes.push(definition);
+        }
+        for (name, definition) in keys {
+            sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
+                .execute(&mut *self.tx)
+                .await?;
+            self.keys.push((table.to_owned(), name, definition));
+        }
+        Ok(())
+    }
+}
 
 #[async_trait]
 impl Tx for PgTx<'_> {
@@ -187,7 +338,7 @@ impl Tx for PgTx<'_> {
             sqlx::query_scalar(
                 "SELECT value FROM atlas_meta WHERE key = 'data_version' FOR UPDATE",
             )
-            .fetch_one(&mut *self.0)
+            .fetch_one(&mut *self.tx)
             .await?,
         )
     }
@@ -195,13 +346,13 @@ impl Tx for PgTx<'_> {
     async fn set_data_version(&mut self, version: i64) -> Result<(), StoreError> {
         sqlx::query("UPDATE atlas_meta SET value = $1 WHERE key = 'data_version'")
             .bind(version)
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await?;
         // Delivered at commit to every server listening (`LISTEN gridatlas_data`).
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(DATA_CHANNEL)
             .bind(version.to_string())
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await?;
         Ok(())
     }
@@ -212,7 +363,7 @@ impl Tx for PgTx<'_> {
             "SELECT coalesce(max(id), 0) FROM {}",
             layer.name()
         ))
-        .fetch_one(&mut *self.0)
+        .fetch_one(&mut *self.tx)
         .await?)
     }
 
@@ -226,7 +377,7 @@ impl Tx for PgTx<'_> {
             layer.name()
         ))
         .bind(ids)
-        .fetch_all(&mut *self.0)
+        .fetch_all(&mut *self.tx)
         .await?;
         Ok(rows.into_iter().collect())
     }
@@ -238,7 +389,7 @@ impl Tx for PgTx<'_> {
     ) -> Result<Option<Result<Feature, Unreadable>>, StoreError> {
         let row = sqlx::query(&format!("{} WHERE id = $1", select(layer)))
             .bind(id)
-            .fetch_optional(&mut *self.0)
+            .fetch_optional(&mut *self.tx)
             .await?;
         Ok(row.map(|r| read_row(layer, &r)))
     }
@@ -251,7 +402,7 @@ impl Tx for PgTx<'_> {
             layer.name(),
             columns(layer)
         );
-        let mut copy = (*self.0)
+        let mut copy = (*self.tx)
             .copy_in_raw(&sql)
             .await
             .map_err(StoreError::from_db)?;
@@ -270,6 +421,47 @@ impl Tx for PgTx<'_> {
         buf.extend_from_slice(&(-1i16).to_be_bytes());
         copy.send(buf).await.map_err(StoreError::from_db)?;
         copy.finish().await.map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    async fn prepare(&mut self, upserts: &HashMap<Layer, usize>) -> Result<(), StoreError> {
+        let bulk: Vec<Layer> = Layer::ALL
+            .into_iter()
+            .filter(|l| upserts.get(l).is_some_and(|&n| n >= BULK_ROWS))
+            .collect();
+        if !bulk.is_empty() {
+            // Room to build the indexes again in memory (for this transaction only).
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'")
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        for layer in bulk {
+            self.set_aside(layer).await?;
+        }
+        Ok(())
+    }
+
+    async fn inserted(&mut self) -> Result<(), StoreError> {
+        if self.indexes.is_empty() && self.keys.is_empty() {
+            return Ok(());
+        }
+        // The checks deferred so far run now, as they would at commit: no table may be altered
+        // while checks on it are pending.
+        sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(StoreError::from_db)?;
+        for index in std::mem::take(&mut self.indexes) {
+            sqlx::query(&index).execute(&mut *self.tx).await?;
+        }
+        for (table, name, definition) in std::mem::take(&mut self.keys) {
+            sqlx::query(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
+            ))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(StoreError::from_db)?;
+        }
         Ok(())
     }
 
@@ -293,7 +485,7 @@ impl Tx for PgTx<'_> {
             .push(") WHERE id = ")
             .push_bind(feature.id());
         qb.build()
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await
             .map_err(StoreError::from_db)?;
         Ok(())
@@ -302,7 +494,7 @@ impl Tx for PgTx<'_> {
     async fn delete(&mut self, layer: Layer, id: i64) -> Result<(), StoreError> {
         sqlx::query(&format!("DELETE FROM {} WHERE id = $1", layer.name()))
             .bind(id)
-            .execute(&mut *self.0)
+            .execute(&mut *self.tx)
             .await
             .map_err(StoreError::from_db)?;
         Ok(())
@@ -326,7 +518,7 @@ impl Tx for PgTx<'_> {
                     .push_bind(e.after.clone())
                     .push_bind(data_version);
             });
-            qb.build().execute(&mut *self.0).await?;
+            qb.build().execute(&mut *self.tx).await?;
         }
         Ok(())
     }
@@ -338,7 +530,7 @@ impl Tx for PgTx<'_> {
         actor: &str,
         data_version: i64,
     ) -> Result<(), StoreError> {
-        Drafts::<Postgres>::publish(&mut self.0, id, expected_version, actor, data_version).await
+        Drafts::<Postgres>::publish(&mut self.tx, id, expected_version, actor, data_version).await
     }
 }
 
@@ -349,7 +541,10 @@ impl Store for PostGis {
     }
 
     fn location(&self) -> String {
-        self.location.clone()
+        match &self.replica {
+            Some(r) => format!("{} (loaded from the replica {})", self.location, r.location),
+            None => self.location.clone(),
+        }
     }
 
     async fn drafts(&self, community_code: Option<&str>) -> Result<Vec<DraftRecord>, StoreError> {
@@ -430,6 +625,35 @@ impl Store for PostGis {
         Accounts::<Postgres>::list(&mut *self.pool.acquire().await?).await
     }
 
+    async fn open_session(&self, session: &StoredSession) -> Result<(), StoreError> {
+        Sessions::<Postgres>::open(&mut *self.pool.acquire().await?, session).await
+    }
+
+    async fn session(
+        &self,
+        token_sha256: &str,
+        now: i64,
+    ) -> Result<Option<(Account, i64)>, StoreError> {
+        Sessions::<Postgres>::get(&mut *self.pool.acquire().await?, token_sha256, now).await
+    }
+
+    async fn end_session(&self, token_sha256: &str) -> Result<(), StoreError> {
+        Sessions::<Postgres>::end(&mut *self.pool.acquire().await?, token_sha256).await
+    }
+
+    async fn login_failures(&self, name: &str, since: i64) -> Result<Vec<i64>, StoreError> {
+        Sessions::<Postgres>::failures(&mut *self.pool.acquire().await?, name, since).await
+    }
+
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        at: i64,
+        forget: i64,
+    ) -> Result<(), StoreError> {
+        Sessions::<Postgres>::fail(&mut *self.pool.acquire().await?, name, at, forget).await
+    }
+
     async fn data_version(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
@@ -439,33 +663,34 @@ impl Store for PostGis {
     }
 
     async fn load_all(&self) -> Result<Loaded, StoreError> {
-        // One REPEATABLE READ transaction: every layer from the same committed state.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            .execute(&mut *tx)
-            .await?;
-        let mut loaded = Loaded {
-            version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&mut *tx)
-                .await?,
-            ..Loaded::default()
+        let Some(replica) = &self.replica else {
+            return load_from(&self.pool).await;
         };
-        for layer in Layer::ALL {
-            let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &rows {
-                loaded.push(read_row(layer, row));
+        // Never older than the primary now: wait for the replica to replay up to it.
+        let wanted = self.data_version().await?;
+        let deadline = tokio::time::Instant::now() + replica.patience;
+        loop {
+            let replayed: i64 =
+                sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
+                    .fetch_one(&replica.pool)
+                    .await?;
+            if replayed >= wanted {
+                replica.loads.replica.fetch_add(1, Ordering::Relaxed);
+                return load_from(&replica.pool).await;
             }
+            if tokio::time::Instant::now() >= deadline {
+                replica.loads.primary.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(replica = %replica.location, replayed, wanted, "the replica lags; loading from the primary");
+                return load_from(&self.pool).await;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        tx.commit().await?;
-        Ok(loaded)
     }
 
     async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
-        let mut tx = PgTx(self.pool.begin().await?);
+        let mut tx = PgTx::new(self.pool.begin().await?);
         let committed = commit::run(&mut tx, operation, actor).await?;
-        tx.0.commit().await.map_err(StoreError::from_db)?;
+        tx.tx.commit().await.map_err(StoreError::from_db)?;
         Ok(committed)
     }
 

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod martin;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

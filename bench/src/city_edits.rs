@@ -1,0 +1,319 @@
+//! Edits at city scale (`gridatlas-bench city-edits`, issue 16): the synthetic city in one
+//! store, served on loopback. Prints the snapshot's bytes per feature, then one editor alone
+//! (an edit's commit, and the edit until the next coverage answer for its community includes
+//! it), then the mixed load: editors renaming buildings while readers ask for tiles, feature
+//! pages and coverage. Figures are printed, never asserted.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use engine::access::{Role, Scope};
+use gridatlas_server::api::{self, AppState, Config};
+use gridatlas_server::atlas::Atlas;
+use gridatlas_server::commands::{add_user, open_store, CommandError};
+
+use crate::latency::summarize;
+
+const ACCOUNT: &str = "city-editor";
+const PASSWORD: &str = "city-editor-password";
+
+/// Resident memory of this process now, MiB (Linux `VmRSS`).
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0)
+}
+
+fn io(e: impl std::fmt::Display) -> CommandError {
+    CommandError::Io(e.to_string())
+}
+
+/// What the clients work on: buildings to rename (one list per editor) and communities and
+/// tiles to read.
+struct Targets {
+    base: String,
+    token: String,
+    buildings: Vec<Vec<(i64, String)>>,
+    communities: Vec<String>,
+    tiles: Vec<String>,
+}
+
+/// Runs the benchmark on the city in `store` (a GeoPackage path or a PostGIS URL), generating a
+/// city of `buildings` into it first when it is empty.
+pub async fn run(
+    store: &str,
+    buildings: usize,
+    editors: usize,
+    readers: usize,
+    seconds: u64,
+) -> Result<(), CommandError> {
+    let opened = open_store(store).await?;
+    let empty = opened.load_all().await?.data.total() == 0;
+    opened.close().await;
+    if empty {
+        // Generated and imported by a child process, so this one measures the snapshot alone.
+        let exe = std::env::current_exe().map_err(io)?;
+        let mut import = std::process::Command::new(exe);
+        import.args(["import", "--scale", &buildings.to_string()]);
+        if store.starts_with("postgres") {
+            import.env("DATABASE_URL", store);
+        } else {
+            import.args(["--store", store]);
+        }
+        let status = import.status().map_err(io)?;
+        if !status.success() {
+            return Err(io("generating the city failed"));
+        }
+    }
+    let store = open_store(store).await?;
+    if store.account(ACCOUNT).await?.is_none() {
+        add_user(
+            store.as_ref(),
+            ACCOUNT,
+            Role::Admin,
+            Scope::District,
+            false,
+            PASSWORD,
+        )
+        .await?;
+    }
+    let before = rss_mib();
+    let t0 = Instant::now();
+    let atlas = Arc::new(Atlas::open(store).await?);
+    let loaded = t0.elapsed();
+    let features = atlas.snapshot().data.total();
+    let snapshot_mib = rss_mib() - before;
+    println!(
+        "city: {features} features; snapshot ready in {:.1} s, {snapshot_mib:.0} MiB resident, {:.0} bytes a feature",
+        loaded.as_secs_f64(),
+        snapshot_mib * 1024.0 * 1024.0 / features as f64
+    );
+    let targets = Arc::new(targets(&atlas, editors.max(1)).await?);
+
+    // One editor alone.
+    let client = reqwest::Client::new();
+    let mut commit = Vec::new();
+    let mut to_coverage = Vec::new();
+    for (n, (id, community)) in targets.buildings[0].iter().take(20).enumerate() {
+        let t = Instant::now();
+        rename(&client, &targets, *id, &format!("单独改名{n}")).await?;
+        commit.push(t.elapsed());
+        coverage(&client, &targets, community).await?;
+        to_coverage.push(t.elapsed());
+    }
+    let p = |v: &[Duration]| summarize(v.to_vec(), &[], Duration::from_secs(1));
+    let (c, v) = (p(&commit), p(&to_coverage));
+    println!(
+        "one editor, {} edits of a building: commit p50 {:.0} ms p99 {:.0} ms; until the community's coverage includes it p50 {:.0} ms p99 {:.0} ms (target 50 / 100 ms)",
+        commit.len(),
+        c.p50_ms,
+        c.p99_ms,
+        v.p50_ms,
+        v.p99_ms
+    );
+
+    // The mixed load.
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for e in 0..editors {
+        let (client, targets) = (client.clone(), Arc::clone(&targets));
+        tasks.push(tokio::spawn(async move {
+            let mut tally: HashMap<&'static str, Vec<Duration>> = HashMap::new();
+            let mut errors = 0usize;
+            let mut i = 0;
+            while Instant::now() < deadline {
+                let (id, _) = &targets.buildings[e][i % targets.buildings[e].len()];
+                let t = Instant::now();
+                match rename(&client, &targets, *id, &format!("压测{e}-{i}")).await {
+                    Ok(()) => tally.entry("edit").or_default().push(t.elapsed()),
+                    Err(_) => errors += 1,
+                }
+                i += 1;
+            }
+            (tally, errors)
+        }));
+    }
+    for r in 0..readers {
+        let (client, targets) = (client.clone(), Arc::clone(&targets));
+        tasks.push(tokio::spawn(async move {
+            let mut tally: HashMap<&'static str, Vec<Duration>> = HashMap::new();
+            let mut errors = 0usize;
+            let mut i = r;
+            while Instant::now() < deadline {
+                let (kind, url) = match i % 4 {
+                    0 | 1 => ("tile", targets.tiles[i % targets.tiles.len()].clone()),
+                    2 => (
+                        "features",
+                        format!(
+                            "/ogc/collections/buildings/items?community_code={}&limit=50",
+                            targets.communities[i % targets.communities.len()]
+                        ),
+                    ),
+                    _ => (
+                        "coverage",
+                        format!(
+                            "/api/coverage?level=community&code={}",
+                            targets.communities[i % targets.communities.len()]
+                        ),
+                    ),
+                };
+                let t = Instant::now();
+                match client.get(format!("{}{url}", targets.base)).send().await {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        tally.entry(kind).or_default().push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+                i += readers;
+            }
+            (tally, errors)
+        }));
+    }
+    let mut all: HashMap<&'static str, Vec<Duration>> = HashMap::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (tally, e) = t.await.map_err(io)?;
+        errors += e;
+        for (k, v) in tally {
+            all.entry(k).or_default().extend(v);
+        }
+    }
+    println!("mixed load: {editors} editors and {readers} readers for {seconds} s on loopback");
+    println!(
+        "{:<10} {:>8} {:>9} {:>9} {:>9}",
+        "request", "count", "per s", "p50 ms", "p99 ms"
+    );
+    let mut kinds: Vec<_> = all.into_iter().collect();
+    kinds.sort_by_key(|(k, _)| *k);
+    for (kind, v) in kinds {
+        let s = summarize(v.clone(), &[], Duration::from_secs(seconds));
+        println!(
+            "{kind:<10} {:>8} {:>9.1} {:>9.1} {:>9.1}",
+            v.len(),
+            s.per_s,
+            s.p50_ms,
+            s.p99_ms
+        );
+    }
+    println!("failed requests: {errors}");
+    Ok(())
+}
+
+/// Serves the atlas, signs the editor in and picks what the clients touch: each editor its own
+/// buildings (in its own communities), the communities to read, tiles z14–16 over buildings.
+async fn targets(atlas: &Arc<Atlas>, editors: usize) -> Result<Targets, CommandError> {
+    let snapshot = atlas.snapshot();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(io)?;
+    let port = listener.local_addr().map_err(io)?.port();
+    let served = Arc::clone(atlas);
+    tokio::spawn(async move {
+        axum::serve(listener, api::app(AppState::new(served, Config::default()))).await
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/session"))
+        .json(&serde_json::json!({ "name": ACCOUNT, "password": PASSWORD }))
+        .send()
+        .await
+        .map_err(io)?
+        .json()
+        .await
+        .map_err(io)?;
+    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let communities: Vec<String> = snapshot
+        .data
+        .communities
+        .iter()
+        .step_by((snapshot.data.communities.len() / 200).max(1))
+        .map(|c| c.code.clone())
+        .collect();
+    let mut buildings = vec![Vec::new(); editors];
+    let step = (snapshot.data.buildings.len() / (editors * 50)).max(1);
+    for (n, b) in snapshot.data.buildings.iter().step_by(step).enumerate() {
+        buildings[n % editors].push((b.id, b.community_code.clone()));
+    }
+    let mut tiles = Vec::new();
+    for b in snapshot.data.buildings.iter().step_by(step * 4) {
+        let c = geo::Centroid::centroid(&b.geometry).map_or((0.0, 0.0), |p| (p.x(), p.y()));
+        for z in [14u8, 15, 16] {
+            if let Ok(t) = tiles::TileId::containing(c.0, c.1, z) {
+                tiles.push(format!("/tiles/atlas/{}/{}/{}.mvt", t.z(), t.x(), t.y()));
+            }
+        }
+    }
+    if buildings.iter().any(Vec::is_empty) || tiles.is_empty() {
+        return Err(CommandError::Usage("the city has too few buildings".into()));
+    }
+    Ok(Targets {
+        base,
+        token,
+        buildings,
+        communities,
+        tiles,
+    })
+}
+
+/// Renames a building: reads it, writes it back with `If-Match` on the version read.
+async fn rename(
+    client: &reqwest::Client,
+    t: &Targets,
+    id: i64,
+    name: &str,
+) -> Result<(), CommandError> {
+    let url = format!("{}/ogc/collections/buildings/items/{id}", t.base);
+    let mut current: serde_json::Value = client
+        .get(&url)
+        .send()
+        .await
+        .map_err(io)?
+        .json()
+        .await
+        .map_err(io)?;
+    let version = current["properties"]["version"].as_i64().unwrap_or(1);
+    current["properties"]["name"] = serde_json::json!(name);
+    let resp = client
+        .put(&url)
+        .bearer_auth(&t.token)
+        .header("if-match", format!("\"{version}\""))
+        .json(&current)
+        .send()
+        .await
+        .map_err(io)?;
+    answered(resp, &format!("edit of building {id}")).await
+}
+
+/// A successful answer read to its end, or an error naming `what`.
+async fn answered(resp: reqwest::Response, what: &str) -> Result<(), CommandError> {
+    if resp.status().is_success() {
+        let _ = resp.bytes().await;
+        Ok(())
+    } else {
+        Err(io(format!("{what}: HTTP {}", resp.status())))
+    }
+}
+
+/// The coverage of one community.
+async fn coverage(
+    client: &reqwest::Client,
+    t: &Targets,
+    community: &str,
+) -> Result<(), CommandError> {
+    let resp = client
+        .get(format!(
+            "{}/api/coverage?level=community&code={community}",
+            t.base
+        ))
+        .send()
+        .await
+        .map_err(io)?;
+    answered(resp, &format!("coverage of {community}")).await
+}

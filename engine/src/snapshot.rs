@@ -3,6 +3,7 @@
 //! snapshot and swaps it in, so readers never block writers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use geo::BoundingRect;
 use geo_types::{Geometry, Rect};
@@ -140,6 +141,21 @@ pub struct LayerIndex {
 }
 
 impl LayerIndex {
+    /// The indexes of one layer of a dataset.
+    fn of(data: &Dataset, layer: Layer) -> Self {
+        match layer {
+            Layer::Streets => LayerIndex::build(&data.streets),
+            Layer::Communities => LayerIndex::build(&data.communities),
+            Layer::Grids => LayerIndex::build(&data.grids),
+            Layer::Compounds => LayerIndex::build(&data.compounds),
+            Layer::Buildings => LayerIndex::build(&data.buildings),
+            Layer::Gates => LayerIndex::build(&data.gates),
+            Layer::Stations => LayerIndex::build(&data.stations),
+            Layer::ServiceSpaces => LayerIndex::build(&data.service_spaces),
+            Layer::Ways => LayerIndex::build(&data.ways),
+        }
+    }
+
     fn build<T: DomainFeature>(items: &[T]) -> Self {
         let entries = items
             .iter()
@@ -184,7 +200,9 @@ pub struct Snapshot {
     /// The store's data version this snapshot reflects; grows with every committed write.
     pub version: i64,
     pub data: Dataset,
-    indexes: HashMap<Layer, LayerIndex>,
+    /// Shared with the snapshot before an edit for every layer whose positions and boxes the
+    /// edit left alone (a renamed building does not rebuild the buildings' R-tree).
+    indexes: HashMap<Layer, Arc<LayerIndex>>,
     community_by_code: HashMap<String, usize>,
     grid_by_code: HashMap<String, usize>,
     /// Positions of each compound's gates in the gates layer, by compound id.
@@ -198,19 +216,15 @@ pub struct Snapshot {
 impl Snapshot {
     /// Indexes a dataset at a version.
     pub fn new(version: i64, data: Dataset) -> Self {
-        let mut indexes = HashMap::new();
-        indexes.insert(Layer::Streets, LayerIndex::build(&data.streets));
-        indexes.insert(Layer::Communities, LayerIndex::build(&data.communities));
-        indexes.insert(Layer::Grids, LayerIndex::build(&data.grids));
-        indexes.insert(Layer::Compounds, LayerIndex::build(&data.compounds));
-        indexes.insert(Layer::Buildings, LayerIndex::build(&data.buildings));
-        indexes.insert(Layer::Gates, LayerIndex::build(&data.gates));
-        indexes.insert(Layer::Stations, LayerIndex::build(&data.stations));
-        indexes.insert(
-            Layer::ServiceSpaces,
-            LayerIndex::build(&data.service_spaces),
-        );
-        indexes.insert(Layer::Ways, LayerIndex::build(&data.ways));
+        let indexes = Layer::ALL
+            .into_iter()
+            .map(|l| (l, Arc::new(LayerIndex::of(&data, l))))
+            .collect();
+        Snapshot::with_indexes(version, data, indexes)
+    }
+
+    /// A snapshot of `data` with its layers' indexes already built, and the lookups by code.
+    fn with_indexes(version: i64, data: Dataset, indexes: HashMap<Layer, Arc<LayerIndex>>) -> Self {
         let community_by_code = data
             .communities
             .iter()
@@ -258,7 +272,7 @@ impl Snapshot {
         static EMPTY: std::sync::OnceLock<LayerIndex> = std::sync::OnceLock::new();
         self.indexes
             .get(&layer)
-            .unwrap_or_else(|| EMPTY.get_or_init(LayerIndex::default))
+            .map_or_else(|| EMPTY.get_or_init(LayerIndex::default), |i| i)
     }
 
     /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`.
@@ -298,6 +312,10 @@ impl Snapshot {
     ) -> Snapshot {
         let mut data = self.data.clone();
         let mut appended: HashMap<(Layer, i64), usize> = HashMap::new();
+        // Layers whose features moved in their vector or changed their box: their indexes are
+        // built again; every other layer keeps its own.
+        let mut reindexed: std::collections::HashSet<Layer> =
+            deleted.iter().map(|(l, _)| *l).collect();
         for f in written {
             let layer = f.layer();
             let slot = self
@@ -307,9 +325,18 @@ impl Snapshot {
                 .copied()
                 .or_else(|| appended.get(&(layer, f.id())).copied());
             match slot {
-                Some(i) => data.set(i, f.clone()),
+                Some(i) => {
+                    let moved = data
+                        .get(layer, i)
+                        .is_none_or(|old| bbox(&old.geometry()) != bbox(&f.geometry()));
+                    if moved || appended.contains_key(&(layer, f.id())) {
+                        reindexed.insert(layer);
+                    }
+                    data.set(i, f.clone());
+                }
                 None => {
                     appended.insert((layer, f.id()), data.len(layer));
+                    reindexed.insert(layer);
                     data.push(f.clone());
                 }
             }
@@ -318,6 +345,13 @@ impl Snapshot {
             let gone: std::collections::HashSet<(Layer, i64)> = deleted.iter().copied().collect();
             data.retain(|layer, id| !gone.contains(&(layer, id)));
         }
+        let indexes = Layer::ALL
+            .into_iter()
+            .map(|l| match self.indexes.get(&l) {
+                Some(kept) if !reindexed.contains(&l) => (l, Arc::clone(kept)),
+                _ => (l, Arc::new(LayerIndex::of(&data, l))),
+            })
+            .collect();
         let repaired = |u: &Unreadable| {
             written
                 .iter()
@@ -330,7 +364,7 @@ impl Snapshot {
             .filter(|u| !repaired(u))
             .cloned()
             .collect();
-        Snapshot::new(version, data).with_unreadable(unreadable)
+        Snapshot::with_indexes(version, data, indexes).with_unreadable(unreadable)
     }
 
     /// The gates 小区出入口 of a compound, in snapshot order (empty when it has none).
@@ -417,5 +451,61 @@ mod tests {
         }
         assert_eq!(snap.feature(Layer::Stations, 17).map(|f| f.id()), Some(17));
         assert!(snap.feature(Layer::Stations, 99_999).is_none());
+    }
+
+    /// Every station a rectangle query finds, by id, sorted.
+    fn found(snap: &Snapshot, rect: Rect) -> Vec<i64> {
+        let mut ids: Vec<i64> = snap
+            .in_rect(Layer::Stations, rect)
+            .into_iter()
+            .map(|i| snap.data.stations[i].id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn an_edit_keeps_or_rebuilds_each_layers_index_and_answers_as_a_fresh_snapshot() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let mut data = Dataset::default();
+        for id in 1..=500 {
+            data.stations.push(station(
+                id,
+                point! { x: rng.random_range(105.3..105.6), y: rng.random_range(28.8..29.0) },
+            ));
+        }
+        let before = Snapshot::new(1, data);
+        let shared = |a: &Snapshot, b: &Snapshot| {
+            Arc::ptr_eq(&a.indexes[&Layer::Stations], &b.indexes[&Layer::Stations])
+        };
+        // A rename keeps the stations' index.
+        let mut renamed = before.data.stations[4].clone();
+        renamed.name = "改名站点".into();
+        let after = before.with_changes(2, &[Feature::Station(renamed)], &[]);
+        assert!(shared(&before, &after));
+        assert_eq!(after.data.stations[4].name, "改名站点");
+        // A move, a new station and a deletion rebuild it; every query answers as a snapshot
+        // built from scratch.
+        let mut moved = before.data.stations[9].clone();
+        moved.geometry = point! { x: 105.45, y: 28.9 };
+        let added = station(1_000, point! { x: 105.46, y: 28.91 });
+        for (written, deleted) in [
+            (vec![Feature::Station(moved)], vec![]),
+            (vec![Feature::Station(added)], vec![]),
+            (vec![], vec![(Layer::Stations, 3)]),
+        ] {
+            let after = before.with_changes(2, &written, &deleted);
+            assert!(!shared(&before, &after));
+            let fresh = Snapshot::new(2, after.data.clone());
+            for _ in 0..30 {
+                let (x, y) = (rng.random_range(105.3..105.6), rng.random_range(28.8..29.0));
+                let rect = Rect::new((x, y), (x + 0.05, y + 0.04));
+                assert_eq!(found(&after, rect), found(&fresh, rect));
+            }
+            assert_eq!(
+                after.index(Layer::Stations).by_id,
+                fresh.index(Layer::Stations).by_id
+            );
+        }
     }
 }

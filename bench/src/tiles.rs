@@ -1,6 +1,8 @@
-//! The tile benchmark (`gridatlas-bench tiles`): the server, martin (cache disabled) and raw
-//! PostGIS `ST_AsMVT` on the same synthetic city and the same fixed tile list, cold and warm,
-//! printed side by side with ratios. Figures are printed, never asserted.
+//! The tile benchmark (`gridatlas-bench tiles`): the server, martin (cache disabled) on the
+//! PostGIS tile functions, martin serving the city's PMTiles archive (`gridatlas export
+//! --tiles`) and raw PostGIS `ST_AsMVT` on the same synthetic city and the same fixed tile list,
+//! cold and warm, printed side by side with ratios; the archive's tiles are compared with the
+//! server's byte for byte after decompression. Figures are printed, never asserted.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +32,8 @@ struct Targets {
     cache: Arc<TileCache>,
     /// martin's port, when martin runs.
     martin_port: Option<u16>,
+    /// The port of martin serving the city's PMTiles archive, when martin runs.
+    archive_port: Option<u16>,
     pool: PgPool,
 }
 
@@ -39,6 +43,7 @@ struct ZoomFigures {
     tiles: usize,
     server_cold: Pass,
     martin: Option<Pass>,
+    archive: Option<Pass>,
     postgis: Pass,
 }
 
@@ -57,11 +62,26 @@ pub async fn run(
         .ok_or_else(|| CommandError::Usage("the city is empty".into()))?;
     let (server_port, cache) = serve(atlas.clone()).await?;
     // Kept alive (killed on drop) until the measurements are done.
-    let martin = if let Some(bin) = martin_bin {
-        start_martin(bin, database_url).await?
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tiles/martin.yaml");
+    let workdir = std::env::temp_dir().join(format!("gridatlas-tiles-{}", std::process::id()));
+    let (martin, archived) = if let Some(bin) = martin_bin {
+        let martin = start_martin(
+            bin,
+            &["--config", &config.display().to_string()],
+            &[("DATABASE_URL", database_url)],
+        )
+        .await?;
+        let archived = match martin {
+            Some(_) => {
+                let archive = export_archive(database_url, &workdir).await?;
+                start_martin(bin, &[&archive.display().to_string()], &[]).await?
+            }
+            None => None,
+        };
+        (martin, archived)
     } else {
         println!("martin: not given (--martin or MARTIN_BIN); left out");
-        None
+        (None, None)
     };
     let targets = Targets {
         client: reqwest::Client::builder()
@@ -71,6 +91,7 @@ pub async fn run(
         server_port,
         cache,
         martin_port: martin.as_ref().map(|(_, port)| *port),
+        archive_port: archived.as_ref().map(|(_, port)| *port),
         pool,
     };
     println!(
@@ -81,7 +102,8 @@ pub async fn run(
     for z in ZOOMS {
         figures.push(measure_zoom(&targets, z, &tile_list(bounds, z, per_zoom)?).await?);
     }
-    drop(martin);
+    drop((martin, archived));
+    std::fs::remove_dir_all(&workdir).ok();
     print_ratios(&figures);
     print_largest_tile(&snapshot, bounds)?;
     atlas.store().close().await;
@@ -103,17 +125,44 @@ async fn serve(atlas: Arc<Atlas>) -> Result<(u16, Arc<TileCache>), CommandError>
     Ok((port, cache))
 }
 
-/// Starts martin with its cache disabled on the same database and waits until it listens. When
-/// it cannot start, says why and returns `None`: martin is a peer, not a requirement.
-async fn start_martin(bin: &str, database_url: &str) -> Result<Option<(Child, u16)>, CommandError> {
+/// The city's tiles of the measured zooms as one PMTiles archive in `dir`, as `gridatlas export
+/// --tiles` writes it; prints its time and size.
+async fn export_archive(
+    database_url: &str,
+    dir: &std::path::Path,
+) -> Result<std::path::PathBuf, CommandError> {
+    std::fs::create_dir_all(dir).map_err(|e| CommandError::Io(e.to_string()))?;
+    let archive = dir.join("city.pmtiles");
+    let store = gridatlas_server::commands::open_store(database_url).await?;
+    let zooms = (ZOOMS[0], ZOOMS[ZOOMS.len() - 1]);
+    let t0 = Instant::now();
+    gridatlas_server::tile_archive::export_tiles(store, &archive, None, zooms, false).await?;
+    let size = std::fs::metadata(&archive).map_or(0, |m| m.len());
+    println!(
+        "PMTiles archive of z{}–{}: {:.1} s, {:.1} MiB (loading the store included)",
+        zooms.0,
+        zooms.1,
+        t0.elapsed().as_secs_f64(),
+        size as f64 / 1_048_576.0
+    );
+    Ok(archive)
+}
+
+/// Starts martin (cache disabled) with `args` and `env`, and waits until it listens. When it
+/// cannot start, says why and returns `None`: martin is a peer, not a requirement.
+async fn start_martin(
+    bin: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<Option<(Child, u16)>, CommandError> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| CommandError::Io(e.to_string()))?
         .port();
-    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tiles/martin.yaml");
     let spawned = tokio::process::Command::new(bin)
-        .args(["--config", &config.display().to_string()])
-        .env("DATABASE_URL", database_url)
+        .args(args)
+        .args(["--listen-addresses", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
         .env("MARTIN_LISTEN", format!("127.0.0.1:{port}"))
         .env("MARTIN_CACHE_MB", "0")
         .stdout(std::process::Stdio::null())
@@ -176,23 +225,30 @@ async fn measure_zoom(
     let warm = run_pass(list, server_fetch).await?;
     row("server warm", &warm);
     let mut martin = None;
-    if let Some(port) = targets.martin_port {
-        let c = targets.client.clone();
-        let fetch = move |t: TileId| {
-            let (c, u) = (
-                c.clone(),
-                format!(
-                    "http://127.0.0.1:{port}/atlas/{}/{}/{}",
-                    t.z(),
-                    t.x(),
-                    t.y()
-                ),
-            );
-            async move { http_size(&c, u).await }
-        };
-        let p = run_pass(list, fetch).await?;
-        row("martin (no cache)", &p);
-        martin = Some(p);
+    let mut archive = None;
+    for (port, source, name, pass) in [
+        (
+            targets.martin_port,
+            "atlas",
+            "martin (no cache)",
+            &mut martin,
+        ),
+        (
+            targets.archive_port,
+            "city",
+            "martin PMTiles archive",
+            &mut archive,
+        ),
+    ] {
+        if let Some(port) = port {
+            let p = run_pass(list, martin_fetch(targets.client.clone(), port, source)).await?;
+            row(name, &p);
+            *pass = Some(p);
+        }
+    }
+    if let Some(port) = targets.archive_port {
+        let (same, of) = same_as_server(targets, port, list).await?;
+        println!("{z:>4} archive through martin: {same} of {of} tiles byte for byte the server's after decompression");
     }
     let pg = targets.pool.clone();
     let fetch = move |t: TileId| {
@@ -215,8 +271,87 @@ async fn measure_zoom(
         tiles: list.len(),
         server_cold,
         martin,
+        archive,
         postgis,
     })
+}
+
+/// A fetch of martin's tiles of `source` on `port`: `atlas`, the tile functions' composite, or
+/// `city`, the archive (a PMTiles file is served under its file stem).
+fn martin_fetch(
+    client: reqwest::Client,
+    port: u16,
+    source: &'static str,
+) -> impl Fn(
+    TileId,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, String>> + Send>>
+       + Clone
+       + Send
+       + Sync
+       + 'static {
+    move |t: TileId| {
+        let (c, u) = (client.clone(), martin_url(port, source, t));
+        Box::pin(async move { http_size(&c, u).await })
+    }
+}
+
+/// martin's URL of tile `t` of `source`.
+fn martin_url(port: u16, source: &str, t: TileId) -> String {
+    format!(
+        "http://127.0.0.1:{port}/{source}/{}/{}/{}",
+        t.z(),
+        t.x(),
+        t.y()
+    )
+}
+
+/// How many of `list` martin serves from the archive exactly as the server does (after
+/// undoing gzip where martin passes the stored bytes on).
+async fn same_as_server(
+    targets: &Targets,
+    archive_port: u16,
+    list: &[TileId],
+) -> Result<(usize, usize), CommandError> {
+    let io = |e: reqwest::Error| CommandError::Io(e.to_string());
+    let mut same = 0;
+    for &t in list {
+        let ours = targets
+            .client
+            .get(format!(
+                "http://127.0.0.1:{}/tiles/atlas/{}/{}/{}.mvt",
+                targets.server_port,
+                t.z(),
+                t.x(),
+                t.y()
+            ))
+            .send()
+            .await
+            .map_err(io)?
+            .bytes()
+            .await
+            .map_err(io)?;
+        let theirs = targets
+            .client
+            .get(martin_url(archive_port, "city", t))
+            .send()
+            .await
+            .map_err(io)?
+            .bytes()
+            .await
+            .map_err(io)?;
+        let theirs = if theirs.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&theirs[..]), &mut out)
+                .map_err(|e| CommandError::Io(e.to_string()))?;
+            out
+        } else {
+            theirs.to_vec()
+        };
+        if theirs[..] == ours[..] {
+            same += 1;
+        }
+    }
+    Ok((same, list.len()))
 }
 
 /// Server cold throughput divided by each peer's, zoom by zoom.
@@ -227,6 +362,13 @@ fn print_ratios(figures: &[ZoomFigures]) {
         let m = f.martin.as_ref().map_or("martin not run".to_owned(), |m| {
             format!("{:.1}× martin", cold.per_s / m.per_s)
         });
+        let m = match &f.archive {
+            Some(a) => format!(
+                "{m}, {:.2}× martin on the PMTiles archive",
+                cold.per_s / a.per_s
+            ),
+            None => m,
+        };
         println!(
             "  z{:<2} ({} tiles): {m}, {:.1}× PostGIS ST_AsMVT; server cold max latency {:.1} ms, largest tile {:.0} KiB",
             f.z,

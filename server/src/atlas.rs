@@ -4,6 +4,7 @@
 //! store in one transaction, and only then visible, as a new snapshot swapped in atomically.
 //! Readers take an `Arc` of the current snapshot and never wait for writers.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -46,6 +47,9 @@ pub struct Atlas {
     store: Box<dyn Store>,
     snapshot: ArcSwap<Snapshot>,
     writer: Mutex<()>,
+    /// The data version of this server's latest commit: once the store holds it, the snapshot
+    /// that shows it is being built, and no request needs to wait for the writer to know.
+    committed: AtomicI64,
     /// Snapshots of past moments rebuilt from the audit log, newest use last.
     past: std::sync::Mutex<Vec<(DateTime<Utc>, Arc<Snapshot>)>>,
 }
@@ -63,6 +67,7 @@ impl Atlas {
             store,
             snapshot: ArcSwap::from_pointee(snapshot),
             writer: Mutex::new(()),
+            committed: AtomicI64::new(0),
             past: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -72,7 +77,15 @@ impl Atlas {
     /// store is read again. Returns whether it was. Called before each request is answered, so
     /// a write through one server shows on every other at its next request.
     pub async fn catch_up(&self) -> Result<bool, AtlasError> {
-        if self.store.data_version().await? <= self.snapshot.load().version {
+        // A version this server committed itself is on its way into the snapshot: waiting for
+        // the writer would only queue readers behind every edit.
+        let known = || {
+            self.snapshot
+                .load()
+                .version
+                .max(self.committed.load(Ordering::Acquire))
+        };
+        if self.store.data_version().await? <= known() {
             return Ok(false);
         }
         // Under the writer's lock: a commit of this server in flight has written the store but
@@ -159,16 +172,23 @@ impl Atlas {
         let _writer = self.writer.lock().await;
         self.check(&operation).await?;
         let committed = self.store.commit(&operation, actor).await?;
+        self.committed
+            .fetch_max(committed.data_version, Ordering::AcqRel);
         let current = self.snapshot();
         let (written, deleted, version) = (
             committed.written.clone(),
             committed.deleted.clone(),
             committed.data_version,
         );
-        let next =
+        let next = if version == current.version + 1 {
             tokio::task::spawn_blocking(move || current.with_changes(version, &written, &deleted))
                 .await
-                .map_err(|e| AtlasError::Task(e.to_string()))?;
+                .map_err(|e| AtlasError::Task(e.to_string()))?
+        } else {
+            // Another server committed between this snapshot and this commit: its changes are
+            // in the store, not in the snapshot, so the store is read again whole.
+            read_snapshot(self.store()).await?
+        };
         self.snapshot.store(Arc::new(next));
         tracing::info!(kind = operation.kind.name(), actor = %actor.name, changes = operation.changes.len(), data_version = version, "committed");
         Ok(committed)

@@ -56,6 +56,48 @@ async fn first_compound(app: &Router) -> Value {
     list["features"][0].clone()
 }
 
+/// A draft created and moved on to version 2 through `a`: written through `b` at version 1 it
+/// is refused with 409, and nothing of that write is kept.
+async fn a_stale_draft_write_is_refused(a: &Router, b: &Router) {
+    let planner_a = common::sign_in(a, "planner").await;
+    let planner_b = common::sign_in(b, "planner").await;
+    let (s, created) = send(
+        a,
+        Method::POST,
+        "/api/planning/drafts",
+        Some(&planner_a),
+        None,
+        Some(&json!({ "community_code": LONGNAN, "name": "甲" })),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let uri = format!("/api/planning/drafts/{}", created["id"]);
+    let (_, d) = send(b, Method::GET, &uri, Some(&planner_b), None, None).await;
+    let body = |name: &str| json!({ "name": name, "plan": d["plan"] });
+    let (s, v) = send(
+        a,
+        Method::PUT,
+        &uri,
+        Some(&planner_a),
+        Some(1),
+        Some(&body("乙")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (s, v) = send(
+        b,
+        Method::PUT,
+        &uri,
+        Some(&planner_b),
+        Some(1),
+        Some(&body("丙")),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    let (_, d) = send(b, Method::GET, &uri, Some(&planner_b), None, None).await;
+    assert_eq!(d["name"], "乙", "nothing of the stale write is kept");
+}
+
 /// A fresh PostGIS database with the demo district and 龙南's staff and planner accounts.
 async fn demo_database() -> String {
     let url = common::fresh_pg_url().await;
@@ -101,44 +143,7 @@ async fn a_write_through_one_server_is_read_through_the_other_at_once() {
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
 
     // A draft written through A at version 2; B's write at version 1 is stale: 409.
-    let planner_a = common::sign_in(&a, "planner").await;
-    let planner_b = common::sign_in(&b, "planner").await;
-    let (s, created) = send(
-        &a,
-        Method::POST,
-        "/api/planning/drafts",
-        Some(&planner_a),
-        None,
-        Some(&json!({ "community_code": LONGNAN, "name": "甲" })),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CREATED, "{created}");
-    let draft = created["id"].as_i64().expect("draft id");
-    let uri = format!("/api/planning/drafts/{draft}");
-    let (_, d) = send(&b, Method::GET, &uri, Some(&planner_b), None, None).await;
-    let plan = d["plan"].clone();
-    let (s, v) = send(
-        &a,
-        Method::PUT,
-        &uri,
-        Some(&planner_a),
-        Some(1),
-        Some(&json!({ "name": "乙", "plan": plan })),
-    )
-    .await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    let (s, v) = send(
-        &b,
-        Method::PUT,
-        &uri,
-        Some(&planner_b),
-        Some(1),
-        Some(&json!({ "name": "丙", "plan": plan })),
-    )
-    .await;
-    assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    let (_, d) = send(&b, Method::GET, &uri, Some(&planner_b), None, None).await;
-    assert_eq!(d["name"], "乙", "nothing of the stale write is kept");
+    a_stale_draft_write_is_refused(&a, &b).await;
 }
 
 #[tokio::test]
@@ -341,6 +346,7 @@ async fn replay(replica_admin: &str, on: bool) {
 
 #[tokio::test]
 async fn a_server_loading_from_a_streaming_replica_sees_every_write_and_never_goes_back() {
+    // A on the primary; B loading from the streaming replica, writing to the primary.
     use gridatlas_server::store::postgis::PostGis;
     use std::sync::atomic::Ordering;
 
@@ -417,4 +423,45 @@ async fn a_server_loading_from_a_streaming_replica_sees_every_write_and_never_go
         compound(&a, id).await["properties"]["name"],
         "经由副本服务器的改名"
     );
+
+    // A draft moved on through A is a 409 when written through B at its old version.
+    a_stale_draft_write_is_refused(&a, &b).await;
+}
+
+#[tokio::test]
+async fn a_commit_after_another_servers_commit_leaves_nothing_of_it_out() {
+    use gridatlas_server::store::{Actor, Change, Operation, OperationKind};
+    let url = demo_database().await;
+    let open = || async {
+        Atlas::open(gridatlas_server::store::open(&url).await.expect("store"))
+            .await
+            .expect("atlas")
+    };
+    let (a, b) = (open().await, open().await);
+    let rename = |atlas: &Atlas, i: usize, name: &str| {
+        let mut c = atlas.snapshot().data.compounds[i].clone();
+        c.name = name.into();
+        let expected_version = c.version;
+        Operation::new(
+            OperationKind::Edit,
+            vec![Change::Update {
+                feature: engine::Feature::Compound(c),
+                expected_version,
+            }],
+        )
+    };
+    // A commits; B, not asked anything in between, commits another compound right after.
+    a.commit(rename(&a, 0, "甲服务器改名"), &Actor::new("a"))
+        .await
+        .expect("A commits");
+    b.commit(rename(&b, 1, "乙服务器改名"), &Actor::new("b"))
+        .await
+        .expect("B commits");
+    let seen = b.snapshot();
+    assert_eq!(seen.version, a.snapshot().version + 1);
+    assert_eq!(
+        seen.data.compounds[0].name, "甲服务器改名",
+        "A's edit is in B's snapshot"
+    );
+    assert_eq!(seen.data.compounds[1].name, "乙服务器改名");
 }

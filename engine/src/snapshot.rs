@@ -122,6 +122,21 @@ impl Dataset {
         })
     }
 
+    /// The community code 社区代码 of the `i`-th feature of a layer whose features name one
+    /// (grids, compounds, buildings, gates, stations, service spaces), read in place; `None` for
+    /// the other layers or past the end.
+    pub fn community_code_at(&self, layer: Layer, i: usize) -> Option<&str> {
+        Some(match layer {
+            Layer::Grids => &self.grids.get(i)?.community_code,
+            Layer::Compounds => &self.compounds.get(i)?.community_code,
+            Layer::Buildings => &self.buildings.get(i)?.community_code,
+            Layer::Gates => &self.gates.get(i)?.community_code,
+            Layer::Stations => &self.stations.get(i)?.community_code,
+            Layer::ServiceSpaces => &self.service_spaces.get(i)?.community_code,
+            Layer::Streets | Layer::Communities | Layer::Ways => return None,
+        })
+    }
+
     /// Every feature of every layer, in layer order.
     pub fn features(&self) -> impl Iterator<Item = Feature> + '_ {
         Layer::ALL

@@ -269,10 +269,15 @@ pub async fn items(
     let b = base(&state, &headers);
     let body = blocking(move || {
         // The rstar index yields exactly the features whose bounding boxes meet the box.
-        let candidates: Vec<usize> = match bbox {
+        let mut candidates: Vec<usize> = match bbox {
             Some(r) => snap.in_rect(l, r),
             None => (0..snap.data.len(l)).collect(),
         };
+        // A community filter is read off the features in place first, so a city's million
+        // buildings are not each copied to be compared; the full match below still decides.
+        if let Some((_, code)) = filters.iter().find(|(k, _)| k == "community_code") {
+            candidates.retain(|&i| snap.data.community_code_at(l, i).is_none_or(|c| c == code));
+        }
         let (matched, page) = if filters.is_empty() {
             // No attribute filter: count without touching the features; clone only the page.
             let page = candidates.iter().skip(offset).take(limit).filter_map(|&i| snap.data.get(l, i)).collect::<Vec<_>>();

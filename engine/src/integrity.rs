@@ -413,7 +413,7 @@ fn compound_polygon<'a>(
         _ => None,
     });
     written.or_else(|| {
-        let i = *snapshot.index(Layer::Compounds).by_id.get(&id)?;
+        let i = snapshot.index(Layer::Compounds).by_id.get(id)?;
         Some(&snapshot.data.compounds.get(i)?.geometry)
     })
 }
@@ -453,8 +453,8 @@ fn check_moved_compounds(snapshot: &Snapshot, change: &ChangeView, problems: &mu
         let unchanged = snapshot
             .index(Layer::Compounds)
             .by_id
-            .get(&c.id)
-            .and_then(|&k| snapshot.data.compounds.get(k))
+            .get(c.id)
+            .and_then(|k| snapshot.data.compounds.get(k))
             .is_some_and(|old| old.geometry == c.geometry);
         if unchanged {
             continue;
@@ -594,7 +594,7 @@ fn check_deletions(
 
 /// The code of the street, community or grid `id` in the snapshot.
 fn code_of(snapshot: &Snapshot, layer: Layer, id: i64) -> Option<String> {
-    let i = *snapshot.index(layer).by_id.get(&id)?;
+    let i = snapshot.index(layer).by_id.get(id)?;
     match snapshot.data.get(layer, i)? {
         Feature::Street(s) => Some(s.code),
         Feature::Community(c) => Some(c.code),

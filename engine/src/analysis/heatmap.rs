@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::model::{Layer, ServiceType};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{IdLookup, Snapshot};
 
 use super::coverage::{Coverage, UnitKind};
 use super::standards::check_threshold;
@@ -99,13 +99,7 @@ pub fn heatmap(
         None => coverage.standards.services[pos].threshold_m,
     };
     let data = &snapshot.data;
-    let no_compounds = HashMap::new();
-    // An empty layer may have no index at all (`Snapshot::default()`).
-    let compounds_by_id = if data.compounds.is_empty() {
-        &no_compounds
-    } else {
-        &snapshot.index(Layer::Compounds).by_id
-    };
+    let compounds_by_id = &snapshot.index(Layer::Compounds).by_id;
 
     let building_households = building_households(snapshot, compounds_by_id);
 
@@ -129,7 +123,7 @@ pub fn heatmap(
         .par_iter()
         .fold(HashMap::<u64, CellAcc>::new, |mut map, b| {
             let placed = match b.compound_id {
-                Some(id) => compounds_by_id.get(&id).and_then(|&c| {
+                Some(id) => compounds_by_id.get(id).and_then(|c| {
                     let total = building_households[c];
                     (total > 0).then(|| {
                         let share = b.households.max(0) as f64 / total as f64;
@@ -176,11 +170,11 @@ pub fn heatmap(
 
 /// Households of each compound's buildings (by compound position), to spread the compound's
 /// households over them.
-fn building_households(snapshot: &Snapshot, compounds_by_id: &HashMap<i64, usize>) -> Vec<i64> {
+fn building_households(snapshot: &Snapshot, compounds_by_id: &IdLookup) -> Vec<i64> {
     let data = &snapshot.data;
     let mut building_households = vec![0_i64; data.compounds.len()];
     for b in &data.buildings {
-        if let Some(&c) = b.compound_id.and_then(|id| compounds_by_id.get(&id)) {
+        if let Some(c) = b.compound_id.and_then(|id| compounds_by_id.get(id)) {
             building_households[c] += b.households.max(0);
         }
     }

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 use engine::schema::{self, FieldKind};
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
+use futures_util::TryStreamExt;
 use geo::BoundingRect;
 use geo_types::Geometry;
 use sqlx::sqlite::{
@@ -712,11 +713,11 @@ impl Store for GeoPackage {
             ..Loaded::default()
         };
         for layer in Layer::ALL {
-            let rows = sqlx::query(&format!("{} ORDER BY id", select(layer)))
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &rows {
-                loaded.push(read_row(layer, row));
+            // Row by row: a city's million buildings are never held twice.
+            let sql = format!("{} ORDER BY id", select(layer));
+            let mut rows = sqlx::query(&sql).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                loaded.push(read_row(layer, &row));
             }
         }
         tx.commit().await?;

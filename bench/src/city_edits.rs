@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use engine::access::{Role, Scope};
-use gridatlas_server::api::{self, AppState, Config};
 use gridatlas_server::atlas::Atlas;
 use gridatlas_server::commands::{add_user, open_store, CommandError};
 
@@ -211,25 +210,8 @@ pub async fn run(
 /// buildings (in its own communities), the communities to read, tiles z14–16 over buildings.
 async fn targets(atlas: &Arc<Atlas>, editors: usize) -> Result<Targets, CommandError> {
     let snapshot = atlas.snapshot();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(io)?;
-    let port = listener.local_addr().map_err(io)?.port();
-    let served = Arc::clone(atlas);
-    tokio::spawn(async move {
-        axum::serve(listener, api::app(AppState::new(served, Config::default()))).await
-    });
-    let base = format!("http://127.0.0.1:{port}");
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/session"))
-        .json(&serde_json::json!({ "name": ACCOUNT, "password": PASSWORD }))
-        .send()
-        .await
-        .map_err(io)?
-        .json()
-        .await
-        .map_err(io)?;
-    let token = login["token"].as_str().unwrap_or_default().to_owned();
+    let base = crate::load::serve(Arc::clone(atlas)).await?;
+    let token = crate::load::sign_in(&reqwest::Client::new(), &base, ACCOUNT, PASSWORD).await?;
     let communities: Vec<String> = snapshot
         .data
         .communities

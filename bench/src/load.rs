@@ -46,7 +46,7 @@ pub async fn run(seconds: u64, clients: usize) -> Result<(), CommandError> {
     let (tile_paths, station_ids) = requests(&atlas.snapshot())?;
     let base = serve(atlas).await?;
     let client = reqwest::Client::new();
-    let token = sign_in(&client, &base).await?;
+    let token = sign_in(&client, &base, ACCOUNT, PASSWORD).await?;
     let mix = Arc::new(Mix {
         base,
         token,
@@ -129,7 +129,7 @@ fn requests(snapshot: &Snapshot) -> Result<(Vec<String>, Vec<i64>), CommandError
 }
 
 /// Serves the atlas on a loopback port; returns its base URL.
-async fn serve(atlas: Arc<Atlas>) -> Result<String, CommandError> {
+pub(crate) async fn serve(atlas: Arc<Atlas>) -> Result<String, CommandError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| CommandError::Io(e.to_string()))?;
@@ -143,11 +143,16 @@ async fn serve(atlas: Arc<Atlas>) -> Result<String, CommandError> {
     Ok(format!("http://127.0.0.1:{port}"))
 }
 
-/// Signs the editing account in; returns its bearer token.
-async fn sign_in(client: &reqwest::Client, base: &str) -> Result<String, CommandError> {
+/// Signs `account` in with `password`; returns its bearer token.
+pub(crate) async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    account: &str,
+    password: &str,
+) -> Result<String, CommandError> {
     let login: serde_json::Value = client
         .post(format!("{base}/api/session"))
-        .json(&serde_json::json!({ "name": ACCOUNT, "password": PASSWORD }))
+        .json(&serde_json::json!({ "name": account, "password": password }))
         .send()
         .await
         .map_err(|e| CommandError::Io(e.to_string()))?

@@ -312,33 +312,29 @@ async fn same_as_server(
     archive_port: u16,
     list: &[TileId],
 ) -> Result<(usize, usize), CommandError> {
-    let io = |e: reqwest::Error| CommandError::Io(e.to_string());
+    let body = |url: String| async move {
+        let io = |e: reqwest::Error| CommandError::Io(e.to_string());
+        targets
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(io)?
+            .bytes()
+            .await
+            .map_err(io)
+    };
     let mut same = 0;
     for &t in list {
-        let ours = targets
-            .client
-            .get(format!(
-                "http://127.0.0.1:{}/tiles/atlas/{}/{}/{}.mvt",
-                targets.server_port,
-                t.z(),
-                t.x(),
-                t.y()
-            ))
-            .send()
-            .await
-            .map_err(io)?
-            .bytes()
-            .await
-            .map_err(io)?;
-        let theirs = targets
-            .client
-            .get(martin_url(archive_port, "city", t))
-            .send()
-            .await
-            .map_err(io)?
-            .bytes()
-            .await
-            .map_err(io)?;
+        let ours = body(format!(
+            "http://127.0.0.1:{}/tiles/atlas/{}/{}/{}.mvt",
+            targets.server_port,
+            t.z(),
+            t.x(),
+            t.y()
+        ))
+        .await?;
+        let theirs = body(martin_url(archive_port, "city", t)).await?;
         let theirs = if theirs.starts_with(&[0x1f, 0x8b]) {
             let mut out = Vec::new();
             std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&theirs[..]), &mut out)

@@ -93,7 +93,7 @@ fn token_sha256(token: &str) -> String {
 
 /// Whether failures at these times (oldest first, all within the window before `now`) leave
 /// room for another attempt; if not, how long until the oldest leaves the window.
-pub fn rate_limit(failures: &[i64], now: i64) -> Result<(), LoginError> {
+fn rate_limit(failures: &[i64], now: i64) -> Result<(), LoginError> {
     if failures.len() < MAX_FAILED_LOGINS {
         return Ok(());
     }
@@ -104,10 +104,7 @@ pub fn rate_limit(failures: &[i64], now: i64) -> Result<(), LoginError> {
 }
 
 /// Refuses early when the account has failed too often within the window, on any server.
-pub async fn check_rate(
-    store: &dyn Store,
-    name: &str,
-) -> Result<Result<(), LoginError>, StoreError> {
+async fn check_rate(store: &dyn Store, name: &str) -> Result<Result<(), LoginError>, StoreError> {
     let now = now_ms();
     let failures = store.login_failures(name, now - ms(LOGIN_WINDOW)).await?;
     Ok(rate_limit(&failures, now))
@@ -125,14 +122,13 @@ pub async fn sign_in(
     }
     let account = store.account(name).await?;
     let candidate = password.to_owned();
-    let checked = account.clone();
-    let ok = tokio::task::spawn_blocking(move || {
-        checked.is_some_and(|a| !a.disabled && verify_password(&candidate, &a.password_hash))
+    let account = tokio::task::spawn_blocking(move || {
+        account.filter(|a| !a.disabled && verify_password(&candidate, &a.password_hash))
     })
     .await
-    .unwrap_or(false);
+    .unwrap_or(None);
     let now = now_ms();
-    let Some(account) = account.filter(|_| ok) else {
+    let Some(account) = account else {
         store
             .record_login_failure(name, now, now - ms(LOGIN_WINDOW))
             .await?;

@@ -181,9 +181,8 @@ struct Pending {
     per_feature: bool,
     /// Stored versions of the features named by id, kept current as changes apply.
     stored: HashMap<Layer, HashMap<i64, i64>>,
-    /// The largest id the operation names, by layer.
-    named_max: HashMap<Layer, i64>,
-    /// The next new id, by layer, once one has been handed out.
+    /// The next new id of each layer the operation names ids in (above both the stored ids and
+    /// the named ones), then of every layer once one has been handed out.
     next_id: HashMap<Layer, i64>,
     inserts: HashMap<Layer, Vec<Feature>>,
     committed: Committed,
@@ -199,16 +198,14 @@ impl Pending {
         data_version: i64,
         per_feature: bool,
     ) -> Result<Self, StoreError> {
-        let named = named_ids(operation);
-        let named_max: HashMap<Layer, i64> = named
-            .iter()
-            .map(|(l, ids)| (*l, ids.iter().copied().max().unwrap_or(0)))
-            .collect();
         let mut stored: HashMap<Layer, HashMap<i64, i64>> = HashMap::new();
-        for (layer, mut ids) in named {
+        let mut next_id = HashMap::new();
+        for (layer, mut ids) in named_ids(operation) {
+            let max = tx.max_id(layer).await?;
+            let named_max = ids.iter().copied().max().unwrap_or(0);
+            next_id.insert(layer, max.max(named_max) + 1);
             // Only ids up to the layer's largest can be stored (a bulk load names a million
             // new ones into an empty layer).
-            let max = tx.max_id(layer).await?;
             ids.retain(|&id| id <= max);
             let versions = if ids.is_empty() {
                 HashMap::new()
@@ -220,8 +217,7 @@ impl Pending {
         Ok(Pending {
             per_feature,
             stored,
-            named_max,
-            next_id: HashMap::new(),
+            next_id,
             inserts: HashMap::new(),
             committed: Committed {
                 data_version,
@@ -298,12 +294,7 @@ impl Pending {
     async fn new_id(&mut self, tx: &mut impl Tx, layer: Layer) -> Result<i64, StoreError> {
         let next = match self.next_id.get(&layer) {
             Some(n) => *n,
-            None => {
-                tx.max_id(layer)
-                    .await?
-                    .max(self.named_max.get(&layer).copied().unwrap_or(0))
-                    + 1
-            }
+            None => tx.max_id(layer).await? + 1,
         };
         self.next_id.insert(layer, next + 1);
         Ok(next)

@@ -13,7 +13,6 @@ use async_trait::async_trait;
 use engine::schema::{self, FieldKind};
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
-use futures_util::TryStreamExt;
 use geo::BoundingRect;
 use geo_types::Geometry;
 use sqlx::sqlite::{
@@ -421,11 +420,9 @@ impl GpkgTx<'_> {
 #[async_trait]
 impl Tx for GpkgTx<'_> {
     async fn data_version(&mut self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&mut *self.0)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(rows::DATA_VERSION)
+            .fetch_one(&mut *self.0)
+            .await?)
     }
 
     async fn set_data_version(&mut self, version: i64) -> Result<(), StoreError> {
@@ -697,29 +694,14 @@ impl Store for GeoPackage {
     }
 
     async fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar(rows::DATA_VERSION)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn load_all(&self) -> Result<Loaded, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let mut loaded = Loaded {
-            version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&mut *tx)
-                .await?,
-            ..Loaded::default()
-        };
-        for layer in Layer::ALL {
-            // Row by row: a city's million buildings are never held twice.
-            let sql = format!("{} ORDER BY id", select(layer));
-            let mut rows = sqlx::query(&sql).fetch(&mut *tx);
-            while let Some(row) = rows.try_next().await? {
-                loaded.push(read_row(layer, &row));
-            }
-        }
+        let loaded = rows::load_layers::<Sqlite>(&mut tx, select, read_row).await?;
         tx.commit().await?;
         Ok(loaded)
     }

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use engine::schema;
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
-use futures_util::TryStreamExt;
 use geo_types::Geometry;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, QueryBuilder, Row, Transaction};
@@ -204,22 +203,16 @@ async fn load_from(pool: &PgPool) -> Result<Loaded, StoreError> {
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .execute(&mut *tx)
         .await?;
-    let mut loaded = Loaded {
-        version: sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-            .fetch_one(&mut *tx)
-            .await?,
-        ..Loaded::default()
-    };
-    for layer in Layer::ALL {
-        // Row by row: a city's million buildings are never held twice.
-        let sql = format!("{} ORDER BY id", select(layer));
-        let mut rows = sqlx::query(&sql).fetch(&mut *tx);
-        while let Some(row) = rows.try_next().await? {
-            loaded.push(read_row(layer, &row));
-        }
-    }
+    let loaded = rows::load_layers::<Postgres>(&mut tx, select, read_row).await?;
     tx.commit().await?;
     Ok(loaded)
+}
+
+/// The data version of the database behind `pool`.
+async fn version_of(pool: &PgPool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(rows::DATA_VERSION)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// Bytes of `COPY` data sent at once.
@@ -656,11 +649,7 @@ impl Store for PostGis {
     }
 
     async fn data_version(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        version_of(&self.pool).await
     }
 
     async fn load_all(&self) -> Result<Loaded, StoreError> {
@@ -671,10 +660,7 @@ impl Store for PostGis {
         let wanted = self.data_version().await?;
         let deadline = tokio::time::Instant::now() + replica.patience;
         loop {
-            let replayed: i64 =
-                sqlx::query_scalar("SELECT value FROM atlas_meta WHERE key = 'data_version'")
-                    .fetch_one(&replica.pool)
-                    .await?;
+            let replayed = version_of(&replica.pool).await?;
             if replayed >= wanted {
                 replica.loads.replica.fetch_add(1, Ordering::Relaxed);
                 return load_from(&replica.pool).await;

@@ -5,10 +5,46 @@
 use engine::schema::{self, FieldDef, FieldKind};
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer, Problem, Reason};
+use futures_util::TryStreamExt;
 use geo_types::Geometry;
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use sqlx::{ColumnIndex, Decode, Executor, IntoArguments, Row, Type};
 
 use super::codec::{self, Cell};
+use super::{Loaded, StoreError};
+
+/// The data version and every layer's rows, read on `conn` inside the transaction the caller
+/// opened, row by row (a city's million buildings are never held twice): `select` gives a
+/// layer's query, `read` turns a row into a feature or an unreadable row.
+pub(crate) async fn load_layers<DB>(
+    conn: &mut DB::Connection,
+    select: fn(Layer) -> String,
+    read: fn(Layer, &DB::Row) -> Result<Feature, Unreadable>,
+) -> Result<Loaded, StoreError>
+where
+    DB: sqlx::Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    let mut loaded = Loaded {
+        version: sqlx::query_scalar(DATA_VERSION)
+            .fetch_one(&mut *conn)
+            .await?,
+        ..Loaded::default()
+    };
+    for layer in Layer::ALL {
+        let sql = format!("{} ORDER BY id", select(layer));
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            loaded.push(read(layer, &row));
+        }
+    }
+    Ok(loaded)
+}
+
+/// The store's data version.
+pub(crate) const DATA_VERSION: &str = "SELECT value FROM atlas_meta WHERE key = 'data_version'";
 
 /// How a store reads the two things it stores its own way: lists of names and the geometry.
 pub(crate) trait RowDialect<R: Row> {

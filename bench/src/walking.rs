@@ -17,7 +17,7 @@ use std::time::Instant;
 use engine::analysis::{
     walk_network, Coverage, FacilitySelector, LifeCircle, Standards, WalkNetwork,
 };
-use engine::network::{Graph, Join, Walk};
+use engine::network::{Graph, Join, Nearest};
 use engine::{Dataset, Snapshot};
 use gridatlas_server::commands::CommandError;
 use gridatlas_server::store::StoreError;
@@ -345,14 +345,21 @@ fn recomputes(
         rounded(&joins),
         best(&build_join)
     );
-    let graph_bytes = walk_network(&snapshot, standards.walking.join_limit_m)
-        .map_or(0, |n| n.graph.memory_bytes());
+    let network = walk_network(&snapshot, standards.walking.join_limit_m)
+        .ok_or_else(|| err("no walking network"))?;
+    let graph_bytes = network.graph.memory_bytes();
+    let (junctions, chained, peeled) = network.skeleton.counts();
     println!(
-        "engine memory: graph {:.1} MiB, graph + segment index {:.1} MiB ({:.0} B per edge); one search's arrays {:.1} MiB; process peak RSS (VmHWM, city and snapshot included) {:.0} MiB",
+        "skeleton: {junctions} junctions (the heap's nodes), {chained} nodes inside chains, {peeled} nodes in trees hung off the core; {:.1} MiB",
+        network.skeleton.memory_bytes() as f64 / MIB
+    );
+    println!(
+        "engine memory: graph {:.1} MiB, graph + skeleton + segment index {:.1} MiB ({:.0} B per edge); one search's arrays {:.1} MiB; process peak RSS (VmHWM, city and snapshot included) {:.0} MiB",
         graph_bytes as f64 / MIB,
         report.memory_bytes as f64 / MIB,
         report.memory_bytes as f64 / report.edges.max(1) as f64,
-        (report.nodes * 16) as f64 / MIB,
+        // Distance and source per node, and per junction during the heap search.
+        ((report.nodes + junctions) * 12) as f64 / MIB,
         peak_rss_mib().unwrap_or(f64::NAN)
     );
     println!(
@@ -422,7 +429,7 @@ fn node_to_node(network: &WalkNetwork, rules: &mut [Rule]) -> (f64, usize) {
             let t = Instant::now();
             walks = sources
                 .par_iter()
-                .map(|s| Walk::from_sources(graph, s, f64::INFINITY))
+                .map(|s| Nearest::from_sources(graph, &network.skeleton, s))
                 .collect();
             t.elapsed().as_secs_f64()
         })
@@ -635,6 +642,29 @@ impl Variant {
 
 /// Loads the graph into the database and times pgRouting from every rule's source nodes, the
 /// rules spread over one session per core.
+/// Waits (up to a minute) until every streaming standby of the server has replayed what was
+/// just loaded, so that pgRouting is not timed while a standby on the same machine still
+/// replays the load.
+async fn settle_standbys(pool: &PgPool) -> Result<(), CommandError> {
+    let t = Instant::now();
+    loop {
+        let behind: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_replication \
+             WHERE replay_lsn IS NULL OR replay_lsn < pg_current_wal_lsn()",
+        )
+        .fetch_one(pool)
+        .await
+        .map_err(StoreError::from)?;
+        if behind == 0 || t.elapsed().as_secs() >= 60 {
+            if behind > 0 {
+                println!("PostGIS: {behind} standby still replaying after 60 s; timing anyway");
+            }
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn pgrouting(
     database_url: &str,
     engine: &EngineRun,
@@ -688,6 +718,7 @@ async fn pgrouting(
             .await
             .map_err(StoreError::from)?;
     }
+    settle_standbys(&pool).await?;
     let version: String = sqlx::query_scalar("SELECT pgr_version()")
         .fetch_one(&pool)
         .await

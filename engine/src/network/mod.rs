@@ -7,8 +7,10 @@
 //! - [`snap`]: joining a point (a gate, a facility point, a building point) or a polygon (a
 //!   compound without gates, a facility's outline) to the nearest walkable segment, with its
 //!   joining distance 接入距离; farther than a limit it stays unjoined.
-//! - [`search`]: multi-source Dijkstra from joined sources (every node's nearest facility), the
-//!   walking distance of a joined target, bounded searches (isochrones) and routes.
+//! - [`search`]: multi-source Dijkstra from joined sources, the walking distance of a joined
+//!   target, bounded searches (isochrones, siting) and routes.
+//! - [`skeleton`] and [`nearest`]: every node's nearest facility in one unbounded search, the
+//!   heap over the graph's junctions only (trees and chains settled by linear passes).
 //!
 //! A walking distance is the target's joining distance, plus along its segment to a node, plus
 //! the network between nodes, plus along the source's segment, plus the source's joining
@@ -43,7 +45,9 @@
 
 pub mod graph;
 pub mod isochrone;
+pub mod nearest;
 pub mod search;
+pub mod skeleton;
 pub mod snap;
 pub mod topology;
 
@@ -52,7 +56,9 @@ use geo_types::{Coord, Point};
 
 pub use graph::{BuildReport, Graph, WayInput, MERGE_DEG};
 pub use isochrone::isochrones;
+pub use nearest::Nearest;
 pub use search::{Reach, Route, Walk};
+pub use skeleton::Skeleton;
 pub use snap::{Join, SegmentIndex};
 pub use topology::{snap_to_ways, VERTEX_SNAP_M};
 
@@ -98,3 +104,6 @@ pub fn metres(a: Coord, b: Coord) -> f64 {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod skeleton_tests;

@@ -45,9 +45,9 @@ pub struct Route {
 
 /// A heap entry: a node at a tentative distance (min-heap by distance, then node).
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Item {
-    dist: f64,
-    node: u32,
+pub(super) struct Item {
+    pub(super) dist: f64,
+    pub(super) node: u32,
 }
 
 impl Eq for Item {}
@@ -125,12 +125,7 @@ impl Walk {
         self.touched.clear();
         self.heap.clear();
         self.sources = sources.to_vec();
-        self.on_edge = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.edge, i as u32))
-            .collect();
-        self.on_edge.sort_unstable();
+        self.on_edge = sources_by_edge(sources);
         self.bound = bound;
         for (i, s) in sources.iter().enumerate() {
             let [a, b] = graph.edge_nodes(s.edge);
@@ -200,29 +195,14 @@ impl Walk {
     /// The best of the target's ways out: its reach, and the node it leaves its segment by
     /// (`None`: straight along the segment to the source).
     fn best_way(&self, graph: &Graph, target: &Join) -> Option<(Reach, Option<u32>)> {
-        let [a, b] = graph.edge_nodes(target.edge);
-        let [to_a, to_b] = target.along_m;
-        let mut best: Option<(Reach, Option<u32>)> = None;
-        let mut consider = |distance_m: f64, source: usize, via: Option<u32>| {
-            if distance_m <= self.bound && best.is_none_or(|(r, _)| distance_m < r.distance_m) {
-                best = Some((Reach { distance_m, source }, via));
-            }
-        };
-        for (end, along) in [(a, to_a), (b, to_b)] {
-            if let Some((d, source)) = self.node(end) {
-                consider(d + along + target.distance_m, source, Some(end));
-            }
-        }
-        let first = self.on_edge.partition_point(|&(e, _)| e < target.edge);
-        for &(_, i) in self.on_edge[first..]
-            .iter()
-            .take_while(|&&(e, _)| e == target.edge)
-        {
-            let s = &self.sources[i as usize];
-            let along = metres(s.at, target.at);
-            consider(s.distance_m + along + target.distance_m, i as usize, None);
-        }
-        best
+        best_way(
+            graph,
+            target,
+            |n| self.node(n),
+            &self.sources,
+            &self.on_edge,
+            self.bound,
+        )
     }
 
     /// The route from a joined target to its nearest source ([`Walk::to`]), or `None`.
@@ -245,4 +225,51 @@ impl Walk {
             line: LineString::from(line),
         })
     }
+}
+
+/// `(edge, source)` for every source, sorted: the sources on a target's own segment.
+pub(super) fn sources_by_edge(sources: &[Join]) -> Vec<(u32, u32)> {
+    let mut on_edge: Vec<(u32, u32)> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.edge, i as u32))
+        .collect();
+    on_edge.sort_unstable();
+    on_edge
+}
+
+/// The best of a joined target's ways out within `bound`: through either end of its segment
+/// (each end's distance and source from `node`), or straight along the segment to a source on
+/// it; its reach, and the node it leaves its segment by (`None`: along the segment).
+pub(super) fn best_way(
+    graph: &Graph,
+    target: &Join,
+    node: impl Fn(u32) -> Option<(f64, usize)>,
+    sources: &[Join],
+    on_edge: &[(u32, u32)],
+    bound: f64,
+) -> Option<(Reach, Option<u32>)> {
+    let [a, b] = graph.edge_nodes(target.edge);
+    let [to_a, to_b] = target.along_m;
+    let mut best: Option<(Reach, Option<u32>)> = None;
+    let mut consider = |distance_m: f64, source: usize, via: Option<u32>| {
+        if distance_m <= bound && best.is_none_or(|(r, _)| distance_m < r.distance_m) {
+            best = Some((Reach { distance_m, source }, via));
+        }
+    };
+    for (end, along) in [(a, to_a), (b, to_b)] {
+        if let Some((d, source)) = node(end) {
+            consider(d + along + target.distance_m, source, Some(end));
+        }
+    }
+    let first = on_edge.partition_point(|&(e, _)| e < target.edge);
+    for &(_, i) in on_edge[first..]
+        .iter()
+        .take_while(|&&(e, _)| e == target.edge)
+    {
+        let s = &sources[i as usize];
+        let along = metres(s.at, target.at);
+        consider(s.distance_m + along + target.distance_m, i as usize, None);
+    }
+    best
 }

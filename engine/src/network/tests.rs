@@ -268,9 +268,18 @@ fn network_distances_equal_brute_force_dijkstra_on_random_graphs() {
                 .fold(f64::INFINITY, f64::min)
         };
         let walk = Walk::from_sources(&graph, sources, f64::INFINITY);
+        let nearest = Nearest::from_sources(&graph, &Skeleton::of(&graph), sources);
         for (i, target) in targets.iter().enumerate() {
             let want = expected(point_nodes[split + i]);
             same_edge_cases += usize::from(sources.iter().any(|s| s.edge == target.edge));
+            match nearest.to(&graph, target) {
+                None => assert!(want.is_infinite(), "seed {seed}: target {i} unreached"),
+                Some(r) => {
+                    assert!(close(r.distance_m, want), "seed {seed}: {r:?} vs {want}");
+                    let own = from_sources[r.source][point_nodes[split + i]];
+                    assert!(close(own, want), "seed {seed}: the source named is nearest");
+                }
+            }
             match walk.to(&graph, target) {
                 None => assert!(want.is_infinite(), "seed {seed}: target {i} unreached"),
                 Some(r) => {
@@ -295,9 +304,13 @@ fn network_distances_equal_brute_force_dijkstra_on_random_graphs() {
         };
         for node in 0..graph.node_count() as u32 {
             let want = node_expected(node);
-            match walk.node(node) {
-                None => assert!(want.is_infinite()),
-                Some((d, _)) => assert!(close(d, want), "seed {seed}: node {node}: {d} vs {want}"),
+            for found in [walk.node(node), nearest.node(node)] {
+                match found {
+                    None => assert!(want.is_infinite()),
+                    Some((d, _)) => {
+                        assert!(close(d, want), "seed {seed}: node {node}: {d} vs {want}");
+                    }
+                }
             }
         }
         check_bounded(

@@ -117,13 +117,8 @@ impl Nearest {
 
     /// One step of a sweep: `carried` walks `step` metres to `v`; returns what `v` then holds.
     fn carry(&mut self, v: u32, (dist, source): (f64, u32), step: f64) -> (f64, u32) {
-        let d = dist + step;
-        let n = v as usize;
-        if d < self.dist[n] {
-            self.dist[n] = d;
-            self.source[n] = source;
-        }
-        (self.dist[n], self.source[n])
+        self.offer(v, dist + step, source);
+        (self.dist[v as usize], self.source[v as usize])
     }
 
     /// Shortest walks over the junction graph from every junction with a distance, block by

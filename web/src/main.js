@@ -205,11 +205,23 @@ async function main() {
   });
   zoomTo.load();
 
-  // After a publish the grids, compounds and buildings changed: reload the atlas tiles (the
-  // TileJSON and every tile in view; the server answers with the new data version's tiles).
+  // After a write the atlas changed: fetch every tile in view again (the server answers with the
+  // new data version's tiles), and the TileJSON when the data's extent changed.
+  //
+  // The tiles are fetched right after a frame: MapLibre holds back a source's reload asked while
+  // a style change (a filter, as when an edited feature is shown again) waits for the next frame,
+  // and the reload it then makes only re-parses the tiles it has, so the edit would not show.
   const refreshTiles = () => {
     const src = map.getSource('atlas');
-    if (src?.setUrl) src.setUrl(new URL('/tiles/atlas.json', window.location.href).href);
+    if (src) {
+      map.once('render', () => map.refreshTiles('atlas'));
+      map.triggerRepaint();
+      fetchTileJson().then((doc) => {
+        if (doc?.bounds && JSON.stringify(doc.bounds) !== JSON.stringify(src.bounds) && src.setUrl) {
+          src.setUrl(new URL('/tiles/atlas.json', window.location.href).href);
+        }
+      }).catch((e) => app.errors.push(String(e)));
+    }
     labels.refresh();
     zoomTo.load();
     app.problems.reload();

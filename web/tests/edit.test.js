@@ -257,6 +257,30 @@ describe('editing on the map', () => {
     assertNoProblems(page, [/HTTP 422: .*gates\/items\/70/, /status of 422/]);
   }));
 
+  test('an edit shows in the tiles even when it lands while the map has a style change to draw', () => withMap({}, async (page) => {
+    // A busy phone: frames come late, so the new tiles' answer arrives before the frame that
+    // applies a pending filter (as when the edited feature is shown again after saving).
+    const gate = await openOnMap(page, 'gates', 71, 18);
+    const token = await signIn(server.url, COLLEAGUE);
+    const url = `${server.url}/ogc/collections/gates/items/71`;
+    const got = await api(url);
+    const moved = structuredClone(got.body);
+    const [lon, lat] = gate.geometry.coordinates;
+    moved.geometry.coordinates = [lon + 1e-5, lat];
+    const put = await api(url, { method: 'PUT', body: moved, token, ifMatch: got.etag });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await page.evaluate(() => {
+      const { map } = window.gridAtlas;
+      const frame = window.requestAnimationFrame.bind(window);
+      window.requestAnimationFrame = (cb) => setTimeout(() => frame(cb), 400);
+      map.setFilter('gates', ['!=', ['id'], -1]);
+      window.gridAtlas.refreshTiles();
+    });
+    const [x, y] = moved.geometry.coordinates;
+    await tileFeature(page, 'gates', 71, `Math.abs(g.coordinates[0] - ${x}) < 2e-6 && Math.abs(g.coordinates[1] - ${y}) < 2e-6`);
+    assertNoProblems(page);
+  }));
+
   test('staff draw a new service space, fill its form and save: it shows in tiles and coverage', () => withMap({ account: STAFF }, async (page) => {
     const before = await coverage('housekeeping', 300);
     // Between 电机厂宿舍, 龙南新村, 春光院落 and 育英院落, beyond 300 m of any housekeeping service.

@@ -38,7 +38,7 @@ fn io(e: impl std::fmt::Display) -> CommandError {
 struct Targets {
     base: String,
     token: String,
-    buildings: Vec<Vec<(i64, String)>>,
+    buildings: Vec<Vec<(i64, engine::model::Code)>>,
     communities: Vec<String>,
     tiles: Vec<String>,
 }
@@ -94,6 +94,22 @@ pub async fn run(
         loaded.as_secs_f64(),
         snapshot_mib * 1024.0 * 1024.0 / features as f64
     );
+    let snapshot = atlas.snapshot();
+    let (boxes, ids) = engine::Layer::ALL.iter().fold((0, 0), |(b, i), &l| {
+        let index = snapshot.index(l);
+        (
+            b + index.boxes.memory_bytes(),
+            i + index.by_id.memory_bytes(),
+        )
+    });
+    println!(
+        "  of which the packed R-trees {:.1} MiB ({:.1} bytes a feature) and the id lookups {:.1} MiB ({:.1} bytes a feature)",
+        boxes as f64 / 1048576.0,
+        boxes as f64 / features as f64,
+        ids as f64 / 1048576.0,
+        ids as f64 / features as f64
+    );
+    drop(snapshot);
     let targets = Arc::new(targets(&atlas, editors.max(1)).await?);
 
     // One editor alone.

@@ -280,7 +280,7 @@ pub fn demo_grid_work(data: &Dataset) -> DemoWork {
                 title: title.to_owned(),
                 category,
                 community_code: LONGNAN_COMMUNITY.to_owned(),
-                grid_code: compound.grid_code.clone(),
+                grid_code: compound.grid_code.clone().map(Into::into),
                 unit: Some(HouseholdUnit {
                     compound_id: Some(compound.id),
                     building_id: None,

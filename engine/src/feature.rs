@@ -784,7 +784,7 @@ fn check_geometry(
     let before = problems.len();
     match value {
         geojson::Value::Point(p) => {
-            check_position(p, ("point", "点"), problems);
+            check_position(p, || ("point".into(), "点".into()), problems);
         }
         geojson::Value::LineString(points) => check_line(points, ("", ""), problems),
         geojson::Value::MultiLineString(lines) => {
@@ -911,10 +911,16 @@ fn geojson_type(v: &geojson::Value) -> &'static str {
     }
 }
 
-/// Checks one position; `what` names it in English and Chinese (`exterior ring position 3`).
-fn check_position(p: &[f64], (what, what_zh): (&str, &str), problems: &mut Vec<Problem>) -> bool {
+/// Checks one position; `what` names it in English and Chinese (`exterior ring position 3`),
+/// made only for a problem (a city's import checks millions of positions).
+fn check_position(
+    p: &[f64],
+    what: impl Fn() -> (String, String),
+    problems: &mut Vec<Problem>,
+) -> bool {
     let mut refuse = |en: String, zh: String| problems.push(Problem::new("geometry", en, zh));
     if p.len() < 2 {
+        let (what, what_zh) = what();
         refuse(
             format!("{what} has fewer than 2 coordinates"),
             format!("{what_zh}的坐标少于 2 个"),
@@ -923,18 +929,21 @@ fn check_position(p: &[f64], (what, what_zh): (&str, &str), problems: &mut Vec<P
     }
     let (lon, lat) = (p[0], p[1]);
     if !lon.is_finite() || !lat.is_finite() {
+        let (what, what_zh) = what();
         refuse(
             format!("{what} has a non-finite coordinate"),
             format!("{what_zh}的坐标不是有效数字"),
         );
         false
     } else if !(-180.0..=180.0).contains(&lon) {
+        let (what, what_zh) = what();
         refuse(
             format!("{what} longitude {lon} is outside −180…180"),
             format!("{what_zh}的经度 {lon} 超出 −180…180"),
         );
         false
     } else if !(-90.0..=90.0).contains(&lat) {
+        let (what, what_zh) = what();
         refuse(
             format!("{what} latitude {lat} is outside −90…90"),
             format!("{what_zh}的纬度 {lat} 超出 −90…90"),
@@ -951,10 +960,12 @@ fn check_line(points: &[Vec<f64>], (part, part_zh): (&str, &str), problems: &mut
     for (i, p) in points.iter().enumerate() {
         valid &= check_position(
             p,
-            (
-                &format!("{part}line position {i}"),
-                &format!("{part_zh}线的坐标点（序号 {i}）"),
-            ),
+            || {
+                (
+                    format!("{part}line position {i}"),
+                    format!("{part_zh}线的坐标点（序号 {i}）"),
+                )
+            },
             problems,
         );
     }
@@ -991,11 +1002,13 @@ fn check_rings(
             )
         };
         for (i, p) in ring.iter().enumerate() {
-            let what = (
-                format!("{name} position {i}"),
-                format!("{name_zh}的坐标点 {i}"),
-            );
-            if !check_position(p, (&what.0, &what.1), problems) {
+            let what = || {
+                (
+                    format!("{name} position {i}"),
+                    format!("{name_zh}的坐标点 {i}"),
+                )
+            };
+            if !check_position(p, what, problems) {
                 return;
             }
         }

@@ -81,13 +81,21 @@ impl Registry {
                 .grids
                 .iter()
                 .filter(|g| keep(Layer::Grids, g.id))
-                .map(|g| (g.code.clone(), (g.id, g.community_code.clone())))
+                .map(|g| (g.code.clone(), (g.id, g.community_code.to_string())))
                 .collect(),
             compounds: d
                 .compounds
                 .iter()
                 .filter(|c| keep(Layer::Compounds, c.id))
-                .map(|c| (c.id, (c.community_code.clone(), c.grid_code.clone())))
+                .map(|c| {
+                    (
+                        c.id,
+                        (
+                            c.community_code.to_string(),
+                            c.grid_code.as_deref().map(str::to_owned),
+                        ),
+                    )
+                })
                 .collect(),
             stations: d
                 .stations
@@ -139,11 +147,16 @@ impl Registry {
                 }
                 Feature::Grid(g) => {
                     r.grids
-                        .insert(g.code.clone(), (g.id, g.community_code.clone()));
+                        .insert(g.code.clone(), (g.id, g.community_code.to_string()));
                 }
                 Feature::Compound(c) if c.id > 0 => {
-                    r.compounds
-                        .insert(c.id, (c.community_code.clone(), c.grid_code.clone()));
+                    r.compounds.insert(
+                        c.id,
+                        (
+                            c.community_code.to_string(),
+                            c.grid_code.as_deref().map(str::to_owned),
+                        ),
+                    );
                 }
                 Feature::Station(s) if s.id > 0 => {
                     r.stations.insert(s.id);

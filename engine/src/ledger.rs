@@ -135,7 +135,7 @@ fn new_building(compound: &Compound, row: &LedgerRow) -> geojson::Feature {
     props.insert("name".into(), Value::from(row.building.clone()));
     props.insert(
         "community_code".into(),
-        Value::from(compound.community_code.clone()),
+        Value::from(compound.community_code.as_str()),
     );
     props.insert("compound_id".into(), Value::from(compound.id));
     props.insert("location_approximate".into(), Value::Bool(true));

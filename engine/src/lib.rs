@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod analysis;
+pub mod box_index;
 pub mod change;
 pub mod columns;
 pub mod crs;

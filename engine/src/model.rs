@@ -8,6 +8,11 @@
 use geo_types::{Geometry, MultiLineString, MultiPolygon, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
+/// A community or grid code 社区代码/网格代码 as features hold it: inline up to 24 bytes (every
+/// code is 12 to 15 digits), so a million buildings do not each keep their community's code in
+/// a heap allocation of its own.
+pub type Code = compact_str::CompactString;
+
 /// One of the atlas's feature layers, in drawing order (areas first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -403,7 +408,7 @@ pub struct Grid {
     pub version: i64,
     pub code: String,
     pub name: String,
-    pub community_code: String,
+    pub community_code: Code,
     pub workers: i64,
     /// A locked grid is kept as it is by automatic partitioning.
     pub locked: bool,
@@ -417,8 +422,8 @@ pub struct Compound {
     pub id: i64,
     pub version: i64,
     pub name: String,
-    pub community_code: String,
-    pub grid_code: Option<String>,
+    pub community_code: Code,
+    pub grid_code: Option<Code>,
     pub households: i64,
     pub population: i64,
     /// Residents aged 60 and over.
@@ -466,11 +471,11 @@ pub struct Building {
     pub id: i64,
     pub version: i64,
     pub name: Option<String>,
-    pub community_code: String,
+    pub community_code: Code,
     pub compound_id: Option<i64>,
     /// The grid of a scattered building, or of a building of a compound split along its
     /// buildings by a grid plan (the buildings of a whole compound have none: they follow it).
-    pub grid_code: Option<String>,
+    pub grid_code: Option<Code>,
     pub households: i64,
     pub floors: Option<i64>,
     pub build_year: Option<i64>,
@@ -499,7 +504,7 @@ pub struct Gate {
     /// e.g. 北门.
     pub name: Option<String>,
     /// The community of the gate's compound (the scope of who may change it).
-    pub community_code: String,
+    pub community_code: Code,
     pub compound_id: i64,
     pub kind: GateKind,
     /// Lies on (or within [`GATE_MAX_OFFSET_M`] of) the compound's polygon.
@@ -517,7 +522,7 @@ pub struct Station {
     pub version: i64,
     pub name: String,
     pub kind: StationKind,
-    pub community_code: String,
+    pub community_code: Code,
     pub level: FacilityLevel,
     pub floor_area: Option<f64>,
     #[serde(skip, default = "empty_point")]
@@ -530,7 +535,7 @@ pub struct ServiceSpace {
     pub id: i64,
     pub version: i64,
     pub name: String,
-    pub community_code: String,
+    pub community_code: Code,
     pub services: Vec<ServiceType>,
     /// Floor area in m².
     pub floor_area: f64,

@@ -128,7 +128,7 @@ impl Areas {
             Feature::Grid(g) => self.grids.push(Area {
                 code: g.code.clone(),
                 name: g.name.clone(),
-                parent: g.community_code.clone(),
+                parent: g.community_code.to_string(),
                 shape: MultiPolygon::new(vec![g.geometry.clone()]),
             }),
             _ => {}

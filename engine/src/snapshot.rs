@@ -1,4 +1,4 @@
-//! The immutable in-memory snapshot of the store: every layer with an rstar index, a version
+//! The immutable in-memory snapshot of the store: every layer with a packed R-tree, a version
 //! number, and lookups by id and code. Readers share it through an `Arc`; an edit builds a new
 //! snapshot and swaps it in, so readers never block writers.
 
@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use geo::BoundingRect;
 use geo_types::{Geometry, Rect};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, AABB};
 
+use crate::box_index::BoxIndex;
 use crate::feature::{DomainFeature, Feature};
 use crate::model::{
     Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street, Way,
@@ -137,6 +136,22 @@ impl Dataset {
         })
     }
 
+    /// The exact bounding box of the `i`-th feature of a layer, read in place; `None` for an
+    /// empty geometry or past the end.
+    pub fn bbox_at(&self, layer: Layer, i: usize) -> Option<Rect> {
+        match layer {
+            Layer::Streets => self.streets.get(i)?.geometry.bounding_rect(),
+            Layer::Communities => self.communities.get(i)?.geometry.bounding_rect(),
+            Layer::Grids => self.grids.get(i)?.geometry.bounding_rect(),
+            Layer::Compounds => self.compounds.get(i)?.geometry.bounding_rect(),
+            Layer::Buildings => self.buildings.get(i)?.geometry.bounding_rect(),
+            Layer::Gates => Some(self.gates.get(i)?.geometry.bounding_rect()),
+            Layer::Stations => Some(self.stations.get(i)?.geometry.bounding_rect()),
+            Layer::ServiceSpaces => self.service_spaces.get(i)?.geometry.bounding_rect(),
+            Layer::Ways => self.ways.get(i)?.geometry.bounding_rect(),
+        }
+    }
+
     /// Every feature of every layer, in layer order.
     pub fn features(&self) -> impl Iterator<Item = Feature> + '_ {
         Layer::ALL
@@ -145,28 +160,10 @@ impl Dataset {
     }
 }
 
-/// An rstar entry: a feature's bounding box and its position in its layer's vector.
-pub type IndexEntry = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
-/// Nodes of 8 to 16 entries (rstar's default is 3 to 6): fewer inner nodes a feature, for the
-/// same bulk-loaded queries.
-#[derive(Debug)]
-pub struct WideNodes;
-
-impl rstar::RTreeParams for WideNodes {
-    const MIN_SIZE: usize = 8;
-    const MAX_SIZE: usize = 16;
-    const REINSERTION_COUNT: usize = 4;
-    type DefaultInsertionStrategy = rstar::RStarInsertionStrategy;
-}
-
-/// A layer's R-tree.
-pub type FeatureTree = RTree<IndexEntry, WideNodes>;
-
 /// One layer's indexes.
 #[derive(Debug, Default)]
 pub struct LayerIndex {
-    pub rtree: FeatureTree,
+    pub boxes: BoxIndex,
     pub by_id: IdLookup,
 }
 
@@ -211,6 +208,11 @@ impl IdLookup {
         })
     }
 
+    /// Bytes the lookup holds.
+    pub fn memory_bytes(&self) -> usize {
+        self.ids.capacity() * 8 + self.positions.capacity() * 4
+    }
+
     /// Whether a feature has this id.
     pub fn contains(&self, id: i64) -> bool {
         self.get(id).is_some()
@@ -234,17 +236,9 @@ impl LayerIndex {
     }
 
     fn build<T: DomainFeature>(items: &[T]) -> Self {
-        let entries = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, f)| {
-                bbox(&f.geometry()).map(|r| {
-                    GeomWithData::new(Rectangle::from_corners(r.min().into(), r.max().into()), i)
-                })
-            })
-            .collect();
+        let boxes: Vec<Option<Rect>> = items.iter().map(|f| bbox(&f.geometry())).collect();
         LayerIndex {
-            rtree: RTree::bulk_load_with_params(entries),
+            boxes: BoxIndex::build(&boxes),
             by_id: IdLookup::build(items.iter().map(DomainFeature::id).collect()),
         }
     }
@@ -252,6 +246,14 @@ impl LayerIndex {
 
 fn bbox(g: &Geometry) -> Option<Rect> {
     g.bounding_rect()
+}
+
+/// Whether two rectangles share a point (edges included).
+fn meets(a: Rect, b: Rect) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 /// A stored row the loader could not read (a GeoPackage edited by hand, an older version):
@@ -344,7 +346,7 @@ impl Snapshot {
             .find(|u| u.layer == layer && u.id == id)
     }
 
-    /// The rstar index and id lookup of a layer.
+    /// The packed R-tree and id lookup of a layer.
     pub fn index(&self, layer: Layer) -> &LayerIndex {
         static EMPTY: std::sync::OnceLock<LayerIndex> = std::sync::OnceLock::new();
         self.indexes
@@ -352,15 +354,24 @@ impl Snapshot {
             .map_or_else(|| EMPTY.get_or_init(LayerIndex::default), |i| i)
     }
 
-    /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`.
+    /// The exact box around every feature of `layers`; `None` when they are all empty.
+    pub fn extent(&self, layers: &[Layer]) -> Option<Rect> {
+        layers
+            .iter()
+            .filter_map(|&l| self.index(l).boxes.extent())
+            .reduce(|a, b| {
+                Rect::new(
+                    geo_types::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo_types::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+    }
+
+    /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`, in
+    /// order: the index's candidates, decided on each one's exact box.
     pub fn in_rect(&self, layer: Layer, rect: Rect) -> Vec<usize> {
-        let env = AABB::from_corners(rect.min().into(), rect.max().into());
-        let mut hits: Vec<usize> = self
-            .index(layer)
-            .rtree
-            .locate_in_envelope_intersecting(&env)
-            .map(|e| e.data)
-            .collect();
+        let mut hits = self.index(layer).boxes.candidates(rect);
+        hits.retain(|&i| self.data.bbox_at(layer, i).is_some_and(|b| meets(b, rect)));
         hits.sort_unstable();
         hits
     }

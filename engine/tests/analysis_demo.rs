@@ -226,7 +226,7 @@ fn a_new_service_space_changes_coverage_heatmap_and_list() {
         id,
         version: 1,
         name: "新建社区养老服务站".into(),
-        community_code: first.community_code.clone(),
+        community_code: first.community_code.clone().into(),
         services: vec![ServiceType::ElderlyCare, ServiceType::MealHelp],
         floor_area: 260.0,
         operating_model: OperatingModel::LowCost,

@@ -25,7 +25,7 @@ fn longnan_grid(snapshot: &Snapshot) -> (String, String) {
         .iter()
         .find(|g| g.community_code == data::LONGNAN_COMMUNITY)
         .expect("a 龙南 grid");
-    (g.community_code.clone(), g.code.clone())
+    (g.community_code.clone().to_string(), g.code.clone())
 }
 
 fn need(snapshot: &Snapshot) -> Need {
@@ -63,7 +63,8 @@ fn a_visit_lies_where_its_building_lies_and_a_wrong_unit_is_named() {
     assert_eq!(at.community_code, b.community_code);
     assert!(compound.grid_code.is_some());
     assert_eq!(
-        at.grid_code, compound.grid_code,
+        at.grid_code.as_deref(),
+        compound.grid_code.as_deref(),
         "a building lies in its compound's grid"
     );
     let wrong = json!({"worker_id": 1, "date": "2026-11-03", "kind": "visit",

@@ -196,7 +196,7 @@ fn a_compound_above_the_cap_without_buildings_is_reported_infeasible() {
         version: 1,
         name: format!("小区{id}"),
         community_code: code.into(),
-        grid_code: Some(format!("{code}001")),
+        grid_code: Some(format!("{code}001").into()),
         households,
         population: 3 * households,
         elderly: households / 3,

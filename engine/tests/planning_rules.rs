@@ -82,7 +82,7 @@ fn building(
         name: Some(format!("{id}栋")),
         community_code: CODE.into(),
         compound_id: compound,
-        grid_code: grid.map(str::to_owned),
+        grid_code: grid.map(str::to_owned).map(Into::into),
         households,
         floors: Some(6),
         build_year: Some(1990),
@@ -492,10 +492,10 @@ fn a_compound_splits_along_its_buildings_and_joins_back() {
     assert_eq!(codes.buildings[&21], Some(g(2)));
     let mut published = (*catalog).clone();
     for c in &mut published.compounds {
-        c.grid_code = codes.compounds[&c.id].clone();
+        c.grid_code = codes.compounds[&c.id].clone().map(Into::into);
     }
     for b in &mut published.buildings {
-        b.grid_code = codes.buildings[&b.id].clone();
+        b.grid_code = codes.buildings[&b.id].clone().map(Into::into);
     }
     let published = Catalog::new(
         CODE,

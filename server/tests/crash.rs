@@ -389,7 +389,7 @@ fn aoti_grids(data: &engine::Dataset) -> (Vec<(String, i64)>, Vec<Option<String>
         .compounds
         .iter()
         .filter(|c| c.community_code == "510504003006")
-        .map(|c| c.grid_code.clone())
+        .map(|c| c.grid_code.as_deref().map(str::to_owned))
         .collect();
     (grids, compounds)
 }

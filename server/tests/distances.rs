@@ -36,7 +36,9 @@ fn two_cities() -> Dataset {
     let mut far = data::demo_district();
     let shift = ZHENGZHOU - data::DEMO_CENTRE;
     let mv = |c: Coord| c + shift;
-    let code = |c: &mut String| *c = c.replacen(data::DISTRICT_CODE, "410105", 1);
+    fn code<S: std::ops::Deref<Target = str> + From<String>>(c: &mut S) {
+        *c = S::from(c.replacen(data::DISTRICT_CODE, "410105", 1));
+    }
     let id = |i: &mut i64| *i += 1_000_000;
     for s in &mut far.streets {
         id(&mut s.id);

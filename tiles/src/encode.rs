@@ -17,7 +17,6 @@ use engine::{
 };
 use geo_types::{Coord, Geometry, LineString, Polygon};
 use prost::Message;
-use rstar::{RTreeObject, AABB};
 
 use crate::geometry::{
     quantize_point, write_point, LineEncoder, PolygonEncoder, Projector, Shaping, BUFFER, EXTENT,
@@ -503,23 +502,22 @@ fn building_cells<'a>(
     let rows: Vec<f64> = (0..=per_side)
         .map(|r| row_edge(tile, r, per_side))
         .collect();
-    let env = AABB::from_corners([west, b.min().y], [east, b.max().y]);
     let col_scale = per_side as f64 / (east - west);
     let buildings = &snapshot.data.buildings;
-    for entry in snapshot
-        .index(Layer::Buildings)
-        .rtree
-        .locate_in_envelope_intersecting(&env)
-    {
-        let e = entry.envelope();
-        let (lo, hi) = (e.lower(), e.upper());
-        let (lon, lat) = (f64::midpoint(lo[0], hi[0]), f64::midpoint(lo[1], hi[1]));
+    for i in snapshot.index(Layer::Buildings).boxes.candidates(b) {
+        let Some(e) = snapshot.data.bbox_at(Layer::Buildings, i) else {
+            continue;
+        };
+        let (lon, lat) = (
+            f64::midpoint(e.min().x, e.max().x),
+            f64::midpoint(e.min().y, e.max().y),
+        );
         if !(west..east).contains(&lon) || lat > rows[0] || lat <= rows[per_side] {
             continue;
         }
         let col = (((lon - west) * col_scale) as usize).min(per_side - 1);
         let row = (rows.partition_point(|edge| *edge >= lat) - 1).min(per_side - 1);
-        let Some(building) = buildings.get(entry.data) else {
+        let Some(building) = buildings.get(i) else {
             continue;
         };
         let cell = &mut cells[row * per_side + col];

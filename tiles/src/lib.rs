@@ -24,7 +24,6 @@ mod tile_id;
 mod tilejson;
 
 use engine::{Layer, Snapshot};
-use rstar::{Envelope, AABB};
 
 pub use cache::{gzip, CacheStats, Encoding, TileCache, TileKey, DEFAULT_CACHE_BYTES};
 pub use encode::{
@@ -43,17 +42,7 @@ pub use tilejson::{tilejson, ATTRIBUTION};
 /// The extent of every feature of a snapshot as `[west, south, east, north]` degrees, for
 /// `TileJSON` `bounds`; `None` when the snapshot is empty.
 pub fn data_bounds(snapshot: &Snapshot) -> Option<[f64; 4]> {
-    let mut env: Option<AABB<[f64; 2]>> = None;
-    for layer in Layer::ALL {
-        let tree = &snapshot.index(layer).rtree;
-        if tree.size() == 0 {
-            continue;
-        }
-        let e = tree.root().envelope();
-        env = Some(match env {
-            Some(acc) => acc.merged(&e),
-            None => e,
-        });
-    }
-    env.map(|e| [e.lower()[0], e.lower()[1], e.upper()[0], e.upper()[1]])
+    snapshot
+        .extent(&Layer::ALL)
+        .map(|e| [e.min().x, e.min().y, e.max().x, e.max().y])
 }

@@ -86,7 +86,7 @@ pub fn polygon_set(city: &gridatlas_engine::Dataset, target: usize, caps: Caps) 
         if over {
             split.insert(c.id);
         }
-        communities.insert(c.community_code.clone());
+        communities.insert(c.community_code.to_string());
         compounds.push(c.clone());
     }
     let keep: BTreeSet<i64> = keep_buildings.into_iter().collect();

@@ -353,9 +353,9 @@ fn grid_at(snapshot: &Snapshot, p: Coord) -> Option<usize> {
     }
     snapshot
         .index(Layer::Grids)
-        .rtree
-        .locate_all_at_point(&[p.x, p.y])
-        .map(|e| e.data)
+        .boxes
+        .candidates(geo_types::Rect::new(p, p))
+        .into_iter()
         .filter(|&i| grids[i].geometry.intersects(&Point(p)))
         .min()
 }
@@ -469,7 +469,7 @@ impl<'s> Levels<'s> {
             (
                 g.code.clone(),
                 g.name.clone(),
-                Some(g.community_code.clone()),
+                Some(g.community_code.to_string()),
             )
         });
         let communities = finish_level(

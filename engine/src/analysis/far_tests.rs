@@ -177,7 +177,9 @@ fn nearest(unit: &Geometry, facilities: &[Facility]) -> Option<(f64, FacilityRef
 /// Moves a dataset by whole degrees and renames it: ids shifted by `offset`, codes suffixed.
 fn relocate(d: &mut Dataset, shift: Coord, offset: i64) {
     let mv = |c: Coord| c + shift;
-    let code = |c: &mut String| c.push_str("-far");
+    fn code<S: std::ops::Deref<Target = str> + From<String>>(c: &mut S) {
+        *c = S::from(format!("{}-far", &**c));
+    }
     for s in &mut d.streets {
         s.id += offset;
         code(&mut s.code);

@@ -5,7 +5,7 @@ use geo::{BoundingRect, MapCoords};
 use geo_types::{Coord, Geometry, MultiPoint, Point, Polygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{Envelope, RTree, AABB};
+use rstar::RTree;
 
 use crate::crs::LocalFrame;
 use crate::model::{FacilityLevel, Layer};
@@ -237,32 +237,16 @@ impl FacilityIndex {
 /// The analyses' metric for a snapshot: its frame is centred on the middle of the residential,
 /// gate and facility layers' extent, and bounds its distortion over that extent.
 pub(crate) fn snapshot_metric(snapshot: &Snapshot) -> Metric {
-    let mut env: Option<AABB<[f64; 2]>> = None;
-    for layer in [
+    let env = snapshot.extent(&[
         Layer::Compounds,
         Layer::Buildings,
         Layer::Gates,
         Layer::Stations,
         Layer::ServiceSpaces,
-    ] {
-        // An empty layer may have no index at all (`Snapshot::default()`).
-        if snapshot.data.len(layer) == 0 {
-            continue;
-        }
-        let tree = &snapshot.index(layer).rtree;
-        if tree.size() == 0 {
-            continue;
-        }
-        let e = tree.root().envelope();
-        env = Some(match env {
-            Some(mut acc) => {
-                acc.merge(&e);
-                acc
-            }
-            None => e,
-        });
-    }
-    let (lo, hi) = env.map_or(([0.0, 0.0], [0.0, 0.0]), |e| (e.lower(), e.upper()));
+    ]);
+    let (lo, hi) = env.map_or(([0.0, 0.0], [0.0, 0.0]), |e| {
+        ([e.min().x, e.min().y], [e.max().x, e.max().y])
+    });
     let origin = Coord {
         x: f64::midpoint(lo[0], hi[0]),
         y: f64::midpoint(lo[1], hi[1]),

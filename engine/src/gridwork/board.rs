@@ -242,7 +242,7 @@ fn board(
     GridBoard {
         grid_code: grid.code.clone(),
         grid_name: grid.name.clone(),
-        community_code: grid.community_code.clone(),
+        community_code: grid.community_code.to_string(),
         community_name: catalog.community_name.clone(),
         street_code: street.map(|s| s.code.clone()).unwrap_or_default(),
         street_name: street.map(|s| s.name.clone()).unwrap_or_default(),

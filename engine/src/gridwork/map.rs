@@ -36,7 +36,8 @@ pub fn unit_visits(
 ) -> Vec<UnitVisit> {
     let data = &snapshot.data;
     let last = last_visits(visits, snapshot);
-    let in_grid = |g: Option<&String>| grid.is_none_or(|want| g.is_some_and(|g| g == want));
+    let in_grid =
+        |g: Option<&crate::model::Code>| grid.is_none_or(|want| g.is_some_and(|g| g == want));
     let compounds: Vec<&crate::Compound> = data
         .compounds
         .iter()

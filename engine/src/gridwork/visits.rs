@@ -92,8 +92,8 @@ impl HouseholdUnit {
                 snapshot.compound(c)?.grid_code.clone()
             });
             return Ok(Location {
-                community_code: b.community_code.clone(),
-                grid_code: grid,
+                community_code: b.community_code.to_string(),
+                grid_code: grid.map(String::from),
             });
         }
         let id = self.compound_id.unwrap_or_default();
@@ -101,8 +101,8 @@ impl HouseholdUnit {
             return Err(vec![missing("unit.compound_id", "compound", "小区", id)]);
         };
         Ok(Location {
-            community_code: c.community_code.clone(),
-            grid_code: c.grid_code.clone(),
+            community_code: c.community_code.to_string(),
+            grid_code: c.grid_code.as_deref().map(str::to_owned),
         })
     }
 

@@ -4,8 +4,7 @@
 //! drawn onto a street corner joins it, as a GIS's vertex snapping does. Vertices farther away
 //! stay where they were drawn: a way is never joined across a gap a person can see.
 
-use geo_types::Coord;
-use rstar::AABB;
+use geo_types::{Coord, Rect};
 
 use crate::feature::Feature;
 use crate::model::Layer;
@@ -31,10 +30,10 @@ pub fn snap_to_ways(snapshot: &Snapshot, mut feature: Feature) -> (Feature, usiz
         for c in &mut line.0 {
             let (kx, ky) = scales(c.y);
             let (dx, dy) = (VERTEX_SNAP_M / kx, VERTEX_SNAP_M / ky);
-            let envelope = AABB::from_corners([c.x - dx, c.y - dy], [c.x + dx, c.y + dy]);
+            let near = Rect::new((c.x - dx, c.y - dy), (c.x + dx, c.y + dy));
             let mut best: Option<(f64, Coord)> = None;
-            for entry in index.rtree.locate_in_envelope_intersecting(&envelope) {
-                let other = &snapshot.data.ways[entry.data];
+            for i in index.boxes.candidates(near) {
+                let other = &snapshot.data.ways[i];
                 if other.id == way.id {
                     continue;
                 }

@@ -13,7 +13,7 @@ use super::rules::{check_plan, Severity, Violation};
 use super::PlanningError;
 use crate::change::Change;
 use crate::feature::{Feature, Problem};
-use crate::model::{Compound, Grid, Layer};
+use crate::model::{Code, Compound, Grid, Layer};
 
 /// What publishing a plan writes, and how it differs from the current grids.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,7 +129,7 @@ fn grid_changes(ctx: &PlanningContext, plan: &Plan) -> Result<Vec<Change>, Publi
             version: old.map_or(0, |o| o.version),
             code: g.code.clone(),
             name: g.name.clone(),
-            community_code: plan.community_code.clone(),
+            community_code: plan.community_code.as_str().into(),
             workers: g.workers,
             locked: g.locked,
             geometry: polygon.clone(),
@@ -167,15 +167,16 @@ fn grid_changes(ctx: &PlanningContext, plan: &Plan) -> Result<Vec<Change>, Publi
 fn unit_changes(ctx: &PlanningContext, plan: &Plan) -> Vec<Change> {
     let catalog = &ctx.catalog;
     let codes = plan.grid_codes(catalog);
-    let changed =
-        |old: &Option<String>, new: Option<&Option<String>>| new.is_some_and(|n| n != old);
+    let changed = |old: &Option<Code>, new: Option<&Option<String>>| {
+        new.is_some_and(|n| n.as_deref() != old.as_deref())
+    };
     let mut changes = Vec::new();
     for c in &catalog.compounds {
         let new = codes.compounds.get(&c.id);
         if changed(&c.grid_code, new) {
             changes.push(Change::Update {
                 feature: Feature::Compound(Compound {
-                    grid_code: new.cloned().flatten(),
+                    grid_code: new.cloned().flatten().map(Code::from),
                     ..c.clone()
                 }),
                 expected_version: c.version,
@@ -186,7 +187,7 @@ fn unit_changes(ctx: &PlanningContext, plan: &Plan) -> Vec<Change> {
         let new = codes.buildings.get(&b.id);
         if changed(&b.grid_code, new) {
             let mut building = b.clone();
-            building.grid_code = new.cloned().flatten();
+            building.grid_code = new.cloned().flatten().map(Code::from);
             changes.push(Change::Update {
                 feature: Feature::Building(building),
                 expected_version: b.version,

@@ -378,7 +378,11 @@ impl Catalog {
                         class,
                         compound_id: Some(c.id),
                         three_no,
-                        recorded_grid: b.grid_code.clone().or_else(|| c.grid_code.clone()),
+                        recorded_grid: b
+                            .grid_code
+                            .as_deref()
+                            .or(c.grid_code.as_deref())
+                            .map(str::to_owned),
                         centroid: representative_point(&b.geometry),
                         geometry: b.geometry.clone(),
                     });
@@ -393,7 +397,7 @@ impl Catalog {
                     class,
                     compound_id: Some(c.id),
                     three_no,
-                    recorded_grid: c.grid_code.clone(),
+                    recorded_grid: c.grid_code.as_deref().map(str::to_owned),
                     centroid: representative_point(&geometry),
                     geometry,
                 });
@@ -411,7 +415,7 @@ impl Catalog {
                 class: CapClass::Old,
                 compound_id: None,
                 three_no: false,
-                recorded_grid: b.grid_code.clone(),
+                recorded_grid: b.grid_code.as_deref().map(str::to_owned),
                 centroid: representative_point(&b.geometry),
                 geometry: b.geometry.clone(),
             });

@@ -70,14 +70,7 @@ pub async fn conformance() -> Json<Value> {
 }
 
 fn extent(state: &AppState, layer: Layer) -> Option<Rect> {
-    let snap = state.atlas.snapshot();
-    let tree = &snap.index(layer).rtree;
-    if tree.size() == 0 {
-        return None;
-    }
-    let env = tree.root().envelope();
-    let (lo, hi) = (env.lower(), env.upper());
-    Some(Rect::new((lo[0], lo[1]), (hi[0], hi[1])))
+    state.atlas.snapshot().index(layer).boxes.extent()
 }
 
 fn collection(state: &AppState, b: &str, layer: Layer) -> Value {
@@ -268,7 +261,7 @@ pub async fn items(
     let snap = state.atlas.snapshot();
     let b = base(&state, &headers);
     let body = blocking(move || {
-        // The rstar index yields exactly the features whose bounding boxes meet the box.
+        // The index yields exactly the features whose bounding boxes meet the box.
         let mut candidates: Vec<usize> = match bbox {
             Some(r) => snap.in_rect(l, r),
             None => (0..snap.data.len(l)).collect(),

@@ -80,24 +80,9 @@ fn hit(f: &Feature, name: &str, code: Option<&str>) -> Value {
 /// bounds, a start view, the layers and the data version.
 pub async fn config(State(state): State<AppState>) -> Json<Value> {
     let snap = state.atlas.snapshot();
-    let bounds = Layer::ALL
-        .iter()
-        .filter_map(|l| {
-            let tree = &snap.index(*l).rtree;
-            (tree.size() > 0).then(|| tree.root().envelope())
-        })
-        .fold(None::<[f64; 4]>, |acc, e| {
-            let (lo, hi) = (e.lower(), e.upper());
-            Some(match acc {
-                None => [lo[0], lo[1], hi[0], hi[1]],
-                Some(b) => [
-                    b[0].min(lo[0]),
-                    b[1].min(lo[1]),
-                    b[2].max(hi[0]),
-                    b[3].max(hi[1]),
-                ],
-            })
-        });
+    let bounds = snap
+        .extent(&Layer::ALL)
+        .map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]);
     let basemap = state.config.basemap_url.as_ref().map(|url| json!({ "tiles": [url], "attribution": state.config.basemap_attribution.clone().unwrap_or_default() }));
     Json(json!({
         "basemap": basemap,

@@ -825,7 +825,7 @@ impl AreaParams {
                 .grid(g)
                 .map(|x| x.community_code.clone())
                 .ok_or_else(|| ApiError::NotFound(format!("no grid {g}")))?,
-            (None, Some(c)) if snapshot.community(c).is_some() => c.clone(),
+            (None, Some(c)) if snapshot.community(c).is_some() => c.clone().into(),
             (None, Some(c)) => return Err(ApiError::NotFound(format!("no community {c}"))),
             (None, None) => {
                 return Err(ApiError::BadRequest(
@@ -834,7 +834,7 @@ impl AreaParams {
             }
         };
         let at = Location {
-            community_code: community,
+            community_code: community.to_string(),
             grid_code: self.grid.clone(),
         };
         at.place().check_within(&editor.scope).map_err(forbidden)?;

@@ -3,7 +3,7 @@
 //! Each layer is a feature table whose `INTEGER PRIMARY KEY` is the feature id (GDAL's FID);
 //! geometries are GeoPackage binary blobs in SRS 4326. The audit log is an attributes table.
 //! The R-tree spatial-index extension is not used: its triggers need SQL functions that only
-//! GDAL/SpatiaLite provide; the engine keeps its own rstar indexes in memory.
+//! GDAL/SpatiaLite provide; the engine keeps its own R-trees in memory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

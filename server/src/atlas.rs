@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use crate::store::history::{features_at, PastError};
-use crate::store::{Actor, Change, Committed, Operation, Store, StoreError};
+use crate::store::{Actor, Change, Committed, Operation, Store, StoreError, Verdict};
 
 /// Why a write was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -164,14 +164,44 @@ impl Atlas {
     }
 
     /// Commits an operation: integrity check, one store transaction, then the new snapshot.
+    ///
+    /// A big operation (an import) is checked while the store writes it, in its transaction,
+    /// which commits only once the check found nothing: the check and the database's work share
+    /// the cores instead of taking turns. A small one is checked first, so a refused edit never
+    /// opens a transaction.
     pub async fn commit(
         &self,
         operation: Operation,
         actor: &Actor,
     ) -> Result<Committed, AtlasError> {
         let _writer = self.writer.lock().await;
-        self.check(&operation).await?;
-        let committed = self.store.commit(&operation, actor).await?;
+        let (kind, changes) = (operation.kind.name(), operation.changes.len());
+        let committed = if changes >= CHECKED_WHILE_WRITTEN {
+            let operation = Arc::new(operation);
+            let verdict = checked(self.snapshot(), Arc::clone(&operation));
+            self.store
+                .commit_checked(&operation, actor, verdict)
+                .await
+                .map_err(|e| match e {
+                    StoreError::Refused(problems) => AtlasError::Invalid(problems),
+                    e => AtlasError::Store(e),
+                })?
+        } else {
+            self.check(&operation).await?;
+            self.store.commit(&operation, actor).await?
+        };
+        self.published(committed, kind, changes, actor).await
+    }
+
+    /// Swaps in the snapshot with a commit's changes (or the store read again, when another
+    /// server committed in between).
+    async fn published(
+        &self,
+        committed: Committed,
+        kind: &str,
+        changes: usize,
+        actor: &Actor,
+    ) -> Result<Committed, AtlasError> {
         self.committed
             .fetch_max(committed.data_version, Ordering::AcqRel);
         let current = self.snapshot();
@@ -190,9 +220,26 @@ impl Atlas {
             read_snapshot(self.store()).await?
         };
         self.snapshot.store(Arc::new(next));
-        tracing::info!(kind = operation.kind.name(), actor = %actor.name, changes = operation.changes.len(), data_version = version, "committed");
+        tracing::info!(kind, actor = %actor.name, changes, data_version = version, "committed");
         Ok(committed)
     }
+}
+
+/// Operations of at least this many changes are checked while the store writes them.
+const CHECKED_WHILE_WRITTEN: usize = 10_000;
+
+/// The integrity check of `operation` against `snapshot`, started on a blocking thread.
+pub(crate) fn checked(snapshot: Arc<Snapshot>, operation: Arc<Operation>) -> Verdict {
+    let check = tokio::task::spawn_blocking(move || integrity_problems(&snapshot, &operation));
+    Box::pin(async move {
+        match check.await {
+            Ok(problems) if problems.is_empty() => Ok(()),
+            Ok(problems) => Err(StoreError::Refused(problems)),
+            Err(e) => Err(StoreError::Integrity(format!(
+                "the integrity check failed: {e}"
+            ))),
+        }
+    })
 }
 
 fn integrity_problems(snapshot: &Snapshot, operation: &Operation) -> Vec<Problem> {

@@ -269,26 +269,18 @@ pub async fn load_dataset(store: &dyn Store, data: Dataset) -> Result<i64, Comma
         changes: data.features().map(Change::Upsert).collect(),
         publishes: None,
     };
-    // The one write path's check, against the empty store: nothing is written that the
-    // loader could not read back.
-    let op = tokio::task::spawn_blocking(move || {
-        let written: Vec<&Feature> = op.changes.iter().filter_map(Change::written).collect();
-        let problems = engine::integrity::check(
-            &engine::Snapshot::default(),
-            &engine::integrity::ChangeView {
-                written: &written,
-                deleted: &[],
-            },
-        );
-        if problems.is_empty() {
-            Ok(op)
-        } else {
-            Err(CommandError::Problems(lines(problems)))
-        }
-    })
-    .await
-    .map_err(|e| CommandError::Io(e.to_string()))??;
-    Ok(store.commit(&op, &cli_actor()).await?.data_version)
+    // The one write path's check, against the empty store, run while the store writes the
+    // operation in its transaction: nothing is committed that the loader could not read back.
+    let op = std::sync::Arc::new(op);
+    let verdict = crate::atlas::checked(
+        std::sync::Arc::new(engine::Snapshot::default()),
+        std::sync::Arc::clone(&op),
+    );
+    match store.commit_checked(&op, &cli_actor(), verdict).await {
+        Ok(committed) => Ok(committed.data_version),
+        Err(StoreError::Refused(problems)) => Err(CommandError::Problems(lines(problems))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Loads the demo district's grid work ([`data::demo_grid_work`]) into a store that holds the

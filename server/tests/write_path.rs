@@ -9,10 +9,11 @@ use std::sync::Arc;
 use axum::http::{Method, StatusCode};
 use axum::Router;
 use common::send;
+use engine::Feature;
 use gridatlas_server::api::{app, AppState, Config};
-use gridatlas_server::atlas::Atlas;
+use gridatlas_server::atlas::{Atlas, AtlasError};
 use gridatlas_server::commands::load_dataset;
-use gridatlas_server::store::{self, Store};
+use gridatlas_server::store::{self, Actor, Change, Operation, OperationKind, Store};
 use serde_json::{json, Value};
 
 const LONGNAN: &str = "510504003004";
@@ -325,4 +326,84 @@ async fn a_hand_broken_row_is_reported_and_repairable_in_postgis() {
         pool.close().await;
     })
     .await;
+}
+
+/// A big import (as many rows as an office ledger) is checked while the store writes it in its
+/// transaction: one building among 12,000 that the loader would refuse (households below zero,
+/// built in code rather than read from a file) refuses the whole, naming it, and nothing is
+/// written, not even after a restart; without it the same import commits.
+async fn a_big_import_is_checked_while_written(location: &str) {
+    let (_, atlas, _, _) = demo(location).await;
+    let before = atlas.snapshot();
+    let template = before
+        .data
+        .buildings
+        .iter()
+        .find(|b| b.compound_id.is_none())
+        .expect("a scattered building")
+        .clone();
+    let many = |bad: Option<usize>| {
+        let changes = (0..12_000)
+            .map(|i| {
+                let mut b = template.clone();
+                b.id = 0;
+                b.version = 0;
+                b.name = Some(format!("批量楼栋{i}"));
+                if Some(i) == bad {
+                    b.households = -1;
+                }
+                Change::Upsert(Feature::Building(b))
+            })
+            .collect();
+        Operation::new(OperationKind::Import, changes)
+    };
+    match atlas.commit(many(Some(7_777)), &Actor::new("bulk")).await {
+        Err(AtlasError::Invalid(problems)) => {
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.field == "households" && p.index == Some(7_777)),
+                "{problems:?}"
+            );
+        }
+        other => panic!("refused with the problem, got {other:?}"),
+    }
+    assert_eq!(atlas.snapshot().version, before.version);
+    assert_eq!(
+        atlas.store().data_version().await.expect("version"),
+        before.version,
+        "nothing committed"
+    );
+    let (_, atlas, _, _) = restart(atlas, location).await;
+    assert_eq!(
+        atlas.snapshot().data.buildings.len(),
+        before.data.buildings.len(),
+        "nothing written"
+    );
+    atlas
+        .commit(many(None), &Actor::new("bulk"))
+        .await
+        .expect("the same import without the bad building commits");
+    assert_eq!(
+        atlas.snapshot().data.buildings.len(),
+        before.data.buildings.len() + 12_000
+    );
+    let (_, atlas, _, _) = restart(atlas, location).await;
+    assert_eq!(
+        atlas.snapshot().data.buildings.len(),
+        before.data.buildings.len() + 12_000,
+        "and it is in the store"
+    );
+}
+
+#[tokio::test]
+async fn a_big_import_is_checked_while_written_in_a_geopackage() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("atlas.gpkg");
+    a_big_import_is_checked_while_written(&path.to_string_lossy()).await;
+}
+
+#[tokio::test]
+async fn a_big_import_is_checked_while_written_in_postgis() {
+    a_big_import_is_checked_while_written(&common::fresh_pg_url().await).await;
 }

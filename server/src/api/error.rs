@@ -177,6 +177,7 @@ impl From<StoreError> for ApiError {
             StoreError::DraftConflict { .. } | StoreError::WorkConflict { .. } => {
                 ApiError::Conflict(e.to_string())
             }
+            StoreError::Refused(problems) => ApiError::Invalid(problems),
             StoreError::Integrity(m) => {
                 let zh = format!("数据库拒绝了这次写入（违反数据完整性约束）：{m}");
                 ApiError::Invalid(vec![Problem::new("feature", m, zh)])

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use engine::snapshot::Unreadable;
 use engine::{Feature, Layer};
 
-use super::{Actor, Change, Committed, Operation, StoreError, PER_FEATURE_AUDIT_LIMIT};
+use super::{Actor, Change, Committed, Operation, StoreError, Verdict, PER_FEATURE_AUDIT_LIMIT};
 
 /// An audit entry to write.
 #[derive(Debug, Clone)]
@@ -137,6 +137,19 @@ pub async fn run(
     .await?;
     tx.set_data_version(data_version).await?;
     Ok(pending.committed)
+}
+
+/// [`run`] while `verdict` (the engine's check of the operation) runs; the verdict's error comes
+/// before the store's own, and the caller commits only on `Ok`.
+pub async fn run_checked(
+    tx: &mut impl Tx,
+    operation: &Operation,
+    actor: &Actor,
+    verdict: Verdict,
+) -> Result<Committed, StoreError> {
+    let written = run(tx, operation, actor).await;
+    verdict.await?;
+    written
 }
 
 /// Every id an operation names (ids above 0), by layer.

@@ -29,7 +29,7 @@ use super::sessions::Sessions;
 use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError, StoredSession, WorkQuery, WorkRecord,
+    StoreError, StoredSession, Verdict, WorkQuery, WorkRecord,
 };
 
 /// "GPKG" as the SQLite application id.
@@ -706,9 +706,14 @@ impl Store for GeoPackage {
         Ok(loaded)
     }
 
-    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
+    async fn commit_checked(
+        &self,
+        operation: &Operation,
+        actor: &Actor,
+        verdict: Verdict,
+    ) -> Result<Committed, StoreError> {
         let mut tx = GpkgTx(self.pool.begin().await?, HashMap::new());
-        let committed = commit::run(&mut tx, operation, actor).await?;
+        let committed = commit::run_checked(&mut tx, operation, actor, verdict).await?;
         tx.write_extents().await?;
         tx.0.commit().await.map_err(StoreError::from_db)?;
         Ok(committed)

@@ -269,9 +269,18 @@ impl Loaded {
     }
 }
 
+/// The engine's check of an operation, running while a store writes it
+/// ([`Store::commit_checked`]): `Ok` lets the transaction commit, an error rolls it back.
+pub type Verdict =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send>>;
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The engine's check refused the operation ([`Store::commit_checked`]); nothing was
+    /// written.
+    #[error("{} problem(s): {}", .0.len(), .0.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Refused(Vec<engine::Problem>),
     #[error("{layer} {id} was changed by someone else: expected version {expected}, stored version {actual}")]
     Conflict {
         layer: Layer,
@@ -359,7 +368,20 @@ pub trait Store: Send + Sync {
         }
     }
     /// Commits an operation atomically, with its audit entries and a new data version.
-    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError>;
+    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
+        self.commit_checked(operation, actor, Box::pin(async { Ok(()) }))
+            .await
+    }
+    /// Commits an operation as [`Store::commit`] does while `verdict` — the engine's check of
+    /// it — runs: the transaction commits once the verdict is `Ok`, and is otherwise rolled back
+    /// with the verdict's error, which comes before any error of the store's own (the check
+    /// names the feature and field of a row the database would refuse).
+    async fn commit_checked(
+        &self,
+        operation: &Operation,
+        actor: &Actor,
+        verdict: Verdict,
+    ) -> Result<Committed, StoreError>;
     /// Audit entries matching the query, newest first.
     async fn audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
     /// Closes every connection; a GeoPackage is checkpointed into one self-contained file.

@@ -22,7 +22,7 @@ use super::sessions::Sessions;
 use super::work::Work;
 use super::{
     Account, Actor, AuditEntry, AuditQuery, Committed, DraftRecord, Loaded, Operation, Store,
-    StoreError, StoredSession, WorkQuery, WorkRecord,
+    StoreError, StoredSession, Verdict, WorkQuery, WorkRecord,
 };
 
 /// The migrations in `migrations/`, embedded in the binary.
@@ -674,9 +674,14 @@ impl Store for PostGis {
         }
     }
 
-    async fn commit(&self, operation: &Operation, actor: &Actor) -> Result<Committed, StoreError> {
+    async fn commit_checked(
+        &self,
+        operation: &Operation,
+        actor: &Actor,
+        verdict: Verdict,
+    ) -> Result<Committed, StoreError> {
         let mut tx = PgTx::new(self.pool.begin().await?);
-        let committed = commit::run(&mut tx, operation, actor).await?;
+        let committed = commit::run_checked(&mut tx, operation, actor, verdict).await?;
         tx.tx.commit().await.map_err(StoreError::from_db)?;
         Ok(committed)
     }

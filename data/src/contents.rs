@@ -882,8 +882,9 @@ impl Writer<'_> {
         for (gi, (spec, &block)) in cp.grids.iter().zip(&cp.grid_blocks).enumerate() {
             let code = cp.grid_code(gi);
             filled.grid_codes.push(code.clone());
+            let id = self.data.grids.len() as i64 + 1;
             self.data.grids.push(Grid {
-                id: self.data.grids.len() as i64 + 1,
+                id,
                 version: 1,
                 code: code.clone(),
                 name: format!("{}第{}网格", cp.name, gi + 1),

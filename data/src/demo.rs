@@ -651,7 +651,7 @@ pub fn demo_district() -> Dataset {
         filled: &filled,
         gates: &gates,
     };
-    data.ways = demo_ways(&layout, &data);
+    data.ways = demo_ways(&layout, &data).into();
     data
 }
 
@@ -816,7 +816,7 @@ fn add_gates(data: &mut Dataset, placed: &HashMap<i64, &PlacedCompound>) -> Vec<
             });
         }
     }
-    data.gates = gates;
+    data.gates = gates.into();
     plans
 }
 

@@ -285,7 +285,7 @@ pub fn synthetic_city_with(buildings: usize, seed: u64, options: SyntheticOption
         }
     }
     if let Some(ways) = ways {
-        data.ways = ways.finish();
+        data.ways = ways.finish().into();
     }
     data
 }

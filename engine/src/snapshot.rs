@@ -15,17 +15,94 @@ use crate::model::{
 };
 
 /// Every feature of the atlas, by layer.
+///
+/// Each layer is [`Shared`]: a copy of a dataset shares every layer with it until one is
+/// changed, so the snapshot after an edit of a building copies the buildings alone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
-    pub streets: Vec<Street>,
-    pub communities: Vec<Community>,
-    pub grids: Vec<Grid>,
-    pub compounds: Vec<Compound>,
-    pub buildings: Vec<Building>,
-    pub gates: Vec<Gate>,
-    pub stations: Vec<Station>,
-    pub service_spaces: Vec<ServiceSpace>,
-    pub ways: Vec<Way>,
+    pub streets: Shared<Street>,
+    pub communities: Shared<Community>,
+    pub grids: Shared<Grid>,
+    pub compounds: Shared<Compound>,
+    pub buildings: Shared<Building>,
+    pub gates: Shared<Gate>,
+    pub stations: Shared<Station>,
+    pub service_spaces: Shared<ServiceSpace>,
+    pub ways: Shared<Way>,
+}
+
+/// One layer's features, shared between datasets until one of them changes it: reading goes
+/// through to the vector; the first change of a shared layer copies it (copy on write).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shared<T>(Arc<Vec<T>>);
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared(Arc::new(Vec::new()))
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(features: Vec<T>) -> Self {
+        Shared(Arc::new(features))
+    }
+}
+
+impl<T> FromIterator<T> for Shared<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Shared(Arc::new(iter.into_iter().collect()))
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = Vec<T>;
+    fn deref(&self) -> &Vec<T> {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut Vec<T> {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a, T: Clone> IntoIterator for &'a mut Shared<T> {
+    type Item = &'a mut T;
+    type IntoIter = std::slice::IterMut<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::make_mut(&mut self.0).iter_mut()
+    }
+}
+
+impl<T: Clone> IntoIterator for Shared<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        Arc::unwrap_or_clone(self.0).into_iter()
+    }
+}
+
+impl<T> Shared<T> {
+    /// Whether `other` is this very layer, not a copy (for tests of what an edit copies).
+    pub fn same(&self, other: &Shared<T>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T: Clone> Shared<T> {
+    /// Adds a feature (copying the layer first if it is shared).
+    pub fn push(&mut self, feature: T) {
+        Arc::make_mut(&mut self.0).push(feature);
+    }
 }
 
 impl Dataset {
@@ -72,18 +149,25 @@ impl Dataset {
         }
     }
 
-    /// Keeps the features for which `keep(layer, id)` holds.
+    /// Keeps the features for which `keep(layer, id)` holds (a layer that loses none stays
+    /// shared).
     pub fn retain(&mut self, keep: impl Fn(Layer, i64) -> bool) {
-        self.streets.retain(|f| keep(Layer::Streets, f.id));
-        self.communities.retain(|f| keep(Layer::Communities, f.id));
-        self.grids.retain(|f| keep(Layer::Grids, f.id));
-        self.compounds.retain(|f| keep(Layer::Compounds, f.id));
-        self.buildings.retain(|f| keep(Layer::Buildings, f.id));
-        self.gates.retain(|f| keep(Layer::Gates, f.id));
-        self.stations.retain(|f| keep(Layer::Stations, f.id));
-        self.service_spaces
-            .retain(|f| keep(Layer::ServiceSpaces, f.id));
-        self.ways.retain(|f| keep(Layer::Ways, f.id));
+        fn layer<T: DomainFeature>(features: &mut Shared<T>, keep: impl Fn(i64) -> bool) {
+            if features.iter().any(|f| !keep(f.id())) {
+                features.retain(|f| keep(f.id()));
+            }
+        }
+        layer(&mut self.streets, |id| keep(Layer::Streets, id));
+        layer(&mut self.communities, |id| keep(Layer::Communities, id));
+        layer(&mut self.grids, |id| keep(Layer::Grids, id));
+        layer(&mut self.compounds, |id| keep(Layer::Compounds, id));
+        layer(&mut self.buildings, |id| keep(Layer::Buildings, id));
+        layer(&mut self.gates, |id| keep(Layer::Gates, id));
+        layer(&mut self.stations, |id| keep(Layer::Stations, id));
+        layer(&mut self.service_spaces, |id| {
+            keep(Layer::ServiceSpaces, id)
+        });
+        layer(&mut self.ways, |id| keep(Layer::Ways, id));
     }
 
     /// Number of features in a layer.
@@ -591,6 +675,12 @@ mod tests {
         let after = before.with_changes(2, &[Feature::Station(renamed)], &[]);
         assert!(shared(&before, &after));
         assert_eq!(after.data.stations[4].name, "改名站点");
+        // The edited layer is a copy (the snapshot before is unchanged); every other layer is
+        // the same one, not a copy.
+        assert_eq!(before.data.stations[4].name, "站点5");
+        assert!(!after.data.stations.same(&before.data.stations));
+        assert!(after.data.buildings.same(&before.data.buildings));
+        assert!(after.data.ways.same(&before.data.ways));
         // A move, a new station and a deletion rebuild it; every query answers as a snapshot
         // built from scratch.
         let mut moved = before.data.stations[9].clone();
@@ -603,6 +693,10 @@ mod tests {
         ] {
             let after = before.with_changes(2, &written, &deleted);
             assert!(!shared(&before, &after));
+            assert!(
+                after.data.compounds.same(&before.data.compounds),
+                "a deletion of a station copies no other layer"
+            );
             let fresh = Snapshot::new(2, after.data.clone());
             for _ in 0..30 {
                 let (x, y) = (rng.random_range(105.3..105.6), rng.random_range(28.8..29.0));

@@ -136,10 +136,10 @@ fn river() -> Dataset {
         geometry: Point(at(0.0, 110.0)),
     }];
     Dataset {
-        ways,
-        compounds,
-        gates,
-        service_spaces: vec![elderly_care(1, at(0.0, -110.0))],
+        ways: ways.into(),
+        compounds: compounds.into(),
+        gates: gates.into(),
+        service_spaces: vec![elderly_care(1, at(0.0, -110.0))].into(),
         ..Dataset::default()
     }
 }
@@ -462,7 +462,7 @@ fn lattice(seed: u64) -> Vec<Way> {
 fn walking_distances_equal_a_plain_dijkstra_on_random_districts() {
     for seed in 0..6_u64 {
         let mut d = random_dataset(seed, 60, 25);
-        d.ways = lattice(seed);
+        d.ways = lattice(seed).into();
         let snap = Snapshot::new(1, d);
         let standards = Standards::default();
         let cov = Coverage::compute(&snap, &standards).expect("coverage");

@@ -78,7 +78,7 @@ mod tests {
         let snap = Snapshot::new(
             1,
             Dataset {
-                ways: vec![street],
+                ways: vec![street].into(),
                 ..Dataset::default()
             },
         );

@@ -9,7 +9,7 @@
 
 use geo_index::rtree::sort::HilbertSort;
 use geo_index::rtree::{RTree, RTreeBuilder, RTreeIndex};
-use geo_types::{coord, Rect};
+use geo_types::Rect;
 
 /// The packed boxes of one layer, by position in the layer's vector.
 #[derive(Debug, Default)]
@@ -19,6 +19,14 @@ pub struct BoxIndex {
     /// empty when the n-th box is the n-th feature's.
     positions: Vec<u32>,
     extent: Option<Rect>,
+}
+
+/// The smallest rectangle holding both.
+pub fn union(a: Rect, b: Rect) -> Rect {
+    Rect::new(
+        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+    )
 }
 
 /// The largest `f32` at or below `v`.
@@ -64,13 +72,7 @@ impl BoxIndex {
                 up(r.max().x),
                 up(r.max().y),
             );
-            extent = Some(match extent {
-                None => *r,
-                Some(e) => Rect::new(
-                    coord! { x: e.min().x.min(r.min().x), y: e.min().y.min(r.min().y) },
-                    coord! { x: e.max().x.max(r.max().x), y: e.max().y.max(r.max().y) },
-                ),
-            });
+            extent = Some(extent.map_or(*r, |e| union(e, *r)));
         }
         BoxIndex {
             tree: Some(builder.finish::<HilbertSort>()),
@@ -186,12 +188,7 @@ mod tests {
                     );
                 }
             }
-            let extent = boxes.iter().flatten().copied().reduce(|a, b| {
-                Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            });
+            let extent = boxes.iter().flatten().copied().reduce(union);
             assert_eq!(index.extent(), extent, "the extent is exact");
         }
     }

@@ -443,12 +443,7 @@ impl Snapshot {
         layers
             .iter()
             .filter_map(|&l| self.index(l).boxes.extent())
-            .reduce(|a, b| {
-                Rect::new(
-                    geo_types::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                    geo_types::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-                )
-            })
+            .reduce(crate::box_index::union)
     }
 
     /// Positions (in the layer's vector) of the features whose bounding boxes meet `rect`, in

@@ -176,20 +176,21 @@ impl Atlas {
     ) -> Result<Committed, AtlasError> {
         let _writer = self.writer.lock().await;
         let (kind, changes) = (operation.kind.name(), operation.changes.len());
+        let operation = Arc::new(operation);
+        let verdict = checked(self.snapshot(), Arc::clone(&operation));
         let committed = if changes >= CHECKED_WHILE_WRITTEN {
-            let operation = Arc::new(operation);
-            let verdict = checked(self.snapshot(), Arc::clone(&operation));
-            self.store
-                .commit_checked(&operation, actor, verdict)
-                .await
-                .map_err(|e| match e {
-                    StoreError::Refused(problems) => AtlasError::Invalid(problems),
-                    e => AtlasError::Store(e),
-                })?
+            self.store.commit_checked(&operation, actor, verdict).await
         } else {
-            self.check(&operation).await?;
-            self.store.commit(&operation, actor).await?
-        };
+            match verdict.await {
+                Ok(()) => self.store.commit(&operation, actor).await,
+                Err(refused) => Err(refused),
+            }
+        }
+        .map_err(|e| match e {
+            StoreError::Refused(problems) => AtlasError::Invalid(problems),
+            StoreError::CheckFailed(e) => AtlasError::Task(e),
+            e => AtlasError::Store(e),
+        })?;
         self.published(committed, kind, changes, actor).await
     }
 
@@ -235,9 +236,7 @@ pub(crate) fn checked(snapshot: Arc<Snapshot>, operation: Arc<Operation>) -> Ver
         match check.await {
             Ok(problems) if problems.is_empty() => Ok(()),
             Ok(problems) => Err(StoreError::Refused(problems)),
-            Err(e) => Err(StoreError::Integrity(format!(
-                "the integrity check failed: {e}"
-            ))),
+            Err(e) => Err(StoreError::CheckFailed(e.to_string())),
         }
     })
 }

@@ -80,9 +80,7 @@ fn hit(f: &Feature, name: &str, code: Option<&str>) -> Value {
 /// bounds, a start view, the layers and the data version.
 pub async fn config(State(state): State<AppState>) -> Json<Value> {
     let snap = state.atlas.snapshot();
-    let bounds = snap
-        .extent(&Layer::ALL)
-        .map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]);
+    let bounds = tiles::data_bounds(&snap);
     let basemap = state.config.basemap_url.as_ref().map(|url| json!({ "tiles": [url], "attribution": state.config.basemap_attribution.clone().unwrap_or_default() }));
     Json(json!({
         "basemap": basemap,

@@ -367,23 +367,18 @@ fn rows_per_statement(layer: Layer) -> usize {
 /// once per layer at the end (not once per updated row: a ledger may update a million).
 struct GpkgTx<'t>(Transaction<'t, Sqlite>, HashMap<Layer, geo_types::Rect>);
 
-/// The smallest rectangle holding both.
-fn union(a: geo_types::Rect, b: geo_types::Rect) -> geo_types::Rect {
-    geo_types::Rect::new(
-        (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-        (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-    )
-}
-
 impl GpkgTx<'_> {
     /// Notes that the layer's extent must cover `features`.
     fn extend_extent(&mut self, layer: Layer, features: &[&Feature]) {
         if let Some(rect) = features
             .iter()
             .filter_map(|f| f.geometry().bounding_rect())
-            .reduce(union)
+            .reduce(engine::box_index::union)
         {
-            let widened = self.1.get(&layer).map_or(rect, |r| union(*r, rect));
+            let widened = self
+                .1
+                .get(&layer)
+                .map_or(rect, |r| engine::box_index::union(*r, rect));
             self.1.insert(layer, widened);
         }
     }

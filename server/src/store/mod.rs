@@ -281,6 +281,9 @@ pub enum StoreError {
     /// written.
     #[error("{} problem(s): {}", .0.len(), .0.iter().take(3).map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Refused(Vec<engine::Problem>),
+    /// The engine's check could not finish (its task panicked); nothing was written.
+    #[error("the integrity check failed: {0}")]
+    CheckFailed(String),
     #[error("{layer} {id} was changed by someone else: expected version {expected}, stored version {actual}")]
     Conflict {
         layer: Layer,

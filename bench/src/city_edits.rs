@@ -1,7 +1,7 @@
 //! Edits at city scale (`gridatlas-bench city-edits`, issue 16): the synthetic city in one
-//! store, served on loopback. Prints the snapshot's bytes per feature, then one editor alone
-//! (an edit's commit, and the edit until the next coverage answer for its community includes
-//! it), then the mixed load: editors renaming buildings while readers ask for tiles, feature
+//! store, served on loopback. Prints the snapshot's bytes per feature, the city's coverage
+//! computed from nothing, then one editor alone (an edit's commit, and the edit until the next
+//! coverage answer for its community includes it), then the mixed load: editors renaming buildings while readers ask for tiles, feature
 //! pages and coverage. Figures are printed, never asserted.
 
 use std::collections::HashMap;
@@ -112,8 +112,17 @@ pub async fn run(
     drop(snapshot);
     let targets = Arc::new(targets(&atlas, editors.max(1)).await?);
 
-    // One editor alone.
+    // The city's coverage, computed once from nothing (as after a start); every edit after it
+    // updates it.
     let client = reqwest::Client::new();
+    let t = Instant::now();
+    coverage(&client, &targets, &targets.communities[0]).await?;
+    println!(
+        "the city's coverage from nothing (walking network, distances, rows, summaries): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // One editor alone.
     let mut commit = Vec::new();
     let mut to_coverage = Vec::new();
     for (n, (id, community)) in targets.buildings[0].iter().take(20).enumerate() {

@@ -315,7 +315,7 @@ fn recomputes(
             .ok_or_else(|| err("no walking network was built"))?;
         builds.push(r.build_s);
         joins.push(r.join_s);
-        report = Some((r, coverage.unjoined().len()));
+        report = Some((r, coverage.unjoined(&snapshot).len()));
     }
     let (report, unjoined) = report.ok_or_else(|| err("no run"))?;
     let warm: Vec<f64> = (0..RUNS)

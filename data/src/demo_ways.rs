@@ -85,7 +85,7 @@ pub(crate) fn demo_ways(layout: &DemoLayout, data: &Dataset) -> Vec<Way> {
     net.trim();
     net.keep_connected();
     motorway(&mut net);
-    net.ways(layout.plan, &Streets::new(&data.streets), 1)
+    net.ways(layout.plan, &Streets::new(&data.streets.to_vec()), 1)
 }
 
 fn is_hongxing(code: &str) -> bool {

@@ -257,7 +257,6 @@ pub fn synthetic_city_with(buildings: usize, seed: u64, options: SyntheticOption
     plan.tiling.seal();
 
     let mut data = Dataset::default();
-    data.buildings.reserve_exact(buildings);
     let mut w = Writer {
         plan: &plan,
         data: &mut data,

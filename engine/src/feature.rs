@@ -271,6 +271,18 @@ impl Feature {
         with_feature!(self, |f| f.geometry())
     }
 
+    /// Whether `other` is this feature in the same place: the same layer and geometry and, for
+    /// a building or a gate, the same compound (what decides where distances are measured
+    /// from). Names, counts and the other fields may differ.
+    pub fn same_place(&self, other: &Feature) -> bool {
+        let links = match (self, other) {
+            (Feature::Building(a), Feature::Building(b)) => a.compound_id == b.compound_id,
+            (Feature::Gate(a), Feature::Gate(b)) => a.compound_id == b.compound_id,
+            (a, b) => a.layer() == b.layer(),
+        };
+        links && self.geometry() == other.geometry()
+    }
+
     /// Stored attributes plus derived ones, without `id`, `version` and geometry.
     pub fn properties(&self) -> Map<String, Value> {
         with_feature!(self, |f| properties_of(f))

@@ -31,9 +31,8 @@ enum Declared<'a> {
     Station(&'a Station),
 }
 
-/// The owners of codes and ids, read in place: (layer, id) and, for grids and compounds, their
-/// community. Nothing is copied, so a check against a city's snapshot indexes its 170,000
-/// communities, grids, compounds and stations in a few milliseconds.
+/// The owners of codes and ids among a change's written features, read in place: (layer, id)
+/// and, for grids and compounds, their community.
 #[derive(Default)]
 struct Owners<'a> {
     streets: HashMap<&'a str, i64>,
@@ -79,10 +78,11 @@ impl<'a> Owners<'a> {
     }
 }
 
-/// The owners of codes and ids after a change: the snapshot's less the features the change
-/// deletes or replaces, with the features it writes on top.
+/// The owners of codes and ids after a change: the snapshot's (found through its own lookups,
+/// nothing copied) less the features the change deletes or replaces, with the features it
+/// writes on top.
 struct Registry<'a> {
-    base: Owners<'a>,
+    snapshot: &'a Snapshot,
     /// Features of the snapshot the change deletes or replaces.
     gone: HashSet<(Layer, i64)>,
     written: Owners<'a>,
@@ -98,12 +98,6 @@ impl<'a> Registry<'a> {
                 .filter(|f| f.id() > 0)
                 .map(|f| (f.layer(), f.id())),
         );
-        let d = &snapshot.data;
-        let declared = (d.streets.iter().map(Declared::Street))
-            .chain(d.communities.iter().map(Declared::Community))
-            .chain(d.grids.iter().map(Declared::Grid))
-            .chain(d.compounds.iter().map(Declared::Compound))
-            .chain(d.stations.iter().map(Declared::Station));
         let written = change.written.iter().filter_map(|f| match f {
             Feature::Street(s) => Some(Declared::Street(s)),
             Feature::Community(c) => Some(Declared::Community(c)),
@@ -113,56 +107,76 @@ impl<'a> Registry<'a> {
             _ => None,
         });
         Registry {
-            base: Owners::of(declared),
+            snapshot,
             gone,
             written: Owners::of(written),
         }
     }
 
-    /// The owner of `key` in `written`, else in the snapshot unless gone.
-    fn find<K, V>(
+    /// The owner in `written`, else the snapshot's owner unless the change deletes or replaces
+    /// it.
+    fn pick<V: Copy>(
         &self,
         layer: Layer,
-        map: impl for<'r> Fn(&'r Owners<'a>) -> &'r HashMap<K, V>,
-        key: &K,
+        written: Option<&V>,
+        base: Option<V>,
         id: impl Fn(&V) -> i64,
-    ) -> Option<V>
-    where
-        K: std::hash::Hash + Eq,
-        V: Copy,
-    {
-        map(&self.written).get(key).copied().or_else(|| {
-            map(&self.base)
-                .get(key)
-                .copied()
-                .filter(|v| !self.gone.contains(&(layer, id(v))))
-        })
+    ) -> Option<V> {
+        written
+            .copied()
+            .or_else(|| base.filter(|v| !self.gone.contains(&(layer, id(v)))))
     }
 
     fn has_street(&self, code: &str) -> bool {
-        self.find(Layer::Streets, |o| &o.streets, &code, |id| *id)
-            .is_some()
+        // Of two streets with one code, the later one owns it (as a lookup built in order).
+        let base = (self.snapshot.data.streets.iter().rev())
+            .find(|s| s.code == code)
+            .map(|s| s.id);
+        self.pick(Layer::Streets, self.written.streets.get(code), base, |id| {
+            *id
+        })
+        .is_some()
     }
 
     fn has_community(&self, code: &str) -> bool {
-        self.find(Layer::Communities, |o| &o.communities, &code, |v| v.0)
-            .is_some()
+        let base = (self.snapshot.community(code)).map(|c| (c.id, c.street_code.as_str()));
+        (self.pick(
+            Layer::Communities,
+            self.written.communities.get(code),
+            base,
+            |v| v.0,
+        ))
+        .is_some()
     }
 
     /// A grid's id and community.
     fn grid(&self, code: &str) -> Option<(i64, &'a str)> {
-        self.find(Layer::Grids, |o| &o.grids, &code, |v| v.0)
+        let base = (self.snapshot.grid(code)).map(|g| (g.id, g.community_code.as_str()));
+        self.pick(Layer::Grids, self.written.grids.get(code), base, |v| v.0)
     }
 
     /// A compound's community and grid.
     fn compound(&self, id: i64) -> Option<(&'a str, Option<&'a str>)> {
-        self.find(Layer::Compounds, |o| &o.compounds, &id, |v| v.0)
-            .map(|(_, community, grid)| (community, grid))
+        let base = (self.snapshot.compound(id))
+            .map(|c| (c.id, c.community_code.as_str(), c.grid_code.as_deref()));
+        self.pick(
+            Layer::Compounds,
+            self.written.compounds.get(&id),
+            base,
+            |v| v.0,
+        )
+        .map(|(_, community, grid)| (community, grid))
     }
 
     fn has_station(&self, id: i64) -> bool {
-        self.find(Layer::Stations, |o| &o.stations, &id, |id| *id)
-            .is_some()
+        let base = (self.snapshot.index(Layer::Stations).by_id.get(id)).map(|_| id);
+        self.pick(
+            Layer::Stations,
+            self.written.stations.get(&id),
+            base,
+            |id| *id,
+        )
+        .is_some()
     }
 
     /// Whether a street, community or grid holds `code` after the change.
@@ -178,12 +192,17 @@ impl<'a> Registry<'a> {
     /// A community, grid or compound in words: its name and, in brackets, its code or id (the
     /// code or id alone when it has no name).
     fn named(&self, layer: Layer, key: &str) -> String {
-        let name = if layer == Layer::Compounds {
-            key.parse::<i64>().ok().and_then(|id| {
-                (self.written.compound_names.get(&id)).or_else(|| self.base.compound_names.get(&id))
-            })
-        } else {
-            (self.written.names.get(&(layer, key))).or_else(|| self.base.names.get(&(layer, key)))
+        let snapshot = self.snapshot;
+        let name = match layer {
+            Layer::Compounds => key.parse::<i64>().ok().and_then(|id| {
+                (self.written.compound_names.get(&id).copied())
+                    .or_else(|| snapshot.compound(id).map(|c| c.name.as_str()))
+            }),
+            _ => (self.written.names.get(&(layer, key)).copied()).or_else(|| match layer {
+                Layer::Communities => snapshot.community(key).map(|c| c.name.as_str()),
+                Layer::Grids => snapshot.grid(key).map(|g| g.name.as_str()),
+                _ => None,
+            }),
         };
         match name {
             Some(name) if !name.is_empty() => format!("{name}（{key}）"),

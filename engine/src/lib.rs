@@ -21,6 +21,7 @@ pub mod placement;
 pub mod planning;
 pub mod reason;
 pub mod schema;
+pub mod shared;
 pub mod snapshot;
 
 pub use change::Change;

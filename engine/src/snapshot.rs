@@ -10,14 +10,17 @@ use geo_types::{Geometry, Rect};
 
 use crate::box_index::BoxIndex;
 use crate::feature::{DomainFeature, Feature};
+use crate::memo::Touched;
 use crate::model::{
     Building, Community, Compound, Gate, Grid, Layer, ServiceSpace, Station, Street, Way,
 };
+pub use crate::shared::Shared;
 
 /// Every feature of the atlas, by layer.
 ///
-/// Each layer is [`Shared`]: a copy of a dataset shares every layer with it until one is
-/// changed, so the snapshot after an edit of a building copies the buildings alone.
+/// Each layer is [`Shared`]: a copy of a dataset shares every piece of every layer with it
+/// until one is changed, so the snapshot after an edit of a building copies that building's
+/// piece alone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
     pub streets: Shared<Street>,
@@ -29,80 +32,6 @@ pub struct Dataset {
     pub stations: Shared<Station>,
     pub service_spaces: Shared<ServiceSpace>,
     pub ways: Shared<Way>,
-}
-
-/// One layer's features, shared between datasets until one of them changes it: reading goes
-/// through to the vector; the first change of a shared layer copies it (copy on write).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Shared<T>(Arc<Vec<T>>);
-
-impl<T> Default for Shared<T> {
-    fn default() -> Self {
-        Shared(Arc::new(Vec::new()))
-    }
-}
-
-impl<T> From<Vec<T>> for Shared<T> {
-    fn from(features: Vec<T>) -> Self {
-        Shared(Arc::new(features))
-    }
-}
-
-impl<T> FromIterator<T> for Shared<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        Shared(Arc::new(iter.into_iter().collect()))
-    }
-}
-
-impl<T> std::ops::Deref for Shared<T> {
-    type Target = Vec<T>;
-    fn deref(&self) -> &Vec<T> {
-        &self.0
-    }
-}
-
-impl<T: Clone> std::ops::DerefMut for Shared<T> {
-    fn deref_mut(&mut self) -> &mut Vec<T> {
-        Arc::make_mut(&mut self.0)
-    }
-}
-
-impl<'a, T> IntoIterator for &'a Shared<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
-impl<'a, T: Clone> IntoIterator for &'a mut Shared<T> {
-    type Item = &'a mut T;
-    type IntoIter = std::slice::IterMut<'a, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        Arc::make_mut(&mut self.0).iter_mut()
-    }
-}
-
-impl<T: Clone> IntoIterator for Shared<T> {
-    type Item = T;
-    type IntoIter = std::vec::IntoIter<T>;
-    fn into_iter(self) -> Self::IntoIter {
-        Arc::unwrap_or_clone(self.0).into_iter()
-    }
-}
-
-impl<T> Shared<T> {
-    /// Whether `other` is this very layer, not a copy (for tests of what an edit copies).
-    pub fn same(&self, other: &Shared<T>) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl<T: Clone> Shared<T> {
-    /// Adds a feature (copying the layer first if it is shared).
-    pub fn push(&mut self, feature: T) {
-        Arc::make_mut(&mut self.0).push(feature);
-    }
 }
 
 impl Dataset {
@@ -319,7 +248,7 @@ impl LayerIndex {
         }
     }
 
-    fn build<T: DomainFeature>(items: &[T]) -> Self {
+    fn build<T: DomainFeature>(items: &Shared<T>) -> Self {
         let boxes: Vec<Option<Rect>> = items.iter().map(|f| bbox(&f.geometry())).collect();
         LayerIndex {
             boxes: BoxIndex::build(&boxes),
@@ -469,7 +398,9 @@ impl Snapshot {
     }
 
     /// The snapshot after committed changes: features written replace those with the same id
-    /// (or are appended), deleted ones are removed, and the indexes are rebuilt.
+    /// (or are appended), deleted ones are removed, and the indexes of the layers whose boxes
+    /// changed are rebuilt. It starts with the derived results that read nothing the changes
+    /// touched ([`crate::memo::Memo::carried`]).
     #[must_use]
     pub fn with_changes(
         &self,
@@ -483,6 +414,10 @@ impl Snapshot {
         // built again; every other layer keeps its own.
         let mut reindexed: std::collections::HashSet<Layer> =
             deleted.iter().map(|(l, _)| *l).collect();
+        let mut touched = Touched::default();
+        for &(layer, id) in deleted {
+            touched.feature(layer, id, true);
+        }
         for f in written {
             let layer = f.layer();
             let slot = self
@@ -492,17 +427,21 @@ impl Snapshot {
                 .or_else(|| appended.get(&(layer, f.id())).copied());
             match slot {
                 Some(i) => {
-                    let moved = data
-                        .get(layer, i)
+                    let old = data.get(layer, i);
+                    let boxed_again = (old.as_ref())
                         .is_none_or(|old| bbox(&old.geometry()) != bbox(&f.geometry()));
-                    if moved || appended.contains_key(&(layer, f.id())) {
+                    let new = appended.contains_key(&(layer, f.id()));
+                    if boxed_again || new {
                         reindexed.insert(layer);
                     }
+                    let moved = new || old.is_none_or(|old| !old.same_place(f));
+                    touched.feature(layer, f.id(), moved);
                     data.set(i, f.clone());
                 }
                 None => {
                     appended.insert((layer, f.id()), data.len(layer));
                     reindexed.insert(layer);
+                    touched.feature(layer, f.id(), true);
                     data.push(f.clone());
                 }
             }
@@ -530,7 +469,9 @@ impl Snapshot {
             .filter(|u| !repaired(u))
             .cloned()
             .collect();
-        Snapshot::with_indexes(version, data, indexes).with_unreadable(unreadable)
+        let mut next = Snapshot::with_indexes(version, data, indexes).with_unreadable(unreadable);
+        next.memo = self.memo.carried(touched);
+        next
     }
 
     /// The gates 小区出入口 of a compound, in snapshot order (empty when it has none).

@@ -99,8 +99,15 @@ impl Atlas {
             data_version = snapshot.version,
             "the store moved on: snapshot read again"
         );
-        self.snapshot.store(Arc::new(snapshot));
+        self.swap_in(snapshot);
         Ok(true)
+    }
+
+    /// Makes `next` the current snapshot. The one before is dropped off the request's path:
+    /// with its memo it may hold a city's coverage, which takes tens of milliseconds to free.
+    fn swap_in(&self, next: Snapshot) {
+        let before = self.snapshot.swap(Arc::new(next));
+        tokio::task::spawn_blocking(move || drop(before));
     }
 
     /// The current snapshot.
@@ -220,7 +227,7 @@ impl Atlas {
             // in the store, not in the snapshot, so the store is read again whole.
             read_snapshot(self.store()).await?
         };
-        self.snapshot.store(Arc::new(next));
+        self.swap_in(next);
         tracing::info!(kind, actor = %actor.name, changes, data_version = version, "committed");
         Ok(committed)
     }

@@ -422,7 +422,11 @@ trait TileFeature {
 }
 
 /// Encodes the features at positions `at` of a layer's vector.
-fn features<'a, T: TileFeature>(items: &'a [T], at: &[usize], ctx: &mut Ctx) -> LayerBuilder<'a> {
+fn features<'a, T: TileFeature>(
+    items: &'a engine::snapshot::Shared<T>,
+    at: &[usize],
+    ctx: &mut Ctx,
+) -> LayerBuilder<'a> {
     let mut layer = LayerBuilder::new(T::KEYS);
     let mut geometry = Vec::new();
     for &i in at {

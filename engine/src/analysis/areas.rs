@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Layer, PropertyManagement, ServiceType};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Shared, Snapshot};
 
 use super::pct;
 use super::reach::UnitCoverage;
@@ -199,19 +199,40 @@ impl<'a> Lookups<'a> {
 #[derive(Debug, Clone, Default)]
 struct ServiceAcc {
     households_covered: i64,
-    target_total: f64,
-    target_covered: f64,
-    distance_households: f64,
+    target_total: Exact,
+    target_covered: Exact,
+    distance_households: Exact,
     households_reached: i64,
     households_without: i64,
 }
 
+/// Units of [`Exact`]: 2⁻⁴⁰.
+const EXACT_SCALE: f64 = (1u64 << 40) as f64;
+
+/// A sum of reals kept exactly in fixed point (2⁻⁴⁰ units), so taking a unit away and adding
+/// it again leaves the very total a fresh sum in any order gives: what lets an edit update a
+/// city's totals in place.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Exact(i128);
+
+impl Exact {
+    fn add(&mut self, v: f64, sign: i64) {
+        self.0 += i128::from(sign) * (v * EXACT_SCALE).round() as i128;
+    }
+
+    fn value(self) -> f64 {
+        self.0 as f64 / EXACT_SCALE
+    }
+}
+
+/// One area's running totals.
 #[derive(Debug, Clone, Default)]
-struct Acc {
+pub(crate) struct Acc {
     governance: Governance,
+    population: Exact,
     services: Vec<ServiceAcc>,
     checklist: Vec<i64>,
-    floor_area: f64,
+    floor_area: Exact,
     complexes: usize,
 }
 
@@ -224,28 +245,32 @@ impl Acc {
         }
     }
 
-    fn add_unit(&mut self, u: &UnitCoverage, standards: &Standards) {
+    /// Adds a unit's row (`sign` 1) or takes it away (`sign` -1).
+    fn add_unit(&mut self, u: &UnitCoverage, standards: &Standards, sign: i64) {
+        let count = |n: &mut usize| *n = n.wrapping_add_signed(sign as isize);
         let g = &mut self.governance;
-        g.households += u.households;
-        g.population += u.population;
+        g.households += sign * u.households;
+        self.population.add(u.population, sign);
         match &u.compound {
             Some(c) => {
-                g.compounds += 1;
+                count(&mut g.compounds);
                 if c.three_no {
-                    g.three_no_compounds += 1;
-                    g.three_no_households += u.households;
+                    count(&mut g.three_no_compounds);
+                    g.three_no_households += sign * u.households;
                 }
                 if c.property_management.manages() {
-                    g.managed_compounds += 1;
+                    count(&mut g.managed_compounds);
                 }
-                *g.property_management
-                    .entry(c.property_management)
-                    .or_default() += 1;
+                count(
+                    g.property_management
+                        .entry(c.property_management)
+                        .or_default(),
+                );
                 if c.owners_committee {
-                    g.owners_committee_compounds += 1;
+                    count(&mut g.owners_committee_compounds);
                 }
             }
-            None => g.scattered_buildings += 1,
+            None => count(&mut g.scattered_buildings),
         }
         for ((acc, reach), rule) in self
             .services
@@ -254,35 +279,37 @@ impl Acc {
             .zip(&standards.services)
         {
             let target = u.target(rule.target_group);
-            acc.target_total += target;
+            acc.target_total.add(target, sign);
             if reach.covered {
-                acc.households_covered += u.households;
-                acc.target_covered += target;
+                acc.households_covered += sign * u.households;
+                acc.target_covered.add(target, sign);
             }
             match reach.distance_m {
                 Some(d) => {
-                    acc.distance_households += d * u.households as f64;
-                    acc.households_reached += u.households;
+                    acc.distance_households.add(d * u.households as f64, sign);
+                    acc.households_reached += sign * u.households;
                 }
-                None => acc.households_without += u.households,
+                None => acc.households_without += sign * u.households,
             }
         }
         for (n, c) in self.checklist.iter_mut().zip(&u.checklist) {
             if c.within {
-                *n += u.households;
+                *n += sign * u.households;
             }
         }
     }
 
     fn finish(
-        mut self,
+        &self,
         level: AreaLevel,
         code: String,
         name: String,
         parent_code: Option<String>,
         standards: &Standards,
     ) -> AreaSummary {
-        let g = &mut self.governance;
+        let mut governance = self.governance.clone();
+        governance.population = self.population.value();
+        let g = &mut governance;
         g.property_management_pct = pct(g.managed_compounds as f64, g.compounds as f64);
         for pm in PropertyManagement::ALL {
             g.property_management.entry(*pm).or_insert(0);
@@ -302,11 +329,11 @@ impl Acc {
                 households,
                 households_covered: a.households_covered,
                 households_pct: pct(a.households_covered as f64, hh),
-                target_total: a.target_total,
-                target_covered: a.target_covered,
-                target_pct: pct(a.target_covered, a.target_total),
+                target_total: a.target_total.value(),
+                target_covered: a.target_covered.value(),
+                target_pct: pct(a.target_covered.value(), a.target_total.value()),
                 mean_distance_m: (a.households_reached > 0)
-                    .then(|| a.distance_households / a.households_reached as f64),
+                    .then(|| a.distance_households.value() / a.households_reached as f64),
                 households_without_facility: a.households_without,
             })
             .collect();
@@ -323,16 +350,17 @@ impl Acc {
             })
             .collect();
         let f = &standards.floor_area;
-        let per_100 = (households > 0).then(|| self.floor_area / hh * 100.0);
+        let floor_area = self.floor_area.value();
+        let per_100 = (households > 0).then(|| floor_area / hh * 100.0);
         AreaSummary {
             level,
             code,
             name,
             parent_code,
-            governance: self.governance,
+            governance,
             services,
             floor_area: FloorAreaStatus {
-                floor_area_m2: self.floor_area,
+                floor_area_m2: floor_area,
                 per_100_households: per_100,
                 minimum: f.minimum_m2_per_100_households,
                 stretch: f.stretch_m2_per_100_households,
@@ -367,10 +395,11 @@ pub(crate) type Summaries = (
     AreaSummary,
 );
 
-/// Running totals at every level: per grid, community and street, and for everything.
-struct Levels<'s> {
-    standards: &'s Standards,
-    lookups: &'s Lookups<'s>,
+/// Running totals at every level: per grid, community and street, and for everything. Kept
+/// with a coverage, so an edit of a few units takes their old rows away and adds the new ones
+/// ([`resummarize`]) instead of summing a city again.
+#[derive(Debug, Clone)]
+pub(crate) struct Totals {
     grids: Vec<Acc>,
     communities: Vec<Acc>,
     streets: Vec<Acc>,
@@ -379,13 +408,11 @@ struct Levels<'s> {
     street_of_community: Vec<Option<usize>>,
 }
 
-impl<'s> Levels<'s> {
+impl Totals {
     /// Empty totals for every grid, community and street of the snapshot.
-    fn new(snapshot: &Snapshot, standards: &'s Standards, lookups: &'s Lookups<'s>) -> Self {
+    fn new(snapshot: &Snapshot, standards: &Standards, lookups: &Lookups) -> Self {
         let data = &snapshot.data;
-        Levels {
-            standards,
-            lookups,
+        Totals {
             grids: vec![Acc::new(standards); data.grids.len()],
             communities: vec![Acc::new(standards); data.communities.len()],
             streets: vec![Acc::new(standards); data.streets.len()],
@@ -398,32 +425,30 @@ impl<'s> Levels<'s> {
         }
     }
 
-    /// Adds each unit to its grid, community and street (by code) and to the whole.
-    fn add_units(&mut self, units: &[UnitCoverage]) {
-        let (standards, lookups) = (self.standards, self.lookups);
-        for u in units {
-            if let Some(g) = u.grid_code.as_deref().and_then(|c| lookups.grid(c)) {
-                self.grids[g].add_unit(u, standards);
-            }
-            if let Some(c) = lookups.community(&u.community_code) {
-                self.communities[c].add_unit(u, standards);
-                if let Some(s) = self.street_of_community[c] {
-                    self.streets[s].add_unit(u, standards);
-                }
-            }
-            self.all.add_unit(u, standards);
+    /// Adds a unit to its grid, community and street (by code) and to the whole (`sign` 1), or
+    /// takes it away (`sign` -1).
+    fn add_unit(&mut self, u: &UnitCoverage, standards: &Standards, lookups: &Lookups, sign: i64) {
+        if let Some(g) = u.grid_code.as_deref().and_then(|c| lookups.grid(c)) {
+            self.grids[g].add_unit(u, standards, sign);
         }
+        if let Some(c) = lookups.community(&u.community_code) {
+            self.communities[c].add_unit(u, standards, sign);
+            if let Some(s) = self.street_of_community[c] {
+                self.streets[s].add_unit(u, standards, sign);
+            }
+        }
+        self.all.add_unit(u, standards, sign);
     }
 
     /// Counts each grid and its workers in itself, its community, its street and the whole.
-    fn add_grids(&mut self, snapshot: &Snapshot) {
+    fn add_grids(&mut self, snapshot: &Snapshot, lookups: &Lookups) {
         for (gi, g) in snapshot.data.grids.iter().enumerate() {
             let add = |acc: &mut Acc| {
                 acc.governance.grids += 1;
                 acc.governance.grid_workers += g.workers;
             };
             add(&mut self.grids[gi]);
-            if let Some(c) = self.lookups.community(&g.community_code) {
+            if let Some(c) = lookups.community(&g.community_code) {
                 add(&mut self.communities[c]);
                 if let Some(s) = self.street_of_community[c] {
                     add(&mut self.streets[s]);
@@ -435,17 +460,17 @@ impl<'s> Levels<'s> {
 
     /// Adds floor area and embedded complexes to the facility's community (and street) by its
     /// code, and to the grid that holds it by location.
-    fn add_facilities(&mut self, snapshot: &Snapshot) {
-        let counted = counted_facilities(snapshot, self.standards);
+    fn add_facilities(&mut self, snapshot: &Snapshot, standards: &Standards, lookups: &Lookups) {
+        let counted = counted_facilities(snapshot, standards);
         let in_grid: Vec<Option<usize>> = counted
             .par_iter()
             .map(|(_, at, _, _)| at.and_then(|p| grid_at(snapshot, p)))
             .collect();
         for ((community_code, _, area, complex), grid) in counted.iter().zip(in_grid) {
-            let community = self.lookups.community(community_code);
+            let community = lookups.community(community_code);
             let street = community.and_then(|c| self.street_of_community[c]);
             let add = |acc: &mut Acc| {
-                acc.floor_area += area;
+                acc.floor_area.add(*area, 1);
                 acc.complexes += usize::from(*complex);
             };
             if let Some(g) = grid {
@@ -462,10 +487,9 @@ impl<'s> Levels<'s> {
     }
 
     /// The finished summaries of every grid, community, street and the whole.
-    fn finish(self, snapshot: &Snapshot) -> Summaries {
+    fn finish(&self, snapshot: &Snapshot, standards: &Standards) -> Summaries {
         let data = &snapshot.data;
-        let standards = self.standards;
-        let grids = finish_level(self.grids, &data.grids, AreaLevel::Grid, standards, |g| {
+        let grids = finish_level(&self.grids, &data.grids, AreaLevel::Grid, standards, |g| {
             (
                 g.code.clone(),
                 g.name.clone(),
@@ -473,14 +497,14 @@ impl<'s> Levels<'s> {
             )
         });
         let communities = finish_level(
-            self.communities,
+            &self.communities,
             &data.communities,
             AreaLevel::Community,
             standards,
             |c| (c.code.clone(), c.name.clone(), Some(c.street_code.clone())),
         );
         let streets = finish_level(
-            self.streets,
+            &self.streets,
             &data.streets,
             AreaLevel::Street,
             standards,
@@ -495,15 +519,15 @@ impl<'s> Levels<'s> {
 
 /// The summaries of the areas of one level, from their totals (in the same order) and each
 /// area's (code, name, parent code).
-fn finish_level<T>(
-    accs: Vec<Acc>,
-    areas: &[T],
+fn finish_level<T: Sync + Send>(
+    accs: &[Acc],
+    areas: &crate::snapshot::Shared<T>,
     level: AreaLevel,
     standards: &Standards,
-    names: impl Fn(&T) -> (String, String, Option<String>),
+    names: impl Fn(&T) -> (String, String, Option<String>) + Sync,
 ) -> Vec<AreaSummary> {
-    accs.into_iter()
-        .zip(areas)
+    (accs.par_iter())
+        .zip(areas.par_iter())
         .map(|(acc, area)| {
             let (code, name, parent_code) = names(area);
             acc.finish(level, code, name, parent_code, standards)
@@ -546,15 +570,36 @@ fn counted_facilities<'d>(
     counted
 }
 
+/// The summaries of every area from every unit's row, and the totals they were finished from.
 pub(crate) fn summarize(
     snapshot: &Snapshot,
     standards: &Standards,
-    units: &[UnitCoverage],
+    units: &Shared<UnitCoverage>,
     lookups: &Lookups,
-) -> Summaries {
-    let mut levels = Levels::new(snapshot, standards, lookups);
-    levels.add_units(units);
-    levels.add_grids(snapshot);
-    levels.add_facilities(snapshot);
-    levels.finish(snapshot)
+) -> (Summaries, Totals) {
+    let mut totals = Totals::new(snapshot, standards, lookups);
+    for u in units {
+        totals.add_unit(u, standards, lookups, 1);
+    }
+    totals.add_grids(snapshot, lookups);
+    totals.add_facilities(snapshot, standards, lookups);
+    (totals.finish(snapshot, standards), totals)
+}
+
+/// The summaries after some units' rows changed, from the totals before: each old row taken
+/// away, each new one added (exactly, so the same as [`summarize`] afresh). The snapshot's
+/// grids, communities, streets and facilities must be those the totals were summed on.
+pub(crate) fn resummarize(
+    snapshot: &Snapshot,
+    standards: &Standards,
+    lookups: &Lookups,
+    totals: &Totals,
+    changed: &[(&UnitCoverage, &UnitCoverage)],
+) -> (Summaries, Totals) {
+    let mut totals = totals.clone();
+    for (old, new) in changed {
+        totals.add_unit(old, standards, lookups, -1);
+        totals.add_unit(new, standards, lookups, 1);
+    }
+    (totals.finish(snapshot, standards), totals)
 }

@@ -7,11 +7,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::model::ServiceType;
-use crate::snapshot::Snapshot;
+use crate::memo::{Reads, Touched};
+use crate::model::{Layer, ServiceType};
+use crate::snapshot::{Shared, Snapshot};
 
-use super::areas::{summarize, Lookups};
-use super::reach::Measured;
+use super::areas::{resummarize, summarize, Lookups, Totals};
+use super::reach::{Measured, Rows};
 use super::standards::Standards;
 use super::walking::{NetworkReport, Unjoined};
 use super::{AnalysisError, DistanceMetric};
@@ -33,8 +34,9 @@ pub struct Coverage {
     /// How its distances were measured: walking when asked and the snapshot has a walking
     /// network, else straight.
     pub metric: DistanceMetric,
-    /// Compounds (in snapshot order), then scattered buildings (in snapshot order).
-    pub units: Vec<UnitCoverage>,
+    /// Compounds (in snapshot order), then scattered buildings (in snapshot order); in pieces
+    /// shared with the coverage before an edit ([`Shared`]).
+    pub units: Shared<UnitCoverage>,
     /// One per grid, in snapshot order.
     pub grids: Vec<AreaSummary>,
     /// One per community, in snapshot order.
@@ -45,7 +47,19 @@ pub struct Coverage {
     pub all: AreaSummary,
     /// The distances, shared by the coverages of one snapshot under several standards.
     pub(crate) measured: Arc<Measured>,
-    by_key: HashMap<(UnitKind, i64), usize>,
+    /// Each unit's position in `units`, shared by the coverages updated one from another.
+    pub(crate) by_key: Arc<HashMap<(UnitKind, i64), usize>>,
+    /// The running totals the summaries were finished from.
+    totals: Arc<Totals>,
+}
+
+/// What coverage distances and the walking network read of a snapshot: where the units are
+/// (compounds, buildings, gates) and every field of the facilities and the ways.
+pub(crate) fn distances_read() -> Reads {
+    Reads::of(
+        &[Layer::Stations, Layer::ServiceSpaces, Layer::Ways],
+        &[Layer::Compounds, Layer::Buildings, Layer::Gates],
+    )
 }
 
 /// Verdicts, unit rows and summaries from measured distances, by `metric` (the measured
@@ -62,13 +76,16 @@ fn assemble(
         (None, _) => measured.default_metric(),
     };
     let lookups = Lookups::new(snapshot);
-    let units = super::reach::unit_rows(snapshot, standards, &measured, &lookups, metric);
+    let units: Shared<UnitCoverage> = Rows::new(snapshot, standards, &measured, &lookups, metric)
+        .all()
+        .into();
     let by_key = units
         .iter()
         .enumerate()
         .map(|(i, u)| ((u.kind, u.id), i))
         .collect();
-    let (grids, communities, streets, all) = summarize(snapshot, standards, &units, &lookups);
+    let ((grids, communities, streets, all), totals) =
+        summarize(snapshot, standards, &units, &lookups);
     Coverage {
         snapshot_version: snapshot.version,
         standards: standards.clone(),
@@ -79,7 +96,8 @@ fn assemble(
         streets,
         all,
         measured,
-        by_key,
+        by_key: Arc::new(by_key),
+        totals: Arc::new(totals),
     }
 }
 
@@ -88,6 +106,87 @@ impl Coverage {
     /// ways, else in a straight line.
     pub fn compute(snapshot: &Snapshot, standards: &Standards) -> Result<Coverage, AnalysisError> {
         Coverage::compute_by(snapshot, standards, None)
+    }
+
+    /// The coverage of a snapshot under the default standards, memoized on it. Its distances
+    /// are memoized apart and read only where units are and the facilities and ways
+    /// ([`distances_read`]), so after an edit that moved nothing — a rename, a household count,
+    /// a grid — the next snapshot reuses them and only the verdicts and summaries are redone.
+    pub fn memoized(snapshot: &Snapshot) -> Result<Arc<Coverage>, AnalysisError> {
+        snapshot.memo.get_or_try_insert_updating(
+            "coverage",
+            |before: Option<(Arc<Coverage>, &Touched)>| {
+                let standards = Standards::default();
+                standards.validate()?;
+                let measured = snapshot
+                    .memo
+                    .get_or_try_insert_reading::<_, std::convert::Infallible>(
+                        "coverage distances",
+                        distances_read(),
+                        || Ok(Measured::measure(snapshot, &standards)),
+                    )
+                    .unwrap_or_else(|never| match never {});
+                let updated = before.and_then(|(before, edit)| {
+                    before.after_edit(snapshot, &standards, &measured, edit)
+                });
+                Ok(updated.unwrap_or_else(|| assemble(snapshot, &standards, measured, None)))
+            },
+        )
+    }
+
+    /// This coverage updated for the snapshot after `edit`, when the edit changed only fields
+    /// of compounds, buildings and gates and kept the distances: the rows of the units it
+    /// changed are made again, their old rows taken from the totals and the new ones added.
+    /// `None` when it must be assembled afresh.
+    fn after_edit(
+        &self,
+        snapshot: &Snapshot,
+        standards: &Standards,
+        measured: &Arc<Measured>,
+        edit: &Touched,
+    ) -> Option<Coverage> {
+        let unit_layers = [Layer::Compounds, Layer::Buildings, Layer::Gates];
+        let same_basis = Arc::ptr_eq(&self.measured, measured)
+            && self.standards == *standards
+            && self.metric == measured.default_metric();
+        if !same_basis || !edit.only_fields_of(&unit_layers) {
+            return None;
+        }
+        let lookups = Lookups::new(snapshot);
+        let rows = Rows::new(snapshot, standards, measured, &lookups, self.metric);
+        let mut changed: Vec<usize> = (edit.kept_place().iter())
+            .filter_map(|&(layer, id)| {
+                let position = snapshot.index(layer).by_id.get(id)?;
+                rows.unit_of(layer, position)
+            })
+            .collect();
+        changed.sort_unstable();
+        changed.dedup();
+        let mut units = self.units.clone();
+        let new_rows: Vec<UnitCoverage> = changed.iter().map(|&u| rows.row(u)).collect();
+        let pairs: Vec<(&UnitCoverage, &UnitCoverage)> = changed
+            .iter()
+            .map(|&u| &self.units[u])
+            .zip(&new_rows)
+            .collect();
+        let ((grids, communities, streets, all), totals) =
+            resummarize(snapshot, standards, &lookups, &self.totals, &pairs);
+        for (u, row) in changed.into_iter().zip(new_rows) {
+            units[u] = row;
+        }
+        Some(Coverage {
+            snapshot_version: snapshot.version,
+            standards: standards.clone(),
+            metric: self.metric,
+            units,
+            grids,
+            communities,
+            streets,
+            all,
+            measured: Arc::clone(measured),
+            by_key: Arc::clone(&self.by_key),
+            totals: Arc::new(totals),
+        })
     }
 
     /// [`Coverage::compute`] by a metric (`None`: the default). Both distances are measured
@@ -123,12 +222,13 @@ impl Coverage {
         self.measured.walk.as_ref().map(|w| w.network.report)
     }
 
-    /// Units and facilities not joined to the walking network (empty without one).
-    pub fn unjoined(&self) -> &[Unjoined] {
+    /// Units and facilities not joined to the walking network (empty without one), described
+    /// from the snapshot the coverage is of.
+    pub fn unjoined(&self, snapshot: &Snapshot) -> Vec<Unjoined> {
         self.measured
             .walk
             .as_ref()
-            .map_or(&[], |w| w.network.unjoined.as_slice())
+            .map_or_else(Vec::new, |w| w.network.unjoined(snapshot))
     }
 
     /// The coverage of the same snapshot under other standards. When every facility rule

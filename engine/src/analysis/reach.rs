@@ -373,89 +373,129 @@ impl Pair {
     }
 }
 
-/// One row per unit, in `measured` order, with its verdicts under `standards`, distances by
-/// `metric` (straight when there is no walking network).
-pub(crate) fn unit_rows(
-    snapshot: &Snapshot,
-    standards: &Standards,
-    measured: &Measured,
-    lookups: &Lookups,
+/// What a unit's row is made from: the snapshot, the standards, the measured distances and
+/// the metric that decides.
+pub(crate) struct Rows<'a> {
+    snapshot: &'a Snapshot,
+    standards: &'a Standards,
+    measured: &'a Measured,
+    lookups: &'a Lookups<'a>,
     metric: DistanceMetric,
-) -> Vec<UnitCoverage> {
-    let data = &snapshot.data;
-    let m = measured;
-    let width = m.rules.len();
-    // `covers` held, or the rules were measured from these very standards.
-    let rule = |sel: &FacilitySelector, lc: LifeCircle| m.rule(sel, lc).unwrap_or(usize::MAX);
-    let service_rule: Vec<usize> = standards
-        .services
-        .iter()
-        .map(|s| rule(&s.facilities, s.life_circle))
-        .collect();
-    let checklist_rule: Vec<usize> = standards
-        .checklist
-        .iter()
-        .map(|c| rule(&c.facilities, c.life_circle))
-        .collect();
-    let facility_ref = |i: u32| FacilityRef::of(data, i as usize);
-    let walking = &standards.walking;
+    service_rule: Vec<usize>,
+    checklist_rule: Vec<usize>,
+}
 
-    (0..m.shapes.len())
-        .into_par_iter()
-        .map(|u| {
-            let row = &m.distances[u * width..(u + 1) * width];
-            let walk_row = m
-                .walk
-                .as_ref()
-                .map(|w| &w.distances[u * width..(u + 1) * width]);
-            let pair = |rule: usize| Pair {
-                straight: row.get(rule).copied().flatten(),
-                walk: walk_row.and_then(|w| w.get(rule).copied().flatten()),
-                network: walk_row.is_some(),
-            };
-            let services = standards
-                .services
-                .iter()
-                .zip(&service_rule)
-                .map(|(s, &r)| service_reach(s, &pair(r), metric, walking, &facility_ref))
-                .collect();
-            let checklist = standards
-                .checklist
-                .iter()
-                .zip(&checklist_rule)
-                .map(|(c, &r)| {
-                    let p = pair(r);
-                    let chosen = p.chosen(metric);
-                    ChecklistReach {
-                        item: c.item,
-                        distance_m: chosen.map(|c| c.0),
-                        nearest: chosen.map(|c| facility_ref(c.1)),
-                        threshold_m: c.threshold_m,
-                        within: chosen.is_some_and(|(d, _)| d <= c.threshold_m),
-                        straight_m: p.straight.map(|d| d.0),
-                        walk_m: p.walk_m(),
-                    }
-                })
-                .collect();
-            let mut unit = if u < data.compounds.len() {
-                let mut unit = compound_unit(&data.compounds[u], standards);
-                unit.gates = snapshot.gates_of(unit.id).count();
-                unit
-            } else {
-                scattered_unit(
-                    &data.buildings[m.scattered[u - data.compounds.len()]],
-                    standards,
-                )
-            };
-            unit.joined = m.walk.as_ref().map(|w| !w.network.unit_joins(u).is_empty());
-            unit.street_code = lookups
-                .community(&unit.community_code)
-                .map(|c| data.communities[c].street_code.clone());
-            unit.services = services;
-            unit.checklist = checklist;
+impl<'a> Rows<'a> {
+    pub(crate) fn new(
+        snapshot: &'a Snapshot,
+        standards: &'a Standards,
+        measured: &'a Measured,
+        lookups: &'a Lookups<'a>,
+        metric: DistanceMetric,
+    ) -> Self {
+        // `covers` held, or the rules were measured from these very standards.
+        let rule =
+            |sel: &FacilitySelector, lc: LifeCircle| measured.rule(sel, lc).unwrap_or(usize::MAX);
+        Rows {
+            snapshot,
+            standards,
+            measured,
+            lookups,
+            metric,
+            service_rule: (standards.services.iter())
+                .map(|s| rule(&s.facilities, s.life_circle))
+                .collect(),
+            checklist_rule: (standards.checklist.iter())
+                .map(|c| rule(&c.facilities, c.life_circle))
+                .collect(),
+        }
+    }
+
+    /// Every unit's row, in unit order.
+    pub(crate) fn all(&self) -> Vec<UnitCoverage> {
+        (0..self.measured.shapes.len())
+            .into_par_iter()
+            .map(|u| self.row(u))
+            .collect()
+    }
+
+    /// The unit (its position in the rows) of the compound or scattered building at `position`
+    /// of its layer; `None` for a building in a compound.
+    pub(crate) fn unit_of(&self, layer: Layer, position: usize) -> Option<usize> {
+        let compounds = self.snapshot.data.compounds.len();
+        match layer {
+            Layer::Compounds => (position < compounds).then_some(position),
+            Layer::Buildings => {
+                (self.measured.scattered.binary_search(&position).ok()).map(|s| compounds + s)
+            }
+            _ => None,
+        }
+    }
+
+    /// The row of unit `u` (compounds in snapshot order, then the scattered buildings).
+    pub(crate) fn row(&self, u: usize) -> UnitCoverage {
+        let (data, m, standards, metric) = (
+            &self.snapshot.data,
+            self.measured,
+            self.standards,
+            self.metric,
+        );
+        let width = m.rules.len();
+        let facility_ref = |i: u32| FacilityRef::of(data, i as usize);
+        let walking = &standards.walking;
+        let row = &m.distances[u * width..(u + 1) * width];
+        let walk_row = m
+            .walk
+            .as_ref()
+            .map(|w| &w.distances[u * width..(u + 1) * width]);
+        let pair = |rule: usize| Pair {
+            straight: row.get(rule).copied().flatten(),
+            walk: walk_row.and_then(|w| w.get(rule).copied().flatten()),
+            network: walk_row.is_some(),
+        };
+        let services = standards
+            .services
+            .iter()
+            .zip(&self.service_rule)
+            .map(|(s, &r)| service_reach(s, &pair(r), metric, walking, &facility_ref))
+            .collect();
+        let checklist = standards
+            .checklist
+            .iter()
+            .zip(&self.checklist_rule)
+            .map(|(c, &r)| {
+                let p = pair(r);
+                let chosen = p.chosen(metric);
+                ChecklistReach {
+                    item: c.item,
+                    distance_m: chosen.map(|c| c.0),
+                    nearest: chosen.map(|c| facility_ref(c.1)),
+                    threshold_m: c.threshold_m,
+                    within: chosen.is_some_and(|(d, _)| d <= c.threshold_m),
+                    straight_m: p.straight.map(|d| d.0),
+                    walk_m: p.walk_m(),
+                }
+            })
+            .collect();
+        let mut unit = if u < data.compounds.len() {
+            let mut unit = compound_unit(&data.compounds[u], standards);
+            unit.gates = self.snapshot.gates_of(unit.id).count();
             unit
-        })
-        .collect()
+        } else {
+            scattered_unit(
+                &data.buildings[m.scattered[u - data.compounds.len()]],
+                standards,
+            )
+        };
+        unit.joined = m.walk.as_ref().map(|w| !w.network.unit_joins(u).is_empty());
+        unit.street_code = self
+            .lookups
+            .community(&unit.community_code)
+            .map(|c| data.communities[c].street_code.clone());
+        unit.services = services;
+        unit.checklist = checklist;
+        unit
+    }
 }
 
 /// A unit's reach of one service from its distances by both metrics.

@@ -294,7 +294,7 @@ fn choose_sites(
     candidates: &[Candidate],
     reach: &[Vec<usize>],
     target: &[f64],
-    units: &[UnitCoverage],
+    units: &crate::snapshot::Shared<UnitCoverage>,
     k: usize,
 ) -> Vec<SiteChoice> {
     let mut newly = vec![false; units.len()];

@@ -24,7 +24,7 @@ use crate::model::{Layer, ServiceType};
 use crate::network::{Graph, Join, Nearest, SegmentIndex, Skeleton, Walk};
 use crate::snapshot::Snapshot;
 
-use super::coverage::{Coverage, FacilityRef, UnitKind};
+use super::coverage::{distances_read, Coverage, FacilityRef, UnitKind};
 use super::metric::counting_facilities;
 use super::standards::ServiceStandard;
 use super::AnalysisError;
@@ -78,8 +78,10 @@ pub struct WalkNetwork {
     unit_order: Vec<u32>,
     /// Per facility (stations, then service spaces): its join.
     facility_joins: Vec<Option<Join>>,
-    /// Units and facilities left unjoined, in that order.
-    pub unjoined: Vec<Unjoined>,
+    /// Units and facilities left unjoined, in that order, as (layer, position in the layer):
+    /// described from the snapshot when asked ([`WalkNetwork::unjoined`]), so a renamed unit
+    /// does not make the network stale.
+    unjoined: Vec<(Layer, usize)>,
     pub report: NetworkReport,
 }
 
@@ -99,7 +101,7 @@ pub fn walk_network(snapshot: &Snapshot, join_limit_m: f64) -> Option<Arc<WalkNe
     let key = format!("walk network {join_limit_m}");
     snapshot
         .memo
-        .get_or_try_insert::<_, std::convert::Infallible>(&key, || {
+        .get_or_try_insert_reading::<_, std::convert::Infallible>(&key, distances_read(), || {
             Ok(WalkNetwork::build(snapshot, join_limit_m))
         })
         .ok()
@@ -170,7 +172,7 @@ impl WalkNetwork {
             )
             .collect();
 
-        let unjoined = unjoined_of(snapshot, &scattered, &per_unit, &facility_joins);
+        let unjoined = unjoined_of(data, &scattered, &per_unit, &facility_joins);
         let mut unit_offsets = Vec::with_capacity(per_unit.len() + 1);
         let mut unit_joins = Vec::new();
         unit_offsets.push(0);
@@ -274,79 +276,74 @@ impl WalkNetwork {
 }
 
 /// The units (compounds in snapshot order, then the scattered buildings at `scattered`) and
-/// facilities left without a join.
+/// facilities left without a join, as (layer, position).
 fn unjoined_of(
-    snapshot: &Snapshot,
+    data: &crate::snapshot::Dataset,
     scattered: &[usize],
     per_unit: &[Vec<Join>],
     facility_joins: &[Option<Join>],
-) -> Vec<Unjoined> {
-    let data = &snapshot.data;
-    let mut unjoined = Vec::new();
-    for (u, joins) in per_unit.iter().enumerate() {
-        if !joins.is_empty() {
-            continue;
-        }
-        unjoined.push(if u < data.compounds.len() {
-            let c = &data.compounds[u];
-            unjoined_at(
-                Layer::Compounds,
-                c.id,
-                Some(c.name.clone()),
-                &c.community_code,
-                &Geometry::Polygon(c.geometry.clone()),
-            )
-        } else {
-            let b = &data.buildings[scattered[u - data.compounds.len()]];
-            unjoined_at(
-                Layer::Buildings,
-                b.id,
-                b.name.clone(),
-                &b.community_code,
-                &b.geometry,
-            )
-        });
-    }
-    for (i, j) in facility_joins.iter().enumerate() {
-        if j.is_some() {
-            continue;
-        }
-        unjoined.push(if i < data.stations.len() {
-            let s = &data.stations[i];
-            unjoined_at(
-                Layer::Stations,
-                s.id,
-                Some(s.name.clone()),
-                &s.community_code,
-                &Geometry::Point(s.geometry),
-            )
-        } else {
-            let s = &data.service_spaces[i - data.stations.len()];
-            unjoined_at(
-                Layer::ServiceSpaces,
-                s.id,
-                Some(s.name.clone()),
-                &s.community_code,
-                &s.geometry,
-            )
-        });
-    }
-    unjoined
+) -> Vec<(Layer, usize)> {
+    let units = per_unit.iter().enumerate().filter(|(_, j)| j.is_empty());
+    let facilities = facility_joins
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| j.is_none());
+    units
+        .map(|(u, _)| match u.checked_sub(data.compounds.len()) {
+            None => (Layer::Compounds, u),
+            Some(s) => (Layer::Buildings, scattered[s]),
+        })
+        .chain(
+            facilities.map(|(i, _)| match i.checked_sub(data.stations.len()) {
+                None => (Layer::Stations, i),
+                Some(s) => (Layer::ServiceSpaces, s),
+            }),
+        )
+        .collect()
 }
 
-fn unjoined_at(
-    layer: Layer,
-    id: i64,
-    name: Option<String>,
-    community_code: &str,
-    g: &Geometry,
-) -> Unjoined {
-    Unjoined {
-        layer,
-        id,
-        name,
-        community_code: community_code.to_owned(),
-        at: super::reach::representative(g),
+impl WalkNetwork {
+    /// The units and facilities left unjoined, described from `snapshot` (the snapshot the
+    /// network was built on, or one whose edits since moved nothing).
+    pub fn unjoined(&self, snapshot: &Snapshot) -> Vec<Unjoined> {
+        let data = &snapshot.data;
+        let at = |layer, id, name, community_code: &str, g: &Geometry| Unjoined {
+            layer,
+            id,
+            name,
+            community_code: community_code.to_owned(),
+            at: super::reach::representative(g),
+        };
+        (self.unjoined.iter())
+            .filter_map(|&(layer, i)| {
+                Some(match layer {
+                    Layer::Compounds => {
+                        let c = data.compounds.get(i)?;
+                        let g = Geometry::Polygon(c.geometry.clone());
+                        at(layer, c.id, Some(c.name.clone()), &c.community_code, &g)
+                    }
+                    Layer::Buildings => {
+                        let b = data.buildings.get(i)?;
+                        at(layer, b.id, b.name.clone(), &b.community_code, &b.geometry)
+                    }
+                    Layer::Stations => {
+                        let s = data.stations.get(i)?;
+                        let g = Geometry::Point(s.geometry);
+                        at(layer, s.id, Some(s.name.clone()), &s.community_code, &g)
+                    }
+                    _ => {
+                        let s = data.service_spaces.get(i)?;
+                        at(
+                            layer,
+                            s.id,
+                            Some(s.name.clone()),
+                            &s.community_code,
+                            &s.geometry,
+                        )
+                    }
+                })
+            })
+            .collect()
     }
 }
 

@@ -196,7 +196,7 @@ fn across_the_river_a_compound_covered_in_a_straight_line_is_not_on_foot() {
     assert_eq!(far.joined, Some(false));
     assert!(elderly(&cov, 3).walk_m.is_none() && !elderly(&cov, 3).covered);
     assert!(cov
-        .unjoined()
+        .unjoined(&snap)
         .iter()
         .any(|u| u.layer == Layer::Compounds && u.id == 3));
     let report = cov.network().expect("network");
@@ -466,7 +466,7 @@ fn walking_distances_equal_a_plain_dijkstra_on_random_districts() {
         let snap = Snapshot::new(1, d);
         let standards = Standards::default();
         let cov = Coverage::compute(&snap, &standards).expect("coverage");
-        let brute = Brute::new(&snap.data.ways);
+        let brute = Brute::new(&snap.data.ways.to_vec());
         let limit = standards.walking.join_limit_m;
         let data = &snap.data;
         let mut checked = 0;
@@ -556,5 +556,99 @@ fn walking_distances_equal_a_plain_dijkstra_on_random_districts() {
             }
         }
         assert!(checked > 20, "seed {seed}: only {checked} checked");
+    }
+}
+
+/// Whether two coverages say the same of every unit and area.
+fn same_coverage(a: &Coverage, b: &Coverage) -> bool {
+    a.units == b.units
+        && a.grids == b.grids
+        && a.communities == b.communities
+        && a.streets == b.streets
+        && a.all == b.all
+}
+
+#[test]
+fn an_edit_that_moves_nothing_keeps_the_distances_and_any_other_measures_again() {
+    let mut d = random_dataset(4, 60, 25);
+    d.ways = lattice(4).into();
+    let snap = Snapshot::new(1, d);
+    let before = Coverage::memoized(&snap).expect("coverage");
+    let distances = |c: &Coverage| std::sync::Arc::as_ptr(&c.measured);
+    let scattered = (snap.data.buildings.iter())
+        .position(Building::scattered)
+        .expect("a scattered building");
+
+    // A renamed building with more households: the distances are the same ones, the rows and
+    // summaries are redone, and all of it equals a coverage computed afresh.
+    let mut renamed = snap.data.buildings[scattered].clone();
+    renamed.name = Some("改名楼栋".into());
+    renamed.households += 40;
+    let next = snap.with_changes(2, &[Feature::Building(renamed.clone())], &[]);
+    let after = Coverage::memoized(&next).expect("coverage");
+    assert_eq!(distances(&after), distances(&before));
+    let unit = after
+        .unit(UnitKind::ScatteredBuilding, renamed.id)
+        .expect("the unit");
+    assert_eq!(unit.name.as_deref(), Some("改名楼栋"));
+    assert_eq!(unit.households, renamed.households);
+    let fresh = Coverage::compute(&next, &Standards::default()).expect("coverage");
+    assert!(same_coverage(&after, &fresh));
+    assert_eq!(
+        after.all.governance.households,
+        before.all.governance.households + 40
+    );
+    // Updated, not assembled again.
+    let updated_from = |a: &Coverage, b: &Coverage| std::sync::Arc::ptr_eq(&a.by_key, &b.by_key);
+    assert!(updated_from(&after, &before));
+    // And updated again on the snapshot after that, still equal to a fresh one.
+    let mut compound = next.data.compounds[2].clone();
+    compound.households += 7;
+    compound.owners_committee = !compound.owners_committee;
+    compound.population += 20;
+    let third = next.with_changes(3, &[Feature::Compound(compound)], &[]);
+    let updated = Coverage::memoized(&third).expect("coverage");
+    assert!(updated_from(&updated, &after));
+    let fresh = Coverage::compute(&third, &Standards::default()).expect("coverage");
+    assert!(same_coverage(&updated, &fresh));
+
+    // Two edits with no coverage asked in between: the later snapshot updates the earlier
+    // coverage with both.
+    let mut compound = snap.data.compounds[1].clone();
+    compound.households += 3;
+    let first = snap.with_changes(2, &[Feature::Compound(compound)], &[]);
+    let second = first.with_changes(3, &[Feature::Building(renamed.clone())], &[]);
+    let chained = Coverage::memoized(&second).expect("coverage");
+    assert!(updated_from(&chained, &before));
+    let fresh = Coverage::compute(&second, &Standards::default()).expect("coverage");
+    assert!(same_coverage(&chained, &fresh));
+
+    // Moving the building, attaching it to a compound, changing a facility, a way or a gate:
+    // measured again, and the same as afresh.
+    let mut moved = renamed.clone();
+    moved.geometry = Geometry::Point(Point(at(400.0, -300.0)));
+    let mut attached = renamed.clone();
+    attached.compound_id = Some(snap.data.compounds[0].id);
+    let mut space = snap.data.service_spaces[0].clone();
+    space.services = vec![ServiceType::Fitness];
+    let mut closed = snap.data.ways[3].clone();
+    closed.kind = WayKind::Motorway;
+    let mut edits = vec![
+        Feature::Building(moved),
+        Feature::Building(attached),
+        Feature::ServiceSpace(space),
+        Feature::Way(closed),
+    ];
+    if let Some(g) = snap.data.gates.first() {
+        let mut gate = g.clone();
+        gate.geometry = Point(at(-250.0, 250.0));
+        edits.push(Feature::Gate(gate));
+    }
+    for edit in edits {
+        let next = snap.with_changes(2, std::slice::from_ref(&edit), &[]);
+        let after = Coverage::memoized(&next).expect("coverage");
+        assert_ne!(distances(&after), distances(&before), "{:?}", edit.layer());
+        let fresh = Coverage::compute(&next, &Standards::default()).expect("coverage");
+        assert!(same_coverage(&after, &fresh), "{:?}", edit.layer());
     }
 }

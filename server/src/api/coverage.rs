@@ -235,9 +235,7 @@ pub(super) async fn coverage(
     let snap = snapshot.clone();
     let overrides = overrides.clone();
     let coverage = blocking(move || {
-        let mut base = snap.memo.get_or_try_insert("coverage", || {
-            Coverage::compute(&snap, &Standards::default())
-        })?;
+        let mut base = Coverage::memoized(&snap)?;
         if let Some(m) = metric.filter(|m| *m != base.metric && base.has_walking()) {
             let first = Arc::clone(&base);
             base = snap.memo.get_or_try_insert::<_, AnalysisError>(

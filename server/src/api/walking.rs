@@ -168,6 +168,6 @@ pub async fn network(State(state): State<AppState>) -> Result<Json<Value>, ApiEr
         "data_version": snapshot.version,
         "measured": measured_by(&cov),
         "join_limit_m": cov.standards.walking.join_limit_m,
-        "unjoined": cov.unjoined(),
+        "unjoined": cov.unjoined(&snapshot),
     })))
 }

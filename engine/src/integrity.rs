@@ -10,7 +10,7 @@ use geo_types::Polygon;
 
 use crate::analysis::distance::point_to_polygon_m;
 use crate::feature::{Feature, Problem};
-use crate::model::{Community, Compound, Gate, Grid, Layer, Station, Street, GATE_MAX_OFFSET_M};
+use crate::model::{Gate, Layer, GATE_MAX_OFFSET_M};
 use crate::reason::Reason;
 use crate::snapshot::Snapshot;
 
@@ -20,15 +20,6 @@ use crate::snapshot::Snapshot;
 pub struct ChangeView<'a> {
     pub written: &'a [&'a Feature],
     pub deleted: &'a [(Layer, i64)],
-}
-
-/// A feature that owns a code or an id others refer to, read in place.
-enum Declared<'a> {
-    Street(&'a Street),
-    Community(&'a Community),
-    Grid(&'a Grid),
-    Compound(&'a Compound),
-    Station(&'a Station),
 }
 
 /// The owners of codes and ids among a change's written features, read in place: (layer, id)
@@ -48,27 +39,27 @@ struct Owners<'a> {
 
 impl<'a> Owners<'a> {
     /// The owners among `features`; of two with the same code or id, the later one.
-    fn of(features: impl Iterator<Item = Declared<'a>>) -> Owners<'a> {
+    fn of(features: &[&'a Feature]) -> Owners<'a> {
         let mut o = Owners::default();
         for f in features {
             match f {
-                Declared::Street(s) => {
+                Feature::Street(s) => {
                     o.streets.insert(&s.code, s.id);
                 }
-                Declared::Community(c) => {
+                Feature::Community(c) => {
                     o.communities.insert(&c.code, (c.id, &c.street_code));
                     o.names.insert((Layer::Communities, &c.code), &c.name);
                 }
-                Declared::Grid(g) => {
+                Feature::Grid(g) => {
                     o.grids.insert(&g.code, (g.id, &g.community_code));
                     o.names.insert((Layer::Grids, &g.code), &g.name);
                 }
-                Declared::Compound(c) if c.id > 0 => {
+                Feature::Compound(c) if c.id > 0 => {
                     o.compounds
                         .insert(c.id, (c.id, &c.community_code, c.grid_code.as_deref()));
                     o.compound_names.insert(c.id, &c.name);
                 }
-                Declared::Station(s) if s.id > 0 => {
+                Feature::Station(s) if s.id > 0 => {
                     o.stations.insert(s.id, s.id);
                 }
                 _ => {}
@@ -98,18 +89,10 @@ impl<'a> Registry<'a> {
                 .filter(|f| f.id() > 0)
                 .map(|f| (f.layer(), f.id())),
         );
-        let written = change.written.iter().filter_map(|f| match f {
-            Feature::Street(s) => Some(Declared::Street(s)),
-            Feature::Community(c) => Some(Declared::Community(c)),
-            Feature::Grid(g) => Some(Declared::Grid(g)),
-            Feature::Compound(c) => Some(Declared::Compound(c)),
-            Feature::Station(s) => Some(Declared::Station(s)),
-            _ => None,
-        });
         Registry {
             snapshot,
             gone,
-            written: Owners::of(written),
+            written: Owners::of(change.written),
         }
     }
 

@@ -22,6 +22,10 @@ fn bit(layer: Layer) -> u16 {
     1 << layer as u16
 }
 
+fn bits(layers: &[Layer]) -> u16 {
+    layers.iter().fold(0, |b, &l| b | bit(l))
+}
+
 /// What a memoized result reads of its snapshot: every field of some layers, and only the
 /// places ([`crate::Feature::same_place`]: geometry, position in the layer, the compound a
 /// building or gate belongs to) of others.
@@ -40,7 +44,6 @@ impl Reads {
 
     /// Every field of `whole`, the places of `places`.
     pub fn of(whole: &[Layer], places: &[Layer]) -> Reads {
-        let bits = |ls: &[Layer]| ls.iter().fold(0, |b, &l| b | bit(l));
         Reads {
             whole: bits(whole),
             places: bits(places),
@@ -75,8 +78,7 @@ impl Touched {
 
     /// Whether nothing moved and only fields of `layers` changed.
     pub fn only_fields_of(&self, layers: &[Layer]) -> bool {
-        let allowed = layers.iter().fold(0, |b, &l| b | bit(l));
-        self.places == 0 && self.fields & !allowed == 0
+        self.places == 0 && self.fields & !bits(layers) == 0
     }
 
     /// This change, then `next`.

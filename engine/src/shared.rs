@@ -114,8 +114,7 @@ impl<T> Shared<T> {
         (0..self.len).into_par_iter().map(move |i| &self[i])
     }
 
-    /// Whether `other` is this very layer: every piece the same one, not a copy (for tests of
-    /// what an edit copies).
+    /// Whether `other` is this very layer: every piece the same one, not a copy.
     pub fn same(&self, other: &Shared<T>) -> bool {
         self.len == other.len
             && self
@@ -126,7 +125,8 @@ impl<T> Shared<T> {
     }
 
     /// How many of this layer's pieces are not pieces of `other` (the pieces an edit copied).
-    pub fn pieces_apart_from(&self, other: &Shared<T>) -> usize {
+    #[cfg(test)]
+    fn pieces_apart_from(&self, other: &Shared<T>) -> usize {
         self.pieces
             .iter()
             .filter(|a| !other.pieces.iter().any(|b| Arc::ptr_eq(a, b)))
@@ -161,8 +161,9 @@ impl<T: Clone> Shared<T> {
         }
     }
 
-    /// Keeps the features for which `keep` holds, in order. The pieces before the first one
-    /// dropped stay shared; the rest are laid out again.
+    /// Keeps the features for which `keep` holds, in order. A layer that drops none is left
+    /// as it is; otherwise the pieces before the first one dropped stay shared and the rest are
+    /// laid out again.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let Some(first) = self.iter().position(|f| !keep(f)) else {
             return;

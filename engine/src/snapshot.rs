@@ -82,9 +82,7 @@ impl Dataset {
     /// shared).
     pub fn retain(&mut self, keep: impl Fn(Layer, i64) -> bool) {
         fn layer<T: DomainFeature>(features: &mut Shared<T>, keep: impl Fn(i64) -> bool) {
-            if features.iter().any(|f| !keep(f.id())) {
-                features.retain(|f| keep(f.id()));
-            }
+            features.retain(|f| keep(f.id()));
         }
         layer(&mut self.streets, |id| keep(Layer::Streets, id));
         layer(&mut self.communities, |id| keep(Layer::Communities, id));
@@ -286,7 +284,7 @@ pub struct Unreadable {
     pub reason_zh: String,
 }
 
-/// The atlas at one version, with an rstar index and id lookup per layer.
+/// The atlas at one version, with a packed R-tree and id lookup per layer.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The store's data version this snapshot reflects; grows with every committed write.
@@ -295,10 +293,12 @@ pub struct Snapshot {
     /// Shared with the snapshot before an edit for every layer whose positions and boxes the
     /// edit left alone (a renamed building does not rebuild the buildings' R-tree).
     indexes: HashMap<Layer, Arc<LayerIndex>>,
-    community_by_code: HashMap<String, usize>,
-    grid_by_code: HashMap<String, usize>,
+    /// Shared, like the lookups below, with the snapshot before an edit that left the layer
+    /// alone.
+    community_by_code: Arc<HashMap<String, usize>>,
+    grid_by_code: Arc<HashMap<String, usize>>,
     /// Positions of each compound's gates in the gates layer, by compound id.
-    gates_by_compound: HashMap<i64, Vec<usize>>,
+    gates_by_compound: Arc<HashMap<i64, Vec<usize>>>,
     /// Stored rows left out because they could not be read.
     pub unreadable: Vec<Unreadable>,
     /// Results derived from this snapshot (coverage, planning contexts, heatmaps).
@@ -312,27 +312,56 @@ impl Snapshot {
             .into_iter()
             .map(|l| (l, Arc::new(LayerIndex::of(&data, l))))
             .collect();
-        Snapshot::with_indexes(version, data, indexes)
+        Snapshot::with_indexes(version, data, indexes, None)
     }
 
-    /// A snapshot of `data` with its layers' indexes already built, and the lookups by code.
-    fn with_indexes(version: i64, data: Dataset, indexes: HashMap<Layer, Arc<LayerIndex>>) -> Self {
-        let community_by_code = data
-            .communities
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.code.clone(), i))
-            .collect();
-        let grid_by_code = data
-            .grids
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.code.clone(), i))
-            .collect();
-        let mut gates_by_compound: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, g) in data.gates.iter().enumerate() {
-            gates_by_compound.entry(g.compound_id).or_default().push(i);
+    /// A snapshot of `data` with its layers' indexes already built, and the lookups by code:
+    /// those of `before` for the layers it shares with `data`, the others built.
+    fn with_indexes(
+        version: i64,
+        data: Dataset,
+        indexes: HashMap<Layer, Arc<LayerIndex>>,
+        before: Option<&Snapshot>,
+    ) -> Self {
+        fn kept_or<T, L>(
+            before: Option<(&Shared<T>, &Arc<L>)>,
+            layer: &Shared<T>,
+            build: impl FnOnce() -> L,
+        ) -> Arc<L> {
+            match before {
+                Some((was, lookup)) if was.same(layer) => Arc::clone(lookup),
+                _ => Arc::new(build()),
+            }
         }
+        let community_by_code = kept_or(
+            before.map(|b| (&b.data.communities, &b.community_by_code)),
+            &data.communities,
+            || {
+                (data.communities.iter().enumerate())
+                    .map(|(i, c)| (c.code.clone(), i))
+                    .collect()
+            },
+        );
+        let grid_by_code = kept_or(
+            before.map(|b| (&b.data.grids, &b.grid_by_code)),
+            &data.grids,
+            || {
+                (data.grids.iter().enumerate())
+                    .map(|(i, g)| (g.code.clone(), i))
+                    .collect()
+            },
+        );
+        let gates_by_compound = kept_or(
+            before.map(|b| (&b.data.gates, &b.gates_by_compound)),
+            &data.gates,
+            || {
+                let mut by: HashMap<i64, Vec<usize>> = HashMap::new();
+                for (i, g) in data.gates.iter().enumerate() {
+                    by.entry(g.compound_id).or_default().push(i);
+                }
+                by
+            },
+        );
         Snapshot {
             version,
             data,
@@ -427,15 +456,16 @@ impl Snapshot {
                 .or_else(|| appended.get(&(layer, f.id())).copied());
             match slot {
                 Some(i) => {
-                    let old = data.get(layer, i);
-                    let boxed_again = (old.as_ref())
-                        .is_none_or(|old| bbox(&old.geometry()) != bbox(&f.geometry()));
                     let new = appended.contains_key(&(layer, f.id()));
+                    let old = data.get(layer, i);
+                    let in_place = !new && old.as_ref().is_some_and(|old| old.same_place(f));
+                    // In its place it has its box; moved, it may still have it.
+                    let boxed_again = !in_place
+                        && old.is_none_or(|old| bbox(&old.geometry()) != bbox(&f.geometry()));
                     if boxed_again || new {
                         reindexed.insert(layer);
                     }
-                    let moved = new || old.is_none_or(|old| !old.same_place(f));
-                    touched.feature(layer, f.id(), moved);
+                    touched.feature(layer, f.id(), !in_place);
                     data.set(i, f.clone());
                 }
                 None => {
@@ -469,7 +499,8 @@ impl Snapshot {
             .filter(|u| !repaired(u))
             .cloned()
             .collect();
-        let mut next = Snapshot::with_indexes(version, data, indexes).with_unreadable(unreadable);
+        let mut next =
+            Snapshot::with_indexes(version, data, indexes, Some(self)).with_unreadable(unreadable);
         next.memo = self.memo.carried(touched);
         next
     }

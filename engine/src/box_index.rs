@@ -6,19 +6,46 @@
 //! search finds every feature whose box meets the query and, near its edges, a few more: the
 //! candidates. Callers decide on the exact geometry ([`crate::snapshot::Snapshot::in_rect`]
 //! keeps only those whose exact box meets it). The layer's extent is kept exactly.
+//!
+//! A packed tree cannot change, so an edit that moves or appends a few features keeps the tree
+//! (shared with the snapshot before) and lists their new boxes beside it, searched one by one;
+//! a moved feature's old box stays in the tree and only makes it a candidate more. Past
+//! [`MOVED_KEPT`] listed boxes, or when the extent would shrink, the layer is packed again.
+
+use std::sync::Arc;
 
 use geo_index::rtree::sort::HilbertSort;
 use geo_index::rtree::{RTree, RTreeBuilder, RTreeIndex};
 use geo_types::Rect;
 
+/// Boxes listed beside the packed tree at most, before the layer is packed again.
+pub const MOVED_KEPT: usize = 4096;
+
 /// The packed boxes of one layer, by position in the layer's vector.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct BoxIndex {
-    tree: Option<RTree<f32>>,
+    tree: Option<Arc<RTree<f32>>>,
     /// The position of each box added, when some features had no box (an empty geometry);
     /// empty when the n-th box is the n-th feature's.
-    positions: Vec<u32>,
+    positions: Arc<Vec<u32>>,
+    /// Boxes of the features moved or appended since the tree was packed, by position.
+    moved: Vec<(u32, Rect)>,
     extent: Option<Rect>,
+}
+
+/// Whether `r` lies on an edge of `extent` (so moving it away could shrink the extent).
+fn on_edge(r: Rect, extent: Rect) -> bool {
+    r.min().x <= extent.min().x
+        || r.min().y <= extent.min().y
+        || r.max().x >= extent.max().x
+        || r.max().y >= extent.max().y
+}
+
+fn meets(a: Rect, b: Rect) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
 }
 
 /// The smallest rectangle holding both.
@@ -75,10 +102,37 @@ impl BoxIndex {
             extent = Some(extent.map_or(*r, |e| union(e, *r)));
         }
         BoxIndex {
-            tree: Some(builder.finish::<HilbertSort>()),
-            positions,
+            tree: Some(Arc::new(builder.finish::<HilbertSort>())),
+            positions: Arc::new(positions),
+            moved: Vec::new(),
             extent,
         }
+    }
+
+    /// This index after features were given new boxes: `(position, old box, new box)` for a
+    /// feature moved in place (old box `None`: appended at the end, or it had none). The tree
+    /// is shared; `None` when the layer must be packed again (too many boxes listed beside
+    /// it, or an old box on the extent's edge, which may shrink it).
+    pub fn with_moved(&self, changed: &[(usize, Option<Rect>, Option<Rect>)]) -> Option<BoxIndex> {
+        if self.tree.is_none() || self.moved.len() + changed.len() > MOVED_KEPT {
+            return None;
+        }
+        let extent = self.extent?;
+        if changed
+            .iter()
+            .any(|(_, old, _)| old.is_some_and(|o| on_edge(o, extent)))
+        {
+            return None;
+        }
+        let mut next = self.clone();
+        for &(position, _, new) in changed {
+            next.moved.retain(|(p, _)| *p as usize != position);
+            if let Some(r) = new {
+                next.moved.push((position as u32, r));
+                next.extent = next.extent.map(|e| union(e, r));
+            }
+        }
+        Some(next)
     }
 
     /// Positions of the features whose boxes may meet `rect`: every one whose box does, and
@@ -93,14 +147,25 @@ impl BoxIndex {
             up(rect.max().x),
             up(rect.max().y),
         );
-        if self.positions.is_empty() {
+        let mut found: Vec<usize> = if self.positions.is_empty() {
             found.into_iter().map(|i| i as usize).collect()
         } else {
             found
                 .into_iter()
                 .map(|i| self.positions[i as usize] as usize)
                 .collect()
+        };
+        if !self.moved.is_empty() {
+            found.extend(
+                (self.moved.iter())
+                    .filter(|(_, r)| meets(*r, rect))
+                    .map(|&(p, _)| p as usize),
+            );
+            // A moved feature may be found at its old box too.
+            found.sort_unstable();
+            found.dedup();
         }
+        found
     }
 
     /// The exact box around every feature's box; `None` for a layer without boxes.
@@ -108,7 +173,7 @@ impl BoxIndex {
         self.extent
     }
 
-    /// How many features have a box.
+    /// How many boxes the packed tree holds (moved features' old boxes included).
     pub fn len(&self) -> usize {
         self.tree.as_ref().map_or(0, |t| t.num_items() as usize)
     }
@@ -123,6 +188,7 @@ impl BoxIndex {
             .as_ref()
             .map_or(0, |t| t.metadata().data_buffer_length())
             + self.positions.capacity() * 4
+            + self.moved.capacity() * std::mem::size_of::<(u32, Rect)>()
     }
 }
 
@@ -131,13 +197,6 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::*;
-
-    fn meets(a: Rect, b: Rect) -> bool {
-        a.min().x <= b.max().x
-            && b.min().x <= a.max().x
-            && a.min().y <= b.max().y
-            && b.min().y <= a.max().y
-    }
 
     #[test]
     fn candidates_hold_every_box_that_meets_and_only_boxes_within_rounding() {
@@ -190,6 +249,63 @@ mod tests {
             }
             let extent = boxes.iter().flatten().copied().reduce(union);
             assert_eq!(index.extent(), extent, "the extent is exact");
+        }
+    }
+
+    #[test]
+    fn boxes_moved_or_appended_beside_the_tree_are_found_as_if_packed_again() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut random_box = |rng: &mut rand_chacha::ChaCha8Rng| {
+            let (x, y) = (rng.random_range(105.3..105.6), rng.random_range(28.8..29.0));
+            Rect::new((x, y), (x + 0.001, y + 0.001))
+        };
+        let mut boxes: Vec<Option<Rect>> = (0..500).map(|_| Some(random_box(&mut rng))).collect();
+        let mut index = BoxIndex::build(&boxes);
+        for step in 0..300 {
+            // Moves stay inside the extent, away from its edges; every tenth step appends.
+            let (at, old) = if step % 10 == 0 {
+                boxes.push(None);
+                (boxes.len() - 1, None)
+            } else {
+                let at = rng.random_range(0..boxes.len());
+                (at, boxes[at])
+            };
+            let extent = index.extent().expect("an extent");
+            let mut new = random_box(&mut rng);
+            while on_edge(new, extent) {
+                new = random_box(&mut rng);
+            }
+            match index.with_moved(&[(at, old, Some(new))]) {
+                Some(next) => index = next,
+                None => {
+                    assert!(
+                        old.is_some_and(|o| on_edge(o, extent)),
+                        "refused only on the edge"
+                    );
+                    boxes[at] = Some(new);
+                    index = BoxIndex::build(&boxes);
+                    continue;
+                }
+            }
+            boxes[at] = Some(new);
+            for _ in 0..5 {
+                let q = random_box(&mut rng);
+                let q = Rect::new(q.min(), (q.max().x + 0.02, q.max().y + 0.02));
+                let mut got = index.candidates(q);
+                let found = got.len();
+                got.sort_unstable();
+                got.dedup();
+                assert_eq!(got.len(), found, "no position twice");
+                let exact: Vec<usize> = (0..boxes.len())
+                    .filter(|&i| boxes[i].is_some_and(|b| meets(b, q)))
+                    .collect();
+                assert!(
+                    exact.iter().all(|i| got.binary_search(i).is_ok()),
+                    "step {step}"
+                );
+            }
+            let extent = boxes.iter().flatten().copied().reduce(union);
+            assert_eq!(index.extent(), extent, "the extent stays exact");
         }
     }
 }

@@ -62,6 +62,12 @@ pub struct Touched {
     fields: u16,
     places: u16,
     kept_place: Vec<(Layer, i64)>,
+    /// The features that moved, were added or were deleted, as (layer, id).
+    moved: Vec<(Layer, i64)>,
+    /// The compounds whose gates moved, came or went (before and after the edit).
+    gate_owners: Vec<i64>,
+    /// Layers whose features came, went, or (buildings) joined or left a compound.
+    reordered: u16,
 }
 
 impl Touched {
@@ -70,6 +76,7 @@ impl Touched {
     pub fn feature(&mut self, layer: Layer, id: i64, moved: bool) {
         if moved {
             self.places |= bit(layer);
+            self.moved.push((layer, id));
         } else {
             self.fields |= bit(layer);
             self.kept_place.push((layer, id));
@@ -81,6 +88,11 @@ impl Touched {
         self.places == 0 && self.fields & !bits(layers) == 0
     }
 
+    /// Whether nothing but features of `layers` changed (in place or not).
+    pub fn only_of(&self, layers: &[Layer]) -> bool {
+        (self.fields | self.places) & !bits(layers) == 0
+    }
+
     /// This change, then `next`.
     #[must_use]
     pub fn then(&self, next: &Touched) -> Touched {
@@ -88,12 +100,46 @@ impl Touched {
         both.fields |= next.fields;
         both.places |= next.places;
         both.kept_place.extend_from_slice(&next.kept_place);
+        both.moved.extend_from_slice(&next.moved);
+        both.gate_owners.extend_from_slice(&next.gate_owners);
+        both.reordered |= next.reordered;
         both
+    }
+
+    /// Features of `layer` came or went (or, for buildings, joined or left a compound).
+    pub fn reorder(&mut self, layer: Layer) {
+        self.reordered |= bit(layer);
+    }
+
+    /// Whether features of any of `layers` came or went (or buildings joined or left a
+    /// compound).
+    pub fn reorders(&self, layers: &[Layer]) -> bool {
+        self.reordered & bits(layers) != 0
+    }
+
+    /// A gate of compound `compound` moved, came or went.
+    pub fn gate_of(&mut self, compound: i64) {
+        self.gate_owners.push(compound);
     }
 
     /// The features that changed fields in place, as (layer, id).
     pub fn kept_place(&self) -> &[(Layer, i64)] {
         &self.kept_place
+    }
+
+    /// The features that moved, were added or were deleted, as (layer, id).
+    pub fn moved(&self) -> &[(Layer, i64)] {
+        &self.moved
+    }
+
+    /// The compounds whose gates moved, came or went.
+    pub fn gate_owners(&self) -> &[i64] {
+        &self.gate_owners
+    }
+
+    /// Whether any feature of `layer` changed, in place or not.
+    pub fn touches(&self, layer: Layer) -> bool {
+        (self.fields | self.places) & bit(layer) != 0
     }
 }
 
@@ -166,7 +212,21 @@ impl Memo {
     where
         T: Any + Send + Sync,
     {
-        self.kept_or_built(key, Reads::EVERYTHING, true, || {
+        self.get_or_try_insert_updating_reading(key, Reads::EVERYTHING, build)
+    }
+
+    /// [`Memo::get_or_try_insert_updating`] of a result that reads only `reads`: an edit that
+    /// changes none of it keeps it as is, one that does has it updated.
+    pub fn get_or_try_insert_updating_reading<T, E>(
+        &self,
+        key: &str,
+        reads: Reads,
+        build: impl FnOnce(Option<(Arc<T>, &Touched)>) -> Result<T, E>,
+    ) -> Result<Arc<T>, E>
+    where
+        T: Any + Send + Sync,
+    {
+        self.kept_or_built(key, reads, true, || {
             let before = self.take_before::<T>(key);
             build(before.as_ref().map(|(v, edit)| (Arc::clone(v), edit)))
         })

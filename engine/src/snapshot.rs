@@ -224,13 +224,53 @@ impl IdLookup {
         self.ids.capacity() * 8 + self.positions.capacity() * 4
     }
 
+    /// This lookup with features appended at the end of a layer in id order, each id above
+    /// every id before (how new features get their ids); `None` otherwise.
+    fn with_appended(&self, appended: &[(i64, usize)]) -> Option<IdLookup> {
+        let mut last = self.ids.last().copied().unwrap_or(i64::MIN);
+        let mut ids = self.ids.clone();
+        for &(id, position) in appended {
+            if id <= last || !self.positions.is_empty() || position != ids.len() {
+                return None;
+            }
+            ids.push(id);
+            last = id;
+        }
+        Some(IdLookup {
+            ids,
+            positions: Vec::new(),
+        })
+    }
+
     /// Whether a feature has this id.
     pub fn contains(&self, id: i64) -> bool {
         self.get(id).is_some()
     }
 }
 
+/// A layer's features given new boxes by an edit: `(position, old box, new box)`, and the
+/// features appended as `(id, position)`.
+#[derive(Debug, Default)]
+struct Reboxed {
+    boxes: Vec<(usize, Option<Rect>, Option<Rect>)>,
+    appended: Vec<(i64, usize)>,
+}
+
 impl LayerIndex {
+    /// This layer's indexes after `reboxed`: the packed tree kept with the new boxes beside it
+    /// ([`BoxIndex::with_moved`]) when it can be, else the layer indexed again.
+    fn updated(&self, data: &Dataset, layer: Layer, reboxed: &Reboxed) -> LayerIndex {
+        let by_id = if reboxed.appended.is_empty() {
+            Some(self.by_id.clone())
+        } else {
+            self.by_id.with_appended(&reboxed.appended)
+        };
+        match (self.boxes.with_moved(&reboxed.boxes), by_id) {
+            (Some(boxes), Some(by_id)) => LayerIndex { boxes, by_id },
+            _ => LayerIndex::of(data, layer),
+        }
+    }
+
     /// The indexes of one layer of a dataset.
     fn of(data: &Dataset, layer: Layer) -> Self {
         match layer {
@@ -427,8 +467,8 @@ impl Snapshot {
     }
 
     /// The snapshot after committed changes: features written replace those with the same id
-    /// (or are appended), deleted ones are removed, and the indexes of the layers whose boxes
-    /// changed are rebuilt. It starts with the derived results that read nothing the changes
+    /// (or are appended), deleted ones are removed; the indexes of a layer with deletions are
+    /// built again, those of a layer whose boxes changed are updated. It starts with the derived results that read nothing the changes
     /// touched ([`crate::memo::Memo::carried`]).
     #[must_use]
     pub fn with_changes(
@@ -439,13 +479,21 @@ impl Snapshot {
     ) -> Snapshot {
         let mut data = self.data.clone();
         let mut appended: HashMap<(Layer, i64), usize> = HashMap::new();
-        // Layers whose features moved in their vector or changed their box: their indexes are
-        // built again; every other layer keeps its own.
-        let mut reindexed: std::collections::HashSet<Layer> =
-            deleted.iter().map(|(l, _)| *l).collect();
+        // Layers whose features moved in their vector are indexed again; those whose features
+        // changed their box or were appended have their indexes updated; every other layer
+        // keeps its own.
+        let reindexed: std::collections::HashSet<Layer> = deleted.iter().map(|(l, _)| *l).collect();
+        let mut reboxed: HashMap<Layer, Reboxed> = HashMap::new();
         let mut touched = Touched::default();
         for &(layer, id) in deleted {
             touched.feature(layer, id, true);
+            touched.reorder(layer);
+            if let Some(Feature::Gate(g)) = (layer == Layer::Gates)
+                .then(|| self.feature(layer, id))
+                .flatten()
+            {
+                touched.gate_of(g.compound_id);
+            }
         }
         for f in written {
             let layer = f.layer();
@@ -459,19 +507,39 @@ impl Snapshot {
                     let new = appended.contains_key(&(layer, f.id()));
                     let old = data.get(layer, i);
                     let in_place = !new && old.as_ref().is_some_and(|old| old.same_place(f));
-                    // In its place it has its box; moved, it may still have it.
-                    let boxed_again = !in_place
-                        && old.is_none_or(|old| bbox(&old.geometry()) != bbox(&f.geometry()));
-                    if boxed_again || new {
-                        reindexed.insert(layer);
+                    if !in_place {
+                        if let (Some(Feature::Building(a)), Feature::Building(b)) = (&old, f) {
+                            if a.scattered() != b.scattered() {
+                                touched.reorder(layer);
+                            }
+                        }
+                        for g in [old.as_ref(), Some(f)] {
+                            if let Some(Feature::Gate(g)) = g {
+                                touched.gate_of(g.compound_id);
+                            }
+                        }
+                        // In its place it has its box; moved, it may still have it.
+                        let (before, after) =
+                            (old.and_then(|o| bbox(&o.geometry())), bbox(&f.geometry()));
+                        if before != after {
+                            let layer_boxes = &mut reboxed.entry(layer).or_default().boxes;
+                            layer_boxes.push((i, if new { None } else { before }, after));
+                        }
                     }
                     touched.feature(layer, f.id(), !in_place);
                     data.set(i, f.clone());
                 }
                 None => {
-                    appended.insert((layer, f.id()), data.len(layer));
-                    reindexed.insert(layer);
+                    let at = data.len(layer);
+                    appended.insert((layer, f.id()), at);
+                    let r = reboxed.entry(layer).or_default();
+                    r.boxes.push((at, None, bbox(&f.geometry())));
+                    r.appended.push((f.id(), at));
                     touched.feature(layer, f.id(), true);
+                    touched.reorder(layer);
+                    if let Feature::Gate(g) = f {
+                        touched.gate_of(g.compound_id);
+                    }
                     data.push(f.clone());
                 }
             }
@@ -482,9 +550,14 @@ impl Snapshot {
         }
         let indexes = Layer::ALL
             .into_iter()
-            .map(|l| match self.indexes.get(&l) {
-                Some(kept) if !reindexed.contains(&l) => (l, Arc::clone(kept)),
-                _ => (l, Arc::new(LayerIndex::of(&data, l))),
+            .map(|l| {
+                let index = match (self.indexes.get(&l), reboxed.get(&l)) {
+                    _ if reindexed.contains(&l) => Arc::new(LayerIndex::of(&data, l)),
+                    (Some(kept), None) => Arc::clone(kept),
+                    (Some(kept), Some(r)) => Arc::new(kept.updated(&data, l, r)),
+                    (None, _) => Arc::new(LayerIndex::of(&data, l)),
+                };
+                (l, index)
             })
             .collect();
         let repaired = |u: &Unreadable| {

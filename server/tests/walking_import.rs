@@ -42,7 +42,7 @@ fn assert_same_network(stored: &Graph, read: &Graph) {
 async fn stored_graph(store: &dyn Store) -> Graph {
     let (version, data) = store.load().await.expect("load");
     let snapshot = Snapshot::new(version, data);
-    WalkNetwork::build(&snapshot, 300.0).graph
+    Graph::clone(&WalkNetwork::build(&snapshot, 300.0).graph)
 }
 
 #[tokio::test]

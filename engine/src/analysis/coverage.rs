@@ -111,7 +111,9 @@ impl Coverage {
     /// The coverage of a snapshot under the default standards, memoized on it. Its distances
     /// are memoized apart and read only where units are and the facilities and ways
     /// ([`distances_read`]), so after an edit that moved nothing — a rename, a household count,
-    /// a grid — the next snapshot reuses them and only the verdicts and summaries are redone.
+    /// a grid — the next snapshot reuses them and only the verdicts and summaries are redone;
+    /// after one that moved units or facilities they are updated for what it can reach
+    /// ([`Measured::after_edit`]), and so are the rows and summaries.
     pub fn memoized(snapshot: &Snapshot) -> Result<Arc<Coverage>, AnalysisError> {
         snapshot.memo.get_or_try_insert_updating(
             "coverage",
@@ -120,10 +122,15 @@ impl Coverage {
                 standards.validate()?;
                 let measured = snapshot
                     .memo
-                    .get_or_try_insert_reading::<_, std::convert::Infallible>(
+                    .get_or_try_insert_updating_reading::<_, std::convert::Infallible>(
                         "coverage distances",
                         distances_read(),
-                        || Ok(Measured::measure(snapshot, &standards)),
+                        |before: Option<(Arc<Measured>, &Touched)>| {
+                            let updated = before.and_then(|(before, edit)| {
+                                before.after_edit(snapshot, &standards, edit)
+                            });
+                            Ok(updated.unwrap_or_else(|| Measured::measure(snapshot, &standards)))
+                        },
                     )
                     .unwrap_or_else(|never| match never {});
                 let updated = before.and_then(|(before, edit)| {
@@ -135,9 +142,10 @@ impl Coverage {
     }
 
     /// This coverage updated for the snapshot after `edit`, when the edit changed only fields
-    /// of compounds, buildings and gates and kept the distances: the rows of the units it
-    /// changed are made again, their old rows taken from the totals and the new ones added.
-    /// `None` when it must be assembled afresh.
+    /// of compounds, buildings and gates and kept the distances, or changed only units and
+    /// facilities in their positions and the distances were updated from this coverage's: the
+    /// rows of the units it changed are made again, their old rows taken from the totals and
+    /// the new ones added. `None` when it must be assembled afresh.
     fn after_edit(
         &self,
         snapshot: &Snapshot,
@@ -146,10 +154,20 @@ impl Coverage {
         edit: &Touched,
     ) -> Option<Coverage> {
         let unit_layers = [Layer::Compounds, Layer::Buildings, Layer::Gates];
-        let same_basis = Arc::ptr_eq(&self.measured, measured)
-            && self.standards == *standards
-            && self.metric == measured.default_metric();
-        if !same_basis || !edit.only_fields_of(&unit_layers) {
+        let placed_layers = [
+            Layer::Compounds,
+            Layer::Buildings,
+            Layer::Gates,
+            Layer::Stations,
+            Layer::ServiceSpaces,
+        ];
+        let kept = Arc::ptr_eq(&self.measured, measured) && edit.only_fields_of(&unit_layers);
+        let remeasured = (measured.updated_from.as_ref())
+            .filter(|(from, _)| *from == Arc::as_ptr(&self.measured) as usize)
+            .filter(|_| edit.only_of(&placed_layers) && !edit.reorders(&placed_layers))
+            .map(|(_, units)| units);
+        let same_basis = self.standards == *standards && self.metric == measured.default_metric();
+        if !same_basis || !(kept || remeasured.is_some()) {
             return None;
         }
         let lookups = Lookups::new(snapshot);
@@ -159,6 +177,7 @@ impl Coverage {
                 let position = snapshot.index(layer).by_id.get(id)?;
                 rows.unit_of(layer, position)
             })
+            .chain(remeasured.into_iter().flatten().copied())
             .collect();
         changed.sort_unstable();
         changed.dedup();

@@ -110,6 +110,7 @@ impl UnitShape {
 
 /// Every station and service space of a snapshot in the metric frame: stations first, then
 /// spaces, each at its position in its layer.
+#[derive(Debug, Clone)]
 pub(crate) struct Facilities {
     pub(crate) shapes: Vec<Option<Shape>>,
     /// Each shape's bounding-box centre (its latitude sets the pair's stretch).
@@ -140,6 +141,63 @@ impl Facilities {
     }
 }
 
+impl Facilities {
+    /// Projects facility `i` (stations first, then spaces) again, after an edit changed it.
+    pub(crate) fn reproject(&mut self, data: &Dataset, i: usize, frame: &LocalFrame) {
+        let shape = match data.stations.get(i) {
+            Some(s) => Shape::project(&Geometry::Point(s.geometry), frame),
+            None => Shape::project(
+                &data.service_spaces[i - data.stations.len()].geometry,
+                frame,
+            ),
+        };
+        self.centres[i] = (shape.as_ref().and_then(Shape::bbox))
+            .map_or(Coord { x: 0.0, y: 0.0 }, geo_types::Rect::center);
+        self.shapes[i] = shape;
+    }
+
+    /// Facility `i`'s frame box.
+    pub(crate) fn bbox(&self, i: usize) -> Option<Rect> {
+        self.shapes[i].as_ref().and_then(Shape::bbox)
+    }
+
+    /// The exact distance from a unit to facility `i`, unless it cannot be below `below`
+    /// (the metric's lower bound over the frame box says so).
+    pub(crate) fn distance_below(
+        &self,
+        unit: &UnitShape,
+        i: usize,
+        metric: &Metric,
+        below: f64,
+    ) -> Option<f64> {
+        let (shape, r) = (self.shapes[i].as_ref()?, self.bbox(i)?);
+        let (cx, cy) = (unit.centre[0], unit.centre[1]);
+        let dx = (r.min().x - cx).max(cx - r.max().x).max(0.0);
+        let dy = (r.min().y - cy).max(cy - r.max().y).max(0.0);
+        if metric.lower_bound(dx.hypot(dy) - unit.radius) - SLACK_M > below {
+            return None;
+        }
+        let centre = Coord { x: cx, y: cy };
+        Some(metric.distance(&unit.shape, centre, shape, self.centres[i]))
+    }
+}
+
+/// Whether facility `i` (stations first, then spaces) counts for a rule.
+pub(crate) fn counts_for(
+    data: &Dataset,
+    selector: &FacilitySelector,
+    life_circle: LifeCircle,
+    i: usize,
+) -> bool {
+    match data.stations.get(i) {
+        Some(s) => life_circle.admits(s.level) && selector.selects_station(s),
+        None => data
+            .service_spaces
+            .get(i - data.stations.len())
+            .is_some_and(|s| life_circle.admits(s.level) && selector.selects_space(s)),
+    }
+}
+
 type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 
 /// The facilities that count for a rule, as positions among stations then service spaces.
@@ -166,6 +224,7 @@ pub(crate) fn counting_facilities(
 
 /// The facilities that count for one rule (selector and life circle), in an rstar tree of their
 /// metric bounding boxes.
+#[derive(Debug)]
 pub(crate) struct FacilityIndex {
     tree: RTree<Entry>,
     /// The counting facilities (stations first, then spaces), in order.

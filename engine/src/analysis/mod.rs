@@ -33,6 +33,7 @@ pub(crate) mod distance;
 pub mod heatmap;
 mod metric;
 mod reach;
+mod remeasure;
 pub mod report;
 pub mod siting;
 pub mod standards;

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Building, Compound, CompoundClass, Layer, PropertyManagement, ServiceType};
-use crate::snapshot::{Dataset, Snapshot};
+use crate::snapshot::{Dataset, Shared, Snapshot};
 
 use super::areas::Lookups;
 use super::distance::Metric;
@@ -32,7 +32,7 @@ use super::standards::{
     ChecklistItem, FacilitySelector, LifeCircle, ServiceStandard, Standards, TargetGroup,
     WalkingStandard,
 };
-use super::walking::{scattered_positions, walk_network, WalkNetwork};
+use super::walking::{scattered_positions, walk_network, RuleWalk, WalkNetwork};
 use super::DistanceMetric;
 
 /// What a residential unit is.
@@ -196,7 +196,7 @@ impl UnitCoverage {
 }
 
 /// A distinct facility rule: which facilities, at which tier.
-type Rule = (FacilitySelector, LifeCircle);
+pub(super) type Rule = (FacilitySelector, LifeCircle);
 
 fn rule_key(selector: &FacilitySelector, life_circle: LifeCircle) -> Rule {
     (selector.canonical(), life_circle)
@@ -209,24 +209,33 @@ pub(crate) struct Measured {
     /// The frame of the shapes, and how distances are measured in it.
     pub(crate) metric: Metric,
     /// Unit shapes in the metric frame (`None` for empty geometry): compounds, then scattered
-    /// buildings.
-    pub(crate) shapes: Vec<Option<UnitShape>>,
+    /// buildings; in pieces shared with the measure updated from this one.
+    pub(crate) shapes: Shared<Option<UnitShape>>,
     /// Positions of the scattered buildings in the buildings layer.
-    scattered: Vec<usize>,
-    rules: Vec<Rule>,
+    pub(super) scattered: Arc<Vec<usize>>,
+    pub(super) rules: Vec<Rule>,
     /// `rules.len()` entries per unit: metres and the facility (stations then spaces).
-    distances: Vec<Option<(f64, u32)>>,
+    pub(super) distances: Vec<Option<(f64, u32)>>,
     /// Walking distances along the snapshot's network, laid out as `distances`.
     pub(crate) walk: Option<Walked>,
     /// The join limit the network was built with.
-    join_limit_m: f64,
+    pub(super) join_limit_m: f64,
+    /// Every station and service space in the frame.
+    pub(super) facilities: Arc<Facilities>,
+    /// Per rule, its counting facilities indexed.
+    pub(super) indexes: Vec<Arc<FacilityIndex>>,
+    /// When updated from another measure after an edit ([`Measured::after_edit`]): that
+    /// measure's address and the units whose shape or distances may differ from it.
+    pub(crate) updated_from: Option<(usize, Vec<usize>)>,
 }
 
 /// Walking distances of every unit and facility rule.
 #[derive(Debug)]
 pub(crate) struct Walked {
     pub(crate) network: Arc<WalkNetwork>,
-    distances: Vec<Option<(f64, u32)>>,
+    pub(super) distances: Vec<Option<(f64, u32)>>,
+    /// Per rule, the search that found them.
+    pub(super) rules: Vec<Arc<RuleWalk>>,
 }
 
 impl Measured {
@@ -234,43 +243,22 @@ impl Measured {
         let data = &snapshot.data;
         let metric = snapshot_metric(snapshot);
         let frame = metric.frame;
-        // Distinct rules (a checklist item often shares its rule with a service type).
-        let mut rules: Vec<Rule> = Vec::new();
-        let keys = standards
-            .services
-            .iter()
-            .map(|s| rule_key(&s.facilities, s.life_circle))
-            .chain(
-                standards
-                    .checklist
-                    .iter()
-                    .map(|c| rule_key(&c.facilities, c.life_circle)),
-            );
-        for key in keys {
-            if !rules.contains(&key) {
-                rules.push(key);
-            }
-        }
-
+        let rules = rules_of(standards);
         let facilities = Facilities::project(data, &frame);
-        let indexes: Vec<FacilityIndex> = rules
+        let indexes: Vec<Arc<FacilityIndex>> = rules
             .par_iter()
-            .map(|(sel, lc)| FacilityIndex::build(data, &facilities, sel, *lc))
+            .map(|(sel, lc)| Arc::new(FacilityIndex::build(data, &facilities, sel, *lc)))
             .collect();
 
         let scattered = scattered_positions(snapshot);
-        let shapes: Vec<Option<UnitShape>> = data
-            .compounds
-            .par_iter()
-            .map(|c| {
-                let gates: Vec<Point> = snapshot.gates_of(c.id).map(|g| g.geometry).collect();
-                Shape::project_gates(&gates, &frame)
-                    .or_else(|| Shape::project_polygon(&c.geometry, &frame))
-                    .and_then(UnitShape::new)
-            })
-            .chain(scattered.par_iter().map(|&i| {
-                Shape::project(&data.buildings[i].geometry, &frame).and_then(UnitShape::new)
-            }))
+        let shapes: Vec<Option<UnitShape>> = (0..data.compounds.len())
+            .into_par_iter()
+            .map(|c| unit_shape(snapshot, Layer::Compounds, c, &metric))
+            .chain(
+                scattered
+                    .par_iter()
+                    .map(|&i| unit_shape(snapshot, Layer::Buildings, i, &metric)),
+            )
             .collect();
 
         let width = rules.len();
@@ -290,28 +278,19 @@ impl Measured {
                 });
         }
         let join_limit_m = standards.walking.join_limit_m;
-        let walk = walk_network(snapshot, join_limit_m).map(|network| {
-            // One multi-source search per facility rule.
-            let per_rule: Vec<Vec<Option<(f64, usize)>>> = indexes
-                .par_iter()
-                .map(|index| network.nearest(&index.members))
-                .collect();
-            let mut distances = vec![None; shapes.len() * width];
-            for (r, column) in per_rule.iter().enumerate() {
-                for (u, d) in column.iter().enumerate() {
-                    distances[u * width + r] = d.map(|(m, f)| (m, f as u32));
-                }
-            }
-            Walked { network, distances }
-        });
+        let walk = walk_network(snapshot, join_limit_m)
+            .map(|network| Walked::measure(network, &indexes, shapes.len()));
         Measured {
             metric,
-            shapes,
-            scattered,
+            shapes: shapes.into(),
+            scattered: Arc::new(scattered),
             rules,
             distances,
             walk,
             join_limit_m,
+            facilities: Arc::new(facilities),
+            indexes,
+            updated_from: None,
         }
     }
 
@@ -342,6 +321,69 @@ impl Measured {
                 .checklist
                 .iter()
                 .all(|c| self.rule(&c.facilities, c.life_circle).is_some())
+    }
+}
+
+/// The distinct facility rules of some standards (a checklist item often shares its rule with a
+/// service type).
+pub(super) fn rules_of(standards: &Standards) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = Vec::new();
+    let keys = (standards.services.iter())
+        .map(|s| rule_key(&s.facilities, s.life_circle))
+        .chain((standards.checklist.iter()).map(|c| rule_key(&c.facilities, c.life_circle)));
+    for key in keys {
+        if !rules.contains(&key) {
+            rules.push(key);
+        }
+    }
+    rules
+}
+
+/// The shape of the compound (`layer` compounds) or scattered building at `position`: a
+/// compound's gates when it has some, else its polygon; a building's point or footprint.
+pub(super) fn unit_shape(
+    snapshot: &Snapshot,
+    layer: Layer,
+    position: usize,
+    metric: &Metric,
+) -> Option<UnitShape> {
+    let frame = &metric.frame;
+    let data = &snapshot.data;
+    if layer == Layer::Compounds {
+        let c = &data.compounds[position];
+        let gates: Vec<Point> = snapshot.gates_of(c.id).map(|g| g.geometry).collect();
+        Shape::project_gates(&gates, frame)
+            .or_else(|| Shape::project_polygon(&c.geometry, frame))
+            .and_then(UnitShape::new)
+    } else {
+        Shape::project(&data.buildings[position].geometry, frame).and_then(UnitShape::new)
+    }
+}
+
+impl Walked {
+    /// Walking distances of every unit (of `units`) to each rule's facilities: one
+    /// multi-source search per rule.
+    pub(super) fn measure(
+        network: Arc<WalkNetwork>,
+        indexes: &[Arc<FacilityIndex>],
+        units: usize,
+    ) -> Walked {
+        let rules: Vec<Arc<RuleWalk>> = indexes
+            .par_iter()
+            .map(|index| Arc::new(network.rule_walk(&index.members)))
+            .collect();
+        let width = rules.len();
+        let mut distances = vec![None; units * width];
+        for (r, walk) in rules.iter().enumerate() {
+            for (u, d) in network.units_nearest(walk).into_iter().enumerate() {
+                distances[u * width + r] = d.map(|(m, f)| (m, f as u32));
+            }
+        }
+        Walked {
+            network,
+            distances,
+            rules,
+        }
     }
 }
 

@@ -24,6 +24,8 @@ use crate::model::{Layer, ServiceType};
 use crate::network::{Graph, Join, Nearest, SegmentIndex, Skeleton, Walk};
 use crate::snapshot::Snapshot;
 
+use crate::memo::Touched;
+
 use super::coverage::{distances_read, Coverage, FacilityRef, UnitKind};
 use super::metric::counting_facilities;
 use super::standards::ServiceStandard;
@@ -60,12 +62,14 @@ pub struct NetworkReport {
     pub joined_facilities: usize,
 }
 
-/// A snapshot's walking graph with its units and facilities joined.
+/// A snapshot's walking graph with its units and facilities joined. The graph, its skeleton
+/// and its segment index depend on the ways alone, and are shared with the network updated
+/// from this one after an edit that left the ways alone ([`WalkNetwork::after_edit`]).
 pub struct WalkNetwork {
-    pub graph: Graph,
+    pub graph: Arc<Graph>,
     /// The graph's skeleton, for the searches that reach every node ([`WalkNetwork::nearest`]).
-    pub skeleton: Skeleton,
-    pub index: SegmentIndex,
+    pub skeleton: Arc<Skeleton>,
+    pub index: Arc<SegmentIndex>,
     /// Metres: farther from every walkable way, a unit or facility is not joined.
     pub join_limit_m: f64,
     /// Per unit (compounds in snapshot order, then scattered buildings, as in coverage):
@@ -94,6 +98,8 @@ impl std::fmt::Debug for WalkNetwork {
 }
 
 /// The walking network of a snapshot, memoized on it; `None` when it has no walkable way.
+/// After an edit that left the ways alone it is the network before with the moved units and
+/// facilities joined again ([`WalkNetwork::after_edit`]).
 pub fn walk_network(snapshot: &Snapshot, join_limit_m: f64) -> Option<Arc<WalkNetwork>> {
     if !snapshot.data.ways.iter().any(crate::model::Way::walkable) {
         return None;
@@ -101,10 +107,99 @@ pub fn walk_network(snapshot: &Snapshot, join_limit_m: f64) -> Option<Arc<WalkNe
     let key = format!("walk network {join_limit_m}");
     snapshot
         .memo
-        .get_or_try_insert_reading::<_, std::convert::Infallible>(&key, distances_read(), || {
-            Ok(WalkNetwork::build(snapshot, join_limit_m))
-        })
+        .get_or_try_insert_updating_reading::<_, std::convert::Infallible>(
+            &key,
+            distances_read(),
+            |before: Option<(Arc<WalkNetwork>, &Touched)>| {
+                let updated = before.and_then(|(before, edit)| {
+                    let moved = Moved::of(snapshot, edit)?;
+                    before.after_edit(snapshot, &moved)
+                });
+                Ok(updated.unwrap_or_else(|| WalkNetwork::build(snapshot, join_limit_m)))
+            },
+        )
         .ok()
+}
+
+/// What an edit that kept every unit and facility in its position moved: the units
+/// (compounds in snapshot order, then scattered buildings) and the facilities (stations, then
+/// service spaces) to measure again. `None` when units or facilities came, went or were
+/// reordered, or a way changed: then everything is measured again.
+#[derive(Debug, Default)]
+pub(crate) struct Moved {
+    /// Units whose shape changed (a compound's polygon or gates, a scattered building), as
+    /// (unit, its layer, its position in the layer).
+    pub(crate) units: Vec<(usize, Layer, usize)>,
+    /// Facilities that moved or changed any field.
+    pub(crate) facilities: Vec<usize>,
+}
+
+impl Moved {
+    pub(crate) fn of(snapshot: &Snapshot, edit: &Touched) -> Option<Moved> {
+        let layout = [
+            Layer::Compounds,
+            Layer::Buildings,
+            Layer::Stations,
+            Layer::ServiceSpaces,
+        ];
+        if edit.touches(Layer::Ways) || edit.reorders(&layout) {
+            return None;
+        }
+        let mut moved = Moved::default();
+        let compounds = snapshot.data.compounds.len();
+        let position = |layer: Layer, id: i64| snapshot.index(layer).by_id.get(id);
+        for &(layer, id) in edit.moved() {
+            match layer {
+                // A compound or facility that came or went is not in its old position.
+                Layer::Compounds => {
+                    let at = position(layer, id)?;
+                    moved.units.push((at, layer, at));
+                }
+                Layer::Stations => moved.facilities.push(position(layer, id)?),
+                Layer::ServiceSpaces => moved
+                    .facilities
+                    .push(snapshot.data.stations.len() + position(layer, id)?),
+                Layer::Buildings => {
+                    let at = position(layer, id)?;
+                    if snapshot.data.buildings[at].scattered() {
+                        moved
+                            .units
+                            .push((compounds + scattered_rank(snapshot, at), layer, at));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for &(layer, id) in edit.kept_place() {
+            match layer {
+                Layer::Stations => moved.facilities.push(position(layer, id)?),
+                Layer::ServiceSpaces => moved
+                    .facilities
+                    .push(snapshot.data.stations.len() + position(layer, id)?),
+                _ => {}
+            }
+        }
+        for &c in edit.gate_owners() {
+            if let Some(u) = position(Layer::Compounds, c) {
+                moved.units.push((u, Layer::Compounds, u));
+            }
+        }
+        moved.units.sort_unstable();
+        moved.units.dedup();
+        moved.facilities.sort_unstable();
+        moved.facilities.dedup();
+        Some(moved)
+    }
+}
+
+/// The rank among the scattered buildings of the one at `at` (its unit is the compounds'
+/// count plus this).
+fn scattered_rank(snapshot: &Snapshot, at: usize) -> usize {
+    let buildings = &snapshot.data.buildings;
+    (0..at)
+        .into_par_iter()
+        .filter(|&i| buildings[i].scattered())
+        .count()
 }
 
 /// Positions of the scattered buildings in the buildings layer (the coverage's unit order).
@@ -130,94 +225,195 @@ impl WalkNetwork {
 
         let started = Instant::now();
         let scattered = scattered_positions(snapshot);
-        let limit = join_limit_m;
-        let join_geometry = |g: &Geometry| -> Option<Join> {
-            match g {
-                Geometry::Point(p) => index.point(&graph, p.0, limit),
-                Geometry::Polygon(p) => index.polygon(&graph, p, limit),
-                _ => None,
-            }
-        };
-        let per_unit: Vec<Vec<Join>> = data
-            .compounds
-            .par_iter()
-            .map(|c| {
-                // A compound with gates is left through them only, joined or not.
-                let mut gates = snapshot.gates_of(c.id).peekable();
-                if gates.peek().is_some() {
-                    gates
-                        .filter_map(|g| index.point(&graph, g.geometry.0, limit))
-                        .collect()
-                } else {
-                    index
-                        .polygon(&graph, &c.geometry, limit)
-                        .into_iter()
-                        .collect()
-                }
-            })
-            .chain(scattered.par_iter().map(|&i| {
-                join_geometry(&data.buildings[i].geometry)
-                    .into_iter()
-                    .collect()
-            }))
-            .collect();
-        let facility_joins: Vec<Option<Join>> = data
-            .stations
-            .par_iter()
-            .map(|s| index.point(&graph, s.geometry.0, limit))
-            .chain(
-                data.service_spaces
-                    .par_iter()
-                    .map(|s| join_geometry(&s.geometry)),
-            )
-            .collect();
-
-        let unjoined = unjoined_of(data, &scattered, &per_unit, &facility_joins);
-        let mut unit_offsets = Vec::with_capacity(per_unit.len() + 1);
-        let mut unit_joins = Vec::new();
-        unit_offsets.push(0);
-        for joins in per_unit {
-            unit_joins.extend(joins);
-            unit_offsets.push(unit_joins.len() as u32);
-        }
-        let joined_units = unit_offsets.windows(2).filter(|w| w[1] > w[0]).count();
-        let mut unit_order: Vec<(u32, u32)> = unit_offsets
-            .windows(2)
-            .enumerate()
-            .filter(|(_, w)| w[1] > w[0])
-            .map(|(u, w)| {
-                (
-                    graph.edge_nodes(unit_joins[w[0] as usize].edge)[0],
-                    u as u32,
-                )
-            })
-            .collect();
-        unit_order.sort_unstable();
-        let unit_order = unit_order.into_iter().map(|(_, u)| u).collect();
-        let joined_facilities = facility_joins.iter().flatten().count();
-        let report = NetworkReport {
-            ways: data.ways.len(),
-            walkable_ways: data.ways.iter().filter(|w| w.walkable()).count(),
-            nodes: graph.node_count(),
-            edges: graph.edge_count(),
-            memory_bytes: graph.memory_bytes() + skeleton.memory_bytes() + index.memory_bytes(),
-            build_s,
-            join_s: started.elapsed().as_secs_f64(),
-            joined_units,
-            joined_facilities,
-        };
-        WalkNetwork {
+        let (graph, skeleton, index) = (Arc::new(graph), Arc::new(skeleton), Arc::new(index));
+        let mut network = WalkNetwork {
             graph,
             skeleton,
             index,
             join_limit_m,
+            unit_offsets: Vec::new(),
+            unit_joins: Vec::new(),
+            unit_order: Vec::new(),
+            facility_joins: Vec::new(),
+            unjoined: Vec::new(),
+            report: NetworkReport::default(),
+        };
+        let per_unit: Vec<Vec<Join>> = (0..data.compounds.len())
+            .into_par_iter()
+            .map(|c| network.join_unit(snapshot, Layer::Compounds, c))
+            .chain(
+                scattered
+                    .par_iter()
+                    .map(|&i| network.join_unit(snapshot, Layer::Buildings, i)),
+            )
+            .collect();
+        let facilities = data.stations.len() + data.service_spaces.len();
+        network.facility_joins = (0..facilities)
+            .into_par_iter()
+            .map(|i| network.join_facility(snapshot, i))
+            .collect();
+        network.unjoined = unjoined_of(data, &scattered, &per_unit, &network.facility_joins);
+        network.unit_offsets = Vec::with_capacity(per_unit.len() + 1);
+        network.unit_offsets.push(0);
+        for joins in per_unit {
+            network.unit_joins.extend(joins);
+            network.unit_offsets.push(network.unit_joins.len() as u32);
+        }
+        network.order_units();
+        network.report = NetworkReport {
+            ways: data.ways.len(),
+            walkable_ways: data.ways.iter().filter(|w| w.walkable()).count(),
+            nodes: network.graph.node_count(),
+            edges: network.graph.edge_count(),
+            memory_bytes: network.graph.memory_bytes()
+                + network.skeleton.memory_bytes()
+                + network.index.memory_bytes(),
+            build_s,
+            join_s: started.elapsed().as_secs_f64(),
+            ..NetworkReport::default()
+        };
+        network.count_joined();
+        network
+    }
+
+    /// The joins of the compound (`layer` compounds) or scattered building at `position` of
+    /// its layer: a compound with gates is left through them only, joined or not; one without
+    /// from its polygon; a building from its point or outline.
+    fn join_unit(&self, snapshot: &Snapshot, layer: Layer, position: usize) -> Vec<Join> {
+        let (graph, index, limit) = (&*self.graph, &*self.index, self.join_limit_m);
+        if layer == Layer::Compounds {
+            let c = &snapshot.data.compounds[position];
+            let mut gates = snapshot.gates_of(c.id).peekable();
+            if gates.peek().is_some() {
+                gates
+                    .filter_map(|g| index.point(graph, g.geometry.0, limit))
+                    .collect()
+            } else {
+                index
+                    .polygon(graph, &c.geometry, limit)
+                    .into_iter()
+                    .collect()
+            }
+        } else {
+            self.join_geometry(&snapshot.data.buildings[position].geometry)
+                .into_iter()
+                .collect()
+        }
+    }
+
+    /// The join of facility `i` (stations first, then service spaces).
+    fn join_facility(&self, snapshot: &Snapshot, i: usize) -> Option<Join> {
+        let data = &snapshot.data;
+        match data.stations.get(i) {
+            Some(s) => self
+                .index
+                .point(&self.graph, s.geometry.0, self.join_limit_m),
+            None => self.join_geometry(&data.service_spaces[i - data.stations.len()].geometry),
+        }
+    }
+
+    fn join_geometry(&self, g: &Geometry) -> Option<Join> {
+        let (graph, index, limit) = (&*self.graph, &*self.index, self.join_limit_m);
+        match g {
+            Geometry::Point(p) => index.point(graph, p.0, limit),
+            Geometry::Polygon(p) => index.polygon(graph, p, limit),
+            _ => None,
+        }
+    }
+
+    /// Orders the joined units by their first join's node.
+    fn order_units(&mut self) {
+        let mut order: Vec<(u32, u32)> = (self.unit_offsets.windows(2).enumerate())
+            .filter(|(_, w)| w[1] > w[0])
+            .map(|(u, w)| {
+                let node = self.graph.edge_nodes(self.unit_joins[w[0] as usize].edge)[0];
+                (node, u as u32)
+            })
+            .collect();
+        order.par_sort_unstable();
+        self.unit_order = order.into_iter().map(|(_, u)| u).collect();
+    }
+
+    fn count_joined(&mut self) {
+        self.report.joined_units = self.unit_order.len();
+        self.report.joined_facilities = self.facility_joins.iter().flatten().count();
+    }
+
+    /// This network after an edit that left the ways alone and moved only `moved`: the
+    /// graph, skeleton and segment index shared, the moved units and facilities joined again.
+    /// `None` when the units or facilities are not those it was built with.
+    pub(crate) fn after_edit(&self, snapshot: &Snapshot, moved: &Moved) -> Option<WalkNetwork> {
+        let data = &snapshot.data;
+        let units = self.unit_offsets.len() - 1;
+        let scattered = units.checked_sub(data.compounds.len())?;
+        let facilities = data.stations.len() + data.service_spaces.len();
+        if self.facility_joins.len() != facilities || snapshot.data.buildings.len() < scattered {
+            return None;
+        }
+        let started = Instant::now();
+        let rejoined: Vec<(usize, Vec<Join>)> = (moved.units.iter())
+            .map(|&(u, layer, at)| (u, self.join_unit(snapshot, layer, at)))
+            .collect();
+        let mut unit_offsets = Vec::with_capacity(units + 1);
+        let mut unit_joins = Vec::with_capacity(self.unit_joins.len() + 4);
+        unit_offsets.push(0);
+        let mut next = rejoined.iter().peekable();
+        for u in 0..units {
+            match next.next_if(|(v, _)| *v == u) {
+                Some((_, joins)) => unit_joins.extend_from_slice(joins),
+                None => unit_joins.extend_from_slice(self.unit_joins(u)),
+            }
+            unit_offsets.push(unit_joins.len() as u32);
+        }
+        let mut facility_joins = self.facility_joins.clone();
+        for &f in &moved.facilities {
+            facility_joins[f] = self.join_facility(snapshot, f);
+        }
+        let mut unjoined = self.unjoined.clone();
+        for &(u, layer, at) in &moved.units {
+            unjoined.retain(|&x| x != (layer, at));
+            if unit_offsets[u + 1] == unit_offsets[u] {
+                unjoined.push((layer, at));
+            }
+        }
+        for &f in &moved.facilities {
+            let at = match f.checked_sub(data.stations.len()) {
+                None => (Layer::Stations, f),
+                Some(s) => (Layer::ServiceSpaces, s),
+            };
+            unjoined.retain(|&x| x != at);
+            if facility_joins[f].is_none() {
+                unjoined.push(at);
+            }
+        }
+        // Units first, then facilities, each in layer order, as built.
+        let rank = |&(layer, at): &(Layer, usize)| match layer {
+            Layer::Compounds => (0, at),
+            Layer::Buildings => (1, at),
+            Layer::Stations => (2, at),
+            _ => (3, at),
+        };
+        unjoined.sort_by_key(rank);
+        let mut network = WalkNetwork {
+            graph: Arc::clone(&self.graph),
+            skeleton: Arc::clone(&self.skeleton),
+            index: Arc::clone(&self.index),
+            join_limit_m: self.join_limit_m,
             unit_offsets,
             unit_joins,
-            unit_order,
+            unit_order: Vec::new(),
             facility_joins,
             unjoined,
-            report,
+            report: self.report,
+        };
+        if moved.units.is_empty() {
+            network.unit_order.clone_from(&self.unit_order);
+        } else {
+            network.order_units();
         }
+        network.report.join_s = started.elapsed().as_secs_f64();
+        network.count_joined();
+        Some(network)
     }
 
     /// A unit's joins (its gates', or its polygon's or point's), in coverage unit order.
@@ -249,29 +445,58 @@ impl WalkNetwork {
             .unzip()
     }
 
-    /// Per unit, its walking distance (metres) to the nearest of `facilities` and which one
-    /// (`None`: not joined, or no facility reachable): one multi-source search for all of them.
-    pub fn nearest(&self, facilities: &[usize]) -> Vec<Option<(f64, usize)>> {
+    /// The search from the joined facilities among `facilities` that gives every node its
+    /// nearest (one multi-source search), kept so that a unit joined again after an edit reads
+    /// its distance from it.
+    pub(crate) fn rule_walk(&self, facilities: &[usize]) -> RuleWalk {
         let (sources, joins) = self.joined(facilities);
-        let walk = Nearest::from_sources(&self.graph, &self.skeleton, &joins);
+        RuleWalk {
+            nearest: Nearest::from_sources(&self.graph, &self.skeleton, &joins),
+            sources,
+        }
+    }
+
+    /// Unit `u`'s walking distance (metres) to the nearest facility of `walk`, and which one.
+    pub(crate) fn unit_nearest(&self, walk: &RuleWalk, u: usize) -> Option<(f64, usize)> {
+        self.unit_joins(u)
+            .iter()
+            .filter_map(|j| walk.nearest.to(&self.graph, j))
+            .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
+            .map(|r| (r.distance_m, walk.sources[r.source]))
+    }
+
+    /// Per unit, its walking distance to the nearest facility of `walk` and which one (`None`:
+    /// not joined, or no facility reachable).
+    pub(crate) fn units_nearest(&self, walk: &RuleWalk) -> Vec<Option<(f64, usize)>> {
         let found: Vec<(u32, Option<(f64, usize)>)> = self
             .unit_order
             .par_iter()
-            .map(|&u| {
-                let reach = self
-                    .unit_joins(u as usize)
-                    .iter()
-                    .filter_map(|j| walk.to(&self.graph, j))
-                    .min_by(|a, b| a.distance_m.total_cmp(&b.distance_m))
-                    .map(|r| (r.distance_m, sources[r.source]));
-                (u, reach)
-            })
+            .map(|&u| (u, self.unit_nearest(walk, u as usize)))
             .collect();
         let mut nearest = vec![None; self.unit_offsets.len() - 1];
         for (u, reach) in found {
             nearest[u as usize] = reach;
         }
         nearest
+    }
+
+    /// Per unit, its walking distance (metres) to the nearest of `facilities` and which one
+    /// (`None`: not joined, or no facility reachable): one multi-source search for all of them.
+    pub fn nearest(&self, facilities: &[usize]) -> Vec<Option<(f64, usize)>> {
+        self.units_nearest(&self.rule_walk(facilities))
+    }
+}
+
+/// One facility rule's walk over a network: every node's nearest counting facility.
+pub(crate) struct RuleWalk {
+    nearest: Nearest,
+    /// The facility (stations first, then service spaces) of each of the search's sources.
+    pub(crate) sources: Vec<usize>,
+}
+
+impl std::fmt::Debug for RuleWalk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RuleWalk({} sources)", self.sources.len())
     }
 }
 

@@ -652,3 +652,77 @@ fn an_edit_that_moves_nothing_keeps_the_distances_and_any_other_measures_again()
         assert!(same_coverage(&after, &fresh), "{:?}", edit.layer());
     }
 }
+
+/// A point geometry `dx` degrees of longitude east of `p`.
+fn shifted(p: Point, dx: f64) -> Point {
+    Point::new(p.x() + dx, p.y())
+}
+
+#[test]
+fn an_edit_that_moves_units_or_facilities_measures_only_what_it_reaches_and_equals_afresh() {
+    let mut d = random_dataset(7, 80, 30);
+    d.ways = lattice(4).into();
+    let snap = Snapshot::new(1, d);
+    let before = Coverage::memoized(&snap).expect("coverage");
+    let updated_from = |a: &Coverage, b: &Coverage| {
+        a.measured
+            .updated_from
+            .as_ref()
+            .is_some_and(|(from, _)| *from == std::sync::Arc::as_ptr(&b.measured) as usize)
+    };
+    let scattered = (snap.data.buildings.iter())
+        .find(|b| b.scattered() && matches!(b.geometry, Geometry::Point(_)))
+        .expect("a scattered building on a point")
+        .clone();
+    let Geometry::Point(p) = scattered.geometry else {
+        unreachable!()
+    };
+    let mut building = scattered.clone();
+    building.geometry = Geometry::Point(shifted(p, 0.0004));
+    let mut station = snap.data.stations[1].clone();
+    station.geometry = shifted(station.geometry, -0.0003);
+    let mut space = snap.data.service_spaces[0].clone();
+    space.services = vec![ServiceType::Fitness, ServiceType::ElderlyCare];
+    let mut edits = vec![
+        vec![Feature::Building(building.clone())],
+        vec![Feature::Station(station.clone())],
+        vec![Feature::ServiceSpace(space)],
+        vec![Feature::Building(building), Feature::Station(station)],
+    ];
+    if let Some(g) = snap.data.gates.get(1) {
+        let mut gate = g.clone();
+        gate.geometry = shifted(gate.geometry, 0.0001);
+        edits.push(vec![Feature::Gate(gate)]);
+    }
+    for edit in edits {
+        let layers: Vec<_> = edit.iter().map(Feature::layer).collect();
+        let next = snap.with_changes(2, &edit, &[]);
+        let after = Coverage::memoized(&next).expect("coverage");
+        assert!(
+            updated_from(&after, &before),
+            "{layers:?}: updated, not measured afresh"
+        );
+        let fresh = Coverage::compute(&next, &Standards::default()).expect("coverage");
+        assert!(
+            same_coverage(&after, &fresh),
+            "{layers:?}: the same as afresh"
+        );
+        // And a moved unit again on the snapshot after, still the same as afresh.
+        let mut again = scattered.clone();
+        again.geometry = Geometry::Point(shifted(p, -0.0002));
+        let third = next.with_changes(3, &[Feature::Building(again)], &[]);
+        let updated = Coverage::memoized(&third).expect("coverage");
+        assert!(updated_from(&updated, &after), "{layers:?}: updated twice");
+        let fresh = Coverage::compute(&third, &Standards::default()).expect("coverage");
+        assert!(
+            same_coverage(&updated, &fresh),
+            "{layers:?}, then a move: the same as afresh"
+        );
+    }
+    // A station deleted, or a building added: measured afresh, the same as afresh.
+    let gone = snap.with_changes(2, &[], &[(Layer::Stations, snap.data.stations[0].id)]);
+    let after = Coverage::memoized(&gone).expect("coverage");
+    assert!(!updated_from(&after, &before));
+    let fresh = Coverage::compute(&gone, &Standards::default()).expect("coverage");
+    assert!(same_coverage(&after, &fresh));
+}

@@ -9,15 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-1000000}"
 cargo build --release -q -p gridatlas-bench
+bench="${CARGO_TARGET_DIR:-target}/release/gridatlas-bench"
 eval "$(scripts/postgis-cluster.sh start)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 db="gridatlas_bench_$$"
 psql -q "$GRIDATLAS_TEST_PG" -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%F)"
-target/release/gridatlas-bench import --store "$work/bench.gpkg" --scale "$n"
+"$bench" import --store "$work/bench.gpkg" --scale "$n"
 ls -l "$work/bench.gpkg" | awk '{printf "geopackage file: %.0f MiB\n", $5/1048576}'
-DATABASE_URL="${GRIDATLAS_TEST_PG%/*}/$db" target/release/gridatlas-bench import --scale "$n"
+DATABASE_URL="${GRIDATLAS_TEST_PG%/*}/$db" "$bench" import --scale "$n"
 psql -q "$GRIDATLAS_TEST_PG" -c "DROP DATABASE $db"
 # The peer: ogr2ogr, every layer of the same GeoPackage into an empty PostGIS database.
 peer="gridatlas_ogr_$$"

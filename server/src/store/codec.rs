@@ -20,8 +20,14 @@ pub enum Cell {
     List(Vec<String>),
 }
 
-/// The stored attributes of a feature as cells, in column order.
+/// The stored attributes of a feature as cells, in column order: read from its fields directly
+/// ([`super::cells`]), or from its JSON properties when a field has a shape only they read.
 pub fn cells(feature: &Feature) -> Vec<Cell> {
+    super::cells::cells(feature).unwrap_or_else(|| cells_from_json(feature))
+}
+
+/// The stored attributes of a feature as cells, read from its JSON properties.
+pub(super) fn cells_from_json(feature: &Feature) -> Vec<Cell> {
     let props = feature.properties();
     schema::fields(feature.layer())
         .iter()

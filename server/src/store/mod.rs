@@ -5,6 +5,7 @@
 //! new data version in that same transaction.
 
 pub mod accounts;
+mod cells;
 pub mod codec;
 pub mod commit;
 pub mod dialect;

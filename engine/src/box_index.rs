@@ -290,7 +290,7 @@ mod tests {
             boxes[at] = Some(new);
             for _ in 0..5 {
                 let q = random_box(&mut rng);
-                let q = Rect::new(q.min(), (q.max().x + 0.02, q.max().y + 0.02));
+                let q = Rect::new((q.min().x, q.min().y), (q.max().x + 0.02, q.max().y + 0.02));
                 let mut got = index.candidates(q);
                 let found = got.len();
                 got.sort_unstable();

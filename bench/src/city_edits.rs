@@ -299,14 +299,29 @@ async fn targets(atlas: &Arc<Atlas>, editors: usize) -> Result<Targets, CommandE
     })
 }
 
-/// Renames a building: reads it, writes it back with `If-Match` on the version read.
+/// Renames a building.
 async fn rename(
     client: &reqwest::Client,
     t: &Targets,
     id: i64,
     name: &str,
 ) -> Result<(), CommandError> {
-    let url = format!("{}/ogc/collections/buildings/items/{id}", t.base);
+    rewrite(client, t, "buildings", id, |f| {
+        f["properties"]["name"] = serde_json::json!(name);
+    })
+    .await
+}
+
+/// Reads feature `id` of `collection`, changes it and writes it back with `If-Match` on the
+/// version read.
+async fn rewrite(
+    client: &reqwest::Client,
+    t: &Targets,
+    collection: &str,
+    id: i64,
+    change: impl FnOnce(&mut serde_json::Value),
+) -> Result<(), CommandError> {
+    let url = format!("{}/ogc/collections/{collection}/items/{id}", t.base);
     let mut current: serde_json::Value = client
         .get(&url)
         .send()
@@ -316,7 +331,7 @@ async fn rename(
         .await
         .map_err(io)?;
     let version = current["properties"]["version"].as_i64().unwrap_or(1);
-    current["properties"]["name"] = serde_json::json!(name);
+    change(&mut current);
     let resp = client
         .put(&url)
         .bearer_auth(&t.token)
@@ -325,7 +340,7 @@ async fn rename(
         .send()
         .await
         .map_err(io)?;
-    answered(resp, &format!("edit of building {id}")).await
+    answered(resp, &format!("edit of {collection} {id}")).await
 }
 
 /// What one editor's edit does.
@@ -364,8 +379,7 @@ async fn edit(
     }
 }
 
-/// Moves a feature about a metre east (an even `n`) or back west: reads it, shifts every
-/// coordinate, writes it back with `If-Match` on the version read.
+/// Moves a feature about a metre east (an even `n`) or back west: every coordinate shifted.
 async fn shift(
     client: &reqwest::Client,
     t: &Targets,
@@ -374,41 +388,21 @@ async fn shift(
     n: usize,
 ) -> Result<(), CommandError> {
     fn shifted(v: &mut serde_json::Value, dx: f64) {
-        match v {
-            serde_json::Value::Array(items) => {
-                if let [serde_json::Value::Number(x), serde_json::Value::Number(_)] =
-                    items.as_slice()
-                {
-                    let x = x.as_f64().unwrap_or(0.0) + dx;
-                    items[0] = serde_json::json!(x);
-                } else {
-                    items.iter_mut().for_each(|i| shifted(i, dx));
-                }
-            }
-            _ => {}
+        let serde_json::Value::Array(items) = v else {
+            return;
+        };
+        if let [serde_json::Value::Number(x), serde_json::Value::Number(_)] = items.as_slice() {
+            let x = x.as_f64().unwrap_or(0.0) + dx;
+            items[0] = serde_json::json!(x);
+        } else {
+            items.iter_mut().for_each(|i| shifted(i, dx));
         }
     }
-    let url = format!("{}/ogc/collections/{collection}/items/{id}", t.base);
-    let mut current: serde_json::Value = client
-        .get(&url)
-        .send()
-        .await
-        .map_err(io)?
-        .json()
-        .await
-        .map_err(io)?;
-    let version = current["properties"]["version"].as_i64().unwrap_or(1);
     let dx = if n % 2 == 0 { 1e-5 } else { -1e-5 };
-    shifted(&mut current["geometry"]["coordinates"], dx);
-    let resp = client
-        .put(&url)
-        .bearer_auth(&t.token)
-        .header("if-match", format!("\"{version}\""))
-        .json(&current)
-        .send()
-        .await
-        .map_err(io)?;
-    answered(resp, &format!("move of {collection} {id}")).await
+    rewrite(client, t, collection, id, |f| {
+        shifted(&mut f["geometry"]["coordinates"], dx);
+    })
+    .await
 }
 
 /// A successful answer read to its end, or an error naming `what`.

@@ -94,13 +94,15 @@ impl Measured {
 
         let width = self.rules.len();
         let mut distances = self.distances.clone();
-        let mut changed: Vec<usize> = if width == 0 || (moved.facilities.is_empty()) {
+        let nearest = |u: usize, r: usize| {
+            (shapes[u].as_ref())
+                .and_then(|shape| indexes[r].nearest(shape, &projected, &metric))
+                .map(|(m, f)| (m, f as u32))
+        };
+        let mut changed: Vec<usize> = if width == 0 || moved.facilities.is_empty() {
             for &u in &moved_units {
-                let row = &mut distances[u * width..(u + 1) * width];
-                for (d, index) in row.iter_mut().zip(&indexes) {
-                    *d = (shapes[u].as_ref())
-                        .and_then(|shape| index.nearest(shape, &projected, &metric))
-                        .map(|(m, f)| (m, f as u32));
+                for r in 0..width {
+                    distances[u * width + r] = nearest(u, r);
                 }
             }
             moved_units.clone()
@@ -109,29 +111,28 @@ impl Measured {
                 .par_chunks_mut(width)
                 .enumerate()
                 .filter_map(|(u, row)| {
-                    let shape = shapes[u].as_ref();
-                    let before: Vec<Option<(f64, u32)>> = row.to_vec();
+                    let mut differs = is_moved(u);
                     for (r, d) in row.iter_mut().enumerate() {
-                        let nearest = || {
-                            shape
-                                .and_then(|s| indexes[r].nearest(s, &projected, &metric))
-                                .map(|(m, f)| (m, f as u32))
-                        };
-                        if is_moved(u) || d.is_some_and(|(_, f)| was_changed(f)) {
-                            *d = nearest();
-                            continue;
-                        }
-                        let Some(shape) = shape else { continue };
-                        for &g in &gained[r] {
-                            let best = d.map_or(f64::INFINITY, |(m, _)| m);
-                            if let Some(m) = projected.distance_below(shape, g, &metric, best) {
-                                if m < best {
-                                    *d = Some((m, g as u32));
+                        let found = if is_moved(u) || d.is_some_and(|(_, f)| was_changed(f)) {
+                            nearest(u, r)
+                        } else {
+                            let Some(shape) = shapes[u].as_ref() else {
+                                continue;
+                            };
+                            let mut best = *d;
+                            for &g in &gained[r] {
+                                let below = best.map_or(f64::INFINITY, |(m, _)| m);
+                                match projected.distance_below(shape, g, &metric, below) {
+                                    Some(m) if m < below => best = Some((m, g as u32)),
+                                    _ => {}
                                 }
                             }
-                        }
+                            best
+                        };
+                        differs |= found != *d;
+                        *d = found;
                     }
-                    (is_moved(u) || *row != before[..]).then_some(u)
+                    differs.then_some(u)
                 })
                 .collect()
         };

@@ -155,10 +155,6 @@ impl Moved {
                     let at = position(layer, id)?;
                     moved.units.push((at, layer, at));
                 }
-                Layer::Stations => moved.facilities.push(position(layer, id)?),
-                Layer::ServiceSpaces => moved
-                    .facilities
-                    .push(snapshot.data.stations.len() + position(layer, id)?),
                 Layer::Buildings => {
                     let at = position(layer, id)?;
                     if snapshot.data.buildings[at].scattered() {
@@ -170,7 +166,8 @@ impl Moved {
                 _ => {}
             }
         }
-        for &(layer, id) in edit.kept_place() {
+        // A facility counts as changed whether it moved or changed fields in place.
+        for &(layer, id) in edit.moved().iter().chain(edit.kept_place()) {
             match layer {
                 Layer::Stations => moved.facilities.push(position(layer, id)?),
                 Layer::ServiceSpaces => moved
